@@ -1,0 +1,46 @@
+"""What every use case needs from the outside world: the database, the profile and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.domain.sla import Stage, WorkingCalendar, deadline
+from core.profile import Profile
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    """Passed to every use case. `clock` is injected so tests and the scheduler control time."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    profile: Profile
+    clock: Callable[[], datetime] = utc_now
+    _calendars: dict[int, WorkingCalendar] = field(default_factory=dict, repr=False)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def calendar(self, year: int) -> WorkingCalendar:
+        """Office hours and holidays around `year` (built once per year, holidays are costly)."""
+        if year not in self._calendars:
+            self._calendars[year] = self.profile.calendar(range(year - 1, year + 3))
+        return self._calendars[year]
+
+    def stage_deadline(self, category_code: str | None, stage: Stage, start: datetime) -> datetime | None:
+        """When `stage` of a ticket in the category is due; None for a category the profile lacks."""
+        category = self.profile.category(category_code) if category_code else None
+        if category is None:
+            # The desk may set the category while verifying; until then the profile's default applies.
+            if stage is not Stage.VERIFY:
+                return None
+            return deadline(start, self.profile.uncategorised_verify, self.calendar(start.year))
+        calendar = self.calendar(start.year) if category.working_time else None
+        return deadline(start, category.sla.span(stage), calendar)

@@ -1,0 +1,215 @@
+"""The SQLAlchemy tables: the persistence adapter for the domain. Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both engines (SQLite keeps no zone, so it is put back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wa_id: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    last_inbound_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    roles: Mapped[list[str]]
+    desa: Mapped[list[str]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class TicketCounter(Base):
+    """The last number given per ticket prefix; incremented in the submitting transaction."""
+
+    __tablename__ = "ticket_counters"
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kecamatan: Mapped[str] = mapped_column(String(40))
+    report_type: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    desa: Mapped[str | None] = mapped_column(String(40))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    privacy: Mapped[str] = mapped_column(String(12), default="normal")
+    state: Mapped[str] = mapped_column(String(12))
+    stage_started_at: Mapped[datetime]
+    stage_deadline_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reject_reason: Mapped[str | None] = mapped_column(String(300))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    forward_agency: Mapped[str | None] = mapped_column(String(100))
+    forward_reference: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # The deadline scan reads only tickets that are due and not yet fully escalated.
+        Index("ix_tickets_due", "stage_deadline_at", "escalation_level"),
+        Index("ix_tickets_state_category", "state", "category"),
+        Index("ix_tickets_reporter", "reporter_id"),
+        Index("ix_tickets_latlon", "latitude", "longitude"),
+    )
+
+
+class Follower(Base):
+    """A citizen who follows a ticket they did not report (e.g. their duplicate was merged into it)."""
+
+    __tablename__ = "ticket_followers"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # photo, voice, video, document, location
+    role: Mapped[str] = mapped_column(String(12))  # report, progress, proof
+    platform: Mapped[str] = mapped_column(String(12))
+    platform_ref: Mapped[str] = mapped_column(String(200), default="")
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    mime: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(Integer)
+    stored_path: Mapped[str | None] = mapped_column(String(300))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    fetch_error: Mapped[str | None] = mapped_column(String(300))
+    added_by_kind: Mapped[str] = mapped_column(String(10))
+    added_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class TicketEvent(Base):
+    """The audit trail: one row per action taken on a ticket, written with the change itself."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    actor_kind: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    from_state: Mapped[str | None] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
+
+
+class InboxUpdate(Base):
+    """A raw update from a platform, stored before it is acknowledged; processed exactly once."""
+
+    __tablename__ = "inbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(12))
+    external_id: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str] = mapped_column(String(64), default="")
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_inbox_platform_external_id"),
+        Index("ix_inbox_pending", "platform", "processed_at", "id"),
+    )
+
+
+class OutboxMessage(Base):
+    """Something a person must be told, written in the same transaction as the change that causes it.
+
+    Channel-neutral: `kind` and `data` say what happened; each bot renders its own channel's rows.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(12))  # whatsapp, telegram
+    recipient: Mapped[str] = mapped_column(String(64))  # citizen:12, chat:desk, chat:field, staff:3
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_outbox_due", "channel", "sent_at", "next_attempt_at"),)

@@ -1,0 +1,52 @@
+"""Refusals: an action that was not carried out, with a catalogue key for the person who tried it.
+
+Nothing has changed when one of these is raised; the bots render `code` with `params`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Refused(Exception):
+    code = "refused"
+
+    def __init__(self, detail: str = "", **params: Any) -> None:
+        super().__init__(detail or self.code)
+        self.params = params
+
+
+class TicketNotFound(Refused):
+    code = "error.ticket_not_found"
+
+
+class NotRegistered(Refused):
+    code = "error.not_registered"
+
+
+class AlreadyTaken(Refused):
+    """Someone else accepted the ticket first; `params['by']` names them."""
+
+    code = "error.already_taken"
+
+
+class NotYourTicket(Refused):
+    code = "error.not_your_ticket"
+
+
+class NotAssignee(Refused):
+    code = "error.not_assignee"
+
+
+class ProofRequired(Refused):
+    code = "error.proof_required"
+
+
+class MissingDetails(Refused):
+    """The ticket lacks details the action needs; `params['fields']` lists them (category, desa)."""
+
+    code = "error.missing_details"
+
+
+class InvalidInput(Refused):
+    code = "error.invalid_input"

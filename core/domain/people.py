@@ -1,0 +1,61 @@
+"""Who acts on a ticket: citizens by phone number, staff by Telegram id, and the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+
+from core.domain.lifecycle import STAFF_ROLES, Role
+
+
+class InvalidPhone(ValueError):
+    """A string that is not a usable phone number."""
+
+
+def normalise_phone(raw: str, region: str = "ID") -> str:
+    """The WhatsApp id (E.164 digits, no plus) of a number written as `08…`, `628…` or `+62…`."""
+    text = raw.strip()
+    if text.isdigit() and text.startswith("62"):
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidPhone(f"not a possible phone number: {raw!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def mask_phone(wa_id: str) -> str:
+    """What officers see of a citizen's number: `6281234567890` -> `0812****890`."""
+    local = "0" + wa_id[2:] if wa_id.startswith("62") else wa_id
+    if len(local) < 8:
+        return "*" * len(local)
+    return f"{local[:4]}{'*' * (len(local) - 7)}{local[-3:]}"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone taking an action: `kind` is citizen, staff or system; `id` the row id of that person."""
+
+    kind: str
+    id: int | None
+    name: str
+    roles: frozenset[Role]
+
+    @classmethod
+    def citizen(cls, citizen_id: int, name: str = "") -> Actor:
+        return cls("citizen", citizen_id, name, frozenset({Role.CITIZEN}))
+
+    @classmethod
+    def staff(cls, staff_id: int, name: str, roles: frozenset[Role]) -> Actor:
+        return cls("staff", staff_id, name, roles & STAFF_ROLES)
+
+    @classmethod
+    def system(cls, name: str = "scheduler") -> Actor:
+        return cls("system", None, name, frozenset({Role.SYSTEM}))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles

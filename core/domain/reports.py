@@ -1,0 +1,60 @@
+"""What a citizen hands in: a report and its attachments, before they become a ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Privacy(StrEnum):
+    NORMAL = "normal"  # officers see the masked number
+    ANONYMOUS = "anonymous"  # officers see "anonim"
+    CONFIDENTIAL = "confidential"  # as anonymous, and the ticket is kept out of public summaries
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    VOICE = "voice"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    LOCATION = "location"
+
+
+class AttachmentRole(StrEnum):
+    REPORT = "report"
+    PROGRESS = "progress"
+    PROOF = "proof"
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file (or shared location) as the platform gave it; the stored copy may follow later."""
+
+    kind: AttachmentKind
+    platform: str
+    platform_ref: str = ""
+    caption: str = ""
+    sha256: str | None = None
+    mime: str | None = None
+    size: int | None = None
+    stored_path: str | None = None
+    fetch_error: str | None = None
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A finished draft. `category` may be empty: the desk sets it when verifying."""
+
+    description: str
+    category: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str = ""
+    desa: str | None = None
+    privacy: Privacy = Privacy.NORMAL
+    attachments: tuple[NewAttachment, ...] = field(default_factory=tuple)
+
+
+def format_number(prefix: str, value: int) -> str:
+    """The public ticket number: `PTL-000123`."""
+    return f"{prefix}-{value:06d}"

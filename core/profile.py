@@ -1,0 +1,221 @@
+"""The kecamatan profile: everything that differs between kecamatan, loaded from a TOML file."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, time
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holiday_data
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.domain.sla import Span, Stage, WorkingCalendar
+
+SAMPLE_PROFILE = Path(__file__).parent / "profiles" / "pattallassang.toml"
+_SPAN = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+_HOURS = re.compile(r"^(\d{2})[:.](\d{2})-(\d{2})[:.](\d{2})$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _parse_span(value: object) -> Span:
+    if isinstance(value, Span):
+        return value
+    match = _SPAN.match(str(value)) if isinstance(value, str) else None
+    if not match or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration like '30m', '2h', '3d' or '1d4h'")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return Span(days=days, minutes=hours * 60 + minutes)
+
+
+def _parse_hours(value: object, may_wrap: bool = False) -> tuple[time, time]:
+    match = _HOURS.match(str(value).strip()) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not office hours like '07:30-16:00'")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        opens, closes = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"{value!r}: {exc}") from None
+    if closes == opens or (closes < opens and not may_wrap):
+        raise ValueError(f"{value!r}: closing time must be after opening time")
+    return opens, closes
+
+
+SpanField = Annotated[Span, BeforeValidator(_parse_span)]
+HoursField = Annotated[tuple[time, time], BeforeValidator(_parse_hours)]
+# Quiet hours may run past midnight ("21:00-06:00").
+NightField = Annotated[tuple[time, time], BeforeValidator(lambda v: _parse_hours(v, may_wrap=True))]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class StageSla(Strict):
+    verify: SpanField
+    accept: SpanField
+    resolve: SpanField
+    confirm: SpanField = Span(days=3)
+
+    def span(self, stage: Stage) -> Span:
+        return getattr(self, stage.value)  # type: ignore[no-any-return]
+
+
+class Category(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    group: str
+    label: str = Field(min_length=1, max_length=24)
+    label_en: str = Field(min_length=1, max_length=24)
+    description: str = Field(default="", max_length=72)
+    report_type: Literal["complaint", "aspiration", "info"] = "complaint"
+    working_time: bool = True
+    safety: bool = False
+    needs_location: bool = True
+    needs_photo: bool = False
+    sla: StageSla
+
+
+class CategoryGroup(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    label: str = Field(min_length=1, max_length=24)
+    label_en: str = Field(min_length=1, max_length=24)
+
+
+class Desa(Strict):
+    name: str = Field(min_length=1, max_length=24)
+    kind: Literal["desa", "kelurahan"] = "desa"
+
+
+class WorkingHours(Strict):
+    mon: HoursField | None = None
+    tue: HoursField | None = None
+    wed: HoursField | None = None
+    thu: HoursField | None = None
+    fri: HoursField | None = None
+    sat: HoursField | None = None
+    sun: HoursField | None = None
+    extra_holidays: list[date] = []
+    quiet_hours: NightField | None = None
+
+    @model_validator(mode="after")
+    def _some_day_open(self) -> WorkingHours:
+        if not any(getattr(self, day) for day in WEEKDAYS):
+            raise ValueError("at least one weekday needs office hours, e.g. mon = '07:30-16:00'")
+        return self
+
+
+class TelegramChats(Strict):
+    desk_chat_id: int
+    field_chat_ids: list[int] = Field(min_length=1)
+    camat_user_id: int
+
+
+class Template(Strict):
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = "id"
+    params: int = Field(ge=0, le=10)
+
+
+class Profile(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,40}$")
+    name: str = Field(min_length=1)
+    kabupaten: str = ""
+    ticket_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")
+    timezone: str = "Asia/Makassar"
+    country: str = "ID"
+    default_locale: Literal["id", "en"] = "id"
+    max_photos: int = Field(default=5, ge=0, le=10)
+    duplicate_radius_m: float = Field(default=150, gt=0)
+    daily_ticket_limit: int = Field(default=5, ge=1)
+    privacy_options: list[Literal["normal", "anonymous", "confidential"]] = ["normal"]
+    reject_reasons: list[str] = Field(min_length=1)
+    agencies: list[str] = []
+    escalation_grace: SpanField = Span(minutes=60)
+    uncategorised_verify: SpanField = Span(minutes=120)
+    digest_time: time = time(7, 0)
+    working_hours: WorkingHours
+    telegram: TelegramChats
+    templates: dict[str, Template] = {}
+    desa: list[Desa] = Field(min_length=1)
+    category_groups: list[CategoryGroup] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name like 'Asia/Makassar'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        _unique("desa", [d.name.casefold() for d in self.desa])
+        _unique("category_groups", [g.code for g in self.category_groups])
+        _unique("categories", [c.code for c in self.categories])
+        groups = {g.code for g in self.category_groups}
+        for cat in self.categories:
+            if cat.group not in groups:
+                raise ValueError(f"category {cat.code!r} names group {cat.group!r}, which is not in category_groups")
+        if "ticket_update" not in self.templates:
+            raise ValueError("templates.ticket_update is required: the approved template for updates after 24 h")
+        return self
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def desa_named(self, name: str) -> Desa | None:
+        return next((d for d in self.desa if d.name.casefold() == name.strip().casefold()), None)
+
+    def calendar(self, years: range) -> WorkingCalendar:
+        """Office hours with national holidays (from `holidays`) and the profile's own closed days."""
+        hours = {i: h for i, day in enumerate(WEEKDAYS) if (h := getattr(self.working_hours, day))}
+        national = holiday_data.country_holidays(self.country, years=list(years))
+        closed = frozenset(national) | frozenset(self.working_hours.extra_holidays)
+        return WorkingCalendar(zone=self.zone, hours=hours, holidays=closed)
+
+
+def _unique(what: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what}: {value!r} appears twice")
+        seen.add(value)
+
+
+class ProfileError(Exception):
+    """The profile file is missing or invalid; `problems` holds one readable line per fault."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path}: " + "; ".join(problems))
+        self.path, self.problems = path, problems
+
+
+def load_profile(path: Path) -> Profile:
+    """Read and validate a profile, or raise ProfileError naming each fault and where it is."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(path, ["file not found (set KECAMATAN_PROFILE to a profile TOML file)"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(path, [f"not valid TOML: {exc}"]) from None
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(path, [_describe(err) for err in exc.errors()]) from None
+
+
+def _describe(err: object) -> str:
+    assert isinstance(err, dict)
+    where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

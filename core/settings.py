@@ -1,0 +1,104 @@
+"""Settings from the environment and `.env`: one object, checked per component at start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.profile import SAMPLE_PROFILE
+
+Component = Literal["database", "whatsapp", "telegram"]
+
+# What each key should look like, shown when it is missing or wrong.
+_LOOKS_LIKE: dict[str, tuple[str, str]] = {
+    "whatsapp_token": (r"^\S{20,}$", "a Graph API access token from Meta (long, no spaces)"),
+    "whatsapp_phone_id": (r"^\d{5,20}$", "the numeric phone number id, e.g. 106540352242922"),
+    "whatsapp_waba_id": (r"^\d{5,20}$", "the numeric WhatsApp Business Account id"),
+    "whatsapp_app_secret": (r"^[0-9a-fA-F]{32}$", "the 32 hex characters of the Meta app secret"),
+    "whatsapp_verify_token": (r"^\S{8,}$", "a string of at least 8 characters you also give Meta"),
+    "telegram_bot_token": (r"^\d{3,}:[A-Za-z0-9_-]{20,}$", "a BotFather token like 123456789:AAE…"),
+}
+_COMPONENT_KEYS: dict[Component, tuple[str, ...]] = {
+    "database": (),
+    "whatsapp": tuple(k for k in _LOOKS_LIKE if k.startswith("whatsapp_")),
+    "telegram": ("telegram_bot_token",),
+}
+
+
+class Settings(BaseSettings):
+    """Every setting of one install; secrets are SecretStr so they never print."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default="sqlite+aiosqlite:///./var/lapor-camat.db")
+    kecamatan_profile: Path = SAMPLE_PROFILE
+    media_dir: Path = Path("./var/media")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    whatsapp_token: SecretStr | None = None
+    whatsapp_phone_id: str | None = None
+    whatsapp_waba_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "22.0"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: SecretStr | None = None
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+
+    def problems(self, components: tuple[Component, ...]) -> list[str]:
+        """One readable line for each key the given components need that is missing or malformed."""
+        found = [] if _is_database_url(self.database_url) else [
+            "DATABASE_URL: should look like sqlite+aiosqlite:///./var/lapor-camat.db "
+            "or postgresql+asyncpg://user:password@host:5432/dbname"
+        ]
+        for component in components:
+            for key in _COMPONENT_KEYS[component]:
+                value = getattr(self, key)
+                raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+                pattern, looks = _LOOKS_LIKE[key]
+                if not raw:
+                    found.append(f"{key.upper()}: missing; should be {looks}")
+                elif not re.match(pattern, raw):
+                    found.append(f"{key.upper()}: malformed; should be {looks}")
+        for key in ("whatsapp_api_url", "telegram_api_url"):
+            if not re.match(r"^https?://[^/\s]+", getattr(self, key)):
+                found.append(f"{key.upper()}: should be a URL like https://graph.facebook.com")
+        return found
+
+    def secrets(self) -> list[str]:
+        """The secret values set, so logging can redact them."""
+        values = (self.whatsapp_token, self.whatsapp_app_secret, self.whatsapp_verify_token,
+                  self.telegram_bot_token, self.telegram_webhook_secret)
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+
+
+def _is_database_url(url: str) -> bool:
+    return bool(re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", url))
+
+
+class SettingsError(Exception):
+    """Settings could not be read; `problems` has one line per key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`, or raise SettingsError naming each bad key."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(
+            [f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()]
+        ) from None

@@ -1,0 +1,160 @@
+"""What a citizen does: report, follow, answer, confirm or dispute the fix, rate, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.db.models import Citizen, Follower, Ticket, TicketCounter, TicketEvent
+from core.domain.errors import InvalidInput, Refused
+from core.domain.lifecycle import OPEN_STATES, Action, TicketState
+from core.domain.people import Actor, normalise_phone
+from core.domain.reports import AttachmentRole, NewAttachment, NewReport, format_number
+from core.notifications import notify_change
+from core.usecases._ticket import lock_ticket, restart_stage_clock, transition
+from core.usecases.attachments import attach
+
+
+class TooManyReports(Refused):
+    code = "error.too_many_reports"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    ticket_id: int
+    number: str
+    deadline: datetime | None
+
+
+async def citizen_actor(ctx: Context, phone: str, name: str = "", inbound: bool = False) -> Actor:
+    """The citizen with this number (created on first contact); `inbound` records a message now."""
+    wa_id = normalise_phone(phone)
+    async with ctx.sessions.begin() as session:
+        citizen = await session.scalar(select(Citizen).where(Citizen.wa_id == wa_id))
+        if citizen is None:
+            citizen = Citizen(wa_id=wa_id, name=name, locale=ctx.profile.default_locale, created_at=ctx.now())
+            session.add(citizen)
+        if name and not citizen.name:
+            citizen.name = name
+        if inbound:
+            citizen.last_inbound_at = ctx.now()
+        await session.flush()
+        return Actor.citizen(citizen.id, citizen.name)
+
+
+async def next_number(session: AsyncSession, prefix: str) -> str:
+    """The next ticket number for `prefix`, taken atomically inside the caller's transaction."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(TicketCounter).values(prefix=prefix, last_value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TicketCounter.prefix], set_={"last_value": TicketCounter.last_value + 1}
+    ).returning(TicketCounter.last_value)
+    value = (await session.execute(stmt)).scalar_one()
+    return format_number(prefix, value)
+
+
+async def submit_ticket(ctx: Context, actor: Actor, report: NewReport) -> Submitted:
+    """Turn a finished report into a ticket, acknowledge it to the citizen and put it on the desk."""
+    profile, now = ctx.profile, ctx.now()
+    category = profile.category(report.category) if report.category else None
+    if report.category and category is None:
+        raise InvalidInput(f"unknown category {report.category!r}", field="category")
+    desa = profile.desa_named(report.desa) if report.desa else None
+    if report.desa and desa is None:
+        raise InvalidInput(f"unknown desa {report.desa!r}", field="desa")
+    if not report.description.strip() and not report.attachments:
+        raise InvalidInput("a report needs a description or an attachment", field="description")
+    async with ctx.sessions.begin() as session:
+        await _check_daily_limit(ctx, session, actor)
+        ticket = Ticket(
+            number=await next_number(session, profile.ticket_prefix), kecamatan=profile.code,
+            report_type=category.report_type if category else "complaint",
+            category=category.code if category else None, description=report.description.strip(),
+            latitude=report.latitude, longitude=report.longitude, address=report.address.strip(),
+            desa=desa.name if desa else None, reporter_id=actor.id, privacy=report.privacy.value,
+            state=TicketState.RECEIVED.value, escalation_level=0, created_at=now, updated_at=now,
+            stage_started_at=now,
+        )
+        restart_stage_clock(ctx, ticket)
+        session.add(ticket)
+        await session.flush()
+        attach(session, ticket.id, report.attachments, AttachmentRole.REPORT, actor, now)
+        event = TicketEvent(ticket_id=ticket.id, action="submit", actor_kind=actor.kind, actor_id=actor.id,
+                            actor_name=actor.name, from_state=None, to_state=ticket.state, data={}, created_at=now)
+        session.add(event)
+        await session.flush()
+        await notify_change(session, ticket, event, "ticket.received", now)
+        return Submitted(ticket.id, ticket.number, ticket.stage_deadline_at)
+
+
+async def _check_daily_limit(ctx: Context, session: AsyncSession, actor: Actor) -> None:
+    local_midnight = datetime.combine(ctx.now().astimezone(ctx.profile.zone).date(), time.min, ctx.profile.zone)
+    count = await session.scalar(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.reporter_id == actor.id, Ticket.created_at >= local_midnight
+        )
+    )
+    if (count or 0) >= ctx.profile.daily_ticket_limit:
+        raise TooManyReports(limit=ctx.profile.daily_ticket_limit)
+
+
+async def follow_ticket(ctx: Context, actor: Actor, ticket_id: int) -> str:
+    """Make the citizen a follower of an open ticket (e.g. the same problem reported by a neighbour)."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        if TicketState(ticket.state) not in OPEN_STATES:
+            raise InvalidInput("ticket is no longer open", number=ticket.number)
+        known = await session.get(Follower, (ticket.id, actor.id))
+        if known is None and ticket.reporter_id != actor.id:
+            session.add(Follower(ticket_id=ticket.id, citizen_id=actor.id, created_at=ctx.now()))
+        return ticket.number
+
+
+async def citizen_answers(ctx: Context, actor: Actor, ticket_id: int, text: str,
+                          attachments: tuple[NewAttachment, ...] = ()) -> None:
+    """Relay the citizen's message (an answer to the desk, or more detail) to the ticket's chat."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        rows = attach(session, ticket.id, attachments, AttachmentRole.REPORT, actor, ctx.now())
+        await session.flush()
+        await transition(ctx, session, ticket, Action.CITIZEN_ANSWERS, actor,
+                         {"text": text, "attachment_ids": [r.id for r in rows]})
+
+
+async def confirm_fixed(ctx: Context, actor: Actor, ticket_id: int) -> None:
+    """The citizen says the problem is fixed: the ticket closes and a rating is asked for."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.CONFIRM_FIXED, actor)
+        ticket.closed_at = ctx.now()
+
+
+async def report_not_fixed(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> None:
+    """The citizen says it is not fixed: the ticket goes back to its officer, in progress."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.REPORT_NOT_FIXED, actor, {"reason": reason})
+        ticket.resolved_at = None
+
+
+async def rate_ticket(ctx: Context, actor: Actor, ticket_id: int, stars: int) -> None:
+    """Record the citizen's rating, 1 to 5."""
+    if not 1 <= stars <= 5:
+        raise InvalidInput("rating must be 1 to 5", field="rating")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.RATE, actor, {"rating": stars})
+        ticket.rating = stars
+
+
+async def cancel_ticket(ctx: Context, actor: Actor, ticket_id: int) -> None:
+    """The citizen withdraws a report that nobody has started working on."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.CANCEL, actor)
+        ticket.closed_at = ctx.now()

@@ -1,0 +1,87 @@
+"""What the verification desk does: verify, reject, merge duplicates, forward, ask the citizen."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.db.models import Follower, Ticket
+from core.domain.errors import InvalidInput, MissingDetails
+from core.domain.lifecycle import OPEN_STATES, Action, TicketState
+from core.domain.people import Actor
+from core.usecases._ticket import lock_ticket, transition
+
+
+async def verify_ticket(
+    ctx: Context, actor: Actor, ticket_id: int, category: str | None = None, desa: str | None = None
+) -> Ticket:
+    """Confirm a report is real; category and desa must be known (given now or already set)."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        if category is not None:
+            found = ctx.profile.category(category)
+            if found is None:
+                raise InvalidInput(f"unknown category {category!r}", field="category")
+            ticket.category, ticket.report_type = found.code, found.report_type
+        if desa is not None:
+            named = ctx.profile.desa_named(desa)
+            if named is None:
+                raise InvalidInput(f"unknown desa {desa!r}", field="desa")
+            ticket.desa = named.name
+        missing = [f for f in ("category", "desa") if not getattr(ticket, f)]
+        if missing and TicketState(ticket.state) is TicketState.RECEIVED:
+            raise MissingDetails(number=ticket.number, fields=missing)
+        await transition(ctx, session, ticket, Action.VERIFY, actor, {"category": ticket.category, "desa": ticket.desa})
+        ticket.verified_at = ctx.now()
+        return ticket
+
+
+async def reject_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str) -> None:
+    """Turn a report down, telling the citizen why."""
+    if not reason.strip():
+        raise InvalidInput("a rejection needs a reason", field="reason")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.REJECT, actor, {"reason": reason.strip()})
+        ticket.reject_reason = reason.strip()
+        ticket.closed_at = ctx.now()
+
+
+async def mark_duplicate(ctx: Context, actor: Actor, ticket_id: int, original_id: int) -> None:
+    """Merge a report into an open original: its reporter follows the original from now on."""
+    if original_id == ticket_id:
+        raise InvalidInput("a ticket cannot duplicate itself", field="original")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        original = await lock_ticket(session, original_id)
+        if TicketState(original.state) not in OPEN_STATES:
+            raise InvalidInput("the original is no longer open", number=original.number)
+        await transition(ctx, session, ticket, Action.MARK_DUPLICATE, actor,
+                         {"original_id": original.id, "original_number": original.number})
+        ticket.duplicate_of_id = original.id
+        ticket.closed_at = ctx.now()
+        await _follow(session, ctx, original, ticket.reporter_id)
+
+
+async def _follow(session: AsyncSession, ctx: Context, ticket: Ticket, citizen_id: int) -> None:
+    if citizen_id != ticket.reporter_id and await session.get(Follower, (ticket.id, citizen_id)) is None:
+        session.add(Follower(ticket_id=ticket.id, citizen_id=citizen_id, created_at=ctx.now()))
+
+
+async def forward_ticket(ctx: Context, actor: Actor, ticket_id: int, agency: str, reference: str = "") -> None:
+    """Hand the report to an outside agency (PLN, PDAM, ...) named in the profile."""
+    if agency not in ctx.profile.agencies:
+        raise InvalidInput(f"unknown agency {agency!r}", field="agency")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.FORWARD, actor, {"agency": agency, "reference": reference})
+        ticket.forward_agency, ticket.forward_reference = agency, reference or None
+
+
+async def ask_citizen(ctx: Context, actor: Actor, ticket_id: int, question: str) -> None:
+    """Relay a question from the desk or the field to the citizen."""
+    if not question.strip():
+        raise InvalidInput("empty question", field="question")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.ASK_CITIZEN, actor, {"question": question.strip()})

@@ -1,0 +1,55 @@
+"""What field officers do: accept, release, report progress, resolve with proof."""
+
+from __future__ import annotations
+
+from core.context import Context
+from core.domain.errors import InvalidInput, ProofRequired
+from core.domain.lifecycle import Action
+from core.domain.people import Actor
+from core.domain.reports import AttachmentKind, AttachmentRole, NewAttachment
+from core.usecases._ticket import lock_ticket, transition
+from core.usecases.attachments import attach
+
+
+async def accept_ticket(ctx: Context, actor: Actor, ticket_id: int) -> str:
+    """Take the ticket; the first officer wins, the others get AlreadyTaken naming the winner."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.ACCEPT, actor, {"officer": actor.name})
+        ticket.assignee_id, ticket.accepted_at = actor.id, ctx.now()
+        return ticket.number
+
+
+async def release_ticket(ctx: Context, actor: Actor, ticket_id: int) -> None:
+    """Give the ticket back to the field group for another officer."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.RELEASE, actor)
+        ticket.assignee_id = None
+
+
+async def add_progress(ctx: Context, actor: Actor, ticket_id: int, note: str,
+                       attachments: tuple[NewAttachment, ...] = ()) -> None:
+    """Post a progress note and/or photos; the citizen sees them."""
+    if not note.strip() and not attachments:
+        raise InvalidInput("progress needs a note or a photo", field="note")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        rows = attach(session, ticket.id, attachments, AttachmentRole.PROGRESS, actor, ctx.now())
+        await session.flush()
+        await transition(ctx, session, ticket, Action.ADD_PROGRESS, actor,
+                         {"note": note.strip(), "attachment_ids": [r.id for r in rows]})
+
+
+async def resolve_ticket(ctx: Context, actor: Actor, ticket_id: int, note: str,
+                         attachments: tuple[NewAttachment, ...]) -> None:
+    """Mark the work done: needs a short note and at least one "after" photo as proof."""
+    if not note.strip() or not any(a.kind is AttachmentKind.PHOTO for a in attachments):
+        raise ProofRequired(has_note=bool(note.strip()))
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        rows = attach(session, ticket.id, attachments, AttachmentRole.PROOF, actor, ctx.now())
+        await session.flush()
+        await transition(ctx, session, ticket, Action.RESOLVE, actor,
+                         {"note": note.strip(), "attachment_ids": [r.id for r in rows]})
+        ticket.resolved_at = ctx.now()

@@ -1,0 +1,60 @@
+"""What the camat and the scheduler do: escalate, extend, reassign, close."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.context import Context
+from core.db.models import Staff
+from core.domain.errors import InvalidInput
+from core.domain.lifecycle import Action, Role
+from core.domain.people import Actor
+from core.usecases._ticket import lock_ticket, transition
+
+
+async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int) -> bool:
+    """Raise the escalation level (1 reminded, 2 to the camat); False if it was already that high."""
+    if level not in (1, 2):
+        raise InvalidInput("escalation level is 1 or 2", field="level")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        if ticket.escalation_level >= level:
+            return False
+        await transition(ctx, session, ticket, Action.ESCALATE, actor, {"level": level})
+        ticket.escalation_level = level
+        return True
+
+
+async def extend_deadline(ctx: Context, actor: Actor, ticket_id: int, days: int) -> None:
+    """Give the current stage more days; reminders start over."""
+    if not 1 <= days <= 30:
+        raise InvalidInput("extension is 1 to 30 days", field="days")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.EXTEND_DEADLINE, actor, {"days": days})
+        base = max(ticket.stage_deadline_at or ctx.now(), ctx.now())
+        ticket.stage_deadline_at = base + timedelta(days=days)
+        ticket.escalation_level = 0
+
+
+async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id: int) -> None:
+    """Give the ticket to another active officer."""
+    async with ctx.sessions.begin() as session:
+        officer = await session.scalar(select(Staff).where(Staff.id == officer_id, Staff.active.is_(True)))
+        if officer is None or not {Role.OFFICER, Role.ADMIN} & set(officer.roles):
+            raise InvalidInput("not an active officer", field="officer")
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.REASSIGN, actor, {"officer": officer.name})
+        ticket.assignee_id = officer.id
+        ticket.accepted_at = ticket.accepted_at or ctx.now()
+
+
+async def close_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> None:
+    """Close the ticket by hand (the camat) or because the citizen stayed silent (the system)."""
+    action = Action.AUTO_CLOSE if actor.kind == "system" else Action.CLOSE
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, action, actor, {"reason": reason})
+        ticket.closed_at = ctx.now()

@@ -1,0 +1,216 @@
+"""`lapor-camat`: the command line of the whole system."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from core.context import utc_now
+from core.db.migrate import upgrade
+from core.domain.errors import Refused
+from core.domain.people import mask_phone
+from core.profile import ProfileError, load_profile
+from core.queries import list_tickets, ticket_detail
+from core.settings import Component, Settings, SettingsError, load_settings
+from core.texts import refusal, text
+from core.usecases.staff import add_staff, list_staff, parse_roles, remove_staff
+from lapor_camat.bootstrap import open_context
+
+T = TypeVar("T")
+
+
+def _fail(lines: list[str], code: int = 2) -> None:
+    for line in lines:
+        click.echo(f"  - {line}", err=True)
+    sys.exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo("Settings are invalid:", err=True)
+        _fail(exc.problems)
+        raise  # unreachable
+
+
+def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+    """Run an async command, turning expected failures into one clear message (no traceback)."""
+
+    @functools.wraps(coro_fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return asyncio.run(coro_fn(*args, **kwargs))
+        except ProfileError as exc:
+            click.echo(f"Profile {exc.path} is invalid:", err=True)
+            _fail(exc.problems)
+        except Refused as exc:
+            click.echo(f"Refused: {refusal(exc, 'en')} ({exc})", err=True)
+            sys.exit(1)
+        except (OperationalError, ProgrammingError) as exc:
+            click.echo(f"Database error: {exc.orig}. Has the schema been created? Run: lapor-camat db upgrade",
+                       err=True)
+            sys.exit(1)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Lapor Camat: WhatsApp complaints to a kecamatan's Telegram desk and field officers."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema of DATABASE_URL."""
+    settings = _settings()
+    try:
+        upgrade(settings.database_url, revision)
+    except OperationalError as exc:
+        click.echo(f"Cannot reach the database: {exc.orig}", err=True)
+        sys.exit(1)
+    click.echo(f"Schema is at {revision} on {settings.database_url.split('@')[-1]}")
+
+
+@main.command("check-config")
+@click.option("--component", "components", multiple=True, type=click.Choice(["database", "whatsapp", "telegram"]),
+              help="Check only these parts (default: all).")
+def check_config(components: tuple[Component, ...]) -> None:
+    """Validate the settings and the kecamatan profile; exit non-zero naming each problem."""
+    settings = _settings()
+    problems = settings.problems(components or ("database", "whatsapp", "telegram"))
+    try:
+        profile = load_profile(settings.kecamatan_profile)
+    except ProfileError as exc:
+        problems += [f"KECAMATAN_PROFILE {exc.path}: {p}" for p in exc.problems]
+        profile = None
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in the configuration:", err=True)
+        _fail(problems, code=1)
+    assert profile is not None
+    click.echo(f"OK: {profile.name} ({profile.ticket_prefix}), {len(profile.desa)} desa/kelurahan, "
+               f"{len(profile.categories)} categories, zone {profile.timezone}")
+    click.echo(f"    database {settings.database_url.split('@')[-1]}, WhatsApp API {settings.whatsapp_api_url}, "
+               f"Telegram API {settings.telegram_api_url}")
+
+
+@main.group()
+def staff() -> None:
+    """Staff who act in Telegram (verifier, officer, camat, admin)."""
+
+
+@staff.command("add")
+@click.argument("telegram_id", type=int)
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="verifier, officer, camat or admin; repeatable.")
+@click.option("--desa", multiple=True, help="Desa/kelurahan this person covers; repeatable.")
+@_run
+async def staff_add(telegram_id: int, name: str, roles: tuple[str, ...], desa: tuple[str, ...]) -> None:
+    """Register or update a staff member by Telegram user id."""
+    async with open_context(_settings()) as ctx:
+        person = await add_staff(ctx, telegram_id, name, parse_roles(roles), desa)
+        click.echo(f"{person.name} ({person.telegram_id}): {', '.join(person.roles)}")
+
+
+@staff.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Include deactivated staff.")
+@_run
+async def staff_list(include_inactive: bool) -> None:
+    """List staff."""
+    async with open_context(_settings()) as ctx:
+        people = await list_staff(ctx, include_inactive)
+    if not people:
+        click.echo("No staff yet. Add one: lapor-camat staff add TELEGRAM_ID NAME --role verifier")
+    for person in people:
+        flag = "" if person.active else "  (inactive)"
+        click.echo(f"{person.telegram_id:>14}  {person.name:<24} {','.join(person.roles):<20} "
+                   f"{','.join(person.desa)}{flag}")
+
+
+@staff.command("remove")
+@click.argument("telegram_id", type=int)
+@_run
+async def staff_remove(telegram_id: int) -> None:
+    """Deactivate a staff member (the audit trail keeps their name)."""
+    async with open_context(_settings()) as ctx:
+        if not await remove_staff(ctx, telegram_id):
+            click.echo(f"No staff member with Telegram id {telegram_id}", err=True)
+            sys.exit(1)
+    click.echo(f"Deactivated {telegram_id}")
+
+
+@main.group()
+def tickets() -> None:
+    """Look at tickets."""
+
+
+@tickets.command("list")
+@click.option("--state")
+@click.option("--category")
+@click.option("--desa")
+@click.option("--limit", default=50, show_default=True)
+@_run
+async def tickets_list(state: str | None, category: str | None, desa: str | None, limit: int) -> None:
+    """The newest tickets, with state, category, desa, age and assignee."""
+    async with open_context(_settings()) as ctx:
+        rows = await list_tickets(ctx, state, category, desa, limit)
+        now = utc_now()
+    if not rows:
+        click.echo("No tickets match.")
+    for row in rows:
+        t = row.ticket
+        age = _age(now - t.created_at)
+        click.echo(f"{t.number}  {text('state.' + t.state):<18} {t.category or '-':<16} {t.desa or '-':<14} "
+                   f"{age:>5}  {row.assignee or '-'}")
+
+
+@tickets.command("show")
+@click.argument("number")
+@_run
+async def tickets_show(number: str) -> None:
+    """One ticket with its history."""
+    async with open_context(_settings()) as ctx:
+        detail = await ticket_detail(ctx, number)
+        zone = ctx.profile.zone
+    if detail is None:
+        click.echo(f"No ticket {number.upper()}", err=True)
+        sys.exit(1)
+    t = detail.ticket
+    reporter = "anonim" if t.privacy != "normal" else mask_phone(detail.reporter_wa_id)
+    where = ", ".join(x for x in (t.address, t.desa or "") if x) or "-"
+    if t.latitude is not None:
+        where += f" ({t.latitude:.5f}, {t.longitude:.5f})"
+    click.echo(f"{t.number}  {text('state.' + t.state)}  [{t.report_type}/{t.category or '-'}]")
+    click.echo(f"  reporter  {reporter}   assignee {detail.assignee or '-'}   escalation {t.escalation_level}")
+    click.echo(f"  where     {where}")
+    if t.stage_deadline_at:
+        click.echo(f"  due       {t.stage_deadline_at.astimezone(zone):%Y-%m-%d %H:%M} WITA")
+    click.echo(f"  text      {t.description[:300]}")
+    for f in detail.attachments:
+        click.echo(f"  file      {f.role}/{f.kind} {f.mime or ''} {f.size or ''} {f.fetch_error or ''}".rstrip())
+    for e in detail.events:
+        extra = " ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, "", []))
+        click.echo(f"  {e.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {e.action:<16} {e.actor_name or e.actor_kind:<16} "
+                   f"{e.from_state or '':>11} -> {e.to_state:<11} {extra}".rstrip())
+
+
+def _age(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h"
+    return f"{minutes // 1440}d"
