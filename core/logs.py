@@ -5,13 +5,26 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 import structlog
 
 # Indonesian mobile numbers as people and WhatsApp write them: 08…, 628…, +62 8…
 PHONE = re.compile(r"(?<!\d)(?:\+?62|0)[\s-]?8\d(?:[\s-]?\d){6,11}(?!\d)")
+
+
+def _mask_digits(match: re.Match[str]) -> str:
+    """Every digit but the last three becomes *, keeping the separators."""
+    keep = sum(c.isdigit() for c in match.group(0)) - 3
+    out = []
+    for char in match.group(0):
+        if char.isdigit() and keep > 0:
+            out.append("*")
+            keep -= 1
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class Redactor:
@@ -23,9 +36,9 @@ class Redactor:
     def scrub(self, value: str) -> str:
         for secret in self.secrets:
             value = value.replace(secret, "***")
-        return PHONE.sub(lambda m: re.sub(r"\d(?=(?:\D*\d){3})", "*", m.group(0)[:-3]) + m.group(0)[-3:], value)
+        return PHONE.sub(_mask_digits, value)
 
-    def __call__(self, _logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
         return {k: self.scrub(v) if isinstance(v, str) else v for k, v in event.items()}
 
 

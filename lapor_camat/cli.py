@@ -203,7 +203,8 @@ async def tickets_show(number: str) -> None:
         click.echo(f"  file      {f.role}/{f.kind} {f.mime or ''} {f.size or ''} {f.fetch_error or ''}".rstrip())
     for e in detail.events:
         extra = " ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, "", []))
-        click.echo(f"  {e.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {e.action:<16} {e.actor_name or e.actor_kind:<16} "
+        who = e.actor_name or e.actor_kind
+        click.echo(f"  {e.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {e.action:<16} {who:<16} "
                    f"{e.from_state or '':>11} -> {e.to_state:<11} {extra}".rstrip())
 
 

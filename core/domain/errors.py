@@ -9,7 +9,7 @@ from typing import Any
 
 
 class Refused(Exception):
-    code = "refused"
+    code = "error.refused"
 
     def __init__(self, detail: str = "", **params: Any) -> None:
         super().__init__(detail or self.code)
@@ -22,12 +22,6 @@ class TicketNotFound(Refused):
 
 class NotRegistered(Refused):
     code = "error.not_registered"
-
-
-class AlreadyTaken(Refused):
-    """Someone else accepted the ticket first; `params['by']` names them."""
-
-    code = "error.already_taken"
 
 
 class NotYourTicket(Refused):

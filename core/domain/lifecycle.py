@@ -159,6 +159,16 @@ class IllegalTransition(Refused):
         self.state, self.action = state, action
 
 
+class AlreadyTaken(IllegalTransition):
+    """Someone else accepted the ticket first; `params['by']` names them."""
+
+    code = "error.already_taken"
+
+    def __init__(self, state: TicketState, action: Action, by: str) -> None:
+        super().__init__(state, action)
+        self.params["by"] = by
+
+
 class NotAllowed(Refused):
     code = "error.not_allowed"
 

@@ -9,8 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.models import Staff, Ticket, TicketEvent
-from core.domain.errors import AlreadyTaken, NotAssignee, NotYourTicket, TicketNotFound
-from core.domain.lifecycle import ASSIGNEE_ONLY, REPORTER_ONLY, Action, IllegalTransition, Role, TicketState, decide
+from core.domain.errors import NotAssignee, NotYourTicket, TicketNotFound
+from core.domain.lifecycle import (
+    ASSIGNEE_ONLY,
+    REPORTER_ONLY,
+    Action,
+    AlreadyTaken,
+    IllegalTransition,
+    Role,
+    TicketState,
+    decide,
+)
 from core.domain.people import Actor
 from core.domain.sla import STAGE_OF_STATE
 from core.notifications import citizen_kind_for, notify_change
@@ -59,7 +68,7 @@ async def transition(
         new = decide(old, action, actor.roles)
     except IllegalTransition:
         if action is Action.ACCEPT and ticket.assignee_id is not None:
-            raise AlreadyTaken(number=ticket.number, by=await staff_name(session, ticket.assignee_id)) from None
+            raise AlreadyTaken(old, action, by=await staff_name(session, ticket.assignee_id)) from None
         raise
     now = ctx.now()
     ticket.state = new

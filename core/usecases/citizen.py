@@ -51,10 +51,10 @@ async def next_number(session: AsyncSession, prefix: str) -> str:
     """The next ticket number for `prefix`, taken atomically inside the caller's transaction."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(TicketCounter).values(prefix=prefix, last_value=1)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[TicketCounter.prefix], set_={"last_value": TicketCounter.last_value + 1}
     ).returning(TicketCounter.last_value)
-    value = (await session.execute(stmt)).scalar_one()
+    value = (await session.execute(upsert)).scalar_one()
     return format_number(prefix, value)
 
 

@@ -52,9 +52,16 @@ async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id
 
 
 async def close_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> None:
-    """Close the ticket by hand (the camat) or because the citizen stayed silent (the system)."""
-    action = Action.AUTO_CLOSE if actor.kind == "system" else Action.CLOSE
+    """The camat closes the ticket by hand, with a reason."""
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(session, ticket_id)
-        await transition(ctx, session, ticket, action, actor, {"reason": reason})
+        await transition(ctx, session, ticket, Action.CLOSE, actor, {"reason": reason})
+        ticket.closed_at = ctx.now()
+
+
+async def auto_close_ticket(ctx: Context, actor: Actor, ticket_id: int) -> None:
+    """The scheduler closes a resolved ticket whose citizen stayed silent past the confirm deadline."""
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(session, ticket_id)
+        await transition(ctx, session, ticket, Action.AUTO_CLOSE, actor)
         ticket.closed_at = ctx.now()

@@ -1,0 +1,103 @@
+"""Every (state, action) pair of the lifecycle table, through the real use cases on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from core.context import Context
+from core.domain.errors import Refused
+from core.domain.lifecycle import ALLOWED_ROLES, ASSIGNEE_ONLY, TRANSITIONS, Action, IllegalTransition, Role
+from core.domain.lifecycle import TicketState as S
+from core.domain.people import Actor
+from core.usecases import citizen, desk, field, oversight
+from tests.core.story import PHOTO, Cast, cast, force_state, report, snapshot, ticket
+
+A = Action
+Call = Callable[[Context, Actor, int, Cast], Awaitable[object]]
+
+
+async def _duplicate(ctx: Context, who: Actor, tid: int, people: Cast) -> object:
+    original = await report(ctx, people.neighbour, "Lampu mati juga")
+    return await desk.mark_duplicate(ctx, who, tid, original)
+
+
+# How each action is taken, and by whom when the test does not say.
+CALLS: dict[Action, tuple[str, Call]] = {
+    A.VERIFY: ("verifier", lambda c, w, t, p: desk.verify_ticket(c, w, t)),
+    A.REJECT: ("verifier", lambda c, w, t, p: desk.reject_ticket(c, w, t, "Spam / bukan laporan")),
+    A.MARK_DUPLICATE: ("verifier", _duplicate),
+    A.FORWARD: ("verifier", lambda c, w, t, p: desk.forward_ticket(c, w, t, "PLN", "REF-1")),
+    A.ASK_CITIZEN: ("verifier", lambda c, w, t, p: desk.ask_citizen(c, w, t, "Di RT berapa?")),
+    A.CITIZEN_ANSWERS: ("reporter", lambda c, w, t, p: citizen.citizen_answers(c, w, t, "RT 02")),
+    A.ACCEPT: ("officer", lambda c, w, t, p: field.accept_ticket(c, w, t)),
+    A.RELEASE: ("officer", lambda c, w, t, p: field.release_ticket(c, w, t)),
+    A.ADD_PROGRESS: ("officer", lambda c, w, t, p: field.add_progress(c, w, t, "Sedang dicek")),
+    A.RESOLVE: ("officer", lambda c, w, t, p: field.resolve_ticket(c, w, t, "Lampu diganti", (PHOTO,))),
+    A.CONFIRM_FIXED: ("reporter", lambda c, w, t, p: citizen.confirm_fixed(c, w, t)),
+    A.REPORT_NOT_FIXED: ("reporter", lambda c, w, t, p: citizen.report_not_fixed(c, w, t, "Masih mati")),
+    A.RATE: ("reporter", lambda c, w, t, p: citizen.rate_ticket(c, w, t, 5)),
+    A.CLOSE: ("camat", lambda c, w, t, p: oversight.close_ticket(c, w, t, "Selesai di lapangan")),
+    A.AUTO_CLOSE: ("system", lambda c, w, t, p: oversight.auto_close_ticket(c, w, t)),
+    A.ESCALATE: ("system", lambda c, w, t, p: oversight.escalate_ticket(c, w, t, 1)),
+    A.EXTEND_DEADLINE: ("camat", lambda c, w, t, p: oversight.extend_deadline(c, w, t, 3)),
+    A.REASSIGN: ("camat", lambda c, w, t, p: oversight.reassign_ticket(c, w, t, p.officer2.id or 0)),
+    A.CANCEL: ("reporter", lambda c, w, t, p: citizen.cancel_ticket(c, w, t)),
+}
+
+
+def test_every_action_has_a_use_case_and_roles() -> None:
+    assert set(CALLS) == set(Action) == set(ALLOWED_ROLES)
+    assert set(TRANSITIONS) == set(S)
+
+
+async def _ticket_in(ctx: Context, people: Cast, state: S) -> int:
+    tid = await report(ctx, people.reporter)
+    assigned = state in (S.IN_PROGRESS, S.RESOLVED)
+    await force_state(ctx, tid, state, assignee=people.officer if assigned else None)
+    return tid
+
+
+@pytest.mark.parametrize("state", list(S))
+async def test_each_action_from_state(ctx: Context, state: S) -> None:
+    people = await cast(ctx)
+    for action, (who, call) in CALLS.items():
+        tid = await _ticket_in(ctx, people, state)
+        before = await snapshot(ctx, tid)
+        expected = TRANSITIONS[state].get(action)
+        if expected is None:
+            with pytest.raises(IllegalTransition):
+                await call(ctx, getattr(people, who), tid, people)
+            assert await snapshot(ctx, tid) == before, f"{action} from {state} changed something"
+        else:
+            await call(ctx, getattr(people, who), tid, people)
+            after = await ticket(ctx, tid)
+            assert after.state == expected, f"{action} from {state}"
+            _, events, outbox = await snapshot(ctx, tid)
+            assert events > before[1] and outbox > before[2], f"{action} from {state} left no audit or outbox"
+
+
+ACTOR_ROLES = {
+    "verifier": Role.VERIFIER, "officer": Role.OFFICER, "camat": Role.CAMAT, "admin": Role.ADMIN,
+    "reporter": Role.CITIZEN, "system": Role.SYSTEM,
+}
+
+
+@pytest.mark.parametrize("action", list(Action))
+async def test_who_may_take_each_action(ctx: Context, action: Action) -> None:
+    people = await cast(ctx)
+    state = next(s for s in S if action in TRANSITIONS[s])
+    _, call = CALLS[action]
+    for who, role in ACTOR_ROLES.items():
+        tid = await _ticket_in(ctx, people, state)
+        actor = getattr(people, who)
+        if action in ASSIGNEE_ONLY and who == "officer":
+            assert (await ticket(ctx, tid)).assignee_id == actor.id
+        before = await snapshot(ctx, tid)
+        if role in ALLOWED_ROLES[action]:
+            await call(ctx, actor, tid, people)
+        else:
+            with pytest.raises(Refused):
+                await call(ctx, actor, tid, people)
+            assert await snapshot(ctx, tid) == before, f"{who} refused {action} but something changed"

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from core.domain.people import InvalidPhone, mask_phone, normalise_phone
+
+
+@pytest.mark.parametrize("raw", [
+    "081234567890", "6281234567890", "+6281234567890", "+62 812-3456-7890", "0812 3456 7890", " 0812-3456-7890 ",
+])
+def test_one_person_however_the_number_is_written(raw: str) -> None:
+    assert normalise_phone(raw) == "6281234567890"
+
+
+@pytest.mark.parametrize("raw", ["", "halo", "123", "+62", "08"])
+def test_not_a_number(raw: str) -> None:
+    with pytest.raises(InvalidPhone):
+        normalise_phone(raw)
+
+
+def test_foreign_numbers_keep_their_country() -> None:
+    assert normalise_phone("+60 12-345 6789") == "60123456789"
+
+
+def test_officers_see_a_masked_number() -> None:
+    assert mask_phone("628123456789") == "0812****789"
+    assert mask_phone("6281234567890") == "0812*****890"
