@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class OutboxSignal:
+    """Wakes each channel's dispatcher when a transaction commits (new rows may be waiting)."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+
+    def event(self, channel: str) -> asyncio.Event:
+        return self._events.setdefault(channel, asyncio.Event())
+
+    def set_all(self) -> None:
+        for wake in self._events.values():
+            wake.set()
+
+
 @dataclass
 class Context:
     """Passed to every use case. `clock` is injected so tests and the scheduler control time."""
@@ -23,6 +38,7 @@ class Context:
     sessions: async_sessionmaker[AsyncSession]
     profile: Profile
     clock: Callable[[], datetime] = utc_now
+    outbox: OutboxSignal = field(default_factory=OutboxSignal)
     _calendars: dict[int, WorkingCalendar] = field(default_factory=dict, repr=False)
 
     def now(self) -> datetime:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from core.context import Context
+from core.context import Context, OutboxSignal
 from core.db.engine import make_engine, make_sessions
 from core.db.migrate import upgrade
 from core.db.models import Base
@@ -123,5 +123,6 @@ def clock() -> Clock:
 @pytest.fixture
 async def ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Context]:
     engine = make_engine(db_url, pool_size=25, max_overflow=10) if "postgresql" in db_url else make_engine(db_url)
-    yield Context(sessions=make_sessions(engine), profile=profile, clock=clock)
+    signal = OutboxSignal()
+    yield Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, clock=clock, outbox=signal)
     await engine.dispose()

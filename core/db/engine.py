@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -40,9 +42,14 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """The session factory every use case opens its transaction from."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessions(
+    engine: AsyncEngine, on_commit: Callable[[], None] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """The session factory every use case opens its transaction from; `on_commit` runs after each commit."""
+    session_class = type("LaporSession", (Session,), {})
+    if on_commit is not None:
+        event.listen(session_class, "after_commit", lambda _session: on_commit())
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -213,3 +213,65 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_outbox_due", "channel", "sent_at", "next_attempt_at"),)
+
+
+class Conversation(Base):
+    """A citizen's place in the WhatsApp conversation: the step and the unfinished draft report."""
+
+    __tablename__ = "conversations"
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), primary_key=True)
+    step: Mapped[str] = mapped_column(String(32), default="idle")
+    draft: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SentMessage(Base):
+    """A message a platform accepted from us (WhatsApp wamid, Telegram message id) and its delivery state."""
+
+    __tablename__ = "sent_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    external_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent, delivered, read, failed
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_sent_messages_channel_external_id"),)
+
+
+class TelegramCard(Base):
+    """The one message that shows a ticket in a Telegram chat, edited in place as the ticket changes."""
+
+    __tablename__ = "telegram_cards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(12))  # desk, field, camat
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "chat_id", name="uq_telegram_cards_ticket_id_chat_id"),
+        Index("ix_telegram_cards_message", "chat_id", "message_id"),
+    )
+
+
+class ChatBinding(Base):
+    """Where a Telegram chat named in the profile lives now (groups change id on becoming supergroups)."""
+
+    __tablename__ = "chat_bindings"
+    configured_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    current_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
+class JobRun(Base):
+    """A scheduled job's run that must happen once (e.g. `digest:2026-11-27`), across instances."""
+
+    __tablename__ = "job_runs"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    ran_at: Mapped[datetime]
+    detail: Mapped[dict[str, Any]]

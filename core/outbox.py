@@ -1,0 +1,134 @@
+"""Delivering outbox rows: claim what is due, in order per recipient, and record the outcome.
+
+Each channel's dispatcher (`run_dispatcher`) calls the bot's `send` for each claimed row. A row is
+never dropped: failures are retried with backoff (or the platform's `retry_after`), and a later
+row for the same recipient waits until the earlier one is through, so each chat sees its messages
+in order. Claims are safe across processes (a lease, plus SKIP LOCKED on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import aliased
+
+from core.context import Context
+from core.db.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    channel: str
+    recipient: str
+    kind: str
+    data: dict[str, Any]
+    ticket_id: int | None
+    attempts: int
+
+
+class RetryLater(Exception):
+    """The platform asked us to wait (rate limit, outage); `after` is how long, if it said."""
+
+    def __init__(self, reason: str, after: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delivery]:
+    """Due rows of `channel`, oldest first, skipping recipients whose earlier row is still waiting."""
+    now = ctx.now()
+    earlier = aliased(OutboxMessage)
+    blocked = exists().where(and_(
+        earlier.channel == OutboxMessage.channel, earlier.recipient == OutboxMessage.recipient,
+        earlier.sent_at.is_(None), earlier.id < OutboxMessage.id, earlier.next_attempt_at > now,
+    ))
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
+               OutboxMessage.next_attempt_at <= now, ~blocked)
+        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+    )
+    async with ctx.sessions.begin() as session:
+        rows = list(await session.scalars(query))
+        for row in rows:
+            row.next_attempt_at = now + LEASE  # other dispatchers skip it while we work on it
+        return [Delivery(r.id, r.channel, r.recipient, r.kind, r.data, r.ticket_id, r.attempts) for r in rows]
+
+
+async def mark_sent(ctx: Context, delivery_id: int) -> None:
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery_id).values(
+            sent_at=ctx.now(), last_error=None))
+
+
+async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timedelta | None = None) -> timedelta:
+    """Record a failed attempt and when to try again (backoff doubling from 2 s, capped)."""
+    wait = after if after is not None else min(timedelta(seconds=2 ** min(delivery.attempts + 1, 12)), MAX_BACKOFF)
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery.id).values(
+            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=ctx.now() + wait))
+    return wait
+
+
+async def deliver_batch(ctx: Context, channel: str, send: Callable[[Delivery], Awaitable[None]],
+                        limit: int = 100) -> int:
+    """Claim and send one batch; recipients in parallel, each recipient's rows in order. Rows sent."""
+    batch = await claim_due(ctx, channel, limit)
+    by_recipient: dict[str, list[Delivery]] = {}
+    for delivery in batch:
+        by_recipient.setdefault(delivery.recipient, []).append(delivery)
+
+    async def one_recipient(rows: list[Delivery]) -> int:
+        sent = 0
+        for index, delivery in enumerate(rows):
+            try:
+                await send(delivery)
+            except RetryLater as exc:
+                await mark_failed(ctx, delivery, str(exc), exc.after)
+            except Exception as exc:
+                log.exception("outbox delivery failed", extra={"outbox_id": delivery.id, "kind": delivery.kind})
+                await mark_failed(ctx, delivery, f"{type(exc).__name__}: {exc}")
+            else:
+                await mark_sent(ctx, delivery.id)
+                sent += 1
+                continue
+            await _release(ctx, rows[index + 1:])  # keep the order: the rest waits for this one
+            break
+        return sent
+
+    return sum(await asyncio.gather(*(one_recipient(rows) for rows in by_recipient.values())))
+
+
+async def _release(ctx: Context, rows: list[Delivery]) -> None:
+    if rows:
+        async with ctx.sessions.begin() as session:
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(
+                next_attempt_at=ctx.now()))
+
+
+async def run_dispatcher(ctx: Context, channel: str, send: Callable[[Delivery], Awaitable[None]],
+                         wake: asyncio.Event, idle: float = 1.0) -> None:
+    """Deliver `channel`'s rows until cancelled; `wake` is set when new rows were committed."""
+    while True:
+        try:
+            sent = await deliver_batch(ctx, channel, send)
+        except Exception:
+            log.exception("outbox dispatcher error", extra={"channel": channel})
+            sent = 0
+        if sent:
+            continue
+        wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=idle)
