@@ -9,6 +9,8 @@ from sqlalchemy.orm import aliased
 
 from core.context import Context
 from core.db.models import Attachment, Citizen, Staff, Ticket, TicketEvent
+from core.domain.geo import degree_box, distance_m
+from core.domain.lifecycle import OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,31 @@ async def ticket_detail(ctx: Context, number: str) -> TicketDetail | None:
         files = list(await session.scalars(
             select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)))
         return TicketDetail(ticket, wa_id, name, events, files)
+
+
+async def nearby_open_tickets(ctx: Context, category: str | None, latitude: float | None, longitude: float | None,
+                              desa: str | None = None, address: str = "", exclude_id: int | None = None,
+                              limit: int = 5) -> list[Ticket]:
+    """Open tickets of the same category within the profile's radius, or naming the same desa and landmark."""
+    if not category:
+        return []
+    query = select(Ticket).where(Ticket.category == category, Ticket.state.in_([s.value for s in OPEN_STATES]))
+    if exclude_id is not None:
+        query = query.where(Ticket.id != exclude_id)
+    radius = ctx.profile.duplicate_radius_m
+    found: dict[int, Ticket] = {}
+    async with ctx.sessions() as session:
+        if latitude is not None and longitude is not None:
+            south, north, west, east = degree_box(latitude, longitude, radius)
+            boxed = await session.scalars(query.where(Ticket.latitude.between(south, north),
+                                                      Ticket.longitude.between(west, east)))
+            for t in boxed:
+                if t.latitude is not None and t.longitude is not None and \
+                        distance_m(latitude, longitude, t.latitude, t.longitude) <= radius:
+                    found[t.id] = t
+        landmark = address.strip().casefold()
+        if desa and landmark:
+            for t in await session.scalars(query.where(Ticket.desa == desa)):
+                if t.address.strip().casefold() == landmark:
+                    found[t.id] = t
+    return sorted(found.values(), key=lambda t: t.id)[:limit]

@@ -25,6 +25,8 @@ from core.db.models import Base
 from core.profile import SAMPLE_PROFILE, Profile, load_profile
 
 TEST_DATABASE = os.environ.get("LAPOR_TEST_DATABASE", "sqlite")
+# python-telegram-bot 22 warns on its int-valued durations unless this is set; warnings are errors here.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 DB_FIXTURES = {"db_url", "ctx", "engine"}
 
 

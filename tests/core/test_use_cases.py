@@ -122,3 +122,20 @@ async def test_daily_limit_refuses_politely(ctx: Context, profile: Profile) -> N
     with pytest.raises(TooManyReports) as refused:
         await report(limited, people.reporter)
     assert refused.value.params == {"limit": 2}
+
+
+async def test_nearby_open_tickets_of_the_same_category(ctx: Context) -> None:
+    from core.queries import nearby_open_tickets
+
+    people = await cast(ctx)
+    near = await report(ctx, people.reporter, latitude=-5.40000, longitude=119.60000)
+    await report(ctx, people.reporter, latitude=-5.40300, longitude=119.60000)  # ~330 m away
+    await report(ctx, people.reporter, category="sampah", latitude=-5.40001, longitude=119.60001)
+    by_landmark = await report(ctx, people.reporter, latitude=None, longitude=None, desa="Salaka",
+                               address="Depan Masjid Nurul Huda")
+    found = await nearby_open_tickets(ctx, "lampu_jalan", -5.40050, 119.60050)  # ~78 m from `near`
+    assert [t.id for t in found] == [near]
+    found = await nearby_open_tickets(ctx, "lampu_jalan", None, None, desa="Salaka", address="depan masjid nurul huda ")
+    assert [t.id for t in found] == [by_landmark]
+    await desk.reject_ticket(ctx, people.verifier, near, "Spam / bukan laporan")
+    assert await nearby_open_tickets(ctx, "lampu_jalan", -5.40050, 119.60050) == []
