@@ -208,6 +208,33 @@ async def tickets_show(number: str) -> None:
                    f"{e.from_state or '':>11} -> {e.to_state:<11} {extra}".rstrip())
 
 
+@main.command("simulator")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--whatsapp-port", default=8081, show_default=True)
+@click.option("--telegram-port", default=8082, show_default=True)
+@click.option("--webhook-url", default="http://127.0.0.1:8080/webhook/whatsapp", show_default=True,
+              help="Where the simulated citizens' messages are POSTed (the reporter bot's webhook).")
+def simulator(host: str, whatsapp_port: int, telegram_port: int, webhook_url: str) -> None:
+    """Serve local WhatsApp Cloud API and Telegram Bot API simulators, and print the settings to use them."""
+    from simulator.sandbox import SANDBOX_SETTINGS, build_sandbox, serve
+
+    settings = _settings()
+    try:
+        profile = load_profile(settings.kecamatan_profile)
+    except ProfileError as exc:
+        click.echo(f"Profile {exc.path} is invalid:", err=True)
+        _fail(exc.problems)
+        return
+    wa_url, tg_url = f"http://{host}:{whatsapp_port}", f"http://{host}:{telegram_port}"
+    sandbox = build_sandbox(profile, webhook_url, wa_url, tg_url)
+    click.echo(f"WhatsApp Cloud API simulator: {wa_url}  (webhooks to {webhook_url})")
+    click.echo(f"Telegram Bot API simulator:   {tg_url}")
+    click.echo("Point the bots at them with these settings (e.g. in .env):")
+    for key, value in {**SANDBOX_SETTINGS, "WHATSAPP_API_URL": wa_url, "TELEGRAM_API_URL": tg_url}.items():
+        click.echo(f"  {key}={value}")
+    asyncio.run(serve(sandbox, host, whatsapp_port, telegram_port, on_ready=lambda: click.echo("Ready. Ctrl-C stops.")))
+
+
 def _age(delta: Any) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:

@@ -1,0 +1,91 @@
+"""The outbox delivers every row, in order per recipient, through failures and rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from core.context import Context
+from core.inbox import mark_processed, pending, store
+from core.notifications import queue
+from core.outbox import Delivery, RetryLater, claim_due, deliver_batch, run_dispatcher
+from tests.conftest import Clock
+
+
+async def _queue(ctx: Context, *rows: tuple[str, str]) -> None:
+    async with ctx.sessions.begin() as session:
+        for n, (recipient, text) in enumerate(rows):
+            queue(session, channel="telegram", recipient=recipient, kind="note", data={"text": text},
+                  dedupe_key=f"{recipient}:{text}:{n}", now=ctx.now())
+
+
+async def test_each_recipient_gets_its_rows_in_order_despite_failures(ctx: Context, clock: Clock) -> None:
+    await _queue(ctx, ("chat:a", "a1"), ("chat:b", "b1"), ("chat:a", "a2"), ("chat:a", "a3"), ("chat:b", "b2"))
+    seen: list[str] = []
+    failures = {"a2": 2}
+
+    async def send(delivery: Delivery) -> None:
+        text = delivery.data["text"]
+        if failures.get(text):
+            failures[text] -= 1
+            raise RetryLater("429", after=timedelta(seconds=5))
+        seen.append(text)
+
+    assert await deliver_batch(ctx, "telegram", send) == 3  # a1, b1, b2; a2 failed, a3 waits behind it
+    assert seen == ["a1", "b1", "b2"]
+    assert await deliver_batch(ctx, "telegram", send) == 0  # a2 waits for its retry_after
+    clock.advance(seconds=5)
+    assert await deliver_batch(ctx, "telegram", send) == 0  # a2 fails once more
+    clock.advance(seconds=5)
+    assert await deliver_batch(ctx, "telegram", send) == 2
+    assert seen == ["a1", "b1", "b2", "a2", "a3"]
+
+
+async def test_an_unexpected_error_backs_off_and_is_recorded(ctx: Context, clock: Clock) -> None:
+    await _queue(ctx, ("chat:a", "x"))
+    calls = 0
+
+    async def send(delivery: Delivery) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("reset by peer")
+
+    assert await deliver_batch(ctx, "telegram", send) == 0
+    clock.advance(seconds=1)
+    assert await claim_due(ctx, "telegram") == []  # backoff is 2 s after the first failure
+    clock.advance(seconds=1)
+    assert await deliver_batch(ctx, "telegram", send) == 1 and calls == 2
+
+
+async def test_a_claimed_row_is_not_claimed_twice(ctx: Context) -> None:
+    await _queue(ctx, ("chat:a", "x"), ("chat:b", "y"))
+    first, second = await asyncio.gather(claim_due(ctx, "telegram"), claim_due(ctx, "telegram"))
+    assert sorted(d.data["text"] for d in first + second) == ["x", "y"]
+
+
+async def test_the_dispatcher_wakes_on_commit(ctx: Context) -> None:
+    delivered: asyncio.Queue[str] = asyncio.Queue()
+
+    async def send(delivery: Delivery) -> None:
+        await delivered.put(delivery.data["text"])
+
+    task = asyncio.create_task(run_dispatcher(ctx, "telegram", send, ctx.outbox.event("telegram"), idle=30))
+    try:
+        await _queue(ctx, ("chat:a", "hello"))
+        assert await asyncio.wait_for(delivered.get(), timeout=5) == "hello"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_inbox_keeps_one_copy_and_remembers_what_is_pending(ctx: Context) -> None:
+    first = await store(ctx, "whatsapp", "wamid.1", "6281", "{}")
+    assert first is not None
+    assert await store(ctx, "whatsapp", "wamid.1", "6281", "{}") is None
+    await store(ctx, "whatsapp", "wamid.2", "6282", "{}")
+    assert [i.external_id for i in await pending(ctx, "whatsapp")] == ["wamid.1", "wamid.2"]
+    await mark_processed(ctx, first)
+    assert [i.external_id for i in await pending(ctx, "whatsapp")] == ["wamid.2"]
