@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from core.context import Context
-from core.db.models import Attachment, Citizen, Staff, Ticket, TicketEvent
+from core.db.models import Attachment, Citizen, InboxUpdate, OutboxMessage, Staff, Ticket, TicketEvent
 from core.domain.geo import degree_box, distance_m
 from core.domain.lifecycle import OPEN_STATES
 
@@ -88,3 +88,27 @@ async def nearby_open_tickets(ctx: Context, category: str | None, latitude: floa
                 if t.address.strip().casefold() == landmark:
                     found[t.id] = t
     return sorted(found.values(), key=lambda t: t.id)[:limit]
+
+
+@dataclass(frozen=True)
+class SystemCounts:
+    tickets_by_state: dict[str, int]
+    inbox_pending: dict[str, int]
+    outbox_pending: dict[str, int]
+    outbox_failing: dict[str, int]
+
+
+async def system_counts(ctx: Context) -> SystemCounts:
+    """What /metrics and /healthz report: tickets by state, unprocessed inbox, undelivered outbox."""
+    async with ctx.sessions() as session:
+        states = dict((await session.execute(select(Ticket.state, func.count()).group_by(Ticket.state))).all())
+        inbox = dict((await session.execute(
+            select(InboxUpdate.platform, func.count()).where(InboxUpdate.processed_at.is_(None))
+            .group_by(InboxUpdate.platform))).all())
+        unsent = OutboxMessage.sent_at.is_(None)
+        outbox = dict((await session.execute(
+            select(OutboxMessage.channel, func.count()).where(unsent).group_by(OutboxMessage.channel))).all())
+        failing = dict((await session.execute(
+            select(OutboxMessage.channel, func.count()).where(unsent, OutboxMessage.attempts > 0)
+            .group_by(OutboxMessage.channel))).all())
+    return SystemCounts(states, inbox, outbox, failing)
