@@ -19,6 +19,7 @@ test: install
 	$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite: install
+	scripts/ensure-chromium.sh
 	LAPOR_TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: install
