@@ -137,6 +137,10 @@ class Profile(Strict):
     escalation_grace: SpanField = Span(minutes=60)
     uncategorised_verify: SpanField = Span(minutes=120)
     digest_time: time = time(7, 0)
+    weekly_summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    weekly_summary_time: time = time(7, 30)
+    draft_idle: SpanField = Span(minutes=6 * 60)  # an unfinished WhatsApp draft is discarded after this
+    outbox_stuck_after: SpanField = Span(minutes=30)  # undelivered this long: reported to the desk
     working_hours: WorkingHours
     telegram: TelegramChats
     templates: dict[str, Template] = {}

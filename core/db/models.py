@@ -275,3 +275,25 @@ class JobRun(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     ran_at: Mapped[datetime]
     detail: Mapped[dict[str, Any]]
+
+
+class TelegramPrompt(Base):
+    """A bot message in Telegram waiting for a staff member's reply (a reason, a question, proof) or a tap."""
+
+    __tablename__ = "telegram_prompts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))  # reject, question, duplicate, forward, resolve, progress, ...
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    user_id: Mapped[int] = mapped_column(BigInteger)  # the Telegram user it waits for
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_telegram_prompts_message", "chat_id", "message_id"),)
+
+
+# The deadline scan (core/deadlines.py): levels 0 and 1 with a deadline before now, without reading
+# the open tickets already escalated to the camat. Declared here so autogenerate keeps it.
+Index("ix_tickets_escalation_due", Ticket.escalation_level, Ticket.stage_deadline_at)

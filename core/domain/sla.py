@@ -67,6 +67,8 @@ def add_calendar(start: datetime, span: Span) -> datetime:
 def add_working(start: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
     """`start` plus the span counted in office time: days skip closed days, minutes run only while open."""
     moment = start.astimezone(calendar.zone)
+    if span.days:
+        moment = _next_open_moment(moment, calendar)
     for _ in range(span.days):
         moment = _next_working_day_same_time(moment, calendar)
     remaining = timedelta(minutes=span.minutes)
@@ -84,14 +86,37 @@ def add_working(start: datetime, span: Span, calendar: WorkingCalendar) -> datet
     raise ValueError("the working calendar has no open hours")
 
 
-def _next_working_day_same_time(moment: datetime, calendar: WorkingCalendar) -> datetime:
+def _next_open_moment(moment: datetime, calendar: WorkingCalendar) -> datetime:
+    """`moment` if the office is open then, else the next opening (a night report counts from the morning)."""
     day = moment.date()
     for _ in range(3660):
-        day += timedelta(days=1)
         if calendar.is_working_day(day):
             opens, closes = calendar.window(day)
-            candidate = datetime.combine(day, moment.timetz().replace(tzinfo=None), calendar.zone)
-            return min(max(candidate, opens), closes)
+            if moment < closes:
+                return max(moment, opens)
+        day += timedelta(days=1)
+    raise ValueError("the working calendar has no open day")
+
+
+def _next_working_day_same_time(moment: datetime, calendar: WorkingCalendar) -> datetime:
+    """The same clock time on the next working day; past a short day's closing, the rest runs on the day after.
+
+    (Clamping at closing time would lose the difference: Friday 16.15 + 1 day on a Saturday closing at
+    12.00 gives Monday 11.45, not Saturday 12.00.)
+    """
+    day = moment.date()
+    clock = moment.timetz().replace(tzinfo=None)
+    overflow = timedelta(0)
+    for _ in range(3660):
+        day += timedelta(days=1)
+        if not calendar.is_working_day(day):
+            continue
+        opens, closes = calendar.window(day)
+        candidate = datetime.combine(day, clock, calendar.zone) if not overflow else opens + overflow
+        candidate = max(candidate, opens)
+        if candidate <= closes:
+            return candidate
+        overflow = candidate - closes
     raise ValueError("the working calendar has no open day")
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -11,18 +12,23 @@ from core.db.models import Staff
 from core.domain.errors import InvalidInput
 from core.domain.lifecycle import Action, Role
 from core.domain.people import Actor
-from core.usecases._ticket import lock_ticket, transition
+from core.usecases._ticket import lock_ticket, restart_stage_clock, transition
 
 
-async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int) -> bool:
-    """Raise the escalation level (1 reminded, 2 to the camat); False if it was already that high."""
+async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int, *,
+                          due_at: datetime | None = None, details: dict[str, Any] | None = None) -> bool:
+    """Raise the escalation level (1 reminded, 2 to the camat); False if it was already that high.
+
+    The scheduler passes the `due_at` it saw: if the stage has moved on since (accepted, extended),
+    nothing happens. `details` (stage, minutes overdue) go into the event and the outbox row.
+    """
     if level not in (1, 2):
         raise InvalidInput("escalation level is 1 or 2", field="level")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(session, ticket_id)
-        if ticket.escalation_level >= level:
+        if ticket.escalation_level >= level or (due_at is not None and ticket.stage_deadline_at != due_at):
             return False
-        await transition(ctx, session, ticket, Action.ESCALATE, actor, {"level": level})
+        await transition(ctx, session, ticket, Action.ESCALATE, actor, {**(details or {}), "level": level})
         ticket.escalation_level = level
         return True
 
@@ -49,6 +55,7 @@ async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id
         await transition(ctx, session, ticket, Action.REASSIGN, actor, {"officer": officer.name})
         ticket.assignee_id = officer.id
         ticket.accepted_at = ticket.accepted_at or ctx.now()
+        restart_stage_clock(ctx, ticket)  # the new officer gets the full resolve time
 
 
 async def close_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> None:

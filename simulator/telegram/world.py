@@ -19,12 +19,25 @@ class Notifier:
 
     def __init__(self) -> None:
         self._waiters: set[asyncio.Future[None]] = set()
+        self._listeners: list[Callable[[], None]] = []
 
     def notify(self) -> None:
         for fut in self._waiters:
             if not fut.done():
                 fut.set_result(None)
         self._waiters.clear()
+        for listener in list(self._listeners):
+            listener()
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` on every change (it must not block); returns the function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     async def wait_until(self, check: Callable[[], T], timeout: float) -> T:
         """Return ``check()`` once it is truthy; raise TimeoutError after ``timeout`` seconds."""

@@ -60,6 +60,8 @@ class Citizen:
         self.user_id = business_scoped_user_id(wa_id, sim.waba_id)
         self.received: list[Received] = []
         self.sent: list[str] = []  # wamids of the citizen's own messages, in order
+        self.sent_items: dict[str, dict[str, Any]] = {}  # wamid -> the citizen's message as its webhook carries it
+        self.order: list[str] = []  # wamids both ways, in the order the chat shows them
         self.last_inbound_at: dt.datetime | None = None
         self.read_by_business: set[str] = set()  # own wamids the business marked as read
         self.typing_indicators = 0
@@ -73,8 +75,10 @@ class Citizen:
 
     def _receive(self, message: Received) -> None:
         self.received.append(message)
+        self.order.append(message.wamid)
         self._event.set()
         self._event = asyncio.Event()
+        self.sim.changed(self)
 
     def in_service_window(self, now: dt.datetime) -> bool:
         return self.last_inbound_at is not None and now - self.last_inbound_at < dt.timedelta(hours=24)

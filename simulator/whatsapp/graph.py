@@ -91,6 +91,7 @@ def _mark_read(sim: WhatsAppSimulator, payload: dict[str, Any]) -> dict[str, Any
     citizen.read_by_business.add(message_id)
     if indicator is not None:
         citizen.typing_indicators += 1
+    sim.changed(citizen)
     return {"success": True}
 
 

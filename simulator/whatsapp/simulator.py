@@ -74,6 +74,8 @@ class WhatsAppSimulator:
         self.deliveries: collections.deque[Delivery] = collections.deque(maxlen=history)
         self.outgoing: dict[str, tuple[Citizen, Received]] = {}
         self.incoming: dict[str, Citizen] = {}
+        # called with the citizen whenever their chat changes (a message either way, a delivery, a read)
+        self.observers: list[Callable[[Citizen], None]] = []
         self._sent_times: collections.deque[float] = collections.deque()
         self._fail_next: collections.deque[rules.GraphError] = collections.deque()
         self._sender = WebhookSender(
@@ -116,9 +118,15 @@ class WhatsAppSimulator:
         found = self.citizens.get(wa_id)
         if found is None:
             found = self.citizens[wa_id] = Citizen(self, wa_id, name)
+            self.changed(found)
         elif name is not None:
             found.name = name
         return found
+
+    def changed(self, citizen: Citizen) -> None:
+        """Tell the observers that this citizen's chat changed."""
+        for observer in list(self.observers):
+            observer(citizen)
 
     def citizen_by_user_id(self, user_id: str) -> Citizen | None:
         return next((c for c in self.citizens.values() if c.user_id == user_id), None)
@@ -178,7 +186,10 @@ class WhatsAppSimulator:
             item = {"context": item.pop("context"), **item}
         citizen.last_inbound_at = now
         citizen.sent.append(wamid)
+        citizen.sent_items[wamid] = item
+        citizen.order.append(wamid)
         self.incoming[wamid] = citizen
+        self.changed(citizen)
         await self._dispatcher.dispatch(webhooks.message_payload(self.account, self.contact_of(citizen), item), faults)
         return wamid
 
@@ -188,6 +199,8 @@ class WhatsAppSimulator:
 
     def _record_delivery(self, delivery: Delivery) -> None:
         self.deliveries.append(delivery)
+        if (citizen := self.incoming.get(delivery.item_id)) is not None:
+            self.changed(citizen)
         for status in delivery.attempts:
             self.transcript.append(
                 TranscriptEntry("webhook", "POST", self.webhook_url, status, delivery.kind, delivery.item_id)

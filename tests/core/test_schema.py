@@ -35,7 +35,7 @@ async def test_migrated_schema_matches_the_models(db_url: str) -> None:
 
 
 async def test_downgrade_to_empty_and_upgrade_again(db_url: str) -> None:
-    await upgrade_async(db_url, "head")  # already there: a no-op
+    await upgrade_async(db_url)  # already there: a no-op
     await asyncio.to_thread(command.downgrade, alembic_config(db_url), "base")
     engine = make_engine(db_url)
     try:

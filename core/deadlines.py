@@ -1,0 +1,144 @@
+"""What the scheduler finds due: overdue stages, silent resolved tickets, stuck outbox rows.
+
+Each read is one indexed range query (`ix_tickets_escalation_due`: escalation level, then stage
+deadline), so a scan costs what is due, not what is stored or what was escalated long ago.
+Doing the work once across instances rests on two locks: `tick_lock` lets one instance at a time
+run a job on PostgreSQL (an advisory lock), and each use case re-checks its ticket under the row
+lock, which alone already makes it exactly once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, cast, exists, literal, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from core.context import Context
+from core.db.models import OutboxMessage, Ticket
+from core.domain.lifecycle import TicketState
+
+log = logging.getLogger(__name__)
+S = TicketState
+REMINDABLE = (S.RECEIVED.value, S.VERIFIED.value, S.IN_PROGRESS.value)
+STUCK_KIND = "outbox.stuck"
+
+
+@dataclass(frozen=True)
+class DueTicket:
+    """An open ticket whose stage deadline has passed and that is not yet escalated to the camat."""
+
+    id: int
+    number: str
+    state: str
+    category: str | None
+    deadline: datetime
+    level: int
+
+
+def due_query(now: datetime, limit: int = 1000) -> object:
+    """The deadline scan: stages due by `now` below level 2, never-reminded first, then oldest deadline."""
+    return (
+        select(Ticket.id, Ticket.number, Ticket.state, Ticket.category, Ticket.stage_deadline_at,
+               Ticket.escalation_level)
+        .where(Ticket.escalation_level.in_((0, 1)), Ticket.stage_deadline_at <= now,
+               Ticket.state.in_(REMINDABLE))
+        .order_by(Ticket.escalation_level, Ticket.stage_deadline_at).limit(limit)  # the index order: no sort
+    )
+
+
+async def due_tickets(ctx: Context, now: datetime, limit: int = 1000) -> list[DueTicket]:
+    """Tickets whose current stage is overdue at `now` and may still need a reminder or escalation."""
+    async with ctx.sessions() as session:
+        rows = await session.execute(due_query(now, limit))  # type: ignore[call-overload]
+        return [DueTicket(*row) for row in rows.all()]
+
+
+async def closable_tickets(ctx: Context, now: datetime, limit: int = 500) -> list[int]:
+    """Resolved tickets whose citizen let the confirmation deadline pass."""
+    async with ctx.sessions() as session:
+        rows = await session.scalars(
+            select(Ticket.id).where(Ticket.stage_deadline_at <= now, Ticket.state == S.RESOLVED.value)
+            .order_by(Ticket.stage_deadline_at).limit(limit))
+        return list(rows)
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"lapor-camat:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+@contextlib.asynccontextmanager
+async def tick_lock(ctx: Context, name: str) -> AsyncIterator[bool]:
+    """Whether this instance may run job `name` now: a PostgreSQL advisory lock held for the block.
+
+    Another instance holding it yields False (skip this tick). SQLite has one writer at a time
+    anyway (BEGIN IMMEDIATE), so there it always yields True and the row checks do the rest.
+    """
+    sessions = ctx.sessions
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "postgresql":
+        yield True
+        return
+    key = _lock_key(name)
+    async with bind.connect() as conn:
+        got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+        await conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                await conn.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await conn.commit()
+
+
+@dataclass(frozen=True)
+class StuckRow:
+    id: int
+    channel: str
+    kind: str
+    last_error: str | None
+    created_at: datetime
+    attempts: int
+
+
+async def stuck_outbox_rows(ctx: Context, older_than: datetime, limit: int = 200) -> list[StuckRow]:
+    """Undelivered rows created before `older_than` that have not been reported yet."""
+    report = aliased(OutboxMessage)
+    reported = exists().where(report.dedupe_key == literal(f"{STUCK_KIND}:") + cast(OutboxMessage.id, String))
+    query = (
+        select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.last_error,
+               OutboxMessage.created_at, OutboxMessage.attempts)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < older_than,
+               OutboxMessage.kind != STUCK_KIND, ~reported)
+        .order_by(OutboxMessage.id).limit(limit)
+    )
+    async with ctx.sessions() as session:
+        return [StuckRow(*row) for row in (await session.execute(query)).all()]
+
+
+async def report_stuck(ctx: Context, rows: list[StuckRow]) -> int:
+    """Tell the desk about each stuck row, once per row (the dedupe key); nothing is deleted."""
+    if not rows:
+        return 0
+    now = ctx.now()
+    values = [{
+        "channel": "telegram", "recipient": "chat:desk", "kind": STUCK_KIND,
+        "data": {"outbox_id": r.id, "channel": r.channel, "kind": r.kind, "last_error": r.last_error,
+                 "attempts": r.attempts, "since": r.created_at.isoformat()},
+        "dedupe_key": f"{STUCK_KIND}:{r.id}", "ticket_id": None, "attempts": 0,
+        "next_attempt_at": now, "created_at": now,
+    } for r in rows]
+    async with ctx.sessions.begin() as session:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+        result = await session.execute(stmt.returning(OutboxMessage.id), values)
+        written = len(result.all())
+    if written:
+        log.warning("outbox rows stuck", extra={"reported": written})
+    return written

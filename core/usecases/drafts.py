@@ -1,0 +1,43 @@
+"""Unfinished WhatsApp reports: a draft left idle too long is discarded, and the citizen is told."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.context import Context
+from core.db.models import Conversation
+from core.notifications import queue
+
+IDLE = "idle"
+
+
+async def idle_drafts(ctx: Context, idle_since: datetime, limit: int = 500) -> list[int]:
+    """Citizens whose unfinished draft has not moved since before `idle_since`."""
+    async with ctx.sessions() as session:
+        rows = await session.scalars(
+            select(Conversation.citizen_id)
+            .where(Conversation.updated_at < idle_since, Conversation.step != IDLE)
+            .order_by(Conversation.updated_at).limit(limit))
+        return list(rows)
+
+
+async def expire_draft(ctx: Context, citizen_id: int, idle_since: datetime) -> bool:
+    """Discard the citizen's draft if it is still idle since before `idle_since`; False if it moved on.
+
+    One transaction with the row locked: a citizen who writes again at the same moment, or another
+    scheduler instance, sees either the draft or its expiry, never half of each.
+    """
+    async with ctx.sessions.begin() as session:
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.citizen_id == citizen_id).with_for_update())
+        if conversation is None or conversation.step == IDLE or conversation.updated_at >= idle_since:
+            return False
+        now = ctx.now()
+        step, since = conversation.step, conversation.updated_at
+        conversation.step, conversation.draft, conversation.updated_at = IDLE, {}, now
+        queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kind="draft.expired",
+              data={"step": step, "idle_since": since.isoformat()},
+              dedupe_key=f"draft.expired:{citizen_id}:{since.isoformat()}", now=now)
+        return True

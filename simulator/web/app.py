@@ -1,0 +1,98 @@
+"""The sandbox page as a Starlette app: the page, its JSON API, its static files and its event stream."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from core.profile import Profile
+from simulator.sandbox import Sandbox
+
+from . import telegram_routes, telegram_view, whatsapp_routes
+from .controls import SandboxControls
+from .feed import ChangeFeed
+from .places import PATTALLASSANG, map_config
+from .state import STATIC, BadInput, SandboxState, action, body, int_field
+
+log = logging.getLogger(__name__)
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def config(request: Request) -> Response:
+    state = SandboxState.of(request)
+    chats = state.profile.telegram
+    return JSONResponse({
+        "kecamatan": state.profile.name,
+        "kabupaten": state.profile.kabupaten,
+        "map": map_config(state.profile, state.center),
+        "desk_chat": chats.desk_chat_id,
+        "field_chats": chats.field_chat_ids,
+        "camat": chats.camat_user_id,
+        "bot_name": state.sandbox.telegram.bot_user.first_name,
+        "speed": state.controls.speed,
+        "fast_factor": state.controls.fast_factor,
+        "flood_size": state.controls.flood_size,
+    })
+
+
+async def events(request: Request) -> Response:
+    state = SandboxState.of(request)
+    raw_limit = request.query_params.get("limit", "")
+    limit = int(raw_limit) if raw_limit.isdigit() else None
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(state.feed.events(limit), media_type="text/event-stream", headers=headers)
+
+
+@action
+async def set_speed(request: Request) -> Response:
+    state = SandboxState.of(request)
+    data = await body(request)
+    factor = state.controls.fast_factor if data.get("fast") else 1.0
+    result = await state.controls.set_speed(factor)
+    state.controls.speed = factor
+    note = str(result) if result is not None else (
+        f"Jam dipercepat: 1 menit = {factor / 60:g} jam." if factor != 1.0 else "Jam kembali normal.")
+    state.feed.publish("controls", {"speed": factor, "note": note})
+    return JSONResponse({"speed": factor, "note": note})
+
+
+@action
+async def flood(request: Request) -> Response:
+    state = SandboxState.of(request)
+    n = int_field(await body(request), "n", required=False) or state.controls.flood_size
+    if not 1 <= n <= 500:
+        raise BadInput("Banjir: antara 1 dan 500 laporan.")
+    result = await state.controls.flood(n=n)
+    note = str(result) if result is not None else f"Banjir: {n} laporan dikirim."
+    state.feed.publish("controls", {"speed": state.controls.speed, "note": note})
+    return JSONResponse({"n": n, "note": note})
+
+
+def build_sandbox_web(sandbox: Sandbox, profile: Profile, controls: SandboxControls | None = None,
+                      *, center: tuple[float, float] = PATTALLASSANG) -> Starlette:
+    """The sandbox page for these simulators; ``app.state.feed.close()`` ends open event streams."""
+    controls = controls or SandboxControls()
+    telegram_view.ensure_staff(sandbox.telegram, controls.staff_members())
+    feed = ChangeFeed(sandbox)
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/api/config", config, methods=["GET"]),
+        Route("/api/events", events, methods=["GET"]),
+        Route("/api/controls/speed", set_speed, methods=["POST"]),
+        Route("/api/controls/flood", flood, methods=["POST"]),
+        *whatsapp_routes.routes(),
+        *telegram_routes.routes(),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.sandbox = SandboxState(sandbox, profile, controls, feed, center)
+    app.state.feed = feed
+    return app

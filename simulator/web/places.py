@@ -1,0 +1,55 @@
+"""Places a citizen can share: one preset per desa around the kecamatan, and a rough outline for the map."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from core.profile import Profile
+
+PATTALLASSANG = (-5.43, 119.60)  # the sample profile's kecamatan, roughly
+OUTSIDE = ("Di luar kecamatan (Makassar)", -5.1477, 119.4327)
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    latitude: float
+    longitude: float
+    address: str = ""
+
+
+def presets(profile: Profile, center: tuple[float, float]) -> list[Place]:
+    """The kecamatan office, each desa on a ring around it, and one place outside the kecamatan."""
+    lat0, lon0 = center
+    places = [Place("Kantor Camat", lat0, lon0, profile.name)]
+    count = len(profile.desa)
+    for i, desa in enumerate(profile.desa):
+        angle = 2 * math.pi * i / count + 0.4
+        radius = 0.016 + 0.008 * (i % 3)  # degrees: about 1.8 to 3.5 km
+        address = f"{desa.kind.capitalize()} {desa.name}, {profile.name}"
+        places.append(Place(desa.name, round(lat0 + radius * math.sin(angle), 5),
+                            round(lon0 + radius * math.cos(angle), 5), address))
+    name, lat, lon = OUTSIDE
+    places.append(Place(name, lat, lon, "Kota Makassar"))
+    return places
+
+
+def outline(center: tuple[float, float], points: int = 24) -> list[tuple[float, float]]:
+    """A made-up but stable boundary around the desa ring, for the click map."""
+    lat0, lon0 = center
+    shape = []
+    for i in range(points):
+        angle = 2 * math.pi * i / points
+        radius = 0.034 * (1 + 0.14 * math.sin(3 * angle + 1) + 0.07 * math.cos(5 * angle))
+        shape.append((round(lat0 + radius * math.sin(angle), 5), round(lon0 + radius * math.cos(angle), 5)))
+    return shape
+
+
+def map_config(profile: Profile, center: tuple[float, float]) -> dict[str, Any]:
+    return {
+        "center": list(center),
+        "presets": [asdict(p) for p in presets(profile, center)],
+        "outline": [list(p) for p in outline(center)],
+    }

@@ -1,0 +1,266 @@
+// The Telegram columns: the desk group, field groups and private chats; act as any staff member.
+"use strict";
+
+(() => {
+  const { el, icon, get, post, attempt, reloader, syncList, keepAtBottom, readFile, toast, alertBox } = Sandbox;
+  const COLORS = ["#e17076", "#faa774", "#a695e7", "#7bc862", "#6ec9cb", "#65aadd", "#ee7aae"];
+  let chats = [];
+  let users = [];
+  let config = null;
+  let map = null;
+
+  const TAGS = { bold: "b", italic: "i", underline: "u", strikethrough: "s", code: "code", pre: "pre", blockquote: "blockquote", expandable_blockquote: "blockquote" };
+
+  function entityNode(entity, text) {
+    if (entity.type === "text_link" || entity.type === "url") {
+      const href = entity.type === "url" ? text : entity.url;
+      return /^https?:\/\//.test(href || "") ? el("a", { href, target: "_blank", rel: "noopener" }) : el("span");
+    }
+    if (entity.type === "spoiler") return el("span", { class: "spoiler", onclick: (e) => e.currentTarget.classList.add("shown") });
+    if (["mention", "hashtag", "bot_command", "cashtag", "text_mention"].includes(entity.type)) return el("span", { class: "tg-link" });
+    return el(TAGS[entity.type] || "span");
+  }
+
+  // Telegram's entities (offsets in UTF-16 units, as JavaScript strings count) as safe DOM nodes.
+  function withEntities(text, entities) {
+    const root = el("div", { class: "tg-text" });
+    const sorted = (entities || []).slice().sort((a, b) => a.offset - b.offset || b.length - a.length);
+    function build(start, end, list, parent) {
+      let pos = start;
+      let i = 0;
+      while (i < list.length) {
+        const entity = list[i];
+        if (entity.offset < pos) { i += 1; continue; }
+        const stop = Math.min(entity.offset + entity.length, end);
+        if (entity.offset > pos) parent.append(text.slice(pos, entity.offset));
+        const inner = [];
+        let j = i + 1;
+        while (j < list.length && list[j].offset < stop) { inner.push(list[j]); j += 1; }
+        const node = entityNode(entity, text.slice(entity.offset, stop));
+        build(entity.offset, stop, inner, node);
+        parent.append(node);
+        pos = stop;
+        i = j;
+      }
+      if (pos < end) parent.append(text.slice(pos, end));
+    }
+    build(0, text.length, sorted, root);
+    return root;
+  }
+
+  function color(id) {
+    return COLORS[Math.abs(Number(id)) % COLORS.length];
+  }
+
+  // Consecutive messages of one album become one item.
+  function grouped(messages) {
+    const items = [];
+    for (const m of messages) {
+      const last = items[items.length - 1];
+      if (m.album && last && last.album === m.album) last.parts.push(m);
+      else items.push({ ...m, parts: [m] });
+    }
+    return items;
+  }
+
+  function chatLabel(chat) {
+    if (chat.type !== "private") return `Grup · ${chat.title}`;
+    const camat = chat.owner === config.camat && !/camat/i.test(chat.title) ? " (Camat)" : "";
+    return `Pribadi · ${chat.title}${camat}`;
+  }
+
+  function userLabel(user) {
+    return user.label;
+  }
+
+  class Column {
+    constructor(root, chatId) {
+      root.append(document.getElementById("tg-column").content.cloneNode(true));
+      this.root = root;
+      this.chatId = chatId;
+      this.replyTo = null;
+      this.find = (selector) => root.querySelector(selector);
+      this.box = this.find(".tg-messages");
+      this.reload = reloader(() => this.load());
+      this.find(".tg-chat").addEventListener("change", (event) => this.open(Number(event.target.value)));
+      this.find(".tg-user").addEventListener("change", () => { this.box.replaceChildren(); this.reload(); });
+      this.find(".tg-reply .close").addEventListener("click", () => this.setReply(null));
+      this.find(".tg-composer").addEventListener("submit", (event) => { event.preventDefault(); this.sendText(); });
+      this.find(".tg-sample").addEventListener("click", () => this.sendPhotos({ sample: true }));
+      this.find(".tg-photo").addEventListener("click", () => this.find(".tg-file").click());
+      this.find(".tg-file").addEventListener("change", (event) => this.pickFiles(event.target));
+    }
+
+    get chat() {
+      return chats.find((c) => c.id === this.chatId);
+    }
+
+    get userId() {
+      return Number(this.find(".tg-user").value);
+    }
+
+    fill() {
+      const select = this.find(".tg-chat");
+      select.replaceChildren(...chats.map((c) => el("option", { value: c.id, text: chatLabel(c) })));
+      select.value = this.chatId;
+      this.fillUsers();
+    }
+
+    fillUsers() {
+      const select = this.find(".tg-user");
+      const keep = select.value;
+      const chat = this.chat;
+      const allowed = chat && chat.type === "private" ? users.filter((u) => u.id === chat.owner) : users;
+      select.replaceChildren(...allowed.map((u) => el("option", { value: u.id, text: `Sebagai: ${userLabel(u)}` })));
+      const preferred = allowed.find((u) => String(u.id) === keep) || this.defaultUser(allowed);
+      if (preferred) select.value = preferred.id;
+      this.find(".tg-avatar").replaceChildren(icon(chat && chat.type === "private" ? "lock" : "group"));
+      this.root.dataset.chat = this.chatId;
+    }
+
+    defaultUser(allowed) {
+      const desk = this.chatId === config.desk_chat;
+      const want = desk ? /verif/i : /lapangan|petugas|officer/i;
+      return allowed.find((u) => want.test(u.label)) || allowed.find((u) => u.id !== config.camat) || allowed[0];
+    }
+
+    open(chatId) {
+      this.chatId = chatId;
+      this.setReply(null);
+      this.box.replaceChildren();
+      this.fillUsers();
+      this.reload();
+    }
+
+    async load() {
+      const view = await get(`/api/telegram/chats/${this.chatId}`);
+      this.render(view);
+    }
+
+    render(view) {
+      keepAtBottom(this.box, () => syncList(this.box, grouped(view.messages), (m) => String(m.id), (m) => this.bubble(m)));
+    }
+
+    setReply(message) {
+      this.replyTo = message;
+      const bar = this.find(".tg-reply");
+      bar.hidden = !message;
+      if (message) {
+        this.find(".tg-reply-text").textContent = `Membalas ${message.sender.name}: ${message.text || message.caption || "Foto"}`;
+        this.find(".tg-input").focus();
+      }
+    }
+
+    bubble(item) {
+      const first = item.parts[0];
+      const mine = first.sender.id === this.userId;
+      const isGroup = this.chat && this.chat.type !== "private";
+      const parts = [];
+      if (isGroup && !mine) {
+        parts.push(el("div", { class: "tg-sender", style: `color:${color(first.sender.id)}` }, first.sender.name,
+          first.sender.is_bot ? el("span", { class: "badge", text: "bot" }) : null));
+      }
+      if (first.reply_to) {
+        parts.push(el("div", { class: "tg-quote", onclick: () => this.scrollTo(first.reply_to.id) },
+          el("b", { text: first.reply_to.sender }), el("div", { text: first.reply_to.text })));
+      }
+      const photos = item.parts.filter((m) => m.photo);
+      if (photos.length) {
+        parts.push(el("div", { class: `tg-photos n${Math.min(photos.length, 4)}` },
+          photos.map((m) => el("img", { src: m.photo.url, alt: "foto", loading: "lazy" }))));
+      }
+      if (first.voice) parts.push(el("audio", { controls: true, preload: "metadata", src: first.voice.url }));
+      if (first.document) parts.push(el("a", { href: first.document.url, target: "_blank", class: "tg-doc" }, icon("doc"), first.document.name || "Berkas"));
+      if (first.location && map) parts.push(SandboxMap.mini(map, first.location[0], first.location[1]));
+      const captioned = item.parts.find((m) => m.caption);
+      if (first.text !== null) parts.push(withEntities(first.text, first.entities));
+      else if (captioned) parts.push(withEntities(captioned.caption, captioned.entities));
+      if (first.service) parts.push(el("div", { class: "muted", text: "(pemberitahuan layanan)" }));
+      parts.push(el("span", { class: "tg-meta", text: `${first.edited ? "diedit " : ""}${first.time}` }));
+      const last = item.parts[item.parts.length - 1];
+      const keyboard = last.buttons.length ? el("div", { class: "tg-keyboard" }, last.buttons.map((row) =>
+        el("div", { class: "tg-keyrow" }, row.map((button) => el("button", {
+          type: "button", text: button.url ? `${button.text} ↗` : button.text,
+          onclick: () => this.tap(last, button),
+        }))))) : null;
+      return el("div", { class: `tg-row ${mine ? "mine" : "theirs"}`, id: `tg-${this.chatId}-${first.id}` },
+        el("div", { class: "tg-bubble" }, parts,
+          el("button", { type: "button", class: "tg-reply-button", title: "Balas", "aria-label": "Balas", onclick: () => this.setReply(first) }, icon("reply"))),
+        keyboard);
+    }
+
+    scrollTo(id) {
+      const target = document.getElementById(`tg-${this.chatId}-${id}`);
+      if (target) target.scrollIntoView({ block: "center", behavior: "smooth" });
+    }
+
+    async tap(message, button) {
+      if (button.url) { window.open(button.url, "_blank", "noopener"); return; }
+      const answer = await attempt(() => post(`/api/telegram/chats/${this.chatId}/tap`, { user_id: this.userId, message_id: message.id, button: button.text }));
+      if (!answer) return;
+      if (answer.show_alert && answer.text) alertBox(answer.text);
+      else if (answer.text) toast(answer.text);
+    }
+
+    async sendText() {
+      const input = this.find(".tg-input");
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      const view = await attempt(() => post(`/api/telegram/chats/${this.chatId}/text`, { user_id: this.userId, text, reply_to: this.replyTo && this.replyTo.id }));
+      if (!view) { input.value = text; return; }
+      this.setReply(null);
+      this.render(view);
+    }
+
+    async sendPhotos(data) {
+      const input = this.find(".tg-input");
+      const caption = input.value.trim() || null;
+      const view = await attempt(() => post(`/api/telegram/chats/${this.chatId}/photo`, { user_id: this.userId, caption, reply_to: this.replyTo && this.replyTo.id, ...data }));
+      if (!view) return;
+      input.value = "";
+      this.setReply(null);
+      this.render(view);
+    }
+
+    async pickFiles(input) {
+      const files = [...input.files];
+      input.value = "";
+      if (!files.length) return;
+      const photos = await attempt(() => Promise.all(files.map(readFile)));
+      if (photos) await this.sendPhotos({ photos });
+    }
+  }
+
+  const columns = [];
+
+  const reloadDirectory = reloader(async () => {
+    [chats, users] = await Promise.all([get("/api/telegram/chats"), get("/api/telegram/users")]);
+    for (const column of columns) column.fill();
+  });
+
+  Sandbox.config.then(async (loaded) => {
+    config = loaded;
+    map = loaded.map;
+    [chats, users] = await Promise.all([get("/api/telegram/chats"), get("/api/telegram/users")]);
+    const field = loaded.field_chats[0];
+    const defaults = [loaded.desk_chat, field !== undefined ? field : loaded.camat];
+    defaults.forEach((chatId, index) => {
+      const column = new Column(document.getElementById(`tg-${index}`), chatId);
+      columns.push(column);
+      column.fill();
+      column.reload();
+    });
+  }).catch((error) => toast(error.message));
+
+  window.addEventListener("sandbox:telegram", async (event) => {
+    const changed = event.detail.chats;
+    if (changed.some((id) => !chats.some((c) => c.id === id))) await reloadDirectory();
+    for (const column of columns) if (changed.includes(column.chatId)) column.reload();
+  });
+  window.addEventListener("sandbox:ready", () => {
+    if (!config) return;
+    reloadDirectory();
+    for (const column of columns) column.reload();
+  });
+})();

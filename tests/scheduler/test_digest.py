@@ -1,0 +1,95 @@
+"""The daily digest and the weekly summary on a known data set: the numbers and the lines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.context import Context
+from core.digest import build_digest, digest_text
+from core.domain.reports import Privacy
+from core.usecases import citizen, desk, field
+from scheduler import scan_deadlines, send_weekly_summary
+from tests.conftest import Clock
+from tests.core.story import PHOTO, cast, report, ticket
+from tests.scheduler.conftest import rows, wita
+
+
+async def monday(ctx: Context, clock: Clock) -> dict[str, int]:
+    """Seven reports on Monday 23 November: their fates by Tuesday's digest are in the comments."""
+    p = await cast(ctx)
+    t = {
+        "fixed": await report(ctx, p.reporter),                                    # resolved, waits for the citizen
+        "waiting": await report(ctx, p.reporter, category="sampah", desa="Pappa"),  # never verified: overdue
+        "secret": await report(ctx, p.neighbour, category="jalan_rusak", desa="Salaka",
+                               privacy=Privacy.CONFIDENTIAL),                      # overdue, but confidential
+        "working": await report(ctx, p.reporter, category="drainase"),             # in progress with Cakra
+        "spam": await report(ctx, p.neighbour),                                    # rejected
+        "closed": await report(ctx, p.reporter),                                   # confirmed and rated 4
+        "late": await report(ctx, p.reporter),                                     # reminded, then resolved
+    }
+    for name in ("fixed", "working", "closed"):
+        await desk.verify_ticket(ctx, p.verifier, t[name])
+    await field.accept_ticket(ctx, p.officer, t["fixed"])
+    await field.accept_ticket(ctx, p.officer2, t["working"])
+    await field.accept_ticket(ctx, p.officer, t["closed"])
+    await desk.reject_ticket(ctx, p.verifier, t["spam"], "Spam / bukan laporan")
+    for name in ("fixed", "closed"):
+        await field.resolve_ticket(ctx, p.officer, t[name], "Beres", (PHOTO,))
+    await citizen.confirm_fixed(ctx, p.reporter, t["closed"])
+    await citizen.rate_ticket(ctx, p.reporter, t["closed"], 4)
+    clock.now = wita("2026-11-23 11:01")
+    assert set((await scan_deadlines(ctx)).reminded) == {t["waiting"], t["secret"], t["late"]}
+    await desk.verify_ticket(ctx, p.verifier, t["late"])
+    await field.accept_ticket(ctx, p.officer, t["late"])
+    await field.resolve_ticket(ctx, p.officer, t["late"], "Beres", (PHOTO,))
+    return t
+
+
+async def test_digest_figures_on_a_known_day(ctx: Context, clock: Clock) -> None:
+    t = await monday(ctx, clock)
+    clock.now = wita("2026-11-24 07:00")
+    d = await build_digest(ctx)
+    assert d.day.isoformat() == "2026-11-24"
+    assert d.by_state == {"received": 2, "in_progress": 1, "resolved": 2, "closed": 1, "rejected": 1}
+    assert (d.new, d.resolved, d.closed) == (7, 3, 1)
+    assert d.overdue_total == 2 and d.overdue_hidden == 1
+    [late] = d.overdue
+    assert late.number == (await ticket(ctx, t["waiting"])).number and late.late_by == timedelta(hours=20)
+    assert (d.sla_7.on_time, d.sla_7.total, d.sla_7.percent) == (2, 3, 67) and d.sla_30 == d.sla_7
+    assert d.by_desa == [("Bajeng", 3), ("Pappa", 1)]
+    assert d.by_category == [("lampu_jalan", 2), ("drainase", 1), ("sampah", 1)]
+    assert d.by_officer == [("Baso Petugas", 0, 3), ("Cakra Petugas", 1, 0)]
+    assert (d.rating, d.ratings) == (4.0, 1)
+
+
+async def test_digest_text_reads_well_on_a_phone_and_hides_confidential_reports(ctx: Context, clock: Clock) -> None:
+    t = await monday(ctx, clock)
+    clock.now = wita("2026-11-24 07:00")
+    body = await digest_text(ctx)
+    lines = body.splitlines()
+    assert lines[:2] == ["Ringkasan harian Kecamatan Pattallassang", "Selasa, 24 November 2026"]
+    for line in ("• Diterima: 2", "• Sedang dikerjakan: 1", "Kemarin: 7 baru, 3 selesai dikerjakan, 1 ditutup.",
+                 "Terlambat (2), terlama dulu:", "1. PTL-000002 Sampah", "   lewat 20 jam 0 menit · Diterima",
+                 "(1 laporan rahasia tidak ditampilkan)", "• 7 hari: 2/3 (67%)", "• Bajeng: 3",
+                 "• Lampu jalan: 2", "• Baso Petugas: 0 / 3", "Rating rata-rata 30 hari: 4,0 dari 5 (1 penilaian)"):
+        assert line in lines, line
+    secret = await ticket(ctx, t["secret"])
+    assert secret.number not in body and "Salaka" not in body and "Jalan rusak" not in body
+    assert max(len(line) for line in lines) <= 60
+    english = await digest_text(ctx, locale="en")
+    assert "Yesterday: 7 new, 3 resolved, 1 closed." in english and "• 7 days: 2/3 (67%)" in english
+
+
+async def test_weekly_summary_on_monday_morning_compares_two_weeks(ctx: Context, clock: Clock) -> None:
+    await monday(ctx, clock)
+    clock.now = wita("2026-11-30 07:29")
+    assert not await send_weekly_summary(ctx)
+    clock.now = wita("2026-11-30 07:30")
+    assert await send_weekly_summary(ctx)
+    assert not await send_weekly_summary(ctx)
+    [row] = await rows(ctx, "digest.weekly")
+    assert row.recipient == "camat" and row.data["date"] == "2026-11-30" and row.data["late"] is False
+    lines = row.data["text"].splitlines()
+    assert lines[:2] == ["Ringkasan mingguan Kecamatan Pattallassang", "23 Nov – 29 Nov 2026"]
+    assert "Laporan baru: 7 (minggu lalu 0)" in lines and "Tepat waktu: 67% (minggu lalu –)" in lines
+    assert "Rating rata-rata: 4,0 (minggu lalu –)" in lines and "• Lampu jalan: 4" in lines

@@ -1,0 +1,88 @@
+"""Once, across instances and after downtime: two schedulers ticking together, a restart after six hours."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from core.context import Context
+from core.db.models import JobRun
+from core.usecases import desk
+from scheduler import scan_deadlines, send_daily_digest
+from scheduler.jobs import escalate_due
+from tests.conftest import Clock
+from tests.core.story import cast, report
+from tests.scheduler.conftest import escalations, rows, wita
+
+CATEGORIES = ("lampu_jalan", "sampah", "drainase", "jalan_rusak", "pohon", "keamanan")
+
+
+async def overdue_tickets(ctx: Context, clock: Clock, count: int) -> list[int]:
+    """`count` tickets reported Monday 09.00, half of them verified: all late by Monday 14.00."""
+    people = await cast(ctx)
+    ids = []
+    for i in range(count):
+        tid = await report(ctx, people.reporter, f"Laporan {i}", category=CATEGORIES[i % len(CATEGORIES)])
+        if i % 2:
+            await desk.verify_ticket(ctx, people.verifier, tid)
+        ids.append(tid)
+    return ids
+
+
+async def test_restart_after_six_hours_down_escalates_each_overdue_ticket_once(ctx: Context, clock: Clock) -> None:
+    ids = await overdue_tickets(ctx, clock, 12)
+    clock.now = wita("2026-11-23 15:00")  # down since 09.00: every verify/accept stage is hours late
+    result = await scan_deadlines(ctx)
+    assert sorted(result.escalated) == ids and result.reminded == []
+    for _ in range(3):
+        clock.advance(minutes=1)
+        assert (await scan_deadlines(ctx)) == type(result)()
+    assert await escalations(ctx) == [2] * len(ids)  # one message per ticket, no reminder storm
+
+
+async def test_two_instances_ticking_together_escalate_once_and_send_one_digest(
+        ctx: Context, other_ctx: Context, clock: Clock) -> None:
+    ids = await overdue_tickets(ctx, clock, 9)
+    clock.now = wita("2026-11-23 11:30")  # reminders due for the verify stage
+    first = await asyncio.gather(scan_deadlines(ctx), scan_deadlines(other_ctx))
+    clock.now = wita("2026-11-24 07:05")  # everything late; the digest is due
+    second = await asyncio.gather(scan_deadlines(ctx), scan_deadlines(other_ctx),
+                                  send_daily_digest(ctx), send_daily_digest(other_ctx))
+    acted = [t for r in first for t in r.reminded + r.escalated]
+    escalated = [t for r in second[:2] for t in r.escalated]  # type: ignore[union-attr]
+    assert len(acted) == len(set(acted)) >= 3  # each overdue ticket handled by one instance only
+    assert sorted(escalated + [t for r in first for t in r.escalated]) == ids
+    assert sorted(second[2:]) == [False, True]  # type: ignore[type-var]
+    assert len(await rows(ctx, "digest")) == 1
+    for tid in ids:
+        assert (await escalations(ctx, tid)) in ([1, 2], [2])
+    assert len(await escalations(ctx)) == len(acted) + len(escalated)
+
+
+async def test_without_the_tick_lock_the_row_checks_alone_keep_it_once(
+        ctx: Context, other_ctx: Context, clock: Clock) -> None:
+    ids = await overdue_tickets(ctx, clock, 9)
+    clock.now = wita("2026-11-24 09:00")
+    results = await asyncio.gather(escalate_due(ctx), escalate_due(other_ctx), escalate_due(ctx))
+    assert sorted(t for r in results for t in r.escalated) == sorted(ids)
+    assert sorted(await escalations(ctx)) == [2] * len(ids)
+
+
+async def test_a_missed_digest_is_sent_once_late_and_says_so(ctx: Context, other_ctx: Context, clock: Clock) -> None:
+    await cast(ctx)
+    clock.now = wita("2026-11-24 06:59")
+    assert not await send_daily_digest(ctx)
+    clock.now = wita("2026-11-24 10:15")  # the scheduler was down at 07.00
+    assert await send_daily_digest(ctx)
+    assert not await send_daily_digest(other_ctx)
+    [row] = await rows(ctx, "digest")
+    assert row.recipient == "camat" and row.channel == "telegram" and row.dedupe_key == "digest:2026-11-24"
+    assert row.data["date"] == "2026-11-24" and row.data["late"] is True
+    assert "Terlambat dikirim: seharusnya pukul 07.00" in row.data["text"]
+    async with ctx.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(JobRun)) == 1
+    clock.now = wita("2026-11-25 07:00")  # the next day, on time
+    assert await send_daily_digest(ctx)
+    on_time = (await rows(ctx, "digest"))[-1]
+    assert on_time.data["late"] is False and "Terlambat dikirim" not in on_time.data["text"]
