@@ -1,0 +1,109 @@
+"""The bot's questions and menus, built from the catalogue and the kecamatan profile."""
+
+from __future__ import annotations
+
+from core.profile import Category, Profile
+from reporter_bot.draft import Draft
+from reporter_bot.outgoing import Outgoing, Row, buttons, choice_list, clip
+from reporter_bot.turn import Turn
+
+DISPLAY_MAX = 300  # how much of a long story the summary shows
+
+
+def menu(turn: Turn, greeting: bool = True) -> Outgoing:
+    """The greeting naming the kecamatan, with the three main buttons."""
+    body = turn.t("wa.menu.greeting", name=f" {turn.name}" if turn.name else "", kecamatan=turn.ctx.profile.name)
+    if not greeting:
+        body = turn.t("wa.menu.help_text")
+    return buttons(body, ("menu:report", turn.t("wa.menu.report")), ("menu:status", turn.t("wa.menu.status")),
+                   ("menu:help", turn.t("wa.menu.help")))
+
+
+def label(turn: Turn, category: Category) -> str:
+    return category.label_en if turn.locale == "en" else category.label
+
+
+def category_question(turn: Turn, group: str | None = None) -> Outgoing:
+    """The categories as a list grouped by the profile's groups (groups first when they do not fit)."""
+    profile = turn.ctx.profile
+    english = turn.locale == "en"
+    cats = [c for c in profile.categories if group is None or c.group == group]
+    if len(cats) > 10:
+        rows = [Row(f"grp:{g.code}", g.label_en if english else g.label) for g in profile.category_groups]
+        return choice_list(turn.t("wa.ask.category"), turn.t("wa.ask.category_button"),
+                           [(turn.t("wa.ask.category_button"), rows)])
+    sections = []
+    for g in profile.category_groups:
+        rows = [Row(f"cat:{c.code}", label(turn, c), c.description) for c in cats if c.group == g.code]
+        if rows:
+            sections.append((g.label_en if english else g.label, rows))
+    return choice_list(turn.t("wa.ask.category"), turn.t("wa.ask.category_button"), sections)
+
+
+def desa_question(turn: Turn) -> Outgoing:
+    rows = [Row(f"desa:{d.name}", d.name, d.kind) for d in turn.ctx.profile.desa]
+    return choice_list(turn.t("wa.ask.desa"), turn.t("wa.ask.desa_button"), [(turn.t("wa.ask.desa_button"), rows)])
+
+
+def location_question(turn: Turn) -> Outgoing:
+    return Outgoing(turn.t("wa.ask.location"), location_request=True)
+
+
+def photo_question(turn: Turn) -> Outgoing:
+    done = turn.draft.count("photo") > 0
+    return buttons(turn.t("wa.ask.photo", max=turn.ctx.profile.max_photos),
+                   ("photo:done", turn.t("wa.ask.done" if done else "wa.ask.skip")))
+
+
+def privacy_question(turn: Turn) -> Outgoing:
+    options = turn.ctx.profile.privacy_options
+    lines = "\n".join(f"• {turn.t(f'privacy.{o}')}" for o in options)
+    return buttons(turn.t("wa.ask.privacy", options=lines),
+                   *[(f"priv:{o}", turn.t(f"wa.ask.privacy_{o}")) for o in options])
+
+
+def summary(turn: Turn) -> Outgoing:
+    """The draft as the citizen will send it, with Kirim · Ubah · Batal."""
+    d, t = turn.draft, turn.t
+    category = turn.ctx.profile.category(d.category) if d.category else None
+    lines = [t("wa.ask.line_category", value=label(turn, category) if category else t("wa.ask.none")),
+             t("wa.ask.line_description", value=clip(d.description, DISPLAY_MAX) or t("wa.ask.none"))]
+    if d.count("voice"):
+        lines.append(t("wa.ask.line_voice", count=d.count("voice")))
+    lines.append(t("wa.ask.line_location", value=where(turn, d) or t("wa.ask.none")))
+    if d.count("photo"):
+        lines.append(t("wa.ask.line_photos", count=d.count("photo")))
+    if d.privacy:
+        lines.append(t("wa.ask.line_privacy", value=t(f"wa.ask.privacy_{d.privacy}")))
+    return buttons(t("wa.ask.summary", details="\n".join(lines)), ("sum:send", t("wa.ask.send")),
+                   ("sum:edit", t("wa.ask.edit")), ("sum:cancel", t("wa.ask.cancel")))
+
+
+def where(turn: Turn, d: Draft) -> str:
+    parts = [p for p in (d.address.strip(), d.desa or "") if p]
+    if d.latitude is not None and not parts:
+        parts.append(turn.t("wa.ask.line_shared_location"))
+    return clip(", ".join(parts), 120)
+
+
+def edit_question(turn: Turn) -> Outgoing:
+    rows = [Row(f"edit:{f}", turn.t(f"wa.ask.edit_{f}")) for f in ("category", "description", "location", "photos")]
+    return choice_list(turn.t("wa.ask.edit_which"), turn.t("wa.ask.edit_button"),
+                       [(turn.t("wa.ask.edit_button"), rows)])
+
+
+def match_category(profile: Profile, words: str) -> str | None:
+    """A category whose label or code the citizen typed (e.g. "lampu jalan mati" → lampu_jalan)."""
+    said = words.casefold()
+    for category in profile.categories:
+        for name in (category.label, category.label_en, category.code.replace("_", " ")):
+            if name.casefold() in said:
+                return category.code
+    return None
+
+
+def is_label(profile: Profile, words: str) -> bool:
+    """Whether the citizen typed just a category's name."""
+    said = words.strip().casefold()
+    names = ((c.label.casefold(), c.label_en.casefold(), c.code.replace("_", " ")) for c in profile.categories)
+    return any(said in options for options in names)

@@ -1,0 +1,117 @@
+"""The reporter bot: the WhatsApp webhook route, per-citizen processing and the outbox dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+
+import httpx
+from pywa_async.client import WhatsApp
+from pywa_async.utils import UserIdentifier
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from core import inbox
+from core.context import Context
+from core.inbox import InboxItem
+from core.outbox import run_dispatcher
+from core.settings import Settings
+from reporter_bot.graph_transport import GraphAPITransport
+from reporter_bot.inbound import keys
+from reporter_bot.media import MediaFetcher
+from reporter_bot.processing import Processor
+from reporter_bot.sender import Sender
+from reporter_bot.workers import KeyedWorkers
+
+log = logging.getLogger(__name__)
+PLATFORM = "whatsapp"
+PATH = "/webhook/whatsapp"
+
+
+class ReporterBot:
+    """Citizens' WhatsApp side. `routes` go into the app `lapor-camat run` serves; start/stop around it."""
+
+    def __init__(self, ctx: Context, settings: Settings, graph_transport: httpx.AsyncBaseTransport | None = None,
+                 *, media_limits: dict[str, int] | None = None, media_retry_delay: float = 0.5,
+                 flood_limit: int = 30, dispatcher_idle: float = 1.0) -> None:
+        secret, verify, token = settings.whatsapp_app_secret, settings.whatsapp_verify_token, settings.whatsapp_token
+        if not (secret and secret.get_secret_value() and verify and token and settings.whatsapp_phone_id):
+            raise ValueError("the reporter bot needs WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_TOKEN "
+                             "and WHATSAPP_PHONE_ID")
+        self.ctx, self.settings = ctx, settings
+        self._secret = secret.get_secret_value().encode()
+        transport = GraphAPITransport(settings.whatsapp_api_url, inner=graph_transport)
+        self._session = httpx.AsyncClient(transport=transport, timeout=30)
+        self.wa = WhatsApp(
+            phone_id=settings.whatsapp_phone_id, token=token.get_secret_value(), session=self._session, server=None,
+            verify_token=verify.get_secret_value(), app_secret=secret.get_secret_value(),
+            waba_id=settings.whatsapp_waba_id, api_version=settings.whatsapp_api_version,
+            user_identifier_priority=(UserIdentifier.WA_ID, UserIdentifier.BSUID, UserIdentifier.PARENT_BSUID),
+        )
+        self.media = MediaFetcher(self.wa, settings.media_dir, media_limits, retry_delay=media_retry_delay)
+        self.processor = Processor(ctx, self.media.fetch, flood_limit=flood_limit)
+        self.send = Sender(ctx, self.wa, settings.media_dir)
+        self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.processor)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._dispatcher_idle = dispatcher_idle
+        self._accepting = False
+        self.routes = [Route(PATH, self.verify, methods=["GET"]), Route(PATH, self.receive, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Process what was stored but not handled (a crash), then take webhooks and deliver the outbox."""
+        for item in await inbox.pending(self.ctx, PLATFORM, limit=100_000):
+            self.workers.put(item.sender, item)
+        self._accepting = True
+        wake = self.ctx.outbox.event(PLATFORM)
+        self._dispatcher = asyncio.get_running_loop().create_task(
+            run_dispatcher(self.ctx, PLATFORM, self.send, wake, idle=self._dispatcher_idle))
+
+    async def stop(self) -> None:
+        """Refuse new webhooks (WhatsApp retries them), finish the work in hand, close the client."""
+        self._accepting = False
+        await self.workers.drain()
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+        await self._session.aclose()
+
+    async def verify(self, request: Request) -> Response:
+        """Meta's subscription handshake: echo the challenge when the verify token matches."""
+        params = request.query_params
+        challenge, status = await self.wa.webhook_challenge_handler(
+            vt=params.get("hub.verify_token"), ch=params.get("hub.challenge"))
+        return PlainTextResponse(challenge or "", status_code=status)
+
+    async def receive(self, request: Request) -> Response:
+        """Check the signature, store the update, answer 200, and hand it to the sender's worker."""
+        body = await request.body()
+        signature = request.headers.get("X-Hub-Signature-256")
+        if not signature:
+            log.warning("whatsapp webhook without signature refused")
+            return PlainTextResponse("Unauthorized", status_code=401)
+        expected = "sha256=" + hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
+            log.warning("whatsapp webhook with a wrong signature refused")
+            return PlainTextResponse("Forbidden", status_code=403)
+        if not self._accepting:
+            return PlainTextResponse("Starting or stopping", status_code=503)
+        try:
+            found = keys(body)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("whatsapp webhook that is not a message update ignored")
+            return PlainTextResponse("ok")
+        if not found:
+            return PlainTextResponse("ok")  # other fields (template status, account updates): nothing to do
+        key, sender = found[0]
+        async with self._locks.setdefault(sender, asyncio.Lock()):
+            item_id = await inbox.store(self.ctx, PLATFORM, key, sender, body.decode())
+            if item_id is not None:
+                self.workers.put(sender, InboxItem(item_id, PLATFORM, key, sender, body.decode(), 0))
+        return PlainTextResponse("ok")

@@ -1,0 +1,256 @@
+"""Building a report: take in whatever the citizen sent, then ask only for what is still missing."""
+
+from __future__ import annotations
+
+import logging
+
+from core.domain.errors import Refused
+from core.queries import nearby_open_tickets
+from core.texts import refusal
+from core.usecases.citizen import TooManyReports, follow_ticket, submit_ticket
+from reporter_bot import asks
+from reporter_bot.draft import Draft
+from reporter_bot.inbound import Incoming
+from reporter_bot.outgoing import TEXT_MAX, buttons
+from reporter_bot.store import IDLE
+from reporter_bot.turn import Turn
+
+log = logging.getLogger(__name__)
+HELD = "held"
+
+
+async def absorb(turn: Turn, msg: Incoming) -> None:
+    """Put the message's content into the draft (text, media, location), answering for any problem."""
+    d, profile = turn.draft, turn.ctx.profile
+    if msg.latitude is not None:
+        d.latitude, d.longitude = msg.latitude, msg.longitude
+        if msg.place and not d.address:
+            d.address = msg.place[:300]
+    if msg.media is not None:
+        fetched = await turn.fetch(msg.media, msg.type)
+        what = turn.t(f"wa.ask.kind_{fetched.kind}")
+        if fetched.too_large:
+            limit = max(1, round(fetched.limit / (1024 * 1024)))
+            turn.note(turn.t("wa.ask.media_too_large", limit=limit, kind=what))
+        elif fetched.kind == "photo" and d.count("photo") >= profile.max_photos:
+            turn.note(turn.t("wa.ask.photo_full", max=profile.max_photos))
+        else:
+            d.media.append(fetched.to_dict())
+            if fetched.error:
+                turn.note(turn.t("wa.ask.media_failed", kind=what))
+    if msg.text and msg.type != "interactive":
+        if len(msg.text) > TEXT_MAX:
+            turn.note(turn.t("wa.ask.long_text"))
+        _take_text(turn, msg.text)
+
+
+def _take_text(turn: Turn, words: str) -> None:
+    d, profile = turn.draft, turn.ctx.profile
+    if turn.step == "location" and not d.address and d.latitude is None:
+        d.address = words.strip()[:300]
+        return
+    if turn.step == "desa" and (found := profile.desa_named(words)) is not None:
+        d.desa = found.name
+        return
+    if turn.step == "category" and (code := asks.match_category(profile, words)) is not None:
+        d.category = code
+        if not asks.is_label(profile, words):  # "Pohon tumbang menutup jalan" is also the story
+            d.add_text(words)
+        return
+    if turn.step == "privacy" and _privacy_named(turn, words):
+        return
+    if not d.category and not d.description:
+        d.category = asks.match_category(profile, words)
+    d.add_text(words)
+
+
+def _privacy_named(turn: Turn, words: str) -> bool:
+    for option in turn.ctx.profile.privacy_options:
+        if words.strip().casefold() == turn.t(f"wa.ask.privacy_{option}").casefold():
+            turn.draft.privacy = option
+            return True
+    return False
+
+
+def next_step(turn: Turn) -> str:
+    """The first thing the draft still lacks, in the order the citizen is asked."""
+    d, profile = turn.draft, turn.ctx.profile
+    category = profile.category(d.category) if d.category else None
+    if category is None:
+        return "category"
+    if not d.has_story:
+        return "description"
+    if category.needs_location and not d.has_location:
+        return "location"
+    if category.needs_location and d.latitude is None and not d.desa:
+        return "desa"
+    if category.report_type != "aspiration" and not d.photos_done and profile.max_photos and not d.count("photo"):
+        return "photos"
+    if len(profile.privacy_options) > 1 and d.privacy is None:
+        return "privacy"
+    return "summary"
+
+
+async def advance(turn: Turn) -> None:
+    """Ask the next missing thing (or show the summary) and remember the step."""
+    step = "summary" if turn.draft.editing and _complete(turn) else next_step(turn)
+    turn.draft.editing = False if step == "summary" else turn.draft.editing
+    turn.step = step
+    ask = {"category": asks.category_question, "description": lambda t: t.t("wa.ask.description"),
+           "location": asks.location_question, "desa": asks.desa_question, "photos": asks.photo_question,
+           "privacy": asks.privacy_question, "summary": asks.summary}[step]
+    turn.say(ask(turn))
+
+
+def _complete(turn: Turn) -> bool:
+    return next_step(turn) in ("summary", "privacy", "photos")
+
+
+async def on_content(turn: Turn, msg: Incoming) -> None:
+    """A message in the middle of a draft: take it in and ask what is next."""
+    photos_before = turn.draft.count("photo")
+    await absorb(turn, msg)
+    if turn.step == HELD:
+        await submit(turn)
+        return
+    if turn.step == "photos" and turn.draft.count("photo") > photos_before:
+        count, most = turn.draft.count("photo"), turn.ctx.profile.max_photos
+        if count < most:
+            turn.say(buttons(turn.t("wa.ask.photo_more", count=count, max=most), ("photo:done", turn.t("wa.ask.done"))))
+            return
+        turn.draft.photos_done = True
+    await advance(turn)
+
+
+async def start(turn: Turn, msg: Incoming | None) -> None:
+    """Begin a new draft, from the message that started it (or from the menu button)."""
+    turn.draft, turn.step = Draft(), "new"
+    if msg is not None:
+        await absorb(turn, msg)
+        if turn.draft.is_empty and turn.notes:  # nothing usable came (e.g. a file too large): just say why
+            turn.step = IDLE
+            turn.flush_notes()
+            return
+    else:
+        turn.note(turn.t("wa.ask.start"))
+    await advance(turn)
+
+
+async def choose(turn: Turn, kind: str, value: str) -> bool:
+    """A tapped button or list row that belongs to the draft; False when it does not fit the step."""
+    d, profile = turn.draft, turn.ctx.profile
+    if kind == "grp" and turn.step == "category":
+        turn.say(asks.category_question(turn, group=value))
+        return True
+    if kind == "cat" and profile.category(value) is not None:
+        d.category = value
+    elif kind == "desa" and profile.desa_named(value) is not None:
+        d.desa = value
+    elif kind == "photo":
+        d.photos_done = True
+    elif kind == "priv" and value in profile.privacy_options:
+        d.privacy = value
+    elif kind == "edit":
+        return _edit(turn, value)
+    elif kind == "sum" and turn.step == "summary":
+        return await _summary_choice(turn, value)
+    elif kind == "near" and turn.step == "nearby":
+        return await _nearby_choice(turn, value)
+    else:
+        return False
+    await advance(turn)
+    return True
+
+
+def _edit(turn: Turn, field: str) -> bool:
+    d = turn.draft
+    d.editing = True
+    if field == "category":
+        d.category, turn.step = None, "category"
+        turn.say(asks.category_question(turn))
+    elif field == "description":
+        d.description, turn.step = "", "description"
+        d.media = [m for m in d.media if m.get("kind") != "voice"]
+        turn.say(turn.t("wa.ask.description"))
+    elif field == "location":
+        d.latitude = d.longitude = None
+        d.address, d.desa, turn.step = "", None, "location"
+        turn.say(asks.location_question(turn))
+    elif field == "photos":
+        d.media = [m for m in d.media if m.get("kind") != "photo"]
+        d.photos_done, turn.step = False, "photos"
+        turn.say(asks.photo_question(turn))
+    else:
+        return False
+    return True
+
+
+async def _summary_choice(turn: Turn, value: str) -> bool:
+    if value == "edit":
+        turn.step = "edit"
+        turn.say(asks.edit_question(turn))
+    elif value == "cancel":
+        discard(turn)
+    elif value == "send":
+        await send(turn)
+    else:
+        return False
+    return True
+
+
+async def send(turn: Turn) -> None:
+    """Kirim: offer a nearby open ticket of the same kind first, else submit."""
+    d = turn.draft
+    if not d.nearby_offered:
+        found = await nearby_open_tickets(turn.ctx, d.category, d.latitude, d.longitude, d.desa, d.address)
+        found = [t for t in found if t.reporter_id != turn.actor.id]
+        if found:
+            d.nearby_offered, turn.step = True, "nearby"
+            t = found[0]
+            category = turn.ctx.profile.category(t.category or "")
+            where = ", ".join(p for p in (t.address, t.desa or "") if p) or "-"
+            turn.say(buttons(turn.t("wa.ask.nearby", number=t.number, category=asks.label(turn, category)
+                                    if category else "-", where=where),
+                             (f"near:follow:{t.id}", turn.t("wa.ask.follow")),
+                             ("near:submit", turn.t("wa.ask.submit_anyway"))))
+            return
+    await submit(turn)
+
+
+async def _nearby_choice(turn: Turn, value: str) -> bool:
+    if value == "submit":
+        await submit(turn)
+        return True
+    kind, _, ticket_id = value.partition(":")
+    if kind != "follow" or not ticket_id.isdigit():
+        return False
+    try:
+        number = await follow_ticket(turn.ctx, turn.actor, int(ticket_id))
+    except Refused as exc:
+        turn.say(refusal(exc, turn.locale))
+        await submit(turn)
+        return True
+    turn.draft, turn.step = Draft(), IDLE
+    turn.say(turn.t("wa.ask.followed", number=number))
+    return True
+
+
+async def submit(turn: Turn) -> None:
+    """Turn the draft into a ticket; the acknowledgement is the ticket's own "received" outbox row."""
+    try:
+        await submit_ticket(turn.ctx, turn.actor, turn.draft.report())
+    except TooManyReports as exc:
+        turn.step = HELD
+        turn.say(f"{refusal(exc, turn.locale)} {turn.t('wa.ask.held')}")
+        return
+    except Refused as exc:
+        turn.say(refusal(exc, turn.locale))
+        await advance(turn)
+        return
+    turn.draft, turn.step = Draft(), IDLE
+    turn.flush_notes()
+
+
+def discard(turn: Turn) -> None:
+    turn.draft, turn.step = Draft(), IDLE
+    turn.say(turn.t("wa.ask.cancelled"))

@@ -1,0 +1,74 @@
+"""One WhatsApp message to send, as plain data: what replies and rendered updates turn into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TEXT_MAX = 4096
+BODY_MAX = 1024
+CAPTION_MAX = 1024
+BUTTON_TITLE_MAX = 20
+ROW_TITLE_MAX = 24
+ROW_DESCRIPTION_MAX = 72
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A text, reply buttons (≤3), a list (≤10 rows), a location request or an image (+ buttons)."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    list_button: str = ""
+    sections: tuple[tuple[str, tuple[Row, ...]], ...] = ()
+    location_request: bool = False
+    image_path: str = ""
+    image_mime: str = "image/jpeg"
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready form, kept in an outbox row."""
+        return {
+            "text": self.text, "buttons": [list(b) for b in self.buttons], "list_button": self.list_button,
+            "sections": [[title, [[r.id, r.title, r.description] for r in rows]] for title, rows in self.sections],
+            "location_request": self.location_request, "image_path": self.image_path, "image_mime": self.image_mime,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Outgoing:
+        sections = tuple((str(title), tuple(Row(*row) for row in rows)) for title, rows in data.get("sections", ()))
+        return cls(
+            text=str(data.get("text", "")), buttons=tuple((str(i), str(t)) for i, t in data.get("buttons", ())),
+            list_button=str(data.get("list_button", "")), sections=sections,
+            location_request=bool(data.get("location_request")), image_path=str(data.get("image_path", "")),
+            image_mime=str(data.get("image_mime", "image/jpeg")),
+        )
+
+
+def buttons(text: str, *choices: tuple[str, str]) -> Outgoing:
+    """Reply buttons (at most three, titles clipped to WhatsApp's 20 characters)."""
+    return Outgoing(clip(text, BODY_MAX), tuple((i, clip(t, BUTTON_TITLE_MAX)) for i, t in choices[:3]))
+
+
+def choice_list(text: str, button: str, sections: list[tuple[str, list[Row]]]) -> Outgoing:
+    """An interactive list; at most ten rows in all, titles and descriptions clipped."""
+    kept: list[tuple[str, tuple[Row, ...]]] = []
+    left = 10
+    for title, rows in sections:
+        cut = tuple(Row(r.id, clip(r.title, ROW_TITLE_MAX), clip(r.description, ROW_DESCRIPTION_MAX))
+                    for r in rows[:left])
+        if cut:
+            kept.append((clip(title, ROW_TITLE_MAX), cut))
+            left -= len(cut)
+    return Outgoing(clip(text, BODY_MAX), list_button=clip(button, BUTTON_TITLE_MAX), sections=tuple(kept))

@@ -1,0 +1,102 @@
+"""Handling one stored inbox item: statuses, then each message as a committed conversation turn."""
+
+from __future__ import annotations
+
+import collections
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from core import inbox
+from core.context import Context
+from core.domain.people import InvalidPhone
+from core.inbox import InboxItem
+from core.notifications import queue
+from core.texts import text
+from core.usecases.citizen import citizen_actor
+from reporter_bot import router, store
+from reporter_bot.inbound import Incoming, parse
+from reporter_bot.render import REPLY
+from reporter_bot.turn import Fetch, Turn
+
+log = logging.getLogger(__name__)
+
+
+class Processor:
+    """Runs the conversation for stored updates; the turn's state and replies commit together."""
+
+    def __init__(self, ctx: Context, fetch: Fetch, flood_limit: int = 30,
+                 flood_window: timedelta = timedelta(minutes=1)) -> None:
+        self.ctx, self.fetch = ctx, fetch
+        self.flood_limit, self.flood_window = flood_limit, flood_window
+        self._recent: dict[str, collections.deque[datetime]] = collections.defaultdict(collections.deque)
+        self._warned: dict[str, datetime] = {}
+
+    async def __call__(self, item: InboxItem) -> None:
+        error: str | None = None
+        try:
+            messages, statuses = parse(item.payload)
+            for status in statuses:
+                await store.record_status(self.ctx, status.wamid, status.status, status.error)
+            for index, message in enumerate(messages):
+                await self.turn(item.id, index, message)
+        except Exception as exc:
+            log.exception("inbox item failed", extra={"inbox_id": item.id})
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            await self._apologise(item)
+        await inbox.mark_processed(self.ctx, item.id, error)
+
+    async def turn(self, inbox_id: int, index: int, msg: Incoming) -> None:
+        """One message: record it (the 24-hour window), run the conversation, commit state and replies."""
+        ctx = self.ctx
+        actor = await citizen_actor(ctx, msg.wa_id, msg.name, inbound=True)
+        citizen = await store.citizen_info(ctx, actor.id or 0)
+        assert citizen is not None
+        step, draft, first = await store.load_conversation(ctx, citizen.id)
+        released = await store.waiting(ctx, citizen.id)
+        turn = Turn(ctx, actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, step, draft, first,
+                    self.fetch, released)
+        if self._flooding(citizen.wa_id):
+            turn.note(turn.t("wa.ask.flood"))
+        await router.handle(turn, msg)
+        turn.flush_notes()
+        try:
+            async with ctx.sessions.begin() as session:
+                now = ctx.now()
+                await store.save_conversation(session, citizen.id, turn.step, turn.draft, now)
+                await store.release_waiting(session, citizen.id, now)  # the window is open: held updates go now
+                if turn.locale_changed:
+                    await store.set_locale(session, citizen.id, turn.locale)
+                for number, reply in enumerate(turn.replies):
+                    queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kind=REPLY,
+                          data=reply.to_data(), dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)
+        except IntegrityError:
+            log.info("turn already committed; redelivery ignored", extra={"inbox_id": inbox_id})
+
+    def _flooding(self, wa_id: str) -> bool:
+        """More than `flood_limit` messages in the window: warn once per window (nothing is dropped)."""
+        now = self.ctx.now()
+        recent = self._recent[wa_id]
+        recent.append(now)
+        while recent and now - recent[0] > self.flood_window:
+            recent.popleft()
+        if len(recent) <= self.flood_limit:
+            return False
+        warned = self._warned.get(wa_id)
+        if warned is not None and now - warned < self.flood_window:
+            return False
+        self._warned[wa_id] = now
+        return True
+
+    async def _apologise(self, item: InboxItem) -> None:
+        try:
+            actor = await citizen_actor(self.ctx, item.sender)
+            citizen = await store.citizen_info(self.ctx, actor.id or 0)
+            locale = citizen.locale if citizen else "id"
+            async with self.ctx.sessions.begin() as session:
+                queue(session, channel="whatsapp", recipient=f"citizen:{actor.id}", kind=REPLY,
+                      data={"text": text("wa.ask.failed", locale)}, dedupe_key=f"wa:{item.id}:failed",
+                      now=self.ctx.now())
+        except (InvalidPhone, IntegrityError):
+            log.warning("could not tell the sender about a failed update", extra={"inbox_id": item.id})

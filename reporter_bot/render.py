@@ -1,0 +1,129 @@
+"""Turning the outbox rows core writes for citizens into WhatsApp messages, in the citizen's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from core.context import Context
+from core.db.models import Attachment, Ticket
+from core.outbox import Delivery
+from core.texts import text, when
+from reporter_bot.outgoing import CAPTION_MAX, Outgoing, Row, buttons, choice_list, clip
+from reporter_bot.store import CitizenInfo
+
+REPLY = "wa.reply"
+
+
+async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_dir: Path) -> Outgoing:
+    """The message for one outbox row (a conversational reply, or an update about a ticket)."""
+    if delivery.kind == REPLY:
+        return Outgoing.from_data(delivery.data)
+    locale, data = citizen.locale, delivery.data
+
+    def t(key: str, **params: Any) -> str:
+        return text(key, locale, **params)
+
+    if delivery.kind == "draft.expired":
+        return Outgoing(t("wa.update.draft_expired"))
+    ticket = await _ticket(ctx, delivery.ticket_id or data.get("ticket_id"))
+    number = str(data.get("number") or (ticket.number if ticket else "-"))
+    reporter = ticket is not None and ticket.reporter_id == citizen.id
+    kind = delivery.kind.removeprefix("ticket.")
+    due = _deadline(ctx, ticket, locale, data.get("state"))
+    if kind == "received":
+        return Outgoing(t("wa.update.received", number=number, deadline=due) if due
+                        else t("wa.update.received_soon", number=number))
+    if kind == "verified":
+        return Outgoing(t("wa.update.verified_due", number=number, deadline=due) if due
+                        else t("wa.update.verified", number=number))
+    if kind == "rejected":
+        return Outgoing(t("wa.update.rejected", number=number, reason=data.get("reason") or "-"))
+    if kind == "duplicate":
+        return Outgoing(t("wa.update.duplicate", number=number, original=data.get("original_number") or "-"))
+    if kind == "forwarded":
+        ref = t("wa.update.forwarded_reference", reference=data["reference"]) if data.get("reference") else ""
+        return Outgoing(t("wa.update.forwarded", number=number, agency=data.get("agency") or "-", reference=ref))
+    if kind == "question":
+        return Outgoing(t("wa.update.question", number=number, question=data.get("question") or ""))
+    if kind == "accepted":
+        officer = str(data.get("officer") or data.get("actor") or "").split()
+        return Outgoing(t("wa.update.accepted", number=number, officer=officer[0] if officer else "-"))
+    if kind in ("progress", "resolved"):
+        return await _with_photo(ctx, delivery, media_dir, t, number, kind == "resolved" and reporter)
+    if kind == "closed":
+        if reporter and ticket is not None and ticket.rating is None and data.get("action") == "confirm_fixed":
+            return _rating(t, number, ticket.id)
+        return Outgoing(t("wa.update.closed", number=number))
+    if kind == "closed_auto":
+        return Outgoing(t("wa.update.closed_auto", number=number))
+    if kind == "reopened":
+        return Outgoing(t("wa.update.reopened", number=number))
+    if kind == "rated":
+        return Outgoing(t("wa.update.rated", number=number, rating=data.get("rating") or "-"))
+    if kind == "cancelled":
+        return Outgoing(t("wa.update.cancelled", number=number))
+    state = str(data.get("state") or (ticket.state if ticket else "received"))
+    return Outgoing(t("wa.update.other", number=number, state=t(f"state.{state}")))
+
+
+def short_status(delivery: Delivery, locale: str) -> str:
+    """The template's second parameter: the ticket's state in a word or two."""
+    state = str(delivery.data.get("state") or "received")
+    try:
+        return text(f"state.{state}", locale)
+    except KeyError:
+        return state
+
+
+async def _ticket(ctx: Context, ticket_id: object) -> Ticket | None:
+    if not isinstance(ticket_id, int):
+        return None
+    async with ctx.sessions() as session:
+        return await session.get(Ticket, ticket_id)
+
+
+def _deadline(ctx: Context, ticket: Ticket | None, locale: str, state: object) -> str:
+    if ticket is None or ticket.stage_deadline_at is None or ticket.state != state:
+        return ""
+    return when(ticket.stage_deadline_at, ctx.now(), ctx.profile.zone, locale)
+
+
+def _rating(t: Any, number: str, ticket_id: int) -> Outgoing:
+    rows = [Row(f"rate:{n}:{ticket_id}", t(f"wa.update.stars_{n}")) for n in range(5, 0, -1)]
+    return choice_list(t("wa.update.rate", number=number), t("wa.update.rate_button"),
+                       [(t("wa.update.rate_button"), rows)])
+
+
+async def _with_photo(ctx: Context, delivery: Delivery, media_dir: Path, t: Any, number: str,
+                      ask_fixed: bool) -> Outgoing:
+    """Progress or resolution: the officer's note, with the first photo when its file is here."""
+    data, kind = delivery.data, delivery.kind.removeprefix("ticket.")
+    body = t(f"wa.update.{kind}", number=number, note=data.get("note") or "-")
+    ticket_id = delivery.ticket_id or 0
+    choices = ((f"fix:{ticket_id}", t("wa.update.fixed")), (f"nofix:{ticket_id}", t("wa.update.not_fixed")))
+    photo = await _photo(ctx, [int(i) for i in data.get("attachment_ids") or ()], media_dir)
+    if photo is None:
+        return buttons(body, *choices) if ask_fixed else Outgoing(body)
+    path, mime = photo
+    caption = clip(body, CAPTION_MAX)
+    if ask_fixed:
+        return Outgoing(caption, buttons=buttons(body, *choices).buttons, image_path=path, image_mime=mime)
+    return Outgoing(caption, image_path=path, image_mime=mime)
+
+
+async def _photo(ctx: Context, ids: list[int], media_dir: Path) -> tuple[str, str] | None:
+    if not ids:
+        return None
+    async with ctx.sessions() as session:
+        rows = await session.scalars(select(Attachment).where(Attachment.id.in_(ids), Attachment.kind == "photo")
+                                     .order_by(Attachment.id))
+        for row in rows:
+            if row.stored_path:
+                path = Path(row.stored_path)
+                path = path if path.is_absolute() else media_dir / path
+                if path.is_file():
+                    return str(path), row.mime or "image/jpeg"
+    return None

@@ -1,0 +1,119 @@
+"""Where each incoming message goes: a command, a button, the draft, or the citizen's open ticket."""
+
+from __future__ import annotations
+
+import re
+
+from reporter_bot import asks, flow, tickets
+from reporter_bot.draft import Draft
+from reporter_bot.inbound import Incoming
+from reporter_bot.store import IDLE
+from reporter_bot.turn import Turn
+
+CONTENT_TYPES = frozenset({"text", "image", "audio", "video", "document", "location"})
+GREETINGS = frozenset({"menu", "halo", "hallo", "hai", "hi", "hello", "start", "mulai", "p", "assalamualaikum"})
+HELP = frozenset({"bantuan", "help", "tolong", "?"})
+LANGUAGES = {"english": "en", "inggris": "en", "bahasa inggris": "en", "indonesia": "id", "bahasa indonesia": "id",
+             "bahasa": "id"}
+STATUS = re.compile(r"^(?:cek status|cek|status|check status|check)\b\s*(?P<number>[a-z]{2,5}-?\d{1,9})?\s*$", re.I)
+CANCEL = re.compile(r"^(?:batal|batalkan|cancel)\b\s*(?P<number>[a-z]{2,5}-?\d{1,9})?\s*$", re.I)
+DRAFT_CHOICES = frozenset({"grp", "cat", "desa", "photo", "priv", "edit", "sum", "near"})
+TICKET_CHOICES = frozenset({"fix", "nofix", "rate", "cancel", "pick"})
+
+
+async def handle(turn: Turn, msg: Incoming) -> None:
+    """Answer one message; every path says something."""
+    if msg.type == "button":  # the template's quick reply: the held update itself is the answer
+        if not turn.released:
+            turn.say(asks.menu(turn))
+        return
+    if msg.type == "interactive":
+        await _choice(turn, msg.choice_id)
+        return
+    if msg.type not in CONTENT_TYPES:
+        turn.say(turn.t("wa.ask.unsupported"))
+        return
+    if msg.type == "text" and await _command(turn, msg.text):
+        return
+    if turn.step == IDLE:
+        await _idle_content(turn, msg)
+    else:
+        await flow.on_content(turn, msg)
+
+
+async def _command(turn: Turn, words: str) -> bool:
+    said = " ".join(words.split()).casefold().strip(" .!")
+    if said in GREETINGS:
+        turn.say(asks.menu(turn))
+    elif said in HELP:
+        turn.say(asks.menu(turn, greeting=False))
+    elif said in LANGUAGES:
+        turn.locale, turn.locale_changed = LANGUAGES[said], True
+        turn.note(turn.t("wa.menu.language"))
+        turn.say(asks.menu(turn))
+    elif match := STATUS.match(said):
+        await tickets.show_status(turn, _number(turn, match["number"]))
+    elif match := CANCEL.match(said):
+        if turn.step != IDLE and not match["number"]:
+            flow.discard(turn)
+        else:
+            await tickets.ask_cancel(turn, _number(turn, match["number"]))
+    else:
+        return False
+    return True
+
+
+def _number(turn: Turn, raw: str | None) -> str | None:
+    if not raw:
+        return None
+    prefix, digits = re.match(r"([a-z]+)-?(\d+)", raw, re.I).groups()  # type: ignore[union-attr]
+    return f"{prefix.upper()}-{int(digits):06d}"
+
+
+async def _idle_content(turn: Turn, msg: Incoming) -> None:
+    if turn.first_contact:
+        turn.note(asks.menu(turn).text)
+    else:
+        turn.draft = Draft()
+        await flow.absorb(turn, msg)
+        if not turn.draft.is_empty and await tickets.route_to_ticket(turn):
+            return
+        if turn.draft.is_empty:
+            turn.flush_notes() if turn.notes else turn.say(asks.menu(turn))
+            return
+        await flow.advance(turn)
+        return
+    await flow.start(turn, msg)
+
+
+async def _choice(turn: Turn, choice_id: str) -> None:
+    kind, _, value = choice_id.partition(":")
+    handled = False
+    if kind == "menu":
+        handled = await _menu_choice(turn, value)
+    elif kind in DRAFT_CHOICES and turn.step != IDLE:
+        handled = await flow.choose(turn, kind, value)
+    elif kind in TICKET_CHOICES:
+        if kind == "pick" and value == "new" and turn.step == tickets.PICK:
+            await flow.advance(turn)
+            handled = True
+        else:
+            handled = await tickets.choose(turn, kind, value)
+    if not handled:  # an old menu or a button that no longer fits
+        turn.note(turn.t("wa.menu.old_button"))
+        turn.say(asks.menu(turn))
+
+
+async def _menu_choice(turn: Turn, value: str) -> bool:
+    if value == "report":
+        if turn.step == IDLE:
+            await flow.start(turn, None)
+        else:
+            await flow.advance(turn)
+    elif value == "status":
+        await tickets.show_status(turn, None)
+    elif value == "help":
+        turn.say(asks.menu(turn, greeting=False))
+    else:
+        return False
+    return True

@@ -1,0 +1,113 @@
+"""The bot's own rows: conversation state, the citizen's language, delivery state of sent messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
+from reporter_bot.draft import Draft
+
+IDLE = "idle"
+STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+@dataclass(frozen=True)
+class CitizenInfo:
+    id: int
+    wa_id: str
+    name: str
+    locale: str
+    last_inbound_at: datetime | None
+
+
+async def citizen_info(ctx: Context, citizen_id: int) -> CitizenInfo | None:
+    async with ctx.sessions() as session:
+        row = await session.get(Citizen, citizen_id)
+        if row is None:
+            return None
+        return CitizenInfo(row.id, row.wa_id, row.name, row.locale, row.last_inbound_at)
+
+
+async def load_conversation(ctx: Context, citizen_id: int) -> tuple[str, Draft, bool]:
+    """The step and draft of a citizen; True when the citizen never talked to the bot before."""
+    async with ctx.sessions() as session:
+        row = await session.get(Conversation, citizen_id)
+        if row is None:
+            return IDLE, Draft(), True
+        return row.step, Draft.from_dict(row.draft or {}), False
+
+
+async def save_conversation(session: AsyncSession, citizen_id: int, step: str, draft: Draft, now: datetime) -> None:
+    """Write the step and draft in the caller's transaction (an idle step keeps no draft)."""
+    data = {} if step == IDLE else draft.to_dict()
+    row = await session.get(Conversation, citizen_id)
+    if row is None:
+        session.add(Conversation(citizen_id=citizen_id, step=step, draft=data, updated_at=now))
+    else:
+        row.step, row.draft, row.updated_at = step, data, now
+
+
+async def set_locale(session: AsyncSession, citizen_id: int, locale: str) -> None:
+    await session.execute(update(Citizen).where(Citizen.id == citizen_id).values(locale=locale))
+
+
+async def release_waiting(session: AsyncSession, citizen_id: int, now: datetime) -> int:
+    """Make this citizen's held WhatsApp rows due now (the 24-hour window is open again)."""
+    result = await session.execute(update(OutboxMessage).where(
+        OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen_id}",
+        OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > now).values(next_attempt_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def waiting(ctx: Context, citizen_id: int) -> int:
+    """How many of this citizen's WhatsApp rows are held (e.g. outside the 24-hour window)."""
+    async with ctx.sessions() as session:
+        found = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen_id}",
+            OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > ctx.now()))
+        return found or 0
+
+
+async def template_sent_for(ctx: Context, outbox_id: int) -> bool:
+    """Whether a message already went out for this (still unsent) outbox row: the window template."""
+    async with ctx.sessions() as session:
+        found = await session.scalar(select(SentMessage.id).where(SentMessage.outbox_id == outbox_id).limit(1))
+        return found is not None
+
+
+async def record_sent(ctx: Context, wamid: str, outbox_id: int | None) -> None:
+    """Remember a message the platform accepted (its status webhook may have come first)."""
+    await _upsert(ctx, wamid, outbox_id=outbox_id)
+
+
+async def record_status(ctx: Context, wamid: str, status: str, error: str = "") -> None:
+    """Move a sent message's delivery state forward (sent → delivered → read, or failed)."""
+    await _upsert(ctx, wamid, status=status, error=error)
+
+
+async def _upsert(ctx: Context, wamid: str, outbox_id: int | None = None, status: str | None = None,
+                  error: str = "") -> None:
+    for _ in range(3):
+        try:
+            async with ctx.sessions.begin() as session:
+                now = ctx.now()
+                row = await session.scalar(select(SentMessage).where(
+                    SentMessage.channel == "whatsapp", SentMessage.external_id == wamid))
+                if row is None:
+                    row = SentMessage(channel="whatsapp", external_id=wamid, status="sent", created_at=now,
+                                      updated_at=now)
+                    session.add(row)
+                if outbox_id is not None:
+                    row.outbox_id = outbox_id
+                if status and STATUS_ORDER.get(status, 0) >= STATUS_ORDER.get(row.status, 0):
+                    row.status, row.updated_at = status, now
+                    row.error = error[:300] or row.error
+                return
+        except IntegrityError:
+            continue

@@ -1,0 +1,184 @@
+"""A citizen's submitted tickets: status, cancel, confirm or dispute the fix, rate, add messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from core.context import Context
+from core.db.models import Follower, Ticket, TicketEvent
+from core.domain.errors import Refused
+from core.domain.lifecycle import OPEN_STATES, Action, TicketState
+from core.texts import refusal, when
+from core.usecases.citizen import (
+    cancel_ticket,
+    citizen_answers,
+    confirm_fixed,
+    rate_ticket,
+    report_not_fixed,
+)
+from reporter_bot import asks
+from reporter_bot.draft import Draft
+from reporter_bot.outgoing import Row, buttons, choice_list, clip
+from reporter_bot.store import IDLE
+from reporter_bot.turn import Turn
+
+PICK = "pick_ticket"
+_OPEN = [s.value for s in OPEN_STATES]
+_CANCELLABLE = (TicketState.RECEIVED.value, TicketState.VERIFIED.value)
+
+
+async def open_tickets(ctx: Context, citizen_id: int, followed: bool = True) -> list[Ticket]:
+    """The citizen's open tickets (reported, and followed when asked), oldest first."""
+    query = select(Ticket).where(Ticket.state.in_(_OPEN))
+    mine = Ticket.reporter_id == citizen_id
+    if followed:
+        follows = select(Follower.ticket_id).where(Follower.citizen_id == citizen_id)
+        query = query.where(or_(mine, Ticket.id.in_(follows)))
+    else:
+        query = query.where(mine)
+    async with ctx.sessions() as session:
+        return list(await session.scalars(query.order_by(Ticket.id)))
+
+
+async def visible(ctx: Context, citizen_id: int, number: str) -> Ticket | None:
+    """The ticket with this number if the citizen reported or follows it."""
+    async with ctx.sessions() as session:
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+        if ticket is None:
+            return None
+        if ticket.reporter_id == citizen_id:
+            return ticket
+        follows = await session.get(Follower, (ticket.id, citizen_id))
+        return ticket if follows is not None else None
+
+
+async def show_status(turn: Turn, number: str | None) -> None:
+    """One ticket in detail, or the list of the citizen's open tickets."""
+    ctx, t = turn.ctx, turn.t
+    if number:
+        ticket = await visible(ctx, turn.actor.id or 0, number)
+        if ticket is None:
+            turn.say(t("error.ticket_not_found"))
+            return
+        category = ctx.profile.category(ticket.category or "")
+        lines = [t("wa.status.detail", number=ticket.number,
+                   category=asks.label(turn, category) if category else t("wa.status.no_category"),
+                   state=t(f"state.{ticket.state}"),
+                   updated=when(ticket.updated_at, ctx.now(), ctx.profile.zone, turn.locale))]
+        note = await _latest_note(ctx, ticket.id)
+        if note:
+            lines.append(t("wa.status.note", note=clip(note, 500)))
+        turn.say("\n".join(lines))
+        return
+    tickets = await open_tickets(ctx, turn.actor.id or 0)
+    if not tickets:
+        turn.say(t("wa.status.none"))
+        return
+    items = []
+    for ticket in tickets[-20:]:
+        category = ctx.profile.category(ticket.category or "")
+        items.append(t("wa.status.item", number=ticket.number, state=t(f"state.{ticket.state}"),
+                       category=asks.label(turn, category) if category else t("wa.status.no_category")))
+    turn.say(t("wa.status.list", items="\n".join(items)))
+
+
+async def _latest_note(ctx: Context, ticket_id: int) -> str:
+    async with ctx.sessions() as session:
+        events = await session.scalars(select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket_id, TicketEvent.actor_kind == "staff").order_by(TicketEvent.id.desc()))
+        for event in events:
+            for key in ("note", "question", "reason"):
+                if event.data.get(key):
+                    return str(event.data[key])
+    return ""
+
+
+async def ask_cancel(turn: Turn, number: str | None) -> None:
+    """Confirm before cancelling a submitted ticket (only possible before work starts)."""
+    mine = await open_tickets(turn.ctx, turn.actor.id or 0, followed=False)
+    if number:
+        mine = [tk for tk in mine if tk.number == number.strip().upper()]
+        if not mine:
+            turn.say(turn.t("error.ticket_not_found"))
+            return
+    if len(mine) != 1:
+        turn.say(turn.t("wa.status.no_draft") if not mine else turn.t("wa.menu.help_text"))
+        return
+    ticket = mine[0]
+    turn.say(buttons(turn.t("wa.status.cancel_confirm", number=ticket.number),
+                     (f"cancel:yes:{ticket.id}", turn.t("wa.status.cancel_yes")),
+                     (f"cancel:no:{ticket.id}", turn.t("wa.status.cancel_no"))))
+
+
+async def choose(turn: Turn, kind: str, value: str) -> bool:
+    """Buttons about a submitted ticket; the use case's own outbox rows are the answer."""
+    parts = value.split(":")
+    if not parts[-1].isdigit():
+        return False
+    ticket_id, actor, ctx = int(parts[-1]), turn.actor, turn.ctx
+    try:
+        if kind == "fix":
+            await confirm_fixed(ctx, actor, ticket_id)
+        elif kind == "nofix":
+            await report_not_fixed(ctx, actor, ticket_id)
+        elif kind == "rate" and len(parts) == 2 and parts[0].isdigit():
+            await rate_ticket(ctx, actor, ticket_id, int(parts[0]))
+        elif kind == "cancel" and parts[0] == "yes":
+            await cancel_ticket(ctx, actor, ticket_id)
+        elif kind == "cancel" and parts[0] == "no":
+            number = await _number(ctx, ticket_id)
+            turn.say(turn.t("wa.status.cancel_kept", number=number))
+        elif kind == "pick" and turn.step == PICK:
+            await relay(turn, ticket_id, answer=False)
+        else:
+            return False
+    except Refused as exc:
+        turn.say(refusal(exc, turn.locale))
+    return True
+
+
+async def _number(ctx: Context, ticket_id: int) -> str:
+    async with ctx.sessions() as session:
+        return await session.scalar(select(Ticket.number).where(Ticket.id == ticket_id)) or "-"
+
+
+async def waiting_question(ctx: Context, tickets: list[Ticket]) -> Ticket | None:
+    """The ticket whose latest question from the officers the citizen has not answered yet."""
+    async with ctx.sessions() as session:
+        for ticket in reversed(tickets):
+            last = await session.scalar(select(TicketEvent.action).where(
+                TicketEvent.ticket_id == ticket.id,
+                TicketEvent.action.in_([Action.ASK_CITIZEN.value, Action.CITIZEN_ANSWERS.value]),
+            ).order_by(TicketEvent.id.desc()).limit(1))
+            if last == Action.ASK_CITIZEN.value:
+                return ticket
+    return None
+
+
+async def route_to_ticket(turn: Turn) -> bool:
+    """After a report, a message (already in the draft) goes to the open ticket; False if there is none."""
+    mine = await open_tickets(turn.ctx, turn.actor.id or 0, followed=False)
+    if not mine:
+        return False
+    asked = await waiting_question(turn.ctx, mine)
+    if asked is not None:
+        await relay(turn, asked.id, answer=True)
+        return True
+    turn.step = PICK
+    new = ("pick:new", turn.t("wa.ask.new_report"))
+    if len(mine) <= 2:
+        turn.say(buttons(turn.t("wa.ask.pick_ticket"), *[(f"pick:{tk.id}", tk.number) for tk in mine], new))
+    else:
+        rows = [Row(f"pick:{tk.id}", tk.number, clip(tk.description, 72)) for tk in mine[-9:]]
+        turn.say(choice_list(turn.t("wa.ask.pick_ticket"), turn.t("wa.ask.pick_button"),
+                             [(turn.t("wa.ask.pick_button"), [*rows, Row(*new)])]))
+    return True
+
+
+async def relay(turn: Turn, ticket_id: int, answer: bool) -> None:
+    """Send the draft's text and files to the ticket's officers (an answer or more detail)."""
+    d = turn.draft
+    await citizen_answers(turn.ctx, turn.actor, ticket_id, d.description, d.attachments())
+    number = await _number(turn.ctx, ticket_id)
+    turn.draft, turn.step = Draft(), IDLE
+    turn.say(turn.t("wa.ask.answer_relayed" if answer else "wa.ask.relayed", number=number))

@@ -1,0 +1,57 @@
+"""Ordered work per key (one citizen's messages in arrival order), parallel across keys."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class KeyedWorkers(Generic[T]):
+    """A queue and a worker task per key; a worker ends when its queue runs dry."""
+
+    def __init__(self, handle: Callable[[T], Awaitable[None]]) -> None:
+        self._handle = handle
+        self._queues: dict[str, asyncio.Queue[T]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def put(self, key: str, item: T) -> None:
+        queue = self._queues.setdefault(key, asyncio.Queue())
+        queue.put_nowait(item)
+        self._idle.clear()
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.get_running_loop().create_task(self._run(key, queue))
+
+    async def _run(self, key: str, queue: asyncio.Queue[T]) -> None:
+        try:
+            while not queue.empty():
+                item = queue.get_nowait()
+                try:
+                    await self._handle(item)
+                except Exception:
+                    log.exception("worker failed on an item")
+        finally:
+            self._tasks.pop(key, None)
+            self._queues.pop(key, None)
+            if not self._tasks:
+                self._idle.set()
+
+    @property
+    def busy(self) -> int:
+        return sum(q.qsize() for q in self._queues.values()) + len(self._tasks)
+
+    async def drain(self) -> None:
+        """Wait until every queued item has been handled."""
+        await self._idle.wait()
+
+    async def cancel(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
