@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from core.domain.errors import Refused
 from core.queries import nearby_open_tickets
@@ -238,7 +239,7 @@ async def _nearby_choice(turn: Turn, value: str) -> bool:
 async def submit(turn: Turn) -> None:
     """Turn the draft into a ticket; the acknowledgement is the ticket's own "received" outbox row."""
     try:
-        await submit_ticket(turn.ctx, turn.actor, turn.draft.report())
+        await submit_ticket(turn.ctx, turn.actor, replace(turn.draft.report(), source_ref=turn.source or None))
     except TooManyReports as exc:
         turn.step = HELD
         turn.say(f"{refusal(exc, turn.locale)} {turn.t('wa.ask.held')}")

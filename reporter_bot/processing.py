@@ -56,7 +56,7 @@ class Processor:
         step, draft, first = await store.load_conversation(ctx, citizen.id)
         released = await store.waiting(ctx, citizen.id)
         turn = Turn(ctx, actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, step, draft, first,
-                    self.fetch, released)
+                    self.fetch, f"whatsapp:{inbox_id}:{index}", released)
         if self._flooding(citizen.wa_id):
             turn.note(turn.t("wa.ask.flood"))
         await router.handle(turn, msg)

@@ -30,6 +30,7 @@ class Turn:
     draft: Draft
     first_contact: bool
     fetch: Fetch
+    source: str = ""  # the inbox message this turn handles; makes a reprocessed "Kirim" return the same ticket
     released: int = 0  # held updates this message made due again (the window reopened)
     replies: list[Outgoing] = field(default_factory=list)
     locale_changed: bool = False

@@ -110,6 +110,7 @@ class Ticket(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     forward_agency: Mapped[str | None] = mapped_column(String(100))
     forward_reference: Mapped[str | None] = mapped_column(String(100))
+    source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]

@@ -53,6 +53,8 @@ class NewReport:
     desa: str | None = None
     privacy: Privacy = Privacy.NORMAL
     attachments: tuple[NewAttachment, ...] = field(default_factory=tuple)
+    # What submitted it (e.g. the platform message): submitting the same source again returns the same ticket.
+    source_ref: str | None = None
 
 
 def format_number(prefix: str, value: int) -> str:

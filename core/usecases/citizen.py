@@ -70,6 +70,10 @@ async def submit_ticket(ctx: Context, actor: Actor, report: NewReport) -> Submit
     if not report.description.strip() and not report.attachments:
         raise InvalidInput("a report needs a description or an attachment", field="description")
     async with ctx.sessions.begin() as session:
+        if report.source_ref is not None:
+            done = await session.scalar(select(Ticket).where(Ticket.source_ref == report.source_ref))
+            if done is not None:  # a redelivered or reprocessed submission: the ticket already exists
+                return Submitted(done.id, done.number, done.stage_deadline_at)
         await _check_daily_limit(ctx, session, actor)
         ticket = Ticket(
             number=await next_number(session, profile.ticket_prefix), kecamatan=profile.code,
@@ -77,6 +81,7 @@ async def submit_ticket(ctx: Context, actor: Actor, report: NewReport) -> Submit
             category=category.code if category else None, description=report.description.strip(),
             latitude=report.latitude, longitude=report.longitude, address=report.address.strip(),
             desa=desa.name if desa else None, reporter_id=actor.id, privacy=report.privacy.value,
+            source_ref=report.source_ref,
             state=TicketState.RECEIVED.value, escalation_level=0, created_at=now, updated_at=now,
             stage_started_at=now,
         )

@@ -139,3 +139,15 @@ async def test_nearby_open_tickets_of_the_same_category(ctx: Context) -> None:
     assert [t.id for t in found] == [by_landmark]
     await desk.reject_ticket(ctx, people.verifier, near, "Spam / bukan laporan")
     assert await nearby_open_tickets(ctx, "lampu_jalan", -5.40050, 119.60050) == []
+
+
+async def test_submitting_the_same_source_twice_gives_one_ticket(ctx: Context) -> None:
+    from core.domain.reports import NewReport
+    from core.usecases.citizen import submit_ticket
+
+    people = await cast(ctx)
+    report_ = NewReport(description="Sampah menumpuk", category="sampah", desa="Pappa", source_ref="whatsapp:7:0")
+    first = await submit_ticket(ctx, people.reporter, report_)
+    again = await submit_ticket(ctx, people.reporter, report_)
+    assert again == first
+    assert len([m for m in await outbox(ctx) if m.kind == "ticket.received"]) == 1
