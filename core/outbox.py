@@ -13,10 +13,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.orm import aliased
 
 from core.context import Context
@@ -46,20 +46,28 @@ class RetryLater(Exception):
         self.after = after
 
 
-async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delivery]:
-    """Due rows of `channel`, oldest first, skipping recipients whose earlier row is still waiting."""
-    now = ctx.now()
+def _due(channel: str, now: datetime) -> ColumnElement[bool]:
+    """Unsent rows of `channel` due at `now`, except those queued behind a recipient's waiting row."""
     earlier = aliased(OutboxMessage)
     blocked = exists().where(and_(
         earlier.channel == OutboxMessage.channel, earlier.recipient == OutboxMessage.recipient,
         earlier.sent_at.is_(None), earlier.id < OutboxMessage.id, earlier.next_attempt_at > now,
     ))
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
-               OutboxMessage.next_attempt_at <= now, ~blocked)
-        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
-    )
+    return and_(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
+                OutboxMessage.next_attempt_at <= now, ~blocked)
+
+
+async def has_due(ctx: Context, channel: str) -> bool:
+    """Whether a row of `channel` is due now. A read: it commits nothing, so it wakes no dispatcher."""
+    async with ctx.sessions() as session:
+        return await session.scalar(select(OutboxMessage.id).where(_due(channel, ctx.now())).limit(1)) is not None
+
+
+async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delivery]:
+    """Due rows of `channel`, oldest first, skipping recipients whose earlier row is still waiting."""
+    now = ctx.now()
+    query = (select(OutboxMessage).where(_due(channel, now))
+             .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True))
     async with ctx.sessions.begin() as session:
         rows = list(await session.scalars(query))
         for row in rows:
@@ -120,7 +128,11 @@ async def _release(ctx: Context, rows: list[Delivery]) -> None:
 
 async def run_dispatcher(ctx: Context, channel: str, send: Callable[[Delivery], Awaitable[None]],
                          wake: asyncio.Event, idle: float = 1.0) -> None:
-    """Deliver `channel`'s rows until cancelled; `wake` is set when new rows were committed."""
+    """Deliver `channel`'s rows until cancelled; `wake` is set when new rows were committed.
+
+    The wake-up is cleared after an empty batch, not before: the claim's own commit sets it. A row
+    committed while the batch ran is caught by one read-only look (which sets nothing) before waiting.
+    """
     while True:
         try:
             sent = await deliver_batch(ctx, channel, send)
@@ -130,5 +142,7 @@ async def run_dispatcher(ctx: Context, channel: str, send: Callable[[Delivery], 
         if sent:
             continue
         wake.clear()
+        if await has_due(ctx, channel):
+            continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=idle)

@@ -1,0 +1,135 @@
+"""OfficerBot: the PTB Application in the shared event loop, its handlers and the telegram outbox dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import os
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+from core.context import Context
+from core.outbox import run_dispatcher
+from core.settings import Settings
+from officer_bot import inbound
+from officer_bot.cards import Board
+from officer_bot.dispatch import Dispatcher
+from officer_bot.handlers import chats, commands, replies, staff, taps
+from officer_bot.handlers.common import Ctx, Deps
+from officer_bot.pacing import Pacer
+from officer_bot.telegram_io import Telegram
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+WEBHOOK_PATH = "/webhook/telegram"
+
+
+class OfficerBot:
+    """The officer bot. `start()` runs it in the current loop (polling, or webhook when `webhook_url` is set)."""
+
+    def __init__(self, ctx: Context, settings: Settings, request: BaseRequest | None = None,
+                 get_updates_request: BaseRequest | None = None, webhook_url: str | None = None,
+                 poll_timeout: float = 10.0) -> None:
+        token = settings.telegram_bot_token
+        if token is None or not token.get_secret_value():
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        self.ctx, self.settings = ctx, settings
+        self.webhook_url, self.poll_timeout = webhook_url, poll_timeout
+        api = settings.telegram_api_url.rstrip("/")
+        self.app: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder().token(token.get_secret_value())
+            .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
+            .request(request or HTTPXRequest(connection_pool_size=16))
+            .get_updates_request(get_updates_request or HTTPXRequest())
+            .build())
+        self.pacer = Pacer(ctx.now)
+        self.tg = Telegram(ctx, lambda: self.app.bot, self.pacer)
+        self.board = Board(ctx, self.tg, settings.media_dir)
+        self.dispatcher = Dispatcher(ctx, self.board)
+        self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir)
+        self.app.bot_data["deps"] = self.deps
+        self._register()
+        self._outbox: asyncio.Task[None] | None = None
+
+    def _register(self) -> None:
+        app = self.app
+        app.add_handler(TypeHandler(Update, inbound.keep), group=-1)
+        app.add_handler(CallbackQueryHandler(taps.on_tap))
+        app.add_handler(CommandHandler("start", commands.start))
+        app.add_handler(CommandHandler("daftar", staff.register))
+        app.add_handler(CommandHandler("ringkasan", commands.summary))
+        app.add_handler(CommandHandler("tiket", commands.ticket))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chats.on_migrate))
+        app.add_handler(MessageHandler(
+            (filters.TEXT | filters.PHOTO | filters.Document.IMAGE) & ~filters.COMMAND, replies.on_message))
+        app.add_handler(TypeHandler(Update, inbound.done), group=1)
+        app.add_error_handler(self._on_error)
+
+    async def _on_error(self, update: object, context: Ctx) -> None:
+        log.error("officer bot handler failed", exc_info=context.error)
+
+    async def start(self) -> None:
+        """Initialise the Application, start receiving updates and the outbox dispatcher."""
+        await self.app.initialize()
+        self.deps.bot_username = self.app.bot.username
+        await self.app.start()
+        if self.webhook_url:
+            secret = self.settings.telegram_webhook_secret
+            await self.app.bot.set_webhook(self.webhook_url, allowed_updates=ALLOWED_UPDATES,
+                                           secret_token=secret.get_secret_value() if secret else None)
+        else:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(poll_interval=0, timeout=int(self.poll_timeout),
+                                                 allowed_updates=ALLOWED_UPDATES)
+        self._outbox = asyncio.create_task(
+            run_dispatcher(self.ctx, "telegram", self.dispatcher.send, self.ctx.outbox.event("telegram")),
+            name="telegram-outbox")
+        log.info("officer bot started", extra={"mode": "webhook" if self.webhook_url else "polling"})
+
+    async def stop(self) -> None:
+        """Stop the dispatcher, then updates, then the Application."""
+        if self._outbox is not None:
+            self._outbox.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._outbox
+            self._outbox = None
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    @property
+    def routes(self) -> list[Route]:
+        """POST /webhook/telegram for webhook mode; the secret token header must match."""
+        return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
+
+    async def _webhook(self, request: Request) -> Response:
+        secret = self.settings.telegram_webhook_secret
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if secret is None or not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(json.loads(await request.body()), self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            log.warning("unreadable telegram webhook body")
+            return Response(status_code=400)
+        await self.app.update_queue.put(update)
+        return Response()

@@ -1,0 +1,63 @@
+"""Callback data: short (`v:123`, `rr:123:2`), never trusted; the op names what a button asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# op -> how many integer arguments follow the ticket (or prompt) id
+OPS: dict[str, tuple[int, ...]] = {
+    "v": (0,),  # verify
+    "vc": (1,),  # verify, with category index
+    "vd": (1, 2),  # verify, with desa index (and category index)
+    "r": (0,),  # reject: reasons menu
+    "rr": (1,),  # reject with reason index
+    "rw": (0,),  # reject: write a reason
+    "d": (0,),  # duplicate: pick original
+    "dd": (1,),  # duplicate of ticket id
+    "dw": (0,),  # duplicate: type the number
+    "f": (0,),  # forward: agencies menu
+    "fa": (1,),  # forward to agency index
+    "q": (0,),  # ask the reporter
+    "a": (0,),  # accept
+    "u": (0,),  # progress (deep link)
+    "s": (0,),  # resolve (proof prompt)
+    "l": (0,),  # release
+    "cr": (0,),  # camat: reassign menu
+    "co": (1,),  # camat: reassign to staff id
+    "ce": (0,),  # camat: extend menu
+    "cx": (1,),  # camat: extend by days
+    "cc": (0,),  # camat: close (reason prompt)
+    "o": (0,),  # open a card from a bundle
+    "x": (0,),  # back to the card's own buttons
+    "sa": (1,),  # staff registration prompt id: approve with role index
+    "sn": (0,),  # staff registration prompt id: decline
+}
+
+
+@dataclass(frozen=True)
+class Tap:
+    op: str
+    target: int  # a ticket id, or a prompt id for staff registration
+    args: tuple[int, ...] = ()
+
+
+def encode(op: str, target: int, *args: int) -> str:
+    data = ":".join([op, str(target), *map(str, args)])
+    assert op in OPS and len(data.encode()) <= 64, data
+    return data
+
+
+def decode(data: str | None) -> Tap | None:
+    """The tap, or None for data we never made (forged, or from an older version of the bot)."""
+    if not data or len(data) > 64:
+        return None
+    op, *parts = data.split(":")
+    if op not in OPS or len(parts) - 1 not in OPS[op]:
+        return None
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        return None
+    if numbers[0] <= 0 or any(n < 0 for n in numbers[1:]):
+        return None
+    return Tap(op, numbers[0], tuple(numbers[1:]))

@@ -1,0 +1,135 @@
+"""Keeping every chat's card of a ticket current: post it once, edit it in place ever after."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters
+
+from core.context import Context
+from core.domain.lifecycle import TicketState
+from officer_bot import media
+from officer_bot.bundles import add_to_bundle, refresh_bundle
+from officer_bot.keyboards import card_keyboard
+from officer_bot.render import camat_text, desk_text, field_text
+from officer_bot.store import Card, cards_of, current_chat, save_card
+from officer_bot.telegram_io import Gone, Telegram
+from officer_bot.view import TicketView, load_view
+
+log = logging.getLogger(__name__)
+S = TicketState
+FIELD_STATES = frozenset({S.VERIFIED, S.IN_PROGRESS, S.RESOLVED})
+RENDER = {"desk": desk_text, "field": field_text, "camat": camat_text}
+PostStep = Callable[[Callable[[], Awaitable[Message | tuple[Message, ...]]]], Awaitable[None]]
+
+
+class Board:
+    """The cards of every ticket in the desk, field and camat chats."""
+
+    def __init__(self, ctx: Context, tg: Telegram, media_dir: Path) -> None:
+        self.ctx, self.tg, self.media_dir = ctx, tg, media_dir
+
+    def render(self, role: str, view: TicketView) -> tuple[str, InlineKeyboardMarkup | None]:
+        return RENDER[role](self.ctx, view), card_keyboard(role, view.ticket)
+
+    async def home(self, role: str) -> int:
+        """The chat a role's cards go to (followed through migrations)."""
+        chats = self.ctx.profile.telegram
+        configured = {"desk": chats.desk_chat_id, "field": chats.field_chat_ids[0],
+                      "camat": chats.camat_user_id}[role]
+        return await current_chat(self.ctx, configured)
+
+    async def cards(self, ticket_id: int) -> dict[str, Card]:
+        """The ticket's cards by role (a bundled ticket's entry is keyed by its card role)."""
+        return {c.role.removeprefix("bundle_"): c for c in await cards_of(self.ctx, ticket_id)}
+
+    async def refresh(self, view: TicketView, card: Card) -> None:
+        """Edit the card (or the bundle listing it) to show the ticket as it is now."""
+        if card.role.startswith("bundle_"):
+            await refresh_bundle(self.ctx, self.tg, card.chat_id, card.message_id)
+            return
+        body, keyboard = self.render(card.role, view)
+        try:
+            await self.tg.edit_text(card.chat_id, card.message_id, body, keyboard)
+        except Gone:
+            log.info("card was deleted; posting it again", extra={"ticket_id": view.ticket.id, "role": card.role})
+            await self.post(view, card.role, card.chat_id)
+
+    async def post(self, view: TicketView, role: str, chat_id: int, reply_to: int | None = None) -> Card:
+        body, keyboard = self.render(role, view)
+        sent = await self.tg.send_text(chat_id, body, keyboard, reply_to=reply_to)
+        card = Card(view.ticket.id, sent.chat.id, sent.message_id, role)
+        await save_card(self.ctx, card)
+        return card
+
+    async def place(self, view: TicketView, role: str, extras: int = 0) -> Card | None:
+        """A new card in the role's group, or a place in its bundle when the group's minute is nearly full."""
+        chat = await self.home(role)
+        if self.tg.pacer.room(chat) >= 1 + extras:
+            return await self.post(view, role, chat)
+        await add_to_bundle(self.ctx, self.tg, view, role, chat)
+        return None
+
+    async def sync(self, view: TicketView, action: str, level: int | None) -> dict[str, Card]:
+        """Bring every card of the ticket up to date, creating the ones now due."""
+        cards = await self.cards(view.ticket.id)
+        for role in ("desk", "field", "camat"):
+            card = cards.get(role)
+            if card is not None:
+                await self.refresh(view, card)
+                continue
+            if role == "desk":
+                placed = await self.place(view, "desk", extras=self.extras_count(view) if action == "submit" else 0)
+            elif role == "field" and view.state in FIELD_STATES:
+                placed = await self.place(view, "field")
+            elif role == "camat" and action == "escalate" and level == 2:
+                placed = await self.post(view, "camat", await self.home("camat"))
+            else:
+                continue
+            if placed is not None:
+                cards[role] = placed
+        return cards
+
+    # -- the desk card's media: location, album, voice notes (posted once, as replies) ----------
+
+    def extras_count(self, view: TicketView) -> int:
+        t = view.ticket
+        located = int(t.latitude is not None and t.longitude is not None)
+        return located + len(media.album(view.report_files("photo"), self.media_dir)) + len(
+            media.voices(view.report_files("voice"), self.media_dir))
+
+    async def post_extras(self, view: TicketView, card: Card, step: PostStep) -> None:
+        """The citizen's shared location, photos (an album) and voice notes, under the desk card."""
+        t, bot, reply = view.ticket, self.tg.bot, ReplyParameters(card.message_id, allow_sending_without_reply=True)
+        if t.latitude is not None and t.longitude is not None:
+            lat, lon = t.latitude, t.longitude
+            await step(lambda: self.tg.call(card.chat_id, lambda c: bot.send_location(
+                c, lat, lon, reply_parameters=reply)))
+        photos = media.album(view.report_files("photo"), self.media_dir)
+        if len(photos) == 1:
+            await step(lambda: self.tg.call(card.chat_id, lambda c: bot.send_photo(
+                c, photos[0], reply_parameters=reply)))
+        elif photos:
+            await step(lambda: self.tg.call(card.chat_id, lambda c: bot.send_media_group(
+                c, media.as_media(photos), reply_parameters=reply), posts=len(photos)))
+        for note in media.voices(view.report_files("voice"), self.media_dir):
+            await step(lambda note=note: self.tg.call(card.chat_id, lambda c: bot.send_voice(  # type: ignore[misc]
+                c, note, reply_parameters=reply)))
+
+    async def open_from_bundle(self, ticket_id: int, chat_id: int) -> Card | None:
+        """Post the full card of a bundled ticket (tapped in the bundle); None if it has a card already."""
+        bundled = next((c for c in await cards_of(self.ctx, ticket_id)
+                        if c.chat_id == chat_id and c.role.startswith("bundle_")), None)
+        if bundled is None:
+            return None
+        role = bundled.role.removeprefix("bundle_")
+        view = await load_view(self.ctx, ticket_id, with_nearby=role == "desk")
+        card = await self.post(view, role, chat_id, reply_to=bundled.message_id)
+        await refresh_bundle(self.ctx, self.tg, chat_id, bundled.message_id)
+        if role == "desk":
+            async def now(run: Callable[[], Awaitable[object]]) -> None:
+                await run()
+            await self.post_extras(view, card, now)
+        return card

@@ -1,0 +1,133 @@
+"""The "telegram" outbox channel: each row becomes card edits, new cards and replies in the right chats."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from html import escape
+
+from sqlalchemy import func, select
+from telegram import Message
+from telegram.error import TelegramError
+
+from core.context import Context
+from core.db.models import SentMessage
+from core.outbox import Delivery, RetryLater
+from core.texts import text, when
+from officer_bot.cards import Board
+from officer_bot.pacing import Busy
+from officer_bot.store import Card
+from officer_bot.view import TicketView, load_view
+
+log = logging.getLogger(__name__)
+TEXT_MAX = 4000
+
+
+def chunks(body: str, limit: int = TEXT_MAX) -> list[str]:
+    """Split a long plain text on line ends into messages Telegram accepts."""
+    parts, current = [], ""
+    for line in body.splitlines(keepends=True):
+        while len(line) > limit:
+            parts.append(current + line[: limit - len(current)])
+            line, current = line[limit - len(current):], ""
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    return [p for p in [*parts, current] if p.strip()]
+
+
+class Steps:
+    """Posts made for one outbox row, logged, so a retried row skips the ones already in the chat."""
+
+    def __init__(self, ctx: Context, delivery: Delivery, done: int) -> None:
+        self.ctx, self.delivery, self.done, self.index = ctx, delivery, done, 0
+
+    @classmethod
+    async def of(cls, ctx: Context, delivery: Delivery) -> Steps:
+        async with ctx.sessions() as session:
+            done = await session.scalar(select(func.count()).select_from(SentMessage).where(
+                SentMessage.outbox_id == delivery.id))
+        return cls(ctx, delivery, done or 0)
+
+    async def __call__(self, run: Callable[[], Awaitable[Message | tuple[Message, ...]]]) -> None:
+        self.index += 1
+        if self.index <= self.done:
+            return
+        sent = await run()
+        first = sent[0] if isinstance(sent, tuple) else sent
+        now = self.ctx.now()
+        async with self.ctx.sessions.begin() as session:
+            session.add(SentMessage(outbox_id=self.delivery.id, channel="telegram",
+                                    external_id=f"{first.chat.id}:{first.message_id}", status="sent",
+                                    created_at=now, updated_at=now))
+
+
+class Dispatcher:
+    """`send` for core.outbox: one row at a time, so each chat sees its messages in order."""
+
+    def __init__(self, ctx: Context, board: Board) -> None:
+        self.ctx, self.board = ctx, board
+        self._lock = asyncio.Lock()
+
+    async def send(self, delivery: Delivery) -> None:
+        async with self._lock:
+            try:
+                await self._send(delivery)
+            except Busy as exc:
+                raise RetryLater(str(exc), exc.after) from exc
+            except TelegramError as exc:
+                log.warning("telegram refused a delivery", extra={"outbox_id": delivery.id, "error": str(exc)})
+                raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _send(self, delivery: Delivery) -> None:
+        steps = await Steps.of(self.ctx, delivery)
+        if delivery.kind == "ticket.changed":
+            await self.ticket_changed(delivery, steps)
+        elif delivery.kind in ("digest", "digest.weekly"):
+            await self.to_camat(str(delivery.data.get("text", "")), steps)
+        elif delivery.kind == "outbox.stuck":
+            await self.stuck(delivery.data, steps)
+        else:
+            log.warning("unknown telegram outbox kind; skipped", extra={"outbox_id": delivery.id,
+                                                                           "kind": delivery.kind})
+
+    async def ticket_changed(self, delivery: Delivery, steps: Steps) -> None:
+        data = delivery.data
+        action, level = str(data.get("action", "")), data.get("level")
+        view = await load_view(self.ctx, int(data["ticket_id"]), with_nearby=True)
+        cards = await self.board.sync(view, action, level if isinstance(level, int) else None)
+        desk = cards.get("desk")
+        if action == "submit" and desk is not None and desk.role == "desk":
+            await self.board.post_extras(view, desk, steps)
+        elif action == "citizen_answers" and desk is not None:
+            body = escape(text("tg.reply.citizen_answer", number=view.ticket.number, text=str(data.get("text", ""))))
+            await steps(lambda: self.board.tg.send_text(desk.chat_id, body, reply_to=self.reply_target(desk)))
+        elif action == "escalate" and level == 1:
+            await self.remind(view, cards, steps)
+
+    @staticmethod
+    def reply_target(card: Card) -> int | None:
+        return card.message_id
+
+    async def remind(self, view: TicketView, cards: dict[str, Card], steps: Steps) -> None:
+        """A reminder under the card in the group whose stage is late."""
+        card = cards.get("desk") if view.ticket.state == "received" else cards.get("field")
+        if card is None or view.ticket.stage_deadline_at is None:
+            return
+        due = when(view.ticket.stage_deadline_at, self.ctx.now(), self.ctx.profile.zone)
+        body = escape(text("tg.reply.reminder", number=view.ticket.number, when=due))
+        await steps(lambda: self.board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
+
+    async def to_camat(self, body: str, steps: Steps) -> None:
+        chat = await self.board.home("camat")
+        for part in chunks(body):
+            await steps(lambda part=part: self.board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
+
+    async def stuck(self, data: dict[str, object], steps: Steps) -> None:
+        body = text("tg.reply.stuck", outbox_id=data.get("outbox_id", "?"), channel=data.get("channel", "?"),
+                    kind=data.get("kind", "?"), error=str(data.get("last_error") or "-")[:500],
+                    since=data.get("since", "?"))
+        chat = await self.board.home("desk")
+        await steps(lambda: self.board.tg.send_text(chat, escape(body)))

@@ -1,0 +1,110 @@
+"""Commands: /start (deep links, the camat's link), /ringkasan (digest now), /tiket (one ticket's history)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from html import escape
+
+from telegram import Message, Update
+
+from core.digest import digest_text
+from core.domain.errors import NotRegistered, Refused, TicketNotFound
+from core.domain.lifecycle import Action, NotAllowed, Role
+from core.texts import refusal, text
+from core.usecases.staff import add_staff, staff_actor
+from officer_bot.dispatch import chunks
+from officer_bot.handlers.common import Ctx, Deps, deps, precheck
+from officer_bot.handlers.staff import roles_label
+from officer_bot.render import history_text
+from officer_bot.store import close_prompts, open_prompt
+from officer_bot.view import load_view, ticket_id_of
+
+log = logging.getLogger(__name__)
+
+
+async def reply(d: Deps, message: Message, body: str, html: bool = False) -> None:
+    await d.tg.send_text(message.chat.id, body if html else escape(body), reply_to=message.message_id)
+
+
+async def private(update: Update, context: Ctx) -> tuple[Deps, Message, int] | None:
+    """The message, if it came in a private chat; otherwise tell the sender to use one."""
+    message, user, d = update.effective_message, update.effective_user, deps(context)
+    if message is None or user is None:
+        return None
+    if message.chat.type != "private":
+        await reply(d, message, text("tg.reply.private_only"))
+        return None
+    return d, message, user.id
+
+
+async def start(update: Update, context: Ctx) -> None:
+    """/start: a progress deep link (`p123`), the camat linking their account, or a greeting."""
+    found = await private(update, context)
+    if found is None:
+        return
+    d, message, user_id = found
+    name = message.from_user.first_name if message.from_user else ""
+    payload = context.args[0] if context.args else ""
+    try:
+        if payload.startswith("p") and payload[1:].isdigit():
+            await start_progress(d, message, user_id, int(payload[1:]))
+            return
+        if user_id == d.ctx.profile.telegram.camat_user_id:
+            roles = {Role.CAMAT}
+            with contextlib.suppress(NotRegistered):
+                roles |= (await staff_actor(d.ctx, user_id)).roles
+            await add_staff(d.ctx, user_id, message.from_user.full_name if message.from_user else "Camat",
+                            frozenset(roles))
+            await reply(d, message, text("tg.reply.camat_linked", kecamatan=d.ctx.profile.name))
+            return
+        actor = await staff_actor(d.ctx, user_id)
+        await reply(d, message, text("tg.reply.start_staff", name=name, roles=roles_label(actor)))
+    except NotRegistered:
+        await reply(d, message, text("tg.reply.start", name=name, kecamatan=d.ctx.profile.name))
+    except Refused as exc:
+        await reply(d, message, refusal(exc))
+
+
+async def start_progress(d: Deps, message: Message, user_id: int, ticket_id: int) -> None:
+    """Open a private progress session on a ticket the officer is working on."""
+    actor = await staff_actor(d.ctx, user_id)
+    ticket = await precheck(d, actor, ticket_id, Action.ADD_PROGRESS, assignee=True)
+    await close_prompts(d.ctx, kind="progress", ticket_id=ticket_id)
+    sent = await d.tg.send_text(message.chat.id, escape(text("tg.prompt.progress", number=ticket.number)))
+    await open_prompt(d.ctx, sent.chat.id, sent.message_id, "progress", user_id, ticket_id)
+
+
+async def summary(update: Update, context: Ctx) -> None:
+    """/ringkasan: the camat's digest, now."""
+    found = await private(update, context)
+    if found is None:
+        return
+    d, message, user_id = found
+    try:
+        actor = await staff_actor(d.ctx, user_id)
+        if not actor.roles & {Role.CAMAT, Role.ADMIN}:
+            raise NotAllowed(Action.CLOSE, actor.roles)
+    except Refused as exc:
+        await reply(d, message, refusal(exc))
+        return
+    for part in chunks(await digest_text(d.ctx, day=None, locale="id")):
+        await reply(d, message, part)
+
+
+async def ticket(update: Update, context: Ctx) -> None:
+    """/tiket PTL-000123: one ticket with its history, for staff."""
+    message, user, d = update.effective_message, update.effective_user, deps(context)
+    if message is None or user is None:
+        return
+    try:
+        await staff_actor(d.ctx, user.id)
+        if not context.args:
+            await reply(d, message, text("tg.reply.ticket_usage", example=f"{d.ctx.profile.ticket_prefix}-000123"))
+            return
+        ticket_id = await ticket_id_of(d.ctx, context.args[0])
+        if ticket_id is None:
+            raise TicketNotFound(number=context.args[0])
+        await reply(d, message, history_text(d.ctx, await load_view(d.ctx, ticket_id)), html=True)
+    except Refused as exc:
+        await reply(d, message, refusal(exc))

@@ -1,0 +1,122 @@
+"""The buttons under each card and the menus that replace them for a moment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from core.context import Context
+from core.db.models import Staff, Ticket
+from core.domain.lifecycle import TicketState
+from core.texts import text
+from officer_bot.callbacks import encode
+
+S = TicketState
+EXTEND_DAYS = (1, 3, 7)
+STAFF_ROLES = ("verifier", "officer", "camat", "admin")
+
+
+def button(key: str, data: str, locale: str = "id", **params: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text(f"tg.button.{key}", locale, **params), callback_data=data)
+
+
+def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i:i + width]) for i in range(0, len(buttons), width)]
+
+
+def markup(grid: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    grid = [row for row in grid if row]
+    return InlineKeyboardMarkup(grid) if grid else None
+
+
+def card_keyboard(role: str, ticket: Ticket, locale: str = "id") -> InlineKeyboardMarkup | None:
+    """The buttons a card shows in its current state (none once nothing can be done there)."""
+    state, tid = TicketState(ticket.state), ticket.id
+    if role == "desk":
+        if state is S.RECEIVED:
+            return markup([[button("verify", encode("v", tid), locale), button("reject", encode("r", tid), locale)],
+                           [button("duplicate", encode("d", tid), locale),
+                            button("forward", encode("f", tid), locale)],
+                           [button("ask", encode("q", tid), locale)]])
+        if state in (S.VERIFIED, S.IN_PROGRESS):
+            return markup([[button("ask", encode("q", tid), locale)]])
+        return None
+    if role == "field":
+        if state is S.VERIFIED:
+            return markup([[button("accept", encode("a", tid), locale)]])
+        if state is S.IN_PROGRESS:
+            return markup([[button("progress", encode("u", tid), locale), button("resolve", encode("s", tid), locale)],
+                           [button("release", encode("l", tid), locale)]])
+        return None
+    if role == "camat":
+        grid: list[list[InlineKeyboardButton]] = []
+        if state in (S.VERIFIED, S.IN_PROGRESS):
+            grid.append([button("reassign", encode("cr", tid), locale)])
+        if state in (S.RECEIVED, S.VERIFIED, S.IN_PROGRESS):
+            grid.append([button("extend", encode("ce", tid), locale)])
+        if state in (S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.RESOLVED, S.FORWARDED):
+            grid.append([button("close", encode("cc", tid), locale)])
+        return markup(grid)
+    return None
+
+
+def back(tid: int, locale: str) -> list[InlineKeyboardButton]:
+    return [button("back", encode("x", tid), locale)]
+
+
+def choices(tid: int, op: str, labels: Sequence[str], extra: Sequence[int] = (), width: int = 2,
+            locale: str = "id", more: Sequence[InlineKeyboardButton] = ()) -> InlineKeyboardMarkup:
+    """A menu of labelled choices: each sends `op:tid:index[:extra]`."""
+    buttons = [InlineKeyboardButton(label[:60], callback_data=encode(op, tid, i, *extra))
+               for i, label in enumerate(labels)]
+    grid = rows(buttons, width)
+    grid.append([*more, *back(tid, locale)])
+    return InlineKeyboardMarkup(grid)
+
+
+def category_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+    labels = [c.label_en if locale == "en" else c.label for c in ctx.profile.categories]
+    return choices(tid, "vc", labels, locale=locale)
+
+
+def desa_menu(ctx: Context, tid: int, category_index: int | None, locale: str = "id") -> InlineKeyboardMarkup:
+    extra = () if category_index is None else (category_index,)
+    return choices(tid, "vd", [d.name for d in ctx.profile.desa], extra, width=3, locale=locale)
+
+
+def reason_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+    write = button("write_reason", encode("rw", tid), locale)
+    return choices(tid, "rr", ctx.profile.reject_reasons, width=1, locale=locale, more=[write])
+
+
+def agency_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+    return choices(tid, "fa", ctx.profile.agencies, locale=locale)
+
+
+def original_menu(tid: int, originals: Sequence[Ticket], locale: str = "id") -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(t.number, callback_data=encode("dd", tid, t.id)) for t in originals]
+    grid = rows(buttons, 3)
+    grid.append([button("other_number", encode("dw", tid), locale), *back(tid, locale)])
+    return InlineKeyboardMarkup(grid)
+
+
+def officer_menu(tid: int, officers: Sequence[Staff], locale: str = "id") -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(s.name[:40], callback_data=encode("co", tid, s.id)) for s in officers[:30]]
+    return InlineKeyboardMarkup([*rows(buttons, 2), back(tid, locale)])
+
+
+def days_menu(tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+    buttons = [button("days", encode("cx", tid, d), locale, days=d) for d in EXTEND_DAYS]
+    return InlineKeyboardMarkup([buttons, back(tid, locale)])
+
+
+def bundle_keyboard(tickets: Sequence[Ticket]) -> InlineKeyboardMarkup | None:
+    buttons = [InlineKeyboardButton(t.number, callback_data=encode("o", t.id)) for t in tickets]
+    return markup(rows(buttons, 3))
+
+
+def registration_keyboard(prompt_id: int, locale: str = "id") -> InlineKeyboardMarkup:
+    buttons = [button("approve", encode("sa", prompt_id, i), locale, role=text(f"tg.role.{r}", locale))
+               for i, r in enumerate(STAFF_ROLES)]
+    return InlineKeyboardMarkup([*rows(buttons, 2), [button("decline", encode("sn", prompt_id), locale)]])

@@ -1,0 +1,102 @@
+"""Pacing our own sends under Telegram's limits, so that floods become bundles instead of 429s."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+GROUP_PER_MINUTE = 20
+BOT_PER_SECOND = 30
+PRIVATE_GAP = 1.05  # seconds between two messages to one person (Telegram: about one a second)
+RESERVE = 3  # posts per group-minute kept free for replies, prompts and bundle messages
+
+
+class Busy(Exception):
+    """This chat has no room now; try again after `after`."""
+
+    def __init__(self, chat_id: int, after: timedelta) -> None:
+        super().__init__(f"chat {chat_id} busy for {after.total_seconds():.0f}s")
+        self.after = after
+
+
+def is_group(chat_id: int) -> bool:
+    return chat_id < 0
+
+
+class Pacer:
+    """Per-group minute windows and 429 blocks on the application clock; the per-second budget on the loop's."""
+
+    def __init__(self, clock: Callable[[], datetime], per_group: int = GROUP_PER_MINUTE,
+                 per_second: int = BOT_PER_SECOND) -> None:
+        self.clock = clock
+        self.per_group = per_group
+        self.per_second = per_second
+        self._group_posts: dict[int, deque[datetime]] = {}
+        self._blocked: dict[int, datetime] = {}
+        self._last_private: dict[int, float] = {}
+        self._second: deque[float] = deque()
+
+    def _window(self, chat_id: int) -> deque[datetime]:
+        posts = self._group_posts.setdefault(chat_id, deque())
+        cutoff = self.clock() - timedelta(minutes=1)
+        while posts and posts[0] <= cutoff:
+            posts.popleft()
+        return posts
+
+    def room(self, chat_id: int) -> int:
+        """Posts a group can still take this minute, beyond the reserve (large for private chats)."""
+        if not is_group(chat_id):
+            return 1_000
+        return self.per_group - RESERVE - len(self._window(chat_id))
+
+    def blocked_for(self, chat_id: int) -> timedelta | None:
+        until = self._blocked.get(chat_id)
+        if until is None or until <= self.clock():
+            self._blocked.pop(chat_id, None)
+            return None
+        return until - self.clock()
+
+    def block(self, chat_id: int, after: timedelta) -> None:
+        """Telegram said retry_after: nothing more to this chat until then (keeps the chat's order)."""
+        self._blocked[chat_id] = max(self._blocked.get(chat_id, self.clock()), self.clock() + after)
+
+    def forget(self, chat_id: int) -> None:
+        self._group_posts.pop(chat_id, None)
+        self._blocked.pop(chat_id, None)
+
+    async def before_post(self, chat_id: int, count: int = 1) -> None:
+        """Wait for the bot-wide budget; raise Busy when the chat is blocked or its minute is full."""
+        wait = self.blocked_for(chat_id)
+        if wait is not None:
+            raise Busy(chat_id, wait)
+        if is_group(chat_id):
+            posts = self._window(chat_id)
+            if len(posts) + count > self.per_group:
+                frees_at = posts[len(posts) + count - self.per_group - 1] + timedelta(minutes=1)
+                raise Busy(chat_id, frees_at - self.clock())
+        else:
+            await self._private_gap(chat_id)
+        await self.before_any(count)
+        if is_group(chat_id):
+            self._group_posts[chat_id].extend([self.clock()] * count)
+
+    async def _private_gap(self, chat_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        gap = self._last_private.get(chat_id, -PRIVATE_GAP) + PRIVATE_GAP - loop.time()
+        if gap > 0:
+            await asyncio.sleep(gap)
+        self._last_private[chat_id] = loop.time()
+
+    async def before_any(self, count: int = 1) -> None:
+        """Keep under the bot-wide calls per second (edits included), sleeping at most a second."""
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while self._second and self._second[0] <= now - 1.0:
+                self._second.popleft()
+            if len(self._second) + count <= self.per_second:
+                self._second.extend([now] * count)
+                return
+            await asyncio.sleep(self._second[0] + 1.0 - now)

@@ -1,0 +1,170 @@
+"""Card texts (HTML): what the desk, the field and the camat see of a ticket, always its current state."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+from babel.dates import format_time
+
+from core.context import Context
+from core.domain.lifecycle import OPEN_STATES, TicketState
+from core.domain.people import mask_phone
+from core.texts import text, when
+from officer_bot.view import TicketView
+
+S = TicketState
+DESCRIPTION_MAX = 1200
+NOTE_MAX = 300
+
+
+def clock_time(ctx: Context, moment: datetime, locale: str = "id") -> str:
+    return format_time(moment.astimezone(ctx.profile.zone), "HH.mm", locale=locale)
+
+
+def age(span: timedelta, locale: str = "id") -> str:
+    minutes = max(int(span.total_seconds() // 60), 0)
+    if minutes < 60:
+        return text("tg.card.age_minutes", locale, minutes=minutes)
+    if minutes < 24 * 60:
+        return text("tg.card.age_hours", locale, hours=minutes // 60, minutes=minutes % 60)
+    return text("tg.card.age_days", locale, days=minutes // 1440, hours=minutes % 1440 // 60)
+
+
+def category_label(ctx: Context, code: str | None, locale: str = "id") -> str:
+    category = ctx.profile.category(code) if code else None
+    if category is None:
+        return text("tg.card.no_category", locale)
+    return category.label_en if locale == "en" else category.label
+
+
+def short(value: str, limit: int) -> str:
+    value = value.strip()
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def osm_link(lat: float, lon: float) -> str:
+    return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=18/{lat:.6f}/{lon:.6f}"
+
+
+def header(ctx: Context, view: TicketView, locale: str) -> list[str]:
+    t = view.ticket
+    title = f"<b>{escape(t.number)}</b> · {escape(text(f'tg.type.{t.report_type}', locale))}"
+    if t.escalation_level >= 2:
+        title += f" · <b>{escape(text('tg.card.escalated', locale))}</b>"
+    elif t.escalation_level >= 1:
+        title += f" · <b>{escape(text('tg.card.late', locale))}</b>"
+    lines = [title, escape(text("tg.card.category", locale, category=category_label(ctx, t.category, locale))),
+             escape(text("tg.card.desa", locale, desa=t.desa or text("tg.card.no_desa", locale)))]
+    if t.description:
+        lines.append(f"<i>{escape(short(t.description, DESCRIPTION_MAX))}</i>")
+    if t.address:
+        lines.append(escape(text("tg.card.address", locale, address=short(t.address, 200))))
+    if t.latitude is not None and t.longitude is not None:
+        lines.append(f'<a href="{escape(osm_link(t.latitude, t.longitude))}">{escape(text("tg.card.map", locale))}</a>')
+    return lines
+
+
+def reporter(view: TicketView, locale: str) -> str:
+    who = mask_phone(view.reporter_wa_id) if view.ticket.privacy == "normal" else text("tg.card.anonymous", locale)
+    return text("tg.card.reporter", locale, who=who)
+
+
+def status_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
+    """The state, the deadline and who did what last, as plain text lines."""
+    t, now = view.ticket, ctx.now()
+    lines = [text("tg.card.state", locale, state=text(f"state.{t.state}", locale))]
+    if view.state in OPEN_STATES and view.state is not S.RESOLVED and t.stage_deadline_at is not None:
+        lines.append(text("tg.card.deadline", locale, when=when(t.stage_deadline_at, now, ctx.profile.zone, locale)))
+    verify = view.last("verify")
+    if verify is not None and t.verified_at is not None:
+        lines.append(text("tg.card.verified_by", locale, name=verify.actor_name,
+                          time=clock_time(ctx, verify.created_at, locale)))
+    lines += outcome_lines(ctx, view, locale)
+    return lines
+
+
+def outcome_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
+    t, state = view.ticket, view.state
+    event = view.last("reject", "mark_duplicate", "forward", "close", "auto_close", "confirm_fixed", "cancel")
+    name = event.actor_name if event else ""
+    if state is S.REJECTED:
+        return [text("tg.card.rejected_by", locale, name=name, reason=t.reject_reason or "")]
+    if state is S.DUPLICATE and event is not None:
+        return [text("tg.card.duplicate_of", locale, number=event.data.get("original_number", ""), name=name)]
+    if state is S.FORWARDED:
+        lines = [text("tg.card.forwarded", locale, agency=t.forward_agency or "", name=name)]
+        if t.forward_reference:
+            lines.append(text("tg.card.reference", locale, reference=t.forward_reference))
+        return lines
+    if state is S.CANCELLED:
+        return [text("tg.card.cancelled", locale)]
+    lines = []
+    if view.assignee and state in (S.IN_PROGRESS, S.RESOLVED, S.CLOSED):
+        lines.append(text("tg.card.assignee", locale, name=view.assignee))
+    progress = view.last("add_progress", "resolve")
+    if progress is not None and progress.data.get("note") and state in (S.IN_PROGRESS, S.RESOLVED, S.CLOSED):
+        lines.append(text("tg.card.progress", locale, note=short(str(progress.data["note"]), NOTE_MAX)))
+    if state is S.RESOLVED and t.resolved_at is not None:
+        lines.append(text("tg.card.resolved", locale, time=clock_time(ctx, t.resolved_at, locale)))
+    if state is S.CLOSED and t.closed_at is not None:
+        lines.append(text("tg.card.closed", locale, time=clock_time(ctx, t.closed_at, locale)))
+    if t.rating:
+        lines.append(text("tg.card.rating", locale, stars=t.rating))
+    return lines
+
+
+def desk_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
+    """The desk's card: the whole report, the reporter (masked), its age and possible duplicates."""
+    t = view.ticket
+    lines = header(ctx, view, locale)
+    lines.append(escape(reporter(view, locale)))
+    lines.append(escape(text("tg.card.age", locale, time=clock_time(ctx, t.created_at, locale),
+                             age=age(ctx.now() - t.created_at, locale))))
+    photos, voices = len(view.report_files("photo")), len(view.report_files("voice"))
+    if photos or voices:
+        lines.append(escape(text("tg.card.attachments", locale, photos=photos, voices=voices)))
+    if view.nearby:
+        lines.append(escape(text("tg.card.nearby", locale, numbers=", ".join(n.number for n in view.nearby))))
+    question = view.last("ask_citizen")
+    if question is not None and view.state in OPEN_STATES:
+        lines.append(escape(text("tg.card.question", locale, text=short(str(question.data.get("question", "")),
+                                                                          NOTE_MAX))))
+    lines += [escape(line) for line in status_lines(ctx, view, locale)]
+    return "\n".join(lines)
+
+
+def field_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
+    """The field group's card: what to fix and where, who has it and by when."""
+    return "\n".join(header(ctx, view, locale) + [escape(line) for line in status_lines(ctx, view, locale)])
+
+
+def camat_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
+    """The camat's escalation card."""
+    title = f"<b>{escape(text('tg.card.camat_title', locale))}</b>"
+    return "\n".join([title, *header(ctx, view, locale), *[escape(s) for s in status_lines(ctx, view, locale)]])
+
+
+def bundle_text(ctx: Context, views: list[TicketView], locale: str = "id") -> str:
+    """One message listing many new tickets (a flood), each with a button to open its card."""
+    lines = [f"<b>{escape(text('tg.card.bundle_title', locale, count=len(views)))}</b>"]
+    for view in views:
+        t = view.ticket
+        line = text("tg.card.bundle_line", locale, number=t.number, category=category_label(ctx, t.category, locale),
+                    desa=t.desa or "-", state=text(f"state.{t.state}", locale))
+        lines.append(escape(line))
+    return "\n".join(lines)
+
+
+def history_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
+    """One ticket with its whole history, for /tiket."""
+    lines = desk_text(ctx, view, locale).split("\n")
+    lines.append(f"\n<b>{escape(text('tg.reply.history_title', locale))}</b>")
+    for event in view.events[-30:]:
+        when_ = event.created_at.astimezone(ctx.profile.zone).strftime("%d/%m %H.%M")
+        try:
+            label = text(f"tg.action.{event.action}", locale)
+        except KeyError:
+            label = event.action
+        lines.append(escape(text("tg.reply.history_line", locale, time=when_, action=label, actor=event.actor_name)))
+    return "\n".join(lines)

@@ -1,0 +1,166 @@
+"""What the officer bot keeps in the database: cards, chat bindings after migration, and prompts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.context import Context
+from core.db.models import ChatBinding, TelegramCard, TelegramPrompt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Card:
+    ticket_id: int
+    chat_id: int
+    message_id: int
+    role: str  # desk, field, camat; bundle_desk / bundle_field while listed in a bundle
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: int
+    chat_id: int
+    message_id: int
+    kind: str
+    ticket_id: int | None
+    user_id: int
+    data: dict[str, Any]
+
+
+def _card(row: TelegramCard) -> Card:
+    return Card(row.ticket_id, row.chat_id, row.message_id, row.role)
+
+
+async def cards_of(ctx: Context, ticket_id: int) -> list[Card]:
+    async with ctx.sessions() as session:
+        rows = await session.scalars(select(TelegramCard).where(TelegramCard.ticket_id == ticket_id)
+                                     .order_by(TelegramCard.id))
+        return [_card(r) for r in rows]
+
+
+async def card_at(ctx: Context, chat_id: int, message_id: int) -> list[Card]:
+    """The cards shown by one message (one card, or every ticket of a bundle)."""
+    async with ctx.sessions() as session:
+        rows = await session.scalars(select(TelegramCard).where(
+            TelegramCard.chat_id == chat_id, TelegramCard.message_id == message_id).order_by(TelegramCard.id))
+        return [_card(r) for r in rows]
+
+
+async def save_card(ctx: Context, card: Card) -> None:
+    """Record (or move) the one message that shows `card.ticket_id` in `card.chat_id`."""
+    now = ctx.now()
+    async with ctx.sessions.begin() as session:
+        row = await session.scalar(select(TelegramCard).where(
+            TelegramCard.ticket_id == card.ticket_id, TelegramCard.chat_id == card.chat_id))
+        if row is None:
+            session.add(TelegramCard(ticket_id=card.ticket_id, chat_id=card.chat_id, message_id=card.message_id,
+                                     role=card.role, created_at=now, updated_at=now))
+        else:
+            row.message_id, row.role, row.updated_at = card.message_id, card.role, now
+
+
+async def current_chat(ctx: Context, configured_id: int) -> int:
+    """Where a chat named in the profile lives now (its supergroup id after a migration)."""
+    async with ctx.sessions() as session:
+        binding = await session.get(ChatBinding, configured_id)
+        return binding.current_id if binding else configured_id
+
+
+async def configured_chat(ctx: Context, chat_id: int) -> int:
+    """The profile's id for a chat we may know under its new id."""
+    async with ctx.sessions() as session:
+        found = await session.scalar(select(ChatBinding.configured_id).where(ChatBinding.current_id == chat_id))
+        return found if found is not None else chat_id
+
+
+async def migrate_chat(ctx: Context, old_id: int, new_id: int) -> None:
+    """Follow a group to its supergroup: bind the profile id to the new id and move cards and prompts."""
+    try:
+        await _migrate(ctx, old_id, new_id)
+    except IntegrityError:  # the service message and a ChatMigrated answer raced; the other one bound it
+        await _migrate(ctx, old_id, new_id)
+    log.info("telegram chat migrated", extra={"old_chat_id": old_id, "new_chat_id": new_id})
+
+
+async def _migrate(ctx: Context, old_id: int, new_id: int) -> None:
+    now = ctx.now()
+    async with ctx.sessions.begin() as session:
+        bound = list(await session.scalars(select(ChatBinding).where(ChatBinding.current_id == old_id)))
+        if not bound and await session.get(ChatBinding, old_id) is None:
+            bound = [ChatBinding(configured_id=old_id, current_id=old_id, updated_at=now)]
+            session.add(bound[0])
+        for binding in bound:
+            binding.current_id, binding.updated_at = new_id, now
+        await session.execute(update(TelegramCard).where(TelegramCard.chat_id == old_id).values(chat_id=new_id))
+        await session.execute(update(TelegramPrompt).where(TelegramPrompt.chat_id == old_id).values(chat_id=new_id))
+
+
+async def open_prompt(ctx: Context, chat_id: int, message_id: int, kind: str, user_id: int,
+                      ticket_id: int | None = None, data: dict[str, Any] | None = None) -> int:
+    async with ctx.sessions.begin() as session:
+        row = TelegramPrompt(chat_id=chat_id, message_id=message_id, kind=kind, ticket_id=ticket_id,
+                             user_id=user_id, data=data or {}, created_at=ctx.now())
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+def _prompt(row: TelegramPrompt) -> Prompt:
+    return Prompt(row.id, row.chat_id, row.message_id, row.kind, row.ticket_id, row.user_id, dict(row.data))
+
+
+async def prompt_at(ctx: Context, chat_id: int, message_id: int) -> Prompt | None:
+    """The open prompt a reply answers."""
+    async with ctx.sessions() as session:
+        row = await session.scalar(select(TelegramPrompt).where(
+            TelegramPrompt.chat_id == chat_id, TelegramPrompt.message_id == message_id,
+            TelegramPrompt.closed_at.is_(None)))
+        return _prompt(row) if row else None
+
+
+async def prompt_by_id(ctx: Context, prompt_id: int) -> Prompt | None:
+    async with ctx.sessions() as session:
+        row = await session.get(TelegramPrompt, prompt_id)
+        return _prompt(row) if row and row.closed_at is None else None
+
+
+async def latest_prompt(ctx: Context, chat_id: int, user_id: int) -> Prompt | None:
+    """The newest open prompt waiting for this user in a private chat (no reply needed there)."""
+    async with ctx.sessions() as session:
+        row = await session.scalar(select(TelegramPrompt).where(
+            TelegramPrompt.chat_id == chat_id, TelegramPrompt.user_id == user_id,
+            TelegramPrompt.closed_at.is_(None)).order_by(TelegramPrompt.id.desc()).limit(1))
+        return _prompt(row) if row else None
+
+
+async def update_prompt(ctx: Context, prompt_id: int, data: dict[str, Any]) -> None:
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(TelegramPrompt).where(TelegramPrompt.id == prompt_id).values(data=data))
+
+
+async def close_prompts(ctx: Context, *, prompt_id: int | None = None, ticket_id: int | None = None,
+                        kind: str | None = None) -> None:
+    """Close one prompt, or every open prompt of a ticket (of one kind)."""
+    query = update(TelegramPrompt).where(TelegramPrompt.closed_at.is_(None))
+    if prompt_id is not None:
+        query = query.where(TelegramPrompt.id == prompt_id)
+    if ticket_id is not None:
+        query = query.where(TelegramPrompt.ticket_id == ticket_id)
+    if kind is not None:
+        query = query.where(TelegramPrompt.kind == kind)
+    async with ctx.sessions.begin() as session:
+        await session.execute(query.values(closed_at=ctx.now()))
+
+
+async def bind_prompt(ctx: Context, prompt_id: int, chat_id: int, message_id: int) -> None:
+    """Attach a prompt opened before its message was posted to that message."""
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(TelegramPrompt).where(TelegramPrompt.id == prompt_id).values(
+            chat_id=chat_id, message_id=message_id))
