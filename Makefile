@@ -29,10 +29,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-demo:
-	@echo "make demo is not built yet: it arrives with the issue for 'lapor-camat run' and the demo." >&2
-	@echo "Meanwhile: make test, or .venv/bin/lapor-camat --help" >&2
-	@exit 1
+## The whole system against local WhatsApp/Telegram simulators, with a browser sandbox.
+demo: install
+	$(BIN)/lapor-camat demo
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -70,3 +70,4 @@ def configure_logging(level: str = "INFO", fmt: str = "console", secrets: Iterab
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
-from core.context import Context, OutboxSignal
+from core.context import Context, OutboxSignal, utc_now
 from core.db.engine import make_engine, make_sessions
 from core.profile import load_profile
 from core.settings import Settings
 
 
 @asynccontextmanager
-async def open_context(settings: Settings) -> AsyncIterator[Context]:
+async def open_context(settings: Settings, clock: Callable[[], datetime] = utc_now) -> AsyncIterator[Context]:
     """A Context on the configured database and profile, disposed of on exit."""
     profile = load_profile(settings.kecamatan_profile)
     engine = make_engine(settings.database_url)
     signal = OutboxSignal()
     try:
-        yield Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, outbox=signal)
+        yield Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, clock=clock,
+                      outbox=signal)
     finally:
         await engine.dispose()

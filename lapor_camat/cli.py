@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sys
 from collections.abc import Callable, Coroutine
@@ -15,6 +16,7 @@ from core.context import utc_now
 from core.db.migrate import upgrade
 from core.domain.errors import Refused
 from core.domain.people import mask_phone
+from core.logs import configure_logging
 from core.profile import ProfileError, load_profile
 from core.queries import list_tickets, ticket_detail
 from core.settings import Component, Settings, SettingsError, load_settings
@@ -206,6 +208,41 @@ async def tickets_show(number: str) -> None:
         who = e.actor_name or e.actor_kind
         click.echo(f"  {e.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {e.action:<16} {who:<16} "
                    f"{e.from_state or '':>11} -> {e.to_state:<11} {extra}".rstrip())
+
+
+@main.command("run")
+@click.option("--only", "only", multiple=True, type=click.Choice(["reporter", "officer", "scheduler"]),
+              help="Run only these parts (repeatable), for scaling out; default: everything in one process.")
+@click.option("--migrate/--no-migrate", default=False, help="Upgrade the database schema before starting.")
+def run_command(only: tuple[str, ...], migrate: bool) -> None:
+    """Run the webhook server, the Telegram bot, the outbox dispatchers and the scheduler."""
+    from lapor_camat.run import PARTS, run
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format, settings.secrets())
+    try:
+        asyncio.run(run(settings, only or PARTS, migrate))
+    except SettingsError as exc:
+        click.echo("Cannot start, the configuration has problems:", err=True)
+        _fail(exc.problems, code=2)
+    except ProfileError as exc:
+        click.echo(f"Cannot start, profile {exc.path} is invalid:", err=True)
+        _fail(exc.problems, code=2)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, help="The sandbox page; the simulators and the system "
+              "take the next ports (+1 WhatsApp, +2 Telegram, +8 the system's webhooks).")
+def demo_command(host: str, port: int) -> None:
+    """Run the whole system against local simulators with a browser sandbox (SQLite under ./var/demo)."""
+    from lapor_camat.demo import demo
+
+    configure_logging("INFO", "console")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(demo(host, port))
 
 
 @main.command("simulator")

@@ -109,17 +109,13 @@ def from_payload(
         msg.text = content.get("body")
     elif typ == "interactive":
         _fill_interactive(msg, content)
+        header = content.get("header") or {}
+        if header.get("type") in ("image", "video", "document"):  # a media header shows above the body
+            _fill_media(msg, header.get(header["type"]) or {}, media_lookup)
     elif typ in ("image", "audio", "video", "document", "sticker"):
         msg.text = content.get("caption")
-        msg.media_id = content.get("id")
-        msg.media_link = content.get("link")
-        msg.filename = content.get("filename")
         msg.voice = bool(content.get("voice"))
-        stored = media_lookup(msg.media_id) if media_lookup and msg.media_id else None
-        if stored is not None:
-            msg.media = stored.data
-            msg.mime_type = stored.mime_type
-            msg.filename = msg.filename or stored.filename
+        _fill_media(msg, content, media_lookup)
     elif typ == "location":
         msg.latitude = float(content["latitude"])
         msg.longitude = float(content["longitude"])
@@ -135,6 +131,17 @@ def from_payload(
         msg.emoji = content.get("emoji")
         msg.reacted_to = content.get("message_id")
     return msg
+
+
+def _fill_media(msg: Received, content: dict[str, Any], media_lookup: Any) -> None:
+    msg.media_id = content.get("id")
+    msg.media_link = content.get("link")
+    msg.filename = content.get("filename")
+    stored = media_lookup(msg.media_id) if media_lookup and msg.media_id else None
+    if stored is not None:
+        msg.media = stored.data
+        msg.mime_type = stored.mime_type
+        msg.filename = msg.filename or stored.filename
 
 
 def _fill_interactive(msg: Received, content: dict[str, Any]) -> None:

@@ -1,0 +1,116 @@
+"""`lapor-camat run`: every part of the system on one event loop, or one part for scaling out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from core.context import Context
+from core.db.migrate import upgrade_async
+from core.settings import Component, Settings, SettingsError
+from lapor_camat.bootstrap import open_context
+from lapor_camat.web import health_routes
+
+log = logging.getLogger(__name__)
+PARTS = ("reporter", "officer", "scheduler")
+NEEDS: dict[str, tuple[Component, ...]] = {"reporter": ("whatsapp",), "officer": ("telegram",), "scheduler": ()}
+
+
+class Part(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Running:
+    """The parts started in this process, in start order."""
+
+    parts: dict[str, Part]
+    routes: list[BaseRoute]
+
+    def alive(self) -> dict[str, bool]:
+        return {name: bool(getattr(part, "alive", True)) for name, part in self.parts.items()}
+
+
+def check(settings: Settings, parts: tuple[str, ...]) -> None:
+    """Refuse to start on bad configuration, naming every problem (the check-config messages)."""
+    components: tuple[Component, ...] = ("database", *[c for p in parts for c in NEEDS[p]])
+    problems = settings.problems(components)
+    if problems:
+        raise SettingsError(problems)
+
+
+def build_parts(ctx: Context, settings: Settings, parts: tuple[str, ...],
+                overrides: dict[str, Callable[[Context, Settings], Any]] | None = None) -> Running:
+    """Construct (not start) the requested parts; `overrides` lets the demo inject in-process transports."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # python-telegram-bot 22: durations as timedelta
+    factories = dict(_factories(), **(overrides or {}))
+    running = Running({}, [])
+    for name in parts:
+        part = factories[name](ctx, settings)
+        running.parts[name] = part
+        running.routes += list(getattr(part, "routes", []))
+    return running
+
+
+def _factories() -> dict[str, Callable[[Context, Settings], Any]]:
+    def reporter(ctx: Context, settings: Settings) -> Any:
+        from reporter_bot import ReporterBot
+
+        return ReporterBot(ctx, settings)
+
+    def officer(ctx: Context, settings: Settings) -> Any:
+        from officer_bot import OfficerBot
+
+        return OfficerBot(ctx, settings)
+
+    def scheduler(ctx: Context, settings: Settings) -> Any:
+        from scheduler import Scheduler
+
+        return Scheduler(ctx)
+
+    return {"reporter": reporter, "officer": officer, "scheduler": scheduler}
+
+
+async def serve(ctx: Context, settings: Settings, running: Running, extra_routes: list[BaseRoute] | None = None,
+                ready: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Start the parts, serve HTTP until SIGINT/SIGTERM, then stop the parts in reverse order (draining)."""
+    app = Starlette(routes=[*running.routes, *health_routes(ctx, running.alive), *(extra_routes or [])])
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host, port=settings.http_port, lifespan="off",
+                                           log_config=None, access_log=False, timeout_graceful_shutdown=5))
+    started: list[Part] = []
+    try:
+        for name, part in running.parts.items():
+            await part.start()
+            started.append(part)
+            log.info("part started", extra={"part": name})
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.02)  # uvicorn offers no event for "listening"
+        if server.started and ready is not None:
+            await ready()
+        await serving
+    finally:
+        for part in reversed(started):
+            try:
+                await part.stop()
+            except Exception:
+                log.exception("part did not stop cleanly")
+        log.info("stopped")
+
+
+async def run(settings: Settings, parts: tuple[str, ...] = PARTS, migrate: bool = False) -> None:
+    """The production entry point."""
+    check(settings, parts)
+    if migrate:
+        await upgrade_async(settings.database_url)
+    async with open_context(settings) as ctx:
+        await serve(ctx, settings, build_parts(ctx, settings, parts))
