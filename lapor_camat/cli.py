@@ -210,6 +210,35 @@ async def tickets_show(number: str) -> None:
                    f"{e.from_state or '':>11} -> {e.to_state:<11} {extra}".rstrip())
 
 
+@main.group()
+def telegram() -> None:
+    """Telegram set-up helpers."""
+
+
+@telegram.command("chats")
+@_run
+async def telegram_chats() -> None:
+    """The chats the bot has seen, with their ids, to put in the profile's [telegram] table.
+
+    Add the bot to the desk and field groups, send a command there (e.g. /start@YourBot) while
+    `lapor-camat run` is running, then run this.
+    """
+    from officer_bot.chats import seen_chats
+
+    async with open_context(_settings()) as ctx:
+        chats = await seen_chats(ctx)
+        slots = {ctx.profile.telegram.desk_chat_id: "desk_chat_id", ctx.profile.telegram.camat_user_id: "camat_user_id",
+                 **{c: "field_chat_ids" for c in ctx.profile.telegram.field_chat_ids}}
+        zone = ctx.profile.zone
+    if not chats:
+        click.echo("The bot has seen no chat yet. Add it to the groups, send /start there while "
+                   "`lapor-camat run` is running, then try again.")
+    for chat in chats:
+        slot = f"  <- profile {slots[chat.chat_id]}" if chat.chat_id in slots else ""
+        click.echo(f"{chat.chat_id:>16}  {chat.kind:<10} {chat.title:<32} "
+                   f"{chat.last_seen.astimezone(zone):%Y-%m-%d %H:%M}{slot}")
+
+
 @main.command("run")
 @click.option("--only", "only", multiple=True, type=click.Choice(["reporter", "officer", "scheduler"]),
               help="Run only these parts (repeatable), for scaling out; default: everything in one process.")
