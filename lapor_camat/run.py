@@ -70,7 +70,7 @@ def _factories() -> dict[str, Callable[[Context, Settings], Any]]:
     def officer(ctx: Context, settings: Settings) -> Any:
         from officer_bot import OfficerBot
 
-        return OfficerBot(ctx, settings)
+        return OfficerBot(ctx, settings, webhook_url=settings.telegram_webhook_url)
 
     def scheduler(ctx: Context, settings: Settings) -> Any:
         from scheduler import Scheduler
