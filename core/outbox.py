@@ -144,5 +144,8 @@ async def run_dispatcher(ctx: Context, channel: str, send: Callable[[Delivery], 
         wake.clear()
         if await has_due(ctx, channel):
             continue
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that arrives
+        # as the wake-up fires, and the dispatcher would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=idle)
+            async with asyncio.timeout(idle):
+                await wake.wait()
