@@ -62,7 +62,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console", secrets: Iterab
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],  # logging's `extra=` fields as keys
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, redact, renderer],
     ))
     root = logging.getLogger()

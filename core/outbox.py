@@ -127,13 +127,16 @@ async def _release(ctx: Context, rows: list[Delivery]) -> None:
 
 
 async def run_dispatcher(ctx: Context, channel: str, send: Callable[[Delivery], Awaitable[None]],
-                         wake: asyncio.Event, idle: float = 1.0) -> None:
-    """Deliver `channel`'s rows until cancelled; `wake` is set when new rows were committed.
+                         wake: asyncio.Event, idle: float = 1.0, stopping: asyncio.Event | None = None) -> None:
+    """Deliver `channel`'s rows until `stopping` is set (then finish the batch in hand) or cancelled.
+
+    `wake` is set when new rows were committed. Stop with `stopping` rather than cancelling: a batch
+    cut short leaves claimed rows leased for a minute and a sent message unmarked (sent twice).
 
     The wake-up is cleared after an empty batch, not before: the claim's own commit sets it. A row
     committed while the batch ran is caught by one read-only look (which sets nothing) before waiting.
     """
-    while True:
+    while stopping is None or not stopping.is_set():
         try:
             sent = await deliver_batch(ctx, channel, send)
         except Exception:

@@ -22,7 +22,7 @@ from core.profile import load_profile
 from core.settings import Settings, load_settings
 from core.usecases.staff import add_staff
 from lapor_camat.bootstrap import open_context
-from lapor_camat.run import PARTS, build_parts, serve
+from lapor_camat.run import PARTS, Server, build_parts, serve
 from simulator.sandbox import SANDBOX_SETTINGS, Sandbox, build_sandbox
 from simulator.web import SandboxControls, StaffMember, build_sandbox_web
 
@@ -47,9 +47,10 @@ class FastClock:
         self._anchor_virtual, self._anchor_real, self.factor = self(), time.monotonic(), factor
 
 
-def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port: int) -> Settings:
+def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port: int,
+                  data_dir: Path = DEMO_DIR) -> Settings:
     return load_settings(**{key.lower(): value for key, value in SANDBOX_SETTINGS.items()},
-                         database_url=f"sqlite+aiosqlite:///./{DEMO_DIR}/lapor-camat.db", media_dir=DEMO_DIR / "media",
+                         database_url=f"sqlite+aiosqlite:///{data_dir}/lapor-camat.db", media_dir=data_dir / "media",
                          whatsapp_api_url=f"http://{host}:{whatsapp_port}",
                          telegram_api_url=f"http://{host}:{telegram_port}", http_host=host, http_port=system_port)
 
@@ -90,11 +91,14 @@ def _brisk_scheduler(ctx: Context, _settings: Settings) -> object:
     return Scheduler(ctx, intervals={"scan_deadlines": 10, "daily_digest": 10, "auto_close": 30})
 
 
-async def demo(host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Start the simulators, the whole system and the sandbox page; print the one URL to open."""
+async def demo(host: str = "127.0.0.1", port: int = 8080, data_dir: Path = DEMO_DIR) -> None:
+    """Start the simulators, the whole system and the sandbox page; print the one URL to open.
+
+    `data_dir` holds the SQLite database and the media (./var/demo by default).
+    """
     system_port, whatsapp_port, telegram_port = port + 8, port + 1, port + 2
-    settings = demo_settings(host, system_port, whatsapp_port, telegram_port)
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    settings = demo_settings(host, system_port, whatsapp_port, telegram_port, data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade_async(settings.database_url)
     profile = load_profile(settings.kecamatan_profile)
     clock = FastClock()
@@ -110,13 +114,17 @@ async def demo(host: str = "127.0.0.1", port: int = 8080) -> None:
 
     controls.set_speed = set_speed
     page = build_sandbox_web(sandbox, profile, controls)
-    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=p, log_level="warning", lifespan="off",
-                                             timeout_graceful_shutdown=2))
+    servers = [Server(uvicorn.Config(app, host=host, port=p, log_level="warning", lifespan="off",
+                                     timeout_graceful_shutdown=2))
                for app, p in ((sandbox.whatsapp.app, whatsapp_port), (sandbox.telegram.app, telegram_port),
                               (page, port))]
     tasks = [asyncio.create_task(server.serve()) for server in servers]
 
     async def ready() -> None:
+        while not all(server.started for server in servers):  # the page and simulators listen before the URL shows
+            if any(task.done() for task in tasks):
+                return  # uvicorn has logged why (e.g. the port is in use)
+            await asyncio.sleep(0.02)  # uvicorn offers no event for "listening"
         print(f"\n  Lapor Camat demo: open http://{host}:{port}\n  (Ctrl-C stops everything)\n", flush=True)
 
     try:

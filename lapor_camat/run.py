@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+import signal
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +24,15 @@ from lapor_camat.web import health_routes
 log = logging.getLogger(__name__)
 PARTS = ("reporter", "officer", "scheduler")
 NEEDS: dict[str, tuple[Component, ...]] = {"reporter": ("whatsapp",), "officer": ("telegram",), "scheduler": ()}
+
+
+class Server(uvicorn.Server):
+    """uvicorn leaving SIGINT/SIGTERM to `serve`: its own handling re-raises the signal after shutdown, which
+    kills the process (exit 143) before the parts are drained."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class Part(Protocol):
@@ -84,8 +95,13 @@ async def serve(ctx: Context, settings: Settings, running: Running, extra_routes
                 ready: Callable[[], Awaitable[None]] | None = None) -> None:
     """Start the parts, serve HTTP until SIGINT/SIGTERM, then stop the parts in reverse order (draining)."""
     app = Starlette(routes=[*running.routes, *health_routes(ctx, running.alive), *(extra_routes or [])])
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host, port=settings.http_port, lifespan="off",
-                                           log_config=None, access_log=False, timeout_graceful_shutdown=5))
+    server = Server(uvicorn.Config(app, host=settings.http_host, port=settings.http_port, lifespan="off",
+                                   log_config=None, access_log=False, timeout_graceful_shutdown=5))
+    with _stop_on_signals(server):
+        await _serve_parts(server, running, ready)
+
+
+async def _serve_parts(server: uvicorn.Server, running: Running, ready: Callable[[], Awaitable[None]] | None) -> None:
     started: list[Part] = []
     try:
         for name, part in running.parts.items():
@@ -105,6 +121,30 @@ async def serve(ctx: Context, settings: Settings, running: Running, extra_routes
             except Exception:
                 log.exception("part did not stop cleanly")
         log.info("stopped")
+
+
+@contextlib.contextmanager
+def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
+    """SIGINT/SIGTERM stop taking requests (then `serve` drains the parts); a second one stops at once."""
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("stopping", extra={"signal": sig.name})
+        server.force_exit = server.should_exit
+        server.should_exit = True
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig)
+            installed.append(sig)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
+            pass
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 async def run(settings: Settings, parts: tuple[str, ...] = PARTS, migrate: bool = False) -> None:

@@ -98,15 +98,21 @@ class OfficerBot:
             assert self.app.updater is not None
             await self.app.updater.start_polling(poll_interval=0, timeout=int(self.poll_timeout),
                                                  allowed_updates=ALLOWED_UPDATES)
+        self._stopping = asyncio.Event()
         self._outbox = asyncio.create_task(
-            run_dispatcher(self.ctx, "telegram", self.dispatcher.send, self.ctx.outbox.event("telegram")),
+            run_dispatcher(self.ctx, "telegram", self.dispatcher.send, self.ctx.outbox.event("telegram"),
+                           stopping=self._stopping),
             name="telegram-outbox")
         log.info("officer bot started", extra={"mode": "webhook" if self.webhook_url else "polling"})
 
     async def stop(self) -> None:
         """Stop the dispatcher, then updates, then the Application."""
         if self._outbox is not None:
-            self._outbox.cancel()
+            self._stopping.set()
+            self.ctx.outbox.event("telegram").set()
+            done, _ = await asyncio.wait({self._outbox}, timeout=5)
+            if not done:
+                self._outbox.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._outbox
             self._outbox = None

@@ -34,6 +34,9 @@ OPS: dict[str, tuple[int, ...]] = {
 }
 
 
+MAX_ID = 2**31 - 1  # ids and indexes are INTEGER columns (PostgreSQL refuses larger values)
+
+
 @dataclass(frozen=True)
 class Tap:
     op: str
@@ -58,6 +61,6 @@ def decode(data: str | None) -> Tap | None:
         numbers = [int(p) for p in parts]
     except ValueError:
         return None
-    if numbers[0] <= 0 or any(n < 0 for n in numbers[1:]):
+    if numbers[0] <= 0 or any(n < 0 or n > MAX_ID for n in numbers):
         return None
     return Tap(op, numbers[0], tuple(numbers[1:]))

@@ -53,7 +53,7 @@ class ReporterBot:
             user_identifier_priority=(UserIdentifier.WA_ID, UserIdentifier.BSUID, UserIdentifier.PARENT_BSUID),
         )
         self.media = MediaFetcher(self.wa, settings.media_dir, media_limits, retry_delay=media_retry_delay)
-        self.processor = Processor(ctx, self.media.fetch, flood_limit=flood_limit)
+        self.processor = Processor(ctx, self.media.fetch, flood_limit=flood_limit, phone_id=settings.whatsapp_phone_id)
         self.send = Sender(ctx, self.wa, settings.media_dir)
         self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.processor)
         self._locks: dict[str, asyncio.Lock] = {}
@@ -68,15 +68,20 @@ class ReporterBot:
             self.workers.put(item.sender, item)
         self._accepting = True
         wake = self.ctx.outbox.event(PLATFORM)
+        self._stopping = asyncio.Event()
         self._dispatcher = asyncio.get_running_loop().create_task(
-            run_dispatcher(self.ctx, PLATFORM, self.send, wake, idle=self._dispatcher_idle))
+            run_dispatcher(self.ctx, PLATFORM, self.send, wake, idle=self._dispatcher_idle, stopping=self._stopping))
 
     async def stop(self) -> None:
         """Refuse new webhooks (WhatsApp retries them), finish the work in hand, close the client."""
         self._accepting = False
         await self.workers.drain()
         if self._dispatcher is not None:
-            self._dispatcher.cancel()
+            self._stopping.set()
+            self.ctx.outbox.event(PLATFORM).set()
+            done, _ = await asyncio.wait({self._dispatcher}, timeout=5)
+            if not done:
+                self._dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatcher
             self._dispatcher = None
@@ -103,12 +108,14 @@ class ReporterBot:
         if not self._accepting:
             return PlainTextResponse("Starting or stopping", status_code=503)
         try:
-            found = keys(body)
+            found = keys(body, self.settings.whatsapp_phone_id)
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("whatsapp webhook that is not a message update ignored")
             return PlainTextResponse("ok")
-        if not found:
-            return PlainTextResponse("ok")  # other fields (template status, account updates): nothing to do
+        if not found:  # other fields (template status, account updates) or another business number
+            if keys(body):
+                log.warning("whatsapp webhook for another phone number id ignored")
+            return PlainTextResponse("ok")
         key, sender = found[0]
         async with self._locks.setdefault(sender, asyncio.Lock()):
             item_id = await inbox.store(self.ctx, PLATFORM, key, sender, body.decode())

@@ -11,7 +11,7 @@ from core.texts import refusal
 from core.usecases.citizen import TooManyReports, follow_ticket, submit_ticket
 from reporter_bot import asks
 from reporter_bot.draft import Draft
-from reporter_bot.inbound import Incoming
+from reporter_bot.inbound import Incoming, is_id
 from reporter_bot.outgoing import TEXT_MAX, buttons
 from reporter_bot.store import IDLE
 from reporter_bot.turn import Turn
@@ -223,7 +223,7 @@ async def _nearby_choice(turn: Turn, value: str) -> bool:
         await submit(turn)
         return True
     kind, _, ticket_id = value.partition(":")
-    if kind != "follow" or not ticket_id.isdigit():
+    if kind != "follow" or not is_id(ticket_id):
         return False
     try:
         number = await follow_ticket(turn.ctx, turn.actor, int(ticket_id))

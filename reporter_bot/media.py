@@ -7,6 +7,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from reporter_bot.inbound import Media
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
+MEDIA_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 # What the bot keeps per kind; WhatsApp's own limits are the same or larger (documents 100 MB).
 DEFAULT_LIMITS = {"photo": 5 * MB, "voice": 16 * MB, "video": 16 * MB, "document": 20 * MB}
 KIND_OF_TYPE = {"image": "photo", "audio": "voice", "video": "video", "document": "document"}
@@ -54,6 +56,9 @@ class MediaFetcher:
         """The stored copy, or a Fetched with `error` (and `too_large`) saying why there is none."""
         kind = KIND_OF_TYPE.get(message_type, "document")
         base = Fetched(kind, media.id, media.mime, media.caption)
+        if not MEDIA_ID.fullmatch(media.id):  # Meta's ids are digits; anything else cannot be asked for
+            log.warning("media with an unusable id", extra={"kind": kind})
+            return Fetched(kind, media.id[:100], media.mime, media.caption, error="unusable media id")
         last = ""
         for attempt in range(self.attempts):
             try:
@@ -64,7 +69,7 @@ class MediaFetcher:
                                    limit=self.limits[kind])
                 data = await self.wa.get_media_bytes(url.url)
                 return self._keep(base, data, url.mime_type or media.mime)
-            except (WhatsAppError, httpx.HTTPError, OSError, KeyError) as exc:
+            except (WhatsAppError, httpx.HTTPError, httpx.InvalidURL, OSError, KeyError, ValueError) as exc:
                 last = f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("media fetch failed", extra={"media_id": media.id, "attempt": attempt + 1})
                 if attempt + 1 < self.attempts:

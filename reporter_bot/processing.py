@@ -27,8 +27,8 @@ class Processor:
     """Runs the conversation for stored updates; the turn's state and replies commit together."""
 
     def __init__(self, ctx: Context, fetch: Fetch, flood_limit: int = 30,
-                 flood_window: timedelta = timedelta(minutes=1)) -> None:
-        self.ctx, self.fetch = ctx, fetch
+                 flood_window: timedelta = timedelta(minutes=1), phone_id: str | None = None) -> None:
+        self.ctx, self.fetch, self.phone_id = ctx, fetch, phone_id
         self.flood_limit, self.flood_window = flood_limit, flood_window
         self._recent: dict[str, collections.deque[datetime]] = collections.defaultdict(collections.deque)
         self._warned: dict[str, datetime] = {}
@@ -36,11 +36,14 @@ class Processor:
     async def __call__(self, item: InboxItem) -> None:
         error: str | None = None
         try:
-            messages, statuses = parse(item.payload)
+            messages, statuses = parse(item.payload, self.phone_id)
             for status in statuses:
                 await store.record_status(self.ctx, status.wamid, status.status, status.error)
             for index, message in enumerate(messages):
                 await self.turn(item.id, index, message)
+        except InvalidPhone as exc:  # no citizen to answer: keep the update with the reason
+            log.warning("whatsapp message from an unusable sender id", extra={"inbox_id": item.id})
+            error = f"InvalidPhone: {exc}"[:2000]
         except Exception as exc:
             log.exception("inbox item failed", extra={"inbox_id": item.id})
             error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -18,6 +18,7 @@ from core.usecases.citizen import (
 )
 from reporter_bot import asks
 from reporter_bot.draft import Draft
+from reporter_bot.inbound import is_id
 from reporter_bot.outgoing import Row, buttons, choice_list, clip
 from reporter_bot.store import IDLE
 from reporter_bot.turn import Turn
@@ -113,7 +114,7 @@ async def ask_cancel(turn: Turn, number: str | None) -> None:
 async def choose(turn: Turn, kind: str, value: str) -> bool:
     """Buttons about a submitted ticket; the use case's own outbox rows are the answer."""
     parts = value.split(":")
-    if not parts[-1].isdigit():
+    if not is_id(parts[-1]):
         return False
     ticket_id, actor, ctx = int(parts[-1]), turn.actor, turn.ctx
     try:

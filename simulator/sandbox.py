@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import uvicorn
 
@@ -29,11 +30,13 @@ class Sandbox:
     telegram: TelegramSimulator
 
 
-def build_sandbox(profile: Profile, webhook_url: str, whatsapp_url: str, telegram_url: str) -> Sandbox:
-    """Simulators with the profile's approved templates, Telegram groups and camat."""
+def build_sandbox(profile: Profile, webhook_url: str, whatsapp_url: str, telegram_url: str,
+                  clock: Callable[[], datetime] | None = None) -> Sandbox:
+    """Simulators with the profile's approved templates, Telegram groups and camat; `clock` for the 24-hour window."""
     s = SANDBOX_SETTINGS
     wa = WhatsAppSimulator(phone_id=s["WHATSAPP_PHONE_ID"], waba_id=s["WHATSAPP_WABA_ID"], token=s["WHATSAPP_TOKEN"],
-                           app_secret=s["WHATSAPP_APP_SECRET"], webhook_url=webhook_url, base_url=whatsapp_url)
+                           app_secret=s["WHATSAPP_APP_SECRET"], webhook_url=webhook_url, base_url=whatsapp_url,
+                           clock=clock)
     for template in profile.templates.values():
         wa.approve_template(template.name, template.language, template.params)
     tg = TelegramSimulator(token=s["TELEGRAM_BOT_TOKEN"])

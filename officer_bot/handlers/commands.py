@@ -13,6 +13,7 @@ from core.domain.errors import NotRegistered, Refused, TicketNotFound
 from core.domain.lifecycle import Action, NotAllowed, Role
 from core.texts import refusal, text
 from core.usecases.staff import add_staff, staff_actor
+from officer_bot.callbacks import MAX_ID
 from officer_bot.dispatch import chunks
 from officer_bot.handlers.common import Ctx, Deps, deps, precheck
 from officer_bot.handlers.staff import roles_label
@@ -47,7 +48,7 @@ async def start(update: Update, context: Ctx) -> None:
     name = message.from_user.first_name if message.from_user else ""
     payload = context.args[0] if context.args else ""
     try:
-        if payload.startswith("p") and payload[1:].isdigit():
+        if payload.startswith("p") and payload[1:].isdigit() and 0 < int(payload[1:]) <= MAX_ID:
             await start_progress(d, message, user_id, int(payload[1:]))
             return
         if user_id == d.ctx.profile.telegram.camat_user_id:

@@ -6,12 +6,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..faults import FaultInjector, FaultPlan
 from .methods import METHODS, Described
-from .rules import NOT_FOUND, TOKEN_RE, UNAUTHORIZED, ApiError
+from .rules import NOT_FOUND, TOKEN_RE, UNAUTHORIZED, ApiError, too_many_requests
 from .wire import read_params
 
 if TYPE_CHECKING:
@@ -69,5 +71,12 @@ def build_app(sim: TelegramSimulator) -> Starlette:
         routes=[
             Route("/bot{token}/{method}", api, methods=["GET", "POST"]),
             Route("/file/bot{token}/{path:path}", download, methods=["GET"]),
-        ]
+        ],
+        middleware=[Middleware(FaultInjector, plan=lambda: sim.fault_plan, error_body=_fault_body)],
     )
+
+
+def _fault_body(kind: str, plan: FaultPlan) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Telegram's answers for an injected fault: 500, or 429 with ``parameters.retry_after``."""
+    error = ApiError(500, "Internal Server Error") if kind == "500" else too_many_requests(plan.retry_after)
+    return error.code, error.body(), {"Retry-After": str(plan.retry_after)} if kind == "429" else {}

@@ -178,12 +178,20 @@ class SimUser(Person):
             raise SimulationError(f"no button {button_text!r} on {message!r}; it shows {shown}")
         if button.callback_data is None:
             raise SimulationError(f"button {button_text!r} opens {button.url!r}, it sends no callback")
+        return self.taps_data(message, button.callback_data)
+
+    def taps_data(self, message: SimMessage, data: str) -> PendingCallback:
+        """A callback query with any ``data`` on a message: what a client showing stale buttons, or a bad
+        client, sends (Telegram's docs warn that callback_data can be arbitrary); don't wait."""
+        chat = message.chat
+        if chat.get(message.message_id) is not message:
+            raise SimulationError(f"{message!r} is not in {chat!r} any more")
         self._enter(chat)
         pending = PendingCallback(
             id=str(secrets.randbits(62)),
             user=self,
             message=message,
-            data=button.callback_data,
+            data=data,
             created=self.sim.clock(),
         )
         self.sim.callbacks[pending.id] = pending

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from ..faults import KINDS, FaultPlan
 from .media import FileStore
 from .people import PendingCallback, SimUser
 from .ratelimit import RateLimits
@@ -57,6 +58,7 @@ class TelegramSimulator:
         self._channel_ids = itertools.count(2_100_000_001)
         self._user_ids = itertools.count(5_000_000_001)
         self._app: Any = None
+        self.fault_plan: FaultPlan | None = None  # set by api_faults(): API calls that fail
 
     # -- setting up the world ---------------------------------------------------------------
 
@@ -68,6 +70,20 @@ class TelegramSimulator:
 
             self._app = build_app(self)
         return self._app
+
+    def api_faults(
+        self,
+        rate: float = 0.2,
+        kinds: tuple[str, ...] = KINDS,
+        seed: int | None = None,
+        *,
+        retry_after: int = 1,
+        hang: float | None = None,
+        only: Callable[[str, str], bool] | None = None,
+    ) -> FaultPlan:
+        """Make a seeded fraction of API calls fail like the platform does (see simulator.faults); rate 0 stops."""
+        self.fault_plan = FaultPlan(rate, tuple(kinds), seed, retry_after, hang, only) if rate else None
+        return self.fault_plan or FaultPlan(0.0)
 
     def transport(self) -> httpx.ASGITransport:
         return httpx.ASGITransport(app=self.app)

@@ -10,10 +10,12 @@ from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..faults import FaultInjector
 from . import graph, rules
 from .dispatch import TranscriptEntry
 from .rules import GraphError
@@ -138,4 +140,14 @@ class GraphAPI:
 
 def build_app(sim: WhatsAppSimulator) -> Starlette:
     endpoint = GraphAPI(sim)
-    return Starlette(routes=[Route("/{path:path}", endpoint.handle, methods=["GET", "POST", "DELETE"])])
+    faults = Middleware(FaultInjector, plan=lambda: sim.fault_plan,
+                        error_body=lambda kind, _plan: _fault_body(sim, kind))
+    return Starlette(routes=[Route("/{path:path}", endpoint.handle, methods=["GET", "POST", "DELETE"])],
+                     middleware=[faults])
+
+
+def _fault_body(sim: WhatsAppSimulator, kind: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Meta's answers for an injected fault: 131000 "Something went wrong" (500), or 130429 throughput."""
+    error = (GraphError(131000, "(#131000) Something went wrong", 500, "Simulated platform fault")
+             if kind == "500" else rules.rate_limited(sim.messages_per_second))
+    return error.status, error.body(), {}

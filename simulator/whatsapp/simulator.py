@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
+from ..faults import KINDS, FaultPlan
 from . import rules, webhooks
 from .citizen import Citizen, normalise_phone
 from .dispatch import Dispatcher, TranscriptEntry, WebhookFaults
@@ -89,6 +90,7 @@ class WhatsAppSimulator:
         )
         self._dispatcher = Dispatcher(self._sender)
         self._app: ASGIApp | None = None
+        self.fault_plan: FaultPlan | None = None  # set by api_faults(): API calls that fail
 
     # ---- configuration ----------------------------------------------------------------------------
 
@@ -134,6 +136,20 @@ class WhatsAppSimulator:
     def approve_template(self, name: str, language: str = "id", params: int = 0) -> None:
         """Register an approved template with ``params`` body parameters."""
         self.templates[(name, language)] = params
+
+    def api_faults(
+        self,
+        rate: float = 0.2,
+        kinds: tuple[str, ...] = KINDS,
+        seed: int | None = None,
+        *,
+        retry_after: int = 1,
+        hang: float | None = None,
+        only: Callable[[str, str], bool] | None = None,
+    ) -> FaultPlan:
+        """Make a seeded fraction of API calls fail like the platform does (see simulator.faults); rate 0 stops."""
+        self.fault_plan = FaultPlan(rate, tuple(kinds), seed, retry_after, hang, only) if rate else None
+        return self.fault_plan or FaultPlan(0.0)
 
     def fail_next(
         self,
@@ -196,6 +212,12 @@ class WhatsAppSimulator:
     async def release_held(self) -> None:
         """Deliver webhooks kept back with ``hold=True`` now."""
         await self._dispatcher.release_held()
+
+    async def redeliver(self, wamid: str) -> Delivery:
+        """POST the webhook of a citizen's earlier message again, byte for byte (Meta duplicates deliveries)."""
+        citizen = self.incoming[wamid]
+        payload = webhooks.message_payload(self.account, self.contact_of(citizen), citizen.sent_items[wamid])
+        return await self._sender.deliver(self._sender.encode(payload))
 
     def _record_delivery(self, delivery: Delivery) -> None:
         self.deliveries.append(delivery)

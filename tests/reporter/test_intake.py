@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from core import inbox
 from core.db.models import InboxUpdate, OutboxMessage, SentMessage
 from simulator.whatsapp import sign
-from tests.reporter.conftest import APP_SECRET, VERIFY_TOKEN, Harness, has
+from tests.reporter.conftest import APP_SECRET, PHONE_ID, VERIFY_TOKEN, Harness, has
 
 
 def _text_webhook(wamid: str, wa_id: str, body: str) -> bytes:
-    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "1", "phone_number_id": "1"},
+    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "1", "phone_number_id": PHONE_ID},
              "contacts": [{"wa_id": wa_id, "user_id": "ID.1", "profile": {"name": "Warga"}}],
              "messages": [{"from": wa_id, "id": wamid, "timestamp": "1", "type": "text", "text": {"body": body}}]}
     return json.dumps({"object": "whatsapp_business_account",

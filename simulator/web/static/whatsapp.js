@@ -39,14 +39,24 @@
         el("small", { text: `${Number(m.latitude).toFixed(5)}, ${Number(m.longitude).toFixed(5)}` })));
   }
 
+  const MEDIA_KINDS = ["image", "sticker", "audio", "video", "document"];
+
+  // What to draw: the message's own kind, or for a button/list message the kind of its media header.
+  function mediaKind(m) {
+    if (MEDIA_KINDS.includes(m.kind)) return m.kind;
+    const type = (m.mime || "").split("/")[0];
+    return ["image", "video"].includes(type) ? type : "document";
+  }
+
   function media(m) {
+    const kind = mediaKind(m);
     if (!m.media) return el("div", { class: "muted", text: `[${m.kind}]` });
-    if (m.kind === "image" || m.kind === "sticker") return el("img", { src: m.media, alt: m.text || "foto", class: "wa-image" });
-    if (m.kind === "audio") {
+    if (kind === "image" || kind === "sticker") return el("img", { src: m.media, alt: m.text || "foto", class: "wa-image" });
+    if (kind === "audio") {
       return el("div", { class: "wa-voice" }, icon("mic"),
         el("audio", { controls: true, preload: "metadata", src: m.media }));
     }
-    if (m.kind === "video") return el("video", { controls: true, src: m.media, class: "wa-image" });
+    if (kind === "video") return el("video", { controls: true, src: m.media, class: "wa-image" });
     return el("a", { href: m.media, target: "_blank", class: "wa-doc" }, icon("doc"), m.filename || "Dokumen");
   }
 
@@ -59,7 +69,7 @@
   function content(m) {
     const parts = [];
     if (m.header) parts.push(el("div", { class: "wa-header-text", text: m.header }));
-    if (["image", "sticker", "audio", "video", "document"].includes(m.kind)) parts.push(media(m));
+    if (MEDIA_KINDS.includes(m.kind) || (m.media && ["buttons", "list"].includes(m.kind))) parts.push(media(m));
     if (m.kind === "location") parts.push(location(m));
     if (m.template) parts.push(template(m.template));
     if (m.kind === "reaction") parts.push(el("div", { class: "wa-reaction", text: `${m.emoji || ""} (reaksi)` }));
