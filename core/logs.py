@@ -71,3 +71,5 @@ def configure_logging(level: str = "INFO", fmt: str = "console", secrets: Iterab
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
+    # SQL statements with their parameters carry message texts and phone numbers: never at INFO/DEBUG.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

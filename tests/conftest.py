@@ -7,6 +7,7 @@ a fresh database for the session, emptied before each test. A missing PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -38,6 +40,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_report_header() -> str:
     return f"database: {TEST_DATABASE.split('@')[-1]}"
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Tests that configure logging (as `lapor-camat run` does) must not change it for the tests after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    named = {name: logging.getLogger(name).level for name in ("httpx", "apscheduler", "sqlalchemy.engine")}
+    yield
+    root.handlers[:], root.level = handlers, level
+    for name, saved in named.items():
+        logging.getLogger(name).setLevel(saved)
+    structlog.reset_defaults()
 
 
 class Clock:
