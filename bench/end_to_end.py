@@ -1,0 +1,77 @@
+"""End to end: N citizens report at once over WhatsApp; "Kirim" -> desk card, "Verifikasi" tap -> field card.
+
+    .venv/bin/python bench/end_to_end.py [-n 500] [--tap-rate 0]
+
+In one process, as tests/journey: the reporter bot and the officer bot on one SQLite file, each against
+its simulator over in-process ASGI. Telegram's limits are lifted (simulator and the bot's own pacing) and
+WhatsApp's per-number throughput too, so the pipeline itself is measured. Every citizen files a whole
+guided report (story, landmark, desa, no photo, privacy, Kirim) concurrently. Then the verifier taps
+Verifikasi on every desk card: all at once (`--tap-rate 0`) or at the given taps per second.
+Baseline in the same run: the citizen's own round trip, "Kirim" -> the ticket number on WhatsApp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+
+from _citizens import Filed, file_report
+from _common import ms, pct
+from _world import World, world
+
+TARGET = 1.0
+
+
+async def report_all(w: World, n: int) -> list[Filed]:
+    filed = await asyncio.gather(*(file_report(w.wa.citizen(f"0813{70_000_000 + i}", name=f"Warga {i}"), i)
+                                   for i in range(n)))
+    numbers = [f.number for f in filed]
+    await w.tg.changes.wait_until(lambda: all(x in w.desk_watch.seen for x in numbers), timeout=300)
+    return list(filed)
+
+
+async def verify_all(w: World, filed: list[Filed], rate: float) -> tuple[list[float], list[str]]:
+    """Tap Verifikasi on each desk card; seconds from each tap to its field card, and odd answers."""
+    cards = {(m.text or "").split(" ", 1)[0]: m for m in w.desk.bot_messages}
+    tapped: dict[str, float] = {}
+    pendings = []
+    start = time.perf_counter()
+    for i, f in enumerate(filed):
+        if rate:
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        tapped[f.number] = time.perf_counter()
+        pendings.append(w.verifier.tap(cards[f.number], "Verifikasi"))
+    answers = await asyncio.gather(*(p.answered(300) for p in pendings))
+    odd = [a.text or "" for a in answers if "diverifikasi" not in (a.text or "")]
+    await w.tg.changes.wait_until(lambda: all(x in w.field_watch.seen for x in tapped), timeout=300)
+    return [w.field_watch.seen[x] - t for x, t in tapped.items()], odd
+
+
+async def main(n: int, rate: float) -> None:
+    async with world(telegram_limits=False) as w:
+        started = time.perf_counter()
+        filed = await report_all(w, n)
+        reporting = time.perf_counter() - started
+        to_desk = [w.desk_watch.seen[f.number] - f.kirim for f in filed]
+        to_ack = [f.acknowledged - f.kirim for f in filed]
+        to_field, odd = await verify_all(w, filed, rate)
+    print(f"end to end: nproc {os.cpu_count()}, {n} citizens at once, SQLite, in-process simulators, "
+          f"Telegram limits off; all reports filed in {reporting:.1f} s")
+    print(f"  Kirim -> number on WhatsApp (baseline)  {ms(to_ack)}")
+    print(f"  Kirim -> desk card in Telegram          {ms(to_desk)}   p99 target < 1000 ms: "
+          f"{'met' if pct(to_desk, 99) < TARGET else 'MISSED'}")
+    how = "all at once" if not rate else f"{rate:g}/s"
+    print(f"  Verifikasi tap -> field card ({how:>11}) {ms(to_field)}   p99 target < 1000 ms: "
+          f"{'met' if pct(to_field, 99) < TARGET else 'MISSED'}")
+    if odd:
+        print(f"  {len(odd)} taps not answered 'diverifikasi', e.g. {odd[:2]}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=500)
+    parser.add_argument("--tap-rate", type=float, default=0, help="Verifikasi taps per second; 0 = all at once")
+    args = parser.parse_args()
+    asyncio.run(main(args.n, args.tap_rate))
