@@ -18,15 +18,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import fresh_postgres
 from sqlalchemy import event, func, insert, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.db.engine import make_engine
@@ -157,21 +156,12 @@ async def measure(url: str, n: int) -> None:
         await engine.dispose()
 
 
-async def postgres_database(admin_url: str) -> str:
-    name = f"lapor_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 async def main(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         await measure(f"sqlite+aiosqlite:///{tmp}/bench.db", n)
     pg = os.environ.get("LAPOR_TEST_DATABASE", "")
     if pg.startswith("postgresql"):
-        await measure(await postgres_database(pg), n)
+        await measure(await fresh_postgres(pg), n)
     else:
         print("\n(PostgreSQL skipped: run under scripts/with-postgres.sh)")
 

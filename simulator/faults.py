@@ -106,3 +106,23 @@ class FaultInjector:
         await asyncio.sleep(plan.hang)
         for message in held:
             await send(message)
+
+
+class ApiFaults:
+    """What each simulator offers for injecting platform faults into its API."""
+
+    fault_plan: FaultPlan | None = None
+
+    def api_faults(
+        self,
+        rate: float = 0.2,
+        kinds: tuple[str, ...] = KINDS,
+        seed: int | None = None,
+        *,
+        retry_after: int = 1,
+        hang: float | None = None,
+        only: Callable[[str, str], bool] | None = None,
+    ) -> FaultPlan:
+        """Make a seeded fraction of API calls fail like the platform does (see simulator.faults); rate 0 stops."""
+        self.fault_plan = FaultPlan(rate, tuple(kinds), seed, retry_after, hang, only) if rate else None
+        return self.fault_plan or FaultPlan(0.0)

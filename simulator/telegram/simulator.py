@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from ..faults import KINDS, FaultPlan
+from ..faults import ApiFaults, FaultPlan
 from .media import FileStore
 from .people import PendingCallback, SimUser
 from .ratelimit import RateLimits
@@ -20,7 +20,7 @@ from .world import Notifier, Person, SimChat, SimMessage
 SERVICE_USER = Person(777000, "Telegram")
 
 
-class TelegramSimulator:
+class TelegramSimulator(ApiFaults):
     def __init__(
         self,
         token: str = "123:ABC",
@@ -70,20 +70,6 @@ class TelegramSimulator:
 
             self._app = build_app(self)
         return self._app
-
-    def api_faults(
-        self,
-        rate: float = 0.2,
-        kinds: tuple[str, ...] = KINDS,
-        seed: int | None = None,
-        *,
-        retry_after: int = 1,
-        hang: float | None = None,
-        only: Callable[[str, str], bool] | None = None,
-    ) -> FaultPlan:
-        """Make a seeded fraction of API calls fail like the platform does (see simulator.faults); rate 0 stops."""
-        self.fault_plan = FaultPlan(rate, tuple(kinds), seed, retry_after, hang, only) if rate else None
-        return self.fault_plan or FaultPlan(0.0)
 
     def transport(self) -> httpx.ASGITransport:
         return httpx.ASGITransport(app=self.app)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
-from ..faults import KINDS, FaultPlan
+from ..faults import ApiFaults, FaultPlan
 from . import rules, webhooks
 from .citizen import Citizen, normalise_phone
 from .dispatch import Dispatcher, TranscriptEntry, WebhookFaults
@@ -28,7 +28,7 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class WhatsAppSimulator:
+class WhatsAppSimulator(ApiFaults):
     """A strict local WhatsApp Cloud API for one business phone number.
 
     ``sim.app`` is the Graph API (ASGI); ``sim.citizen(...)`` creates simulated users whose
@@ -136,20 +136,6 @@ class WhatsAppSimulator:
     def approve_template(self, name: str, language: str = "id", params: int = 0) -> None:
         """Register an approved template with ``params`` body parameters."""
         self.templates[(name, language)] = params
-
-    def api_faults(
-        self,
-        rate: float = 0.2,
-        kinds: tuple[str, ...] = KINDS,
-        seed: int | None = None,
-        *,
-        retry_after: int = 1,
-        hang: float | None = None,
-        only: Callable[[str, str], bool] | None = None,
-    ) -> FaultPlan:
-        """Make a seeded fraction of API calls fail like the platform does (see simulator.faults); rate 0 stops."""
-        self.fault_plan = FaultPlan(rate, tuple(kinds), seed, retry_after, hang, only) if rate else None
-        return self.fault_plan or FaultPlan(0.0)
 
     def fail_next(
         self,
