@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, select, update
 from sqlalchemy.orm import aliased
 
 from core.context import Context
@@ -36,6 +36,7 @@ class Delivery:
     data: dict[str, Any]
     ticket_id: int | None
     attempts: int
+    leased_until: datetime | None = None  # the claim's lease; a row woken since then stays woken
 
 
 class RetryLater(Exception):
@@ -72,7 +73,8 @@ async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delive
         rows = list(await session.scalars(query))
         for row in rows:
             row.next_attempt_at = now + LEASE  # other dispatchers skip it while we work on it
-        return [Delivery(r.id, r.channel, r.recipient, r.kind, r.data, r.ticket_id, r.attempts) for r in rows]
+        return [Delivery(r.id, r.channel, r.recipient, r.kind, r.data, r.ticket_id, r.attempts, now + LEASE)
+                for r in rows]
 
 
 async def mark_sent(ctx: Context, delivery_id: int) -> None:
@@ -82,11 +84,19 @@ async def mark_sent(ctx: Context, delivery_id: int) -> None:
 
 
 async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timedelta | None = None) -> timedelta:
-    """Record a failed attempt and when to try again (backoff doubling from 2 s, capped)."""
+    """Record a failed attempt and when to try again (backoff doubling from 2 s, capped).
+
+    A row made due again while it was being sent (a citizen's reply reopening the 24-hour window)
+    keeps that: the retry time only replaces the claim's own lease, so the wake-up is never lost.
+    """
     wait = after if after is not None else min(timedelta(seconds=2 ** min(delivery.attempts + 1, 12)), MAX_BACKOFF)
+    retry_at: Any = ctx.now() + wait
+    if delivery.leased_until is not None:
+        retry_at = case((OutboxMessage.next_attempt_at == delivery.leased_until, retry_at),
+                        else_=OutboxMessage.next_attempt_at)
     async with ctx.sessions.begin() as session:
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery.id).values(
-            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=ctx.now() + wait))
+            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at))
     return wait
 
 

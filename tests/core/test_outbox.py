@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from core.context import Context
+from core.db.models import OutboxMessage
 from core.inbox import mark_processed, pending, store
 from core.notifications import queue
 from core.outbox import Delivery, RetryLater, claim_due, deliver_batch, run_dispatcher
@@ -57,6 +60,24 @@ async def test_an_unexpected_error_backs_off_and_is_recorded(ctx: Context, clock
     assert await claim_due(ctx, "telegram") == []  # backoff is 2 s after the first failure
     clock.advance(seconds=1)
     assert await deliver_batch(ctx, "telegram", send) == 1 and calls == 2
+
+
+async def test_a_row_woken_while_it_was_being_sent_stays_woken(ctx: Context, clock: Clock) -> None:
+    """The citizen's reply makes a held row due during the send that then asks to wait: the reply wins."""
+    await _queue(ctx, ("citizen:1", "update"))
+    attempts = 0
+
+    async def send(delivery: Delivery) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            async with ctx.sessions.begin() as session:  # what reporter_bot's turn does on a reply
+                await session.execute(update(OutboxMessage).values(next_attempt_at=ctx.now()))
+            raise RetryLater("outside the 24-hour window", after=timedelta(minutes=10))
+
+    assert await deliver_batch(ctx, "telegram", send) == 0
+    assert await deliver_batch(ctx, "telegram", send) == 1  # no ten-minute wait
+    assert attempts == 2
 
 
 async def test_a_claimed_row_is_not_claimed_twice(ctx: Context) -> None:
