@@ -46,7 +46,7 @@ async def rig(database_url: str | None = None) -> AsyncIterator[Rig]:
         engine = make_engine(url)
         signal = OutboxSignal()
         profile = load_profile(SAMPLE_PROFILE).model_copy(update={"daily_ticket_limit": 1_000_000})
-        ctx = Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, outbox=signal)
+        ctx = Context(sessions=make_sessions(engine, on_commit=signal.committed), profile=profile, outbox=signal)
         settings = Settings(whatsapp_token=SecretStr("bench-token-0123456789abcdef"), whatsapp_phone_id="1234567890",
                             whatsapp_waba_id="9876543210", whatsapp_app_secret=SecretStr(SECRET),
                             whatsapp_verify_token=SecretStr("bench-verify"), whatsapp_api_url=API_URL,

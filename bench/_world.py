@@ -85,7 +85,7 @@ async def world(telegram_limits: bool, whatsapp_per_second: int = 1_000_000) -> 
         engine = make_engine(url)
         signal = OutboxSignal()
         profile = load_profile(SAMPLE_PROFILE)
-        ctx = Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, outbox=signal)
+        ctx = Context(sessions=make_sessions(engine, on_commit=signal.committed), profile=profile, outbox=signal)
         media = pathlib.Path(tmp) / "media"
         settings = Settings(_env_file=None, whatsapp_token=SecretStr(WA["token"]),  # type: ignore[call-arg]
                             whatsapp_phone_id=WA["phone_id"], whatsapp_waba_id=WA["waba_id"],

@@ -55,7 +55,7 @@ async def main(n: int) -> None:
     signal = OutboxSignal()
     clock = Jumping()
     profile = load_profile(SAMPLE_PROFILE).model_copy(update={"daily_ticket_limit": 100_000})
-    ctx = Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, clock=clock.utc,
+    ctx = Context(sessions=make_sessions(engine, on_commit=signal.committed), profile=profile, clock=clock.utc,
                   outbox=signal)
     sim = TelegramSimulator(token="123456:BENCH-token_abc", clock=clock.epoch)
     desk = sim.group("Desk", chat_id=profile.telegram.desk_chat_id)

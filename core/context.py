@@ -18,16 +18,29 @@ def utc_now() -> datetime:
 
 
 class OutboxSignal:
-    """Wakes each channel's dispatcher when a transaction commits (new rows may be waiting)."""
+    """Wakes a channel's dispatcher when a commit queued rows for it; wakes watchers on every commit."""
 
     def __init__(self) -> None:
         self._events: dict[str, asyncio.Event] = {}
+        self._watchers: dict[str, asyncio.Event] = {}
 
     def event(self, channel: str) -> asyncio.Event:
+        """Set when a commit queued or woke rows of `channel`."""
         return self._events.setdefault(channel, asyncio.Event())
 
+    def watch(self, name: str) -> asyncio.Event:
+        """Set after every commit (tests and tools waiting for "something changed")."""
+        return self._watchers.setdefault(name, asyncio.Event())
+
+    def committed(self, channels: frozenset[str]) -> None:
+        """The sessions' after-commit hook (`make_sessions(on_commit=...)`)."""
+        for channel in channels:
+            self.event(channel).set()
+        for watcher in self._watchers.values():
+            watcher.set()
+
     def set_all(self) -> None:
-        for wake in self._events.values():
+        for wake in (*self._events.values(), *self._watchers.values()):
             wake.set()
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.models import InboxUpdate
@@ -46,5 +48,10 @@ async def pending(ctx: Context, platform: str, limit: int = 500) -> list[InboxIt
 async def mark_processed(ctx: Context, item_id: int, error: str | None = None) -> None:
     """Record that an update was handled (with the error, if handling failed for good)."""
     async with ctx.sessions.begin() as session:
-        await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id).values(
-            processed_at=ctx.now(), error=error, attempts=InboxUpdate.attempts + 1))
+        await mark_processed_in(session, item_id, ctx.now(), error)
+
+
+async def mark_processed_in(session: AsyncSession, item_id: int, now: datetime, error: str | None = None) -> None:
+    """`mark_processed` inside the caller's transaction (the one that committed the handling)."""
+    await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id).values(
+        processed_at=now, error=error, attempts=InboxUpdate.attempts + 1))

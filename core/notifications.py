@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db.engine import wake_outbox
 from core.db.models import Follower, OutboxMessage, Ticket, TicketEvent
 from core.domain.lifecycle import Action
 
@@ -49,7 +50,8 @@ def queue(
     now: datetime,
     ticket_id: int | None = None,
 ) -> None:
-    """Add one outbox row to the caller's transaction."""
+    """Add one outbox row to the caller's transaction (its commit wakes the dispatchers)."""
+    wake_outbox(session, channel)
     session.add(OutboxMessage(
         channel=channel, recipient=recipient, kind=kind, data=data, dedupe_key=dedupe_key,
         ticket_id=ticket_id, attempts=0, next_attempt_at=now, created_at=now,

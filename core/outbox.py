@@ -143,8 +143,8 @@ async def run_dispatcher(ctx: Context, channel: str, send: Callable[[Delivery], 
     `wake` is set when new rows were committed. Stop with `stopping` rather than cancelling: a batch
     cut short leaves claimed rows leased for a minute and a sent message unmarked (sent twice).
 
-    The wake-up is cleared after an empty batch, not before: the claim's own commit sets it. A row
-    committed while the batch ran is caught by one read-only look (which sets nothing) before waiting.
+    The wake-up is cleared after an empty batch, not before it, and a row committed while the batch
+    ran is caught by one read-only look before waiting (the dispatcher's own commits set nothing).
     """
     while stopping is None or not stopping.is_set():
         try:

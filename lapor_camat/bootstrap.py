@@ -19,7 +19,7 @@ async def open_context(settings: Settings, clock: Callable[[], datetime] = utc_n
     engine = make_engine(settings.database_url)
     signal = OutboxSignal()
     try:
-        yield Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, clock=clock,
+        yield Context(sessions=make_sessions(engine, on_commit=signal.committed), profile=profile, clock=clock,
                       outbox=signal)
     finally:
         await engine.dispose()

@@ -40,7 +40,8 @@ class Processor:
             for status in statuses:
                 await store.record_status(self.ctx, status.wamid, status.status, status.error)
             for index, message in enumerate(messages):
-                await self.turn(item.id, index, message)
+                if await self.turn(item.id, index, message, finishes_item=index == len(messages) - 1):
+                    return  # the last turn's commit marked the item processed
         except InvalidPhone as exc:  # no citizen to answer: keep the update with the reason
             log.warning("whatsapp message from an unusable sender id", extra={"inbox_id": item.id})
             error = f"InvalidPhone: {exc}"[:2000]
@@ -50,16 +51,16 @@ class Processor:
             await self._apologise(item)
         await inbox.mark_processed(self.ctx, item.id, error)
 
-    async def turn(self, inbox_id: int, index: int, msg: Incoming) -> None:
-        """One message: record it (the 24-hour window), run the conversation, commit state and replies."""
+    async def turn(self, inbox_id: int, index: int, msg: Incoming, finishes_item: bool = False) -> bool:
+        """One message: record it (the 24-hour window), run the conversation, commit state and replies.
+
+        With `finishes_item` the same commit marks the inbox item processed; True when it did.
+        """
         ctx = self.ctx
-        actor = await citizen_actor(ctx, msg.wa_id, msg.name, inbound=True)
-        citizen = await store.citizen_info(ctx, actor.id or 0)
-        assert citizen is not None
-        step, draft, first = await store.load_conversation(ctx, citizen.id)
-        released = await store.waiting(ctx, citizen.id)
-        turn = Turn(ctx, actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, step, draft, first,
-                    self.fetch, f"whatsapp:{inbox_id}:{index}", released)
+        start = await store.start_turn(ctx, msg.wa_id, msg.name)
+        citizen = start.citizen
+        turn = Turn(ctx, start.actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, start.step,
+                    start.draft, start.first_contact, self.fetch, f"whatsapp:{inbox_id}:{index}", start.waiting)
         if self._flooding(citizen.wa_id):
             turn.note(turn.t("wa.ask.flood"))
         await router.handle(turn, msg)
@@ -74,8 +75,12 @@ class Processor:
                 for number, reply in enumerate(turn.replies):
                     queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kind=REPLY,
                           data=reply.to_data(), dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)
+                if finishes_item:
+                    await inbox.mark_processed_in(session, inbox_id, now)
+            return finishes_item
         except IntegrityError:
             log.info("turn already committed; redelivery ignored", extra={"inbox_id": inbox_id})
+            return False
 
     def _flooding(self, wa_id: str) -> bool:
         """More than `flood_limit` messages in the window: warn once per window (nothing is dropped)."""

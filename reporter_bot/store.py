@@ -10,7 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
+from core.db.engine import wake_outbox
 from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
+from core.domain.people import Actor
+from core.usecases.citizen import citizen_row
 from reporter_bot.draft import Draft
 
 IDLE = "idle"
@@ -34,13 +37,31 @@ async def citizen_info(ctx: Context, citizen_id: int) -> CitizenInfo | None:
         return CitizenInfo(row.id, row.wa_id, row.name, row.locale, row.last_inbound_at)
 
 
-async def load_conversation(ctx: Context, citizen_id: int) -> tuple[str, Draft, bool]:
-    """The step and draft of a citizen; True when the citizen never talked to the bot before."""
-    async with ctx.sessions() as session:
-        row = await session.get(Conversation, citizen_id)
-        if row is None:
-            return IDLE, Draft(), True
-        return row.step, Draft.from_dict(row.draft or {}), False
+@dataclass(frozen=True)
+class TurnStart:
+    """What a message's turn starts from, read in the one transaction that records the message."""
+
+    actor: Actor
+    citizen: CitizenInfo
+    step: str
+    draft: Draft
+    first_contact: bool  # the citizen never talked to the bot before
+    waiting: int  # held updates (outside the 24-hour window) this message releases
+
+
+async def start_turn(ctx: Context, wa_id: str, name: str) -> TurnStart:
+    """Record an inbound message (it opens the 24-hour window) and load the citizen's conversation."""
+    async with ctx.sessions.begin() as session:
+        row = await citizen_row(ctx, session, wa_id, name, inbound=True)
+        citizen = CitizenInfo(row.id, row.wa_id, row.name, row.locale, row.last_inbound_at)
+        conversation = await session.get(Conversation, row.id)
+        held = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{row.id}",
+            OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > ctx.now()))
+        if conversation is None:
+            return TurnStart(Actor.citizen(row.id, row.name), citizen, IDLE, Draft(), True, held or 0)
+        return TurnStart(Actor.citizen(row.id, row.name), citizen, conversation.step,
+                         Draft.from_dict(conversation.draft or {}), False, held or 0)
 
 
 async def save_conversation(session: AsyncSession, citizen_id: int, step: str, draft: Draft, now: datetime) -> None:
@@ -59,19 +80,11 @@ async def set_locale(session: AsyncSession, citizen_id: int, locale: str) -> Non
 
 async def release_waiting(session: AsyncSession, citizen_id: int, now: datetime) -> int:
     """Make this citizen's held WhatsApp rows due now (the 24-hour window is open again)."""
+    wake_outbox(session, "whatsapp")
     result = await session.execute(update(OutboxMessage).where(
         OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen_id}",
         OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > now).values(next_attempt_at=now))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def waiting(ctx: Context, citizen_id: int) -> int:
-    """How many of this citizen's WhatsApp rows are held (e.g. outside the 24-hour window)."""
-    async with ctx.sessions() as session:
-        found = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen_id}",
-            OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > ctx.now()))
-        return found or 0
 
 
 async def template_sent_for(ctx: Context, outbox_id: int) -> bool:

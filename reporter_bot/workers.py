@@ -12,10 +12,16 @@ T = TypeVar("T")
 
 
 class KeyedWorkers(Generic[T]):
-    """A queue and a worker task per key; a worker ends when its queue runs dry."""
+    """A queue and a worker task per key; a worker ends when its queue runs dry.
 
-    def __init__(self, handle: Callable[[T], Awaitable[None]]) -> None:
+    At most `concurrency` items are handled at once, whatever the number of keys: a burst from many
+    citizens then queues here, in memory and in the inbox, instead of in the connection pool and the
+    database's lock, where it would also hold up the acknowledgement of new webhooks.
+    """
+
+    def __init__(self, handle: Callable[[T], Awaitable[None]], concurrency: int = 4) -> None:
         self._handle = handle
+        self._slots = asyncio.Semaphore(concurrency)
         self._queues: dict[str, asyncio.Queue[T]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
@@ -33,7 +39,8 @@ class KeyedWorkers(Generic[T]):
             while not queue.empty():
                 item = queue.get_nowait()
                 try:
-                    await self._handle(item)
+                    async with self._slots:
+                        await self._handle(item)
                 except Exception:
                     log.exception("worker failed on an item")
         finally:

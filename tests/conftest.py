@@ -141,5 +141,6 @@ def clock() -> Clock:
 async def ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Context]:
     engine = make_engine(db_url, pool_size=25, max_overflow=10) if "postgresql" in db_url else make_engine(db_url)
     signal = OutboxSignal()
-    yield Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, clock=clock, outbox=signal)
+    sessions = make_sessions(engine, on_commit=signal.committed)
+    yield Context(sessions=sessions, profile=profile, clock=clock, outbox=signal)
     await engine.dispose()

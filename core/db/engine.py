@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
+
+BEGIN_MODE = "lapor_sqlite_begin"  # a connection execution option: DEFERRED for reads, IMMEDIATE to write
+_WAKES_OUTBOX = "lapor_wakes_outbox"
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -38,18 +41,46 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes can fail at once with "database is
         # locked" when another writer got in between; taking the write lock at BEGIN makes writers
-        # queue on the busy timeout instead, and serialises read-modify-write use cases.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # queue on the busy timeout instead, and serialises read-modify-write use cases. Reads
+        # (sessions not opened with begin(), see _LaporSession) stay deferred: WAL lets them run
+        # beside the writer instead of queueing for its lock.
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(BEGIN_MODE, 'IMMEDIATE')}")
+
+
+class _LaporSession(Session):
+    """A session whose explicit begin() marks it as writing (SQLite then takes the write lock at BEGIN).
+
+    Use cases write in `ctx.sessions.begin()`; `async with ctx.sessions()` alone is a read.
+    """
+
+    def begin(self, nested: bool = False) -> SessionTransaction:
+        if not nested:
+            self.execution_options = self.execution_options.union({BEGIN_MODE: "IMMEDIATE"})
+        return super().begin(nested)
+
+
+def wake_outbox(session: AsyncSession | Session, channel: str) -> None:
+    """Mark the transaction as one that queued or woke rows of `channel`: its commit wakes that dispatcher."""
+    session.info.setdefault(_WAKES_OUTBOX, set()).add(channel)
 
 
 def make_sessions(
-    engine: AsyncEngine, on_commit: Callable[[], None] | None = None
+    engine: AsyncEngine, on_commit: Callable[[frozenset[str]], None] | None = None
 ) -> async_sessionmaker[AsyncSession]:
-    """The session factory every use case opens its transaction from; `on_commit` runs after each commit."""
-    session_class = type("LaporSession", (Session,), {})
+    """The session factory every use case opens its transaction from.
+
+    `on_commit` runs after each commit with the outbox channels it woke (see `wake_outbox`), often
+    none: an acknowledged webhook or a claim must not send the dispatchers looking.
+    """
+    session_class = type("LaporSession", (_LaporSession,), {})
     if on_commit is not None:
-        event.listen(session_class, "after_commit", lambda _session: on_commit())
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+        def after_commit(session: Session) -> None:
+            on_commit(frozenset(session.info.pop(_WAKES_OUTBOX, ())))
+
+        event.listen(session_class, "after_commit", after_commit)
+        event.listen(session_class, "after_rollback", lambda session: session.info.pop(_WAKES_OUTBOX, None))
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class,
+                              execution_options={BEGIN_MODE: "DEFERRED"})
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -33,18 +33,25 @@ class Submitted:
 
 async def citizen_actor(ctx: Context, phone: str, name: str = "", inbound: bool = False) -> Actor:
     """The citizen with this number (created on first contact); `inbound` records a message now."""
-    wa_id = normalise_phone(phone)
     async with ctx.sessions.begin() as session:
-        citizen = await session.scalar(select(Citizen).where(Citizen.wa_id == wa_id))
-        if citizen is None:
-            citizen = Citizen(wa_id=wa_id, name=name, locale=ctx.profile.default_locale, created_at=ctx.now())
-            session.add(citizen)
-        if name and not citizen.name:
-            citizen.name = name
-        if inbound:
-            citizen.last_inbound_at = ctx.now()
-        await session.flush()
+        citizen = await citizen_row(ctx, session, phone, name, inbound)
         return Actor.citizen(citizen.id, citizen.name)
+
+
+async def citizen_row(ctx: Context, session: AsyncSession, phone: str, name: str = "",
+                      inbound: bool = False) -> Citizen:
+    """`citizen_actor` inside the caller's transaction: the citizen's row, created and flushed if new."""
+    wa_id = normalise_phone(phone)
+    citizen = await session.scalar(select(Citizen).where(Citizen.wa_id == wa_id))
+    if citizen is None:
+        citizen = Citizen(wa_id=wa_id, name=name, locale=ctx.profile.default_locale, created_at=ctx.now())
+        session.add(citizen)
+    if name and not citizen.name:
+        citizen.name = name
+    if inbound:
+        citizen.last_inbound_at = ctx.now()
+    await session.flush()
+    return citizen
 
 
 async def next_number(session: AsyncSession, prefix: str) -> str:

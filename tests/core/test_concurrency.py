@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import func, select, update
+
 from core.context import Context
+from core.db.models import Citizen
 from core.domain.lifecycle import AlreadyTaken, Role, TicketState
 from core.domain.people import Actor
+from core.notifications import queue
 from core.usecases.citizen import citizen_actor
 from core.usecases.desk import verify_ticket
 from core.usecases.field import accept_ticket
@@ -39,3 +43,19 @@ async def test_fifty_concurrent_submits_get_fifty_distinct_sequential_numbers(ct
     ids = await asyncio.gather(*(report(ctx, c, f"Laporan {i}") for i, c in enumerate(citizens)))
     numbers = sorted([(await ticket(ctx, tid)).number for tid in ids])
     assert numbers == [f"PTL-{n:06d}" for n in range(1, 51)]
+
+
+async def test_a_read_does_not_wait_for_a_writer_and_commits_only_wake_for_outbox_rows(ctx: Context) -> None:
+    wake = ctx.outbox.event("whatsapp")
+    wake.clear()
+    await citizen_actor(ctx, "081200000001")  # a write that queues nothing
+    assert not wake.is_set()
+    async with ctx.sessions.begin() as writer:
+        await writer.execute(update(Citizen).values(name="Sedang ditulis"))  # holds the write lock
+        async with asyncio.timeout(5):  # SQLite would queue a read that took the write lock
+            async with ctx.sessions() as reader:
+                assert await reader.scalar(select(func.count()).select_from(Citizen)) == 1
+    async with ctx.sessions.begin() as session:
+        queue(session, channel="whatsapp", recipient="citizen:1", kind="reply", data={"text": "x"},
+              dedupe_key="wake", now=ctx.now())
+    assert wake.is_set()

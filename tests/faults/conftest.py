@@ -98,7 +98,7 @@ async def time_warp(ctx: Context, clock: Clock, step: timedelta = timedelta(seco
 
 async def delivered(ctx: Context, timeout: float = 60, channels: tuple[str, ...] = CHANNELS) -> None:
     """Wait (woken by commits) until no outbox row is left unsent; use inside time_warp."""
-    watch = ctx.outbox.event("tests.faults")
+    watch = ctx.outbox.watch("tests.faults")
     async with asyncio.timeout(timeout):
         while True:
             watch.clear()

@@ -36,6 +36,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+UNFINISHED = ("select (select count(*) from outbox where sent_at is null),"
+              " (select count(*) from inbox where processed_at is null)")
+
+
 class System:
     """`lapor-camat run --migrate` as a child process that can be killed and started again."""
 
@@ -73,6 +77,12 @@ class System:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.terminate()
             await asyncio.wait_for(self.proc.wait(), 20)
+
+    async def finished(self, timeout: float = 120) -> None:
+        """Until nothing is left to process or deliver (a bounded poll: the child offers no event)."""
+        async with asyncio.timeout(timeout):
+            while self.rows(UNFINISHED) != [(0, 0)]:
+                await asyncio.sleep(0.2)
 
     def rows(self, query: str) -> list[tuple[object, ...]]:
         with sqlite3.connect(self.db) as db:
@@ -122,6 +132,7 @@ async def test_killed_and_restarted_it_loses_no_report_and_no_notification(tmp_p
         numbers = [number_in(next(m for m in c.received if is_ack(m)).text) for c in citizens]
         for number in numbers:
             await desk.wait_for(lambda m, n=number: m.from_bot and n in (m.text or ""), timeout=60)
+        await system.finished()  # "then let it finish": rows a killed run had claimed wait out its lease
     finally:
         await system.stop()
         for server in servers:

@@ -64,7 +64,7 @@ async def pending_telegram(ctx: Context) -> int:
 async def settled(ctx: Context, timeout: float = 10) -> None:
     import asyncio
 
-    watch = ctx.outbox.event("tests.watch")  # set on every commit, like the dispatchers' own events
+    watch = ctx.outbox.watch("tests.watch")  # set on every commit, like the dispatchers' own events
     async with asyncio.timeout(timeout):
         while True:
             watch.clear()
@@ -131,7 +131,7 @@ async def until(ctx: Context, check: Callable[[], Any], timeout: float = 5) -> A
     """Wait (woken by each commit) until the awaitable `check()` gives something truthy."""
     import asyncio
 
-    watch = ctx.outbox.event("tests.until")
+    watch = ctx.outbox.watch("tests.until")
     async with asyncio.timeout(timeout):
         while True:
             watch.clear()

@@ -29,6 +29,7 @@ async def test_single_photo_with_caption_becomes_a_ticket(harness: Harness) -> N
     assert "PTL-000001" in (received.text or "") and "paling lambat hari ini pukul 11.00" in (received.text or "")
     [ticket] = await harness.tickets()
     assert (ticket.category, ticket.desa, ticket.address) == ("sampah", "Pattallassang", "Depan Pasar Pattallassang")
+    await harness.settle()  # the acknowledgement is the ticket's own notification: it may beat the turn's commit
     async with harness.ctx.sessions() as session:
         [photo] = list(await session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)))
         conversation = await session.get(Conversation, ticket.reporter_id)

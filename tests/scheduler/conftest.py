@@ -28,7 +28,8 @@ async def other_ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterato
     """A second scheduler instance: its own engine on the same database, the same clock."""
     engine = make_engine(db_url, pool_size=10) if "postgresql" in db_url else make_engine(db_url)
     signal = OutboxSignal()
-    yield Context(sessions=make_sessions(engine, on_commit=signal.set_all), profile=profile, clock=clock, outbox=signal)
+    sessions = make_sessions(engine, on_commit=signal.committed)
+    yield Context(sessions=sessions, profile=profile, clock=clock, outbox=signal)
     await engine.dispose()
 
 
