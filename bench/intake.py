@@ -4,8 +4,8 @@
     scripts/with-postgres.sh .venv/bin/python bench/intake.py      # also on PostgreSQL (a fresh database)
 
 Everything on 127.0.0.1. The system runs as a subprocess (settings by environment, `--migrate`, SQLite in a
-temp dir or a fresh PostgreSQL database); its WhatsApp API URL points at a stub Graph API served by this
-process, which answers every send. Two loads, each against the bare Starlette baseline (same uvicorn
+temp dir or a fresh PostgreSQL database); its WhatsApp API URL points at a stub Graph API in a process of
+its own (not the load generator's), which answers every send. Two loads, each against the bare Starlette baseline (same uvicorn
 settings, `bench/_bare_app.py`) and the system:
 
 - fixed rate: `--rate` msg/s for `--seconds` (httpx, open loop; latency from each request's scheduled time);
@@ -32,6 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from _common import (
@@ -40,7 +41,6 @@ from _common import (
     ROOT,
     free_port,
     fresh_postgres,
-    loopback,
     pct,
     pending,
     postgres_admin_url,
@@ -85,7 +85,20 @@ def graph_stub() -> Starlette:
         return JSONResponse({"messaging_product": "whatsapp", "success": True,
                              "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": f"wamid.stub{next(ids)}"}]})
 
-    return Starlette(routes=[Route("/{version}/{phone}/messages", messages, methods=["POST"])])
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/{version}/{phone}/messages", messages, methods=["POST"]),
+                             Route("/healthz", healthz)])
+
+
+def stub_process(folder: Path) -> tuple[str, Any]:
+    """The Graph stub in a process of its own (the load generator's loop must not also serve the sends)."""
+    port = free_port()
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "intake:graph_stub", "--host", HOST, "--port", str(port),
+            "--log-level", "warning", "--no-access-log"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(ROOT)])}
+    return f"http://{HOST}:{port}", system(argv, env, port, folder / "graph-stub.log")
 
 
 @dataclass
@@ -202,7 +215,8 @@ async def measure_bare(folder: Path, args: argparse.Namespace) -> Figures:
 async def measure_system(database_url: str, folder: Path, args: argparse.Namespace, label: str) -> Figures:
     f, port = Figures(), free_port()
     url = f"http://{HOST}:{port}"
-    async with loopback(graph_stub()) as graph:
+    graph, stub = stub_process(folder)
+    async with stub:
         env = system_env(database_url, port, folder, WHATSAPP_API_URL=graph)
         command = args.command.split() if args.command else [str(LAPOR_CAMAT)]
         async with system([*command, "run", "--only", "reporter", "--migrate"], env, port,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
+from core.db.engine import begin_first
 from core.db.models import InboxUpdate
 
 
@@ -26,7 +27,7 @@ class InboxItem:
 async def store(ctx: Context, platform: str, external_id: str, sender: str, payload: str) -> int | None:
     """Keep a raw update; its row id, or None when this update was already stored (a redelivery)."""
     try:
-        async with ctx.sessions.begin() as session:
+        async with begin_first(ctx.sessions) as session:
             row = InboxUpdate(platform=platform, external_id=external_id, sender=sender, payload=payload,
                               received_at=ctx.now(), attempts=0)
             session.add(row)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.context import Context
@@ -25,6 +26,10 @@ from core.db.models import OutboxMessage
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=10)
+PARALLEL = 16  # sends in flight at once per dispatcher: enough for the platforms' rates, not a burst on the loop
+# What a channel's `send` may return: written in the transaction that marks the row sent.
+Record = Callable[[AsyncSession], Awaitable[None]]
+Send = Callable[["Delivery"], Awaitable[Record | None]]
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,13 @@ async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delive
                 for r in rows]
 
 
-async def mark_sent(ctx: Context, delivery_id: int) -> None:
+async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None) -> None:
+    """The row went out; `record` (what the channel keeps of the sent message) commits with the mark."""
     async with ctx.sessions.begin() as session:
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery_id).values(
             sent_at=ctx.now(), last_error=None))
+        if record is not None:
+            await record(session)
 
 
 async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timedelta | None = None) -> timedelta:
@@ -100,10 +108,10 @@ async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timed
     return wait
 
 
-async def deliver_batch(ctx: Context, channel: str, send: Callable[[Delivery], Awaitable[None]],
-                        limit: int = 100) -> int:
-    """Claim and send one batch; recipients in parallel, each recipient's rows in order. Rows sent."""
+async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100) -> int:
+    """Claim and send one batch; recipients in parallel (PARALLEL at once), each one's rows in order. Rows sent."""
     batch = await claim_due(ctx, channel, limit)
+    slots = asyncio.Semaphore(PARALLEL)
     by_recipient: dict[str, list[Delivery]] = {}
     for delivery in batch:
         by_recipient.setdefault(delivery.recipient, []).append(delivery)
@@ -112,14 +120,15 @@ async def deliver_batch(ctx: Context, channel: str, send: Callable[[Delivery], A
         sent = 0
         for index, delivery in enumerate(rows):
             try:
-                await send(delivery)
+                async with slots:
+                    record = await send(delivery)
             except RetryLater as exc:
                 await mark_failed(ctx, delivery, str(exc), exc.after)
             except Exception as exc:
                 log.exception("outbox delivery failed", extra={"outbox_id": delivery.id, "kind": delivery.kind})
                 await mark_failed(ctx, delivery, f"{type(exc).__name__}: {exc}")
             else:
-                await mark_sent(ctx, delivery.id)
+                await mark_sent(ctx, delivery.id, record)
                 sent += 1
                 continue
             await _release(ctx, rows[index + 1:])  # keep the order: the rest waits for this one
@@ -136,7 +145,7 @@ async def _release(ctx: Context, rows: list[Delivery]) -> None:
                 next_attempt_at=ctx.now()))
 
 
-async def run_dispatcher(ctx: Context, channel: str, send: Callable[[Delivery], Awaitable[None]],
+async def run_dispatcher(ctx: Context, channel: str, send: Send,
                          wake: asyncio.Event, idle: float = 1.0, stopping: asyncio.Event | None = None) -> None:
     """Deliver `channel`'s rows until `stopping` is set (then finish the batch in hand) or cancelled.
 

@@ -55,8 +55,12 @@ class ReporterBot:
         self.media = MediaFetcher(self.wa, settings.media_dir, media_limits, retry_delay=media_retry_delay)
         self.processor = Processor(ctx, self.media.fetch, flood_limit=flood_limit, phone_id=settings.whatsapp_phone_id)
         self.send = Sender(ctx, self.wa, settings.media_dir)
-        self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.processor)
+        self._quiet = asyncio.Event()  # clear while a webhook is being acknowledged: processing yields
+        self._quiet.set()
+        self._acknowledging = 0
+        self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.processor, quiet=self._quiet)
         self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}  # webhooks holding or waiting for each sender's lock
         self._dispatcher: asyncio.Task[None] | None = None
         self._dispatcher_idle = dispatcher_idle
         self._accepting = False
@@ -117,8 +121,20 @@ class ReporterBot:
                 log.warning("whatsapp webhook for another phone number id ignored")
             return PlainTextResponse("ok")
         key, sender = found[0]
-        async with self._locks.setdefault(sender, asyncio.Lock()):
-            item_id = await inbox.store(self.ctx, PLATFORM, key, sender, body.decode())
-            if item_id is not None:
-                self.workers.put(sender, InboxItem(item_id, PLATFORM, key, sender, body.decode(), 0))
+        self._acknowledging += 1
+        self._quiet.clear()
+        lock = self._locks.setdefault(sender, asyncio.Lock())
+        self._users[sender] = self._users.get(sender, 0) + 1
+        try:
+            async with lock:  # one sender's updates reach its worker in the order they were stored
+                item_id = await inbox.store(self.ctx, PLATFORM, key, sender, body.decode())
+                if item_id is not None:
+                    self.workers.put(sender, InboxItem(item_id, PLATFORM, key, sender, body.decode(), 0))
+        finally:
+            self._acknowledging -= 1
+            if not self._acknowledging:
+                self._quiet.set()
+            self._users[sender] -= 1
+            if not self._users[sender]:  # nobody holds or waits for it: no lock kept per citizen forever
+                del self._users[sender], self._locks[sender]
         return PlainTextResponse("ok")

@@ -13,10 +13,10 @@ from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import TemplateLanguage
 
 from core.context import Context
-from core.outbox import Delivery, RetryLater
+from core.outbox import Delivery, Record, RetryLater
 from reporter_bot.outgoing import CAPTION_MAX, TEXT_MAX, Outgoing, clip
 from reporter_bot.render import render, short_status
-from reporter_bot.store import CitizenInfo, citizen_info, record_sent, template_sent_for
+from reporter_bot.store import CitizenInfo, citizen_info, record_sent, sent_record, template_sent_for
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
@@ -31,12 +31,12 @@ class Sender:
     def __init__(self, ctx: Context, wa: WhatsApp, media_dir: Path) -> None:
         self.ctx, self.wa, self.media_dir = ctx, wa, media_dir
 
-    async def __call__(self, delivery: Delivery) -> None:
+    async def __call__(self, delivery: Delivery) -> Record | None:
         citizen_id = delivery.recipient.removeprefix("citizen:")
         citizen = await citizen_info(self.ctx, int(citizen_id)) if citizen_id.isdigit() else None
         if citizen is None:
             log.error("outbox row for an unknown citizen", extra={"outbox_id": delivery.id})
-            return  # nobody to tell: recorded as sent so later rows are not blocked
+            return None  # nobody to tell: recorded as sent so later rows are not blocked
         if not self._in_window(citizen):
             await self._outside_window(delivery, citizen)
         message = await render(self.ctx, delivery, citizen, self.media_dir)
@@ -50,7 +50,7 @@ class Sender:
             raise RetryLater(f"whatsapp error {exc.code}: {exc.message}") from None
         except httpx.HTTPError as exc:
             raise RetryLater(f"network: {type(exc).__name__}") from None
-        await record_sent(self.ctx, wamid, delivery.id)
+        return sent_record(self.ctx, wamid, delivery.id)
 
     async def _outside_window(self, delivery: Delivery, citizen: CitizenInfo, platform_said: bool = False) -> None:
         """Send the approved template once (for ticket updates) and hold the row until the citizen writes."""

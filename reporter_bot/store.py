@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
-from core.db.engine import wake_outbox
+from core.db.engine import insert_for, wake_outbox
 from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
 from core.domain.people import Actor
+from core.outbox import Record
 from core.usecases.citizen import citizen_row
 from reporter_bot.draft import Draft
 
@@ -97,6 +98,17 @@ async def template_sent_for(ctx: Context, outbox_id: int) -> bool:
 async def record_sent(ctx: Context, wamid: str, outbox_id: int | None) -> None:
     """Remember a message the platform accepted (its status webhook may have come first)."""
     await _upsert(ctx, wamid, outbox_id=outbox_id)
+
+
+def sent_record(ctx: Context, wamid: str, outbox_id: int) -> Record:
+    """`record_sent` as the outbox's `Record`: written with the row's sent mark, in one transaction."""
+    async def record(session: AsyncSession) -> None:
+        now = ctx.now()
+        stmt = insert_for(session)(SentMessage).values(
+            channel="whatsapp", external_id=wamid, outbox_id=outbox_id, status="sent", created_at=now, updated_at=now)
+        await session.execute(stmt.on_conflict_do_update(  # its status webhook came first: keep that status
+            index_elements=[SentMessage.channel, SentMessage.external_id], set_={"outbox_id": outbox_id}))
+    return record
 
 
 async def record_status(ctx: Context, wamid: str, status: str, error: str = "") -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+YIELD_AT_MOST = 0.1  # seconds an item waits for the acknowledgements in flight
 
 
 class KeyedWorkers(Generic[T]):
@@ -19,9 +21,11 @@ class KeyedWorkers(Generic[T]):
     database's lock, where it would also hold up the acknowledgement of new webhooks.
     """
 
-    def __init__(self, handle: Callable[[T], Awaitable[None]], concurrency: int = 4) -> None:
+    def __init__(self, handle: Callable[[T], Awaitable[None]], concurrency: int = 4,
+                 quiet: asyncio.Event | None = None) -> None:
         self._handle = handle
         self._slots = asyncio.Semaphore(concurrency)
+        self._quiet = quiet
         self._queues: dict[str, asyncio.Queue[T]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
@@ -40,6 +44,7 @@ class KeyedWorkers(Generic[T]):
                 item = queue.get_nowait()
                 try:
                     async with self._slots:
+                        await self._after_quiet()
                         await self._handle(item)
                 except Exception:
                     log.exception("worker failed on an item")
@@ -48,6 +53,14 @@ class KeyedWorkers(Generic[T]):
             self._queues.pop(key, None)
             if not self._tasks:
                 self._idle.set()
+
+    async def _after_quiet(self) -> None:
+        """Let what is urgent go first (`quiet` is clear while webhooks are being acknowledged), but
+        wait at most YIELD_AT_MOST: a steady stream of webhooks must not stop the processing."""
+        if self._quiet is not None and not self._quiet.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(YIELD_AT_MOST):
+                    await self._quiet.wait()
 
     @property
     def busy(self) -> int:

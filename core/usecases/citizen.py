@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
+from core.db.engine import insert_for
 from core.db.models import Citizen, Follower, Ticket, TicketCounter, TicketEvent
 from core.domain.errors import InvalidInput, Refused
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
@@ -56,8 +56,7 @@ async def citizen_row(ctx: Context, session: AsyncSession, phone: str, name: str
 
 async def next_number(session: AsyncSession, prefix: str) -> str:
     """The next ticket number for `prefix`, taken atomically inside the caller's transaction."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(TicketCounter).values(prefix=prefix, last_value=1)
+    stmt = insert_for(session)(TicketCounter).values(prefix=prefix, last_value=1)
     upsert = stmt.on_conflict_do_update(
         index_elements=[TicketCounter.prefix], set_={"last_value": TicketCounter.last_value + 1}
     ).returning(TicketCounter.last_value)
