@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,20 +27,36 @@ def _has(fragment: str) -> Any:
         any(r.title == fragment for r in m.rows)
 
 
-async def file_report(citizen: Any, i: int, timeout: float = 120) -> Filed:
-    """The guided report over WhatsApp, each answer given once the bot has asked for it."""
+async def file_report(citizen: Any, i: int, timeout: float = 120, think: float = 0.0) -> Filed:
+    """The guided report over WhatsApp, each answer given once the bot has asked for it.
+
+    `think`: seconds a person takes to read a question and answer (each pause drawn between 0.5 and
+    1.5 times it, seeded by `i`); the first message waits one such pause too, so starts spread out.
+    """
+    rng = random.Random(i)
+
+    async def pause() -> None:
+        if think:
+            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+
+    await pause()
     started = time.perf_counter()
     await citizen.sends_text(f"{STORIES[i % len(STORIES)]} (laporan {i})")
     await citizen.wait_for(lambda m: m.kind == "location_request", timeout=timeout)
+    await pause()
     await citizen.sends_text(f"Jl. Poros Takalar no. {i}")  # a landmark instead of a shared location: unique
     desa = DESA[i % len(DESA)]
     await citizen.wait_for(_has(desa), timeout=timeout)
+    await pause()
     await citizen.chooses(desa)
     await citizen.wait_for(_has("Lewati"), timeout=timeout)
+    await pause()
     await citizen.taps("Lewati")
     await citizen.wait_for(_has("Biasa"), timeout=timeout)
+    await pause()
     await citizen.taps("Biasa")
     await citizen.wait_for(_has("Kirim"), timeout=timeout)
+    await pause()
     kirim = time.perf_counter()
     await citizen.taps("Kirim")
     received = await citizen.wait_for(lambda m: "PTL-" in (m.text or "") or "Tetap kirim" in m.button_titles,

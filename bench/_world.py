@@ -25,6 +25,7 @@ from core.domain.lifecycle import Role
 from core.profile import SAMPLE_PROFILE, load_profile
 from core.settings import Settings
 from core.usecases.staff import add_staff
+from lapor_camat.run import settle_garbage_collector
 from officer_bot import OfficerBot
 from reporter_bot import ReporterBot
 from reporter_bot.graph_transport import GraphAPITransport
@@ -119,6 +120,7 @@ async def world(telegram_limits: bool, whatsapp_per_second: int = 1_000_000) -> 
         tg.changes.subscribe(field_watch)
         await reporter.start()
         await officer.start()
+        settle_garbage_collector()  # as `lapor-camat run` does once its parts are up
         try:
             yield World(ctx, wa, tg, reporter, officer, desk, field_chat, verifier, desk_watch, field_watch)
         finally:

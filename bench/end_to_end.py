@@ -1,11 +1,13 @@
 """End to end: N citizens report at once over WhatsApp; "Kirim" -> desk card, "Verifikasi" tap -> field card.
 
-    .venv/bin/python bench/end_to_end.py [-n 500] [--tap-rate 0]
+    .venv/bin/python bench/end_to_end.py [-n 500] [--tap-rate 0] [--think 0]
 
 In one process, as tests/journey: the reporter bot and the officer bot on one SQLite file, each against
 its simulator over in-process ASGI. Telegram's limits are lifted (simulator and the bot's own pacing) and
 WhatsApp's per-number throughput too, so the pipeline itself is measured. Every citizen files a whole
-guided report (story, landmark, desa, no photo, privacy, Kirim) concurrently. Then the verifier taps
+guided report (story, landmark, desa, no photo, privacy, Kirim) concurrently: with `--think 0` every
+answer goes the moment it is asked for (a burst of 6 x N webhooks); `--think S` gives each person S
+seconds (0.5-1.5x) to read and answer, so N sessions stay open together at a human pace. Then the verifier taps
 Verifikasi on every desk card: all at once (`--tap-rate 0`) or at the given taps per second.
 Baseline in the same run: the citizen's own round trip, "Kirim" -> the ticket number on WhatsApp.
 """
@@ -24,9 +26,9 @@ from _world import World, world
 TARGET = 1.0
 
 
-async def report_all(w: World, n: int) -> list[Filed]:
-    filed = await asyncio.gather(*(file_report(w.wa.citizen(f"0813{70_000_000 + i}", name=f"Warga {i}"), i)
-                                   for i in range(n)))
+async def report_all(w: World, n: int, think: float) -> list[Filed]:
+    filed = await asyncio.gather(*(file_report(w.wa.citizen(f"0813{70_000_000 + i}", name=f"Warga {i}"), i,
+                                               timeout=300, think=think) for i in range(n)))
     numbers = [f.number for f in filed]
     await w.tg.changes.wait_until(lambda: all(x in w.desk_watch.seen for x in numbers), timeout=300)
     return list(filed)
@@ -49,15 +51,16 @@ async def verify_all(w: World, filed: list[Filed], rate: float) -> tuple[list[fl
     return [w.field_watch.seen[x] - t for x, t in tapped.items()], odd
 
 
-async def main(n: int, rate: float) -> None:
+async def main(n: int, rate: float, think: float) -> None:
     async with world(telegram_limits=False) as w:
         started = time.perf_counter()
-        filed = await report_all(w, n)
+        filed = await report_all(w, n, think)
         reporting = time.perf_counter() - started
         to_desk = [w.desk_watch.seen[f.number] - f.kirim for f in filed]
         to_ack = [f.acknowledged - f.kirim for f in filed]
         to_field, odd = await verify_all(w, filed, rate)
-    print(f"end to end: nproc {os.cpu_count()}, {n} citizens at once, SQLite, in-process simulators, "
+    pace = "every answer at once" if not think else f"{think:g} s to read and answer each question (0.5-1.5x)"
+    print(f"end to end: nproc {os.cpu_count()}, {n} citizens at once, {pace}, SQLite, in-process simulators, "
           f"Telegram limits off; all reports filed in {reporting:.1f} s")
     print(f"  Kirim -> number on WhatsApp (baseline)  {ms(to_ack)}")
     print(f"  Kirim -> desk card in Telegram          {ms(to_desk)}   p99 target < 1000 ms: "
@@ -73,5 +76,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument("--tap-rate", type=float, default=0, help="Verifikasi taps per second; 0 = all at once")
+    parser.add_argument("--think", type=float, default=0, help="seconds each citizen takes per answer (0 = none: "
+                        "all N send every answer the moment it is asked for)")
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.tap_rate))
+    asyncio.run(main(args.n, args.tap_rate, args.think))

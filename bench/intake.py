@@ -5,8 +5,8 @@
 
 Everything on 127.0.0.1. The system runs as a subprocess (settings by environment, `--migrate`, SQLite in a
 temp dir or a fresh PostgreSQL database); its WhatsApp API URL points at a stub Graph API in a process of
-its own (not the load generator's), which answers every send. Two loads, each against the bare Starlette baseline (same uvicorn
-settings, `bench/_bare_app.py`) and the system:
+its own (not the load generator's), which answers every send. Two loads, each against the bare Starlette
+baseline (same uvicorn settings, `bench/_bare_app.py`) and the system:
 
 - fixed rate: `--rate` msg/s for `--seconds` (httpx, open loop; latency from each request's scheduled time);
 - ceiling: `wrk` (apt-get install wrk) with `--connections` keep-alive connections for `--seconds`,
@@ -227,6 +227,8 @@ async def measure_system(database_url: str, folder: Path, args: argparse.Namespa
             if spied is not None:
                 await asyncio.to_thread(spied.wait)
             await drained(url, 120)
+            if args.fixed_only:
+                return f
             spy = (proc.pid, args.py_spy.replace(".txt", f"-{label}.txt")) if args.py_spy else None
             await ceiling(url, folder, args, "sc", f, spy)
             f.drained_s = await drained(url, 300)
@@ -256,8 +258,9 @@ async def main(args: argparse.Namespace) -> None:
           f"{args.citizens:,} citizens, unique wamids; fixed rate {args.rate} msg/s for {args.seconds:.0f} s")
     bare = await measure_bare(folder, args)
     show("bare Starlette (baseline)", bare, bare)
-    sqlite = await measure_system(f"sqlite+aiosqlite:///{folder}/intake.db", folder, args, "sqlite")
-    show("lapor-camat, SQLite", sqlite, bare)
+    if not args.postgres_only:
+        sqlite = await measure_system(f"sqlite+aiosqlite:///{folder}/intake.db", folder, args, "sqlite")
+        show("lapor-camat, SQLite", sqlite, bare)
     admin = postgres_admin_url()
     if admin:
         pg = await measure_system(await fresh_postgres(admin), folder, args, "postgres")
@@ -277,5 +280,7 @@ if __name__ == "__main__":
     parser.add_argument("--expect", type=int, default=6000, help="bodies prepared per second of the ceiling run")
     parser.add_argument("--command", default="", help="what runs the system instead of .venv/bin/lapor-camat "
                         "(e.g. '.venv/bin/python /tmp/patched.py', to try a fix before/after)")
+    parser.add_argument("--fixed-only", action="store_true", help="only the fixed-rate load (quick experiments)")
+    parser.add_argument("--postgres-only", action="store_true", help="skip SQLite (under with-postgres.sh)")
     parser.add_argument("--py-spy", default="", help="record the system's stacks to FILE(.txt) during each load")
     asyncio.run(main(parser.parse_args()))

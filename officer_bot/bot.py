@@ -34,6 +34,7 @@ from officer_bot.handlers import chats, commands, replies, staff, taps
 from officer_bot.handlers.common import Ctx, Deps
 from officer_bot.pacing import Pacer
 from officer_bot.telegram_io import Telegram
+from officer_bot.updates import ChatOrdered
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -58,6 +59,7 @@ class OfficerBot:
             .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
             .request(request or HTTPXRequest(connection_pool_size=16))
             .get_updates_request(get_updates_request or HTTPXRequest())
+            .concurrent_updates(ChatOrdered())
             .build())
         self.pacer = Pacer(ctx.now)
         self.tg = Telegram(ctx, lambda: self.app.bot, self.pacer)

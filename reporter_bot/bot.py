@@ -18,6 +18,7 @@ from starlette.routing import Route
 from core import inbox
 from core.context import Context
 from core.inbox import InboxItem
+from core.locks import KeyedLocks
 from core.outbox import run_dispatcher
 from core.settings import Settings
 from reporter_bot.graph_transport import GraphAPITransport
@@ -59,8 +60,7 @@ class ReporterBot:
         self._quiet.set()
         self._acknowledging = 0
         self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.processor, quiet=self._quiet)
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}  # webhooks holding or waiting for each sender's lock
+        self._senders = KeyedLocks()
         self._dispatcher: asyncio.Task[None] | None = None
         self._dispatcher_idle = dispatcher_idle
         self._accepting = False
@@ -123,10 +123,8 @@ class ReporterBot:
         key, sender = found[0]
         self._acknowledging += 1
         self._quiet.clear()
-        lock = self._locks.setdefault(sender, asyncio.Lock())
-        self._users[sender] = self._users.get(sender, 0) + 1
         try:
-            async with lock:  # one sender's updates reach its worker in the order they were stored
+            async with self._senders.hold(sender):  # one sender's updates reach its worker in stored order
                 item_id = await inbox.store(self.ctx, PLATFORM, key, sender, body.decode())
                 if item_id is not None:
                     self.workers.put(sender, InboxItem(item_id, PLATFORM, key, sender, body.decode(), 0))
@@ -134,7 +132,4 @@ class ReporterBot:
             self._acknowledging -= 1
             if not self._acknowledging:
                 self._quiet.set()
-            self._users[sender] -= 1
-            if not self._users[sender]:  # nobody holds or waits for it: no lock kept per citizen forever
-                del self._users[sender], self._locks[sender]
         return PlainTextResponse("ok")

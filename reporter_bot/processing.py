@@ -37,8 +37,10 @@ class Processor:
         error: str | None = None
         try:
             messages, statuses = parse(item.payload, self.phone_id)
-            for status in statuses:
-                await store.record_status(self.ctx, status.wamid, status.status, status.error)
+            if statuses:
+                await store.record_statuses(self.ctx, statuses, finishes_item=None if messages else item.id)
+                if not messages:
+                    return
             for index, message in enumerate(messages):
                 if await self.turn(item.id, index, message, finishes_item=index == len(messages) - 1):
                     return  # the last turn's commit marked the item processed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,9 +14,11 @@ from core.context import Context
 from core.db.engine import insert_for, wake_outbox
 from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
 from core.domain.people import Actor
+from core.inbox import mark_processed_in
 from core.outbox import Record
 from core.usecases.citizen import citizen_row
 from reporter_bot.draft import Draft
+from reporter_bot.inbound import Status
 
 IDLE = "idle"
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -95,11 +98,6 @@ async def template_sent_for(ctx: Context, outbox_id: int) -> bool:
         return found is not None
 
 
-async def record_sent(ctx: Context, wamid: str, outbox_id: int | None) -> None:
-    """Remember a message the platform accepted (its status webhook may have come first)."""
-    await _upsert(ctx, wamid, outbox_id=outbox_id)
-
-
 def sent_record(ctx: Context, wamid: str, outbox_id: int) -> Record:
     """`record_sent` as the outbox's `Record`: written with the row's sent mark, in one transaction."""
     async def record(session: AsyncSession) -> None:
@@ -111,28 +109,37 @@ def sent_record(ctx: Context, wamid: str, outbox_id: int) -> Record:
     return record
 
 
-async def record_status(ctx: Context, wamid: str, status: str, error: str = "") -> None:
-    """Move a sent message's delivery state forward (sent → delivered → read, or failed)."""
-    await _upsert(ctx, wamid, status=status, error=error)
+async def record_statuses(ctx: Context, statuses: Sequence[Status], finishes_item: int | None = None) -> None:
+    """Move sent messages' delivery states forward (sent → delivered → read, or failed), in one
+    transaction; with `finishes_item` the same commit marks that inbox item processed."""
+    await _upsert(ctx, [(s.wamid, None, s.status, s.error) for s in statuses], finishes_item)
 
 
-async def _upsert(ctx: Context, wamid: str, outbox_id: int | None = None, status: str | None = None,
-                  error: str = "") -> None:
+async def record_sent(ctx: Context, wamid: str, outbox_id: int | None) -> None:
+    """Remember a message the platform accepted (its status webhook may have come first)."""
+    await _upsert(ctx, [(wamid, outbox_id, None, "")])
+
+
+async def _upsert(ctx: Context, changes: list[tuple[str, int | None, str | None, str]],
+                  finishes_item: int | None = None) -> None:
     for _ in range(3):
         try:
             async with ctx.sessions.begin() as session:
                 now = ctx.now()
-                row = await session.scalar(select(SentMessage).where(
-                    SentMessage.channel == "whatsapp", SentMessage.external_id == wamid))
-                if row is None:
-                    row = SentMessage(channel="whatsapp", external_id=wamid, status="sent", created_at=now,
-                                      updated_at=now)
-                    session.add(row)
-                if outbox_id is not None:
-                    row.outbox_id = outbox_id
-                if status and STATUS_ORDER.get(status, 0) >= STATUS_ORDER.get(row.status, 0):
-                    row.status, row.updated_at = status, now
-                    row.error = error[:300] or row.error
+                for wamid, outbox_id, status, error in changes:
+                    row = await session.scalar(select(SentMessage).where(
+                        SentMessage.channel == "whatsapp", SentMessage.external_id == wamid))
+                    if row is None:
+                        row = SentMessage(channel="whatsapp", external_id=wamid, status="sent", created_at=now,
+                                          updated_at=now)
+                        session.add(row)
+                    if outbox_id is not None:
+                        row.outbox_id = outbox_id
+                    if status and STATUS_ORDER.get(status, 0) >= STATUS_ORDER.get(row.status, 0):
+                        row.status, row.updated_at = status, now
+                        row.error = error[:300] or row.error
+                if finishes_item is not None:
+                    await mark_processed_in(session, finishes_item, now)
                 return
-        except IntegrityError:
+        except IntegrityError:  # the same message recorded at the same moment elsewhere: read it again
             continue

@@ -25,7 +25,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and write-locking transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        # A pool big enough for the bots' bounded work (4 turns, 16 sends per dispatcher, the webhooks):
+        # overflow connections are closed on return, and reopening them under load cost more than the
+        # work itself (bench/README.md, intake on PostgreSQL).
+        options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 10, **kwargs}
+        return create_async_engine(url, **options)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
