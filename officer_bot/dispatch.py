@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 
 from core.context import Context
 from core.db.models import SentMessage
+from core.domain.people import mask_phones_in
 from core.outbox import Delivery, RetryLater
 from core.texts import text, when
 from officer_bot.cards import Board
@@ -102,7 +103,8 @@ class Dispatcher:
         if action == "submit" and desk is not None and desk.role == "desk":
             await self.board.post_extras(view, desk, steps)
         elif action == "citizen_answers" and desk is not None:
-            body = escape(text("tg.reply.citizen_answer", number=view.ticket.number, text=str(data.get("text", ""))))
+            answer = mask_phones_in(str(data.get("text", ""))[:4000])  # a Telegram message holds 4,096
+            body = escape(text("tg.reply.citizen_answer", number=view.ticket.number, text=answer))
             await steps(lambda: self.board.tg.send_text(desk.chat_id, body, reply_to=self.reply_target(desk)))
         elif action == "escalate" and level == 1:
             await self.remind(view, cards, steps)

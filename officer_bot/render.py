@@ -9,7 +9,7 @@ from babel.dates import format_time
 
 from core.context import Context
 from core.domain.lifecycle import OPEN_STATES, TicketState
-from core.domain.people import mask_phone
+from core.domain.people import mask_phone, mask_phones_in
 from core.texts import text, when
 from officer_bot.view import TicketView
 
@@ -57,9 +57,10 @@ def header(ctx: Context, view: TicketView, locale: str) -> list[str]:
     lines = [title, escape(text("tg.card.category", locale, category=category_label(ctx, t.category, locale))),
              escape(text("tg.card.desa", locale, desa=t.desa or text("tg.card.no_desa", locale)))]
     if t.description:
-        lines.append(f"<i>{escape(short(t.description, DESCRIPTION_MAX))}</i>")
+        visible = t.description[:DESCRIPTION_MAX + 40]  # mask what can show, not a 100 KB story
+        lines.append(f"<i>{escape(short(mask_phones_in(visible), DESCRIPTION_MAX))}</i>")
     if t.address:
-        lines.append(escape(text("tg.card.address", locale, address=short(t.address, 200))))
+        lines.append(escape(text("tg.card.address", locale, address=short(mask_phones_in(t.address[:240]), 200))))
     if t.latitude is not None and t.longitude is not None:
         lines.append(f'<a href="{escape(osm_link(t.latitude, t.longitude))}">{escape(text("tg.card.map", locale))}</a>')
     return lines

@@ -35,6 +35,16 @@ def mask_phone(wa_id: str) -> str:
     return f"{local[:4]}{'*' * (len(local) - 7)}{local[-3:]}"
 
 
+def mask_phones_in(text: str) -> str:
+    """A citizen's free text as officers see it: every phone number in it masked like `mask_phone`."""
+    found = list(phonenumbers.PhoneNumberMatcher(text, "ID", leniency=phonenumbers.Leniency.VALID))
+    for match in reversed(found):  # from the end, so earlier offsets stay valid
+        number = match.number
+        wa_id = f"{number.country_code}{number.national_number}"
+        text = text[:match.start] + mask_phone(wa_id) + text[match.end:]
+    return text
+
+
 @dataclass(frozen=True)
 class Actor:
     """Someone taking an action: `kind` is citizen, staff or system; `id` the row id of that person."""

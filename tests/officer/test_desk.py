@@ -138,3 +138,11 @@ async def test_forged_and_stale_taps_get_a_clear_answer(world: World) -> None:
                                "Laporan tidak ditemukan.", "Data tidak valid.",
                                "Laporan ini sudah diverifikasi; tidak ada yang diubah."), (forged, answer.text)
     assert await snapshot(world.ctx, tid) == before
+
+
+async def test_numbers_a_citizen_types_are_masked_on_the_desk_card(world: World) -> None:
+    await report(world.ctx, world.cast.reporter, "Lampu mati. Hubungi adik saya 0813 2222 4444 atau +62 852-1111-9999",
+                 address="Depan rumah Pak RT, WA 081355556666")
+    card = await world.card(world.desk, "PTL-000001", "0813*****444", "0852*****999", "0813*****666")
+    for raw in ("2222", "1111-9999", "55556666"):
+        assert raw not in (card.text or "")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain.people import InvalidPhone, mask_phone, normalise_phone
+from core.domain.people import InvalidPhone, mask_phone, mask_phones_in, normalise_phone
 
 
 @pytest.mark.parametrize("raw", [
@@ -25,3 +25,13 @@ def test_foreign_numbers_keep_their_country() -> None:
 def test_officers_see_a_masked_number() -> None:
     assert mask_phone("628123456789") == "0812****789"
     assert mask_phone("6281234567890") == "0812*****890"
+
+
+@pytest.mark.parametrize(("story", "shown"), [
+    ("hubungi saya 0812 3456 7890 ya", "hubungi saya 0812*****890 ya"),
+    ("WA +62 813-1234-5678 atau 6281234567890", "WA 0813*****678 atau 0812*****890"),
+    *[(kept, kept) for kept in ("Jl. Poros no. 12, RT 03/RW 05, tgl 12-11-2026 jam 14.30",
+                                "rumah no 1234567, laporan 42")],
+])
+def test_numbers_in_free_text_are_masked_and_nothing_else(story: str, shown: str) -> None:
+    assert mask_phones_in(story) == shown
