@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.context import Context
+from core.db.engine import is_sqlite, wake_outbox
 from core.db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delive
         rows = list(await session.scalars(query))
         for row in rows:
             row.next_attempt_at = now + LEASE  # other dispatchers skip it while we work on it
+            row.claimed_at = now
         return [Delivery(r.id, r.channel, r.recipient, r.kind, r.data, r.ticket_id, r.attempts, now + LEASE)
                 for r in rows]
 
@@ -86,7 +88,7 @@ async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None
     """The row went out; `record` (what the channel keeps of the sent message) commits with the mark."""
     async with ctx.sessions.begin() as session:
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery_id).values(
-            sent_at=ctx.now(), last_error=None))
+            sent_at=ctx.now(), last_error=None, claimed_at=None))
         if record is not None:
             await record(session)
 
@@ -104,7 +106,7 @@ async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timed
                         else_=OutboxMessage.next_attempt_at)
     async with ctx.sessions.begin() as session:
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery.id).values(
-            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at))
+            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at, claimed_at=None))
     return wait
 
 
@@ -142,19 +144,42 @@ async def _release(ctx: Context, rows: list[Delivery]) -> None:
     if rows:
         async with ctx.sessions.begin() as session:
             await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(
-                next_attempt_at=ctx.now()))
+                next_attempt_at=ctx.now(), claimed_at=None))
+
+
+async def take_back_claims(ctx: Context, channel: str, before: datetime) -> int:
+    """Rows of `channel` claimed before `before` and never marked: due again now. Rows claimed.
+
+    Only for the one process that delivers a channel (SQLite, embedded): at its start, every claim
+    older than the start is a killed predecessor's, and waiting out the lease would delay those
+    notifications by a minute. Where several processes share a channel (PostgreSQL) the lease decides.
+    """
+    async with ctx.sessions.begin() as session:
+        wake_outbox(session, channel)
+        result = await session.execute(update(OutboxMessage).where(
+            OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
+            OutboxMessage.claimed_at < before).values(next_attempt_at=ctx.now(), claimed_at=None))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def run_dispatcher(ctx: Context, channel: str, send: Send,
                          wake: asyncio.Event, idle: float = 1.0, stopping: asyncio.Event | None = None) -> None:
     """Deliver `channel`'s rows until `stopping` is set (then finish the batch in hand) or cancelled.
 
+    On SQLite it first takes back what a killed predecessor had claimed (`take_back_claims`).
     `wake` is set when new rows were committed. Stop with `stopping` rather than cancelling: a batch
     cut short leaves claimed rows leased for a minute and a sent message unmarked (sent twice).
 
     The wake-up is cleared after an empty batch, not before it, and a row committed while the batch
     ran is caught by one read-only look before waiting (the dispatcher's own commits set nothing).
     """
+    if is_sqlite(ctx.sessions):
+        try:
+            if taken := await take_back_claims(ctx, channel, ctx.now()):
+                log.warning("rows a stopped process had claimed are due again",
+                            extra={"channel": channel, "rows": taken})
+        except Exception:  # the claims then wait out their lease
+            log.exception("could not take back earlier claims", extra={"channel": channel})
     while stopping is None or not stopping.is_set():
         try:
             sent = await deliver_batch(ctx, channel, send)

@@ -158,6 +158,11 @@ def begin_first(sessions: async_sessionmaker[AsyncSession]) -> AsyncContextManag
     return sessions.begin()
 
 
+def is_sqlite(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether the sessions are SQLite's: one process writes (and delivers each channel)."""
+    return isinstance(sessions, GatedSessions)
+
+
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT (with ON CONFLICT) for the session's database."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from core.context import Context
+from core.db.engine import is_sqlite
 from core.db.models import OutboxMessage
 from core.inbox import mark_processed, pending, store
 from core.notifications import queue
@@ -110,3 +111,26 @@ async def test_inbox_keeps_one_copy_and_remembers_what_is_pending(ctx: Context) 
     assert [i.external_id for i in await pending(ctx, "whatsapp")] == ["wamid.1", "wamid.2"]
     await mark_processed(ctx, first)
     assert [i.external_id for i in await pending(ctx, "whatsapp")] == ["wamid.2"]
+
+
+async def test_a_restarted_dispatcher_takes_back_what_a_killed_one_had_claimed(ctx: Context, clock: Clock) -> None:
+    await _queue(ctx, ("chat:a", "claimed by a process that was then killed"))
+    assert len(await claim_due(ctx, "telegram")) == 1  # leased for a minute; nobody marks it
+    clock.advance(seconds=5)  # the restart
+    delivered: asyncio.Queue[str] = asyncio.Queue()
+
+    async def send(delivery: Delivery) -> None:
+        await delivered.put(delivery.data["text"])
+
+    stopping = asyncio.Event()
+    task = asyncio.create_task(run_dispatcher(ctx, "telegram", send, ctx.outbox.event("telegram"), idle=30,
+                                              stopping=stopping))
+    try:
+        if is_sqlite(ctx.sessions):  # one process delivers: its claims older than the start are orphans
+            assert await asyncio.wait_for(delivered.get(), timeout=5) == "claimed by a process that was then killed"
+        else:  # several processes may share the channel: the lease decides
+            assert await claim_due(ctx, "telegram") == [] and delivered.empty()
+    finally:
+        stopping.set()
+        ctx.outbox.event("telegram").set()
+        await task

@@ -132,7 +132,7 @@ async def test_killed_and_restarted_it_loses_no_report_and_no_notification(tmp_p
         numbers = [number_in(next(m for m in c.received if is_ack(m)).text) for c in citizens]
         for number in numbers:
             await desk.wait_for(lambda m, n=number: m.from_bot and n in (m.text or ""), timeout=60)
-        await system.finished()  # "then let it finish": rows a killed run had claimed wait out its lease
+        await system.finished()  # "then let it finish": the last notifications may still be on their way
     finally:
         await system.stop()
         for server in servers:
