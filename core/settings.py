@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.db.url import BadDatabaseURL, async_database_url
 from core.profile import SAMPLE_PROFILE
 
 Component = Literal["database", "whatsapp", "telegram"]
@@ -56,12 +57,26 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
 
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """`sqlite:///…`, `postgres://…` and `postgresql://…` mean the async drivers this install runs on."""
+        try:
+            return async_database_url(value)
+        except BadDatabaseURL:
+            return value  # kept as given: `database_problem` names it in one line, without a traceback
+
+    def database_problem(self) -> str | None:
+        """One line saying why DATABASE_URL cannot be used (never showing its password), or None."""
+        try:
+            async_database_url(self.database_url)
+        except BadDatabaseURL as exc:
+            return str(exc)
+        return None
+
     def problems(self, components: tuple[Component, ...]) -> list[str]:
         """One readable line for each key the given components need that is missing or malformed."""
-        found = [] if _is_database_url(self.database_url) else [
-            "DATABASE_URL: should look like sqlite+aiosqlite:///./var/lapor-camat.db "
-            "or postgresql+asyncpg://user:password@host:5432/dbname"
-        ]
+        found = [p for p in (self.database_problem(),) if p]
         for component in components:
             for key in _COMPONENT_KEYS[component]:
                 value = getattr(self, key)
@@ -83,10 +98,6 @@ class Settings(BaseSettings):
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 
-def _is_database_url(url: str) -> bool:
-    return bool(re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", url))
-
-
 class SettingsError(Exception):
     """Settings could not be read; `problems` has one line per key."""
 
@@ -95,11 +106,18 @@ class SettingsError(Exception):
         self.problems = problems
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment and `.env`, or raise SettingsError naming each bad key."""
+def load_settings(check_database: bool = True, **overrides: object) -> Settings:
+    """Read settings from the environment and `.env`, or raise SettingsError naming each bad key.
+
+    Every command needs the database, so an unusable DATABASE_URL is refused here unless the caller
+    (check-config) reports it among the other problems itself.
+    """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(
             [f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()]
         ) from None
+    if check_database and (problem := settings.database_problem()):
+        raise SettingsError([problem])
+    return settings

@@ -33,9 +33,9 @@ def _fail(lines: list[str], code: int = 2) -> None:
     sys.exit(code)
 
 
-def _settings() -> Settings:
+def _settings(check_database: bool = True) -> Settings:
     try:
-        return load_settings()
+        return load_settings(check_database)
     except SettingsError as exc:
         click.echo("Settings are invalid:", err=True)
         _fail(exc.problems)
@@ -92,7 +92,7 @@ def db_upgrade(revision: str) -> None:
               help="Check only these parts (default: all).")
 def check_config(components: tuple[Component, ...]) -> None:
     """Validate the settings and the kecamatan profile; exit non-zero naming each problem."""
-    settings = _settings()
+    settings = _settings(check_database=False)
     problems = settings.problems(components or ("database", "whatsapp", "telegram"))
     try:
         profile = load_profile(settings.kecamatan_profile)
