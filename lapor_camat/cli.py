@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -269,7 +270,10 @@ def demo_command(host: str, port: int) -> None:
     """Run the whole system against local simulators with a browser sandbox (SQLite under ./var/demo)."""
     from lapor_camat.demo import demo
 
-    configure_logging("INFO", "console")
+    # A newcomer's terminal shows what matters: the parts starting, the URL, warnings and errors
+    # (not every migration step, job run or library lifecycle line).
+    configure_logging("WARNING", "console")
+    logging.getLogger("lapor_camat").setLevel(logging.INFO)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(demo(host, port))
 

@@ -33,6 +33,10 @@ class ScanResult:
     held: int = 0
     skipped: bool = False  # another instance held the tick lock
 
+    def __bool__(self) -> bool:
+        """Whether the scan did anything worth a log line (a scan that found nothing to do is quiet)."""
+        return bool(self.reminded or self.escalated)
+
 
 async def scan_deadlines(ctx: Context) -> ScanResult:
     """Remind, then escalate, every overdue stage: each level once per stage."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 from pathlib import Path
@@ -47,6 +48,9 @@ async def test_the_whole_journey_clicked_through_the_demo(tmp_path: Path) -> Non
             page.set_default_timeout(15_000)
             await page.goto(url)
             await expect(page.locator("#live")).to_have_class("live on")  # the event stream is connected
+            # Empty chats say where to start.
+            await expect(page.locator("#wa-messages")).to_have_attribute("data-empty", re.compile("sebagai warga"))
+            await expect(page.locator("#tg-0 .tg-messages")).to_have_attribute("data-empty", re.compile("Belum ada"))
             number = await citizen_reports_with_a_photo(page)
             await desk_verifies(page, number)
             await officer_accepts_reports_progress_and_resolves(page, number)
@@ -55,6 +59,10 @@ async def test_the_whole_journey_clicked_through_the_demo(tmp_path: Path) -> Non
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SCREENSHOT))
         assert await demo.stop(signal.SIGINT, timeout=10) == 0  # Ctrl-C stops everything
+    # A quiet terminal: the parts starting and the URL, not every migration step or scheduler tick.
+    assert "part started" in demo.output
+    for noise in ("Running upgrade", "job done", "Application started"):
+        assert noise not in demo.output, noise
     assert (tmp_path / "var" / "demo" / "lapor-camat.db").exists()  # the demo's data stays under ./var/demo
 
 

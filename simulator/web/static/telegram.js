@@ -116,6 +116,14 @@
       if (preferred) select.value = preferred.id;
       this.find(".tg-avatar").replaceChildren(icon(chat && chat.type === "private" ? "lock" : "group"));
       this.root.dataset.chat = this.chatId;
+      this.box.dataset.empty = this.emptyHint(chat);
+    }
+
+    // What an empty chat says, so a newcomer knows where to start.
+    emptyHint(chat) {
+      if (this.chatId === config.desk_chat) return "Belum ada laporan. Kirim laporan sebagai warga di WhatsApp (kiri): kartunya muncul di sini untuk diverifikasi.";
+      if (chat && chat.type === "private") return "Obrolan pribadi dengan bot. Ketik /start, /ringkasan atau /tiket NOMOR.";
+      return "Belum ada kartu. Laporan yang sudah diverifikasi di grup meja muncul di sini; ketuk Ambil untuk menanganinya.";
     }
 
     defaultUser(allowed) {
