@@ -21,13 +21,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from core.context import Context
+from core.db.engine import wake_outbox
 from core.db.models import OutboxMessage, Ticket
 from core.domain.lifecycle import TicketState
+from core.outbox import owed
+from core.stuck import STUCK_KIND, notice_data, notice_key
 
 log = logging.getLogger(__name__)
 S = TicketState
 REMINDABLE = (S.RECEIVED.value, S.VERIFIED.value, S.IN_PROGRESS.value)
-STUCK_KIND = "outbox.stuck"
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,13 @@ class StuckRow:
 
 
 async def stuck_outbox_rows(ctx: Context, older_than: datetime, limit: int = 200) -> list[StuckRow]:
-    """Undelivered rows created before `older_than` that have not been reported yet."""
+    """Owed rows created before `older_than` that have not been reported yet (set-aside rows were, at once)."""
     report = aliased(OutboxMessage)
     reported = exists().where(report.dedupe_key == literal(f"{STUCK_KIND}:") + cast(OutboxMessage.id, String))
     query = (
         select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.last_error,
                OutboxMessage.created_at, OutboxMessage.attempts)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < older_than,
+        .where(owed(), OutboxMessage.created_at < older_than,
                OutboxMessage.kind != STUCK_KIND, ~reported)
         .order_by(OutboxMessage.id).limit(limit)
     )
@@ -127,14 +129,16 @@ async def report_stuck(ctx: Context, rows: list[StuckRow]) -> int:
     if not rows:
         return 0
     now = ctx.now()
-    values = [{
-        "channel": "telegram", "recipient": "chat:desk", "kind": STUCK_KIND,
-        "data": {"outbox_id": r.id, "channel": r.channel, "kind": r.kind, "last_error": r.last_error,
-                 "attempts": r.attempts, "since": r.created_at.isoformat()},
-        "dedupe_key": f"{STUCK_KIND}:{r.id}", "ticket_id": None, "attempts": 0,
-        "next_attempt_at": now, "created_at": now,
-    } for r in rows]
     async with ctx.sessions.begin() as session:
+        found = await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])))
+        values = [{
+            "channel": "telegram", "recipient": "chat:desk", "kind": STUCK_KIND,
+            "data": await notice_data(session, row, set_aside=False), "dedupe_key": notice_key(row.id, False),
+            "ticket_id": None, "attempts": 0, "next_attempt_at": now, "created_at": now,
+        } for row in found.all()]
+        if not values:
+            return 0
+        wake_outbox(session, "telegram")
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
         result = await session.execute(stmt.returning(OutboxMessage.id), values)

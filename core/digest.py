@@ -22,7 +22,7 @@ from core.context import Context
 from core.db.models import JobRun, Staff, Ticket, TicketEvent
 from core.domain.lifecycle import TicketState
 from core.notifications import queue
-from core.texts import text
+from core.texts import duration, text
 
 S = TicketState
 WAITING = (S.RECEIVED.value, S.VERIFIED.value, S.IN_PROGRESS.value)  # stages that can be late
@@ -144,18 +144,6 @@ async def build_digest(ctx: Context, day: date | None = None) -> Digest:
             rating=average,
             ratings=rated,
         )
-
-
-def duration(span: timedelta, locale: str) -> str:
-    """A lateness as people say it: "2 hari 3 jam", "5 jam 10 menit", "40 menit"."""
-    minutes = max(int(span.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return text("digest.age_days", locale, days=days, hours=hours)
-    if hours:
-        return text("digest.age_hours", locale, hours=hours, minutes=mins)
-    return text("digest.age_minutes", locale, minutes=mins)
 
 
 def category_label(ctx: Context, code: str | None, locale: str) -> str:

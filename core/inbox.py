@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
-from core.db.engine import begin_first
+from core.db.engine import begin_first, insert_for
 from core.db.models import InboxUpdate
 
 
@@ -56,3 +57,121 @@ async def mark_processed_in(session: AsyncSession, item_id: int, now: datetime, 
     """`mark_processed` inside the caller's transaction (the one that committed the handling)."""
     await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id).values(
         processed_at=now, error=error, attempts=InboxUpdate.attempts + 1))
+
+
+# -- Updates kept as they are fetched and claimed one attempt at a time (the officer bot) ----------
+
+
+@dataclass(frozen=True)
+class RawUpdate:
+    """An update as fetched, to keep before the platform is told it arrived."""
+
+    external_id: str
+    sender: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A stored update taken for handling: its row and which attempt this is (1 the first)."""
+
+    id: int
+    attempts: int
+
+
+async def store_all(ctx: Context, platform: str, updates: Sequence[RawUpdate]) -> None:
+    """Keep a fetched batch in one transaction; an update stored before (a redelivery) keeps its row,
+    its attempts and its error, so it stays work to do until it is handled."""
+    rows = list({u.external_id: u for u in updates}.values())  # one row per key, in fetched order
+    if not rows:
+        return
+    now = ctx.now()
+    async with begin_first(ctx.sessions) as session:
+        await session.execute(insert_for(session)(InboxUpdate).values([
+            {"platform": platform, "external_id": u.external_id, "sender": u.sender, "payload": u.payload,
+             "received_at": now, "attempts": 0} for u in rows
+        ]).on_conflict_do_nothing(index_elements=["platform", "external_id"]))
+
+
+async def claim(ctx: Context, platform: str, external_id: str, max_attempts: int) -> Claim | None:
+    """Take a stored update that is still to do (not processed, fewer than `max_attempts` tries), or None.
+
+    The attempt is counted before the handling starts, so an update that takes the process down
+    with it (a crash, a kill) is not retried without end.
+    """
+    async with ctx.sessions.begin() as session:
+        row = (await session.execute(
+            update(InboxUpdate).where(InboxUpdate.platform == platform, InboxUpdate.external_id == external_id,
+                                      InboxUpdate.processed_at.is_(None), InboxUpdate.attempts < max_attempts)
+            .values(attempts=InboxUpdate.attempts + 1).returning(InboxUpdate.id, InboxUpdate.attempts)
+            .execution_options(synchronize_session=False))).first()
+    return Claim(row.id, row.attempts) if row is not None else None
+
+
+async def mark_handled(ctx: Context, item_id: int) -> None:
+    """A claimed update handled to the end (its attempt was counted by `claim`)."""
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None))
+                              .values(processed_at=ctx.now(), error=None))
+
+
+async def record_failure(ctx: Context, item_id: int, error: str, final: bool) -> None:
+    """Keep why a claimed update's handling failed; `final` sets it aside for good (processed, with the
+    error); otherwise it stays to do and is tried again. A row processed meanwhile stays as it is."""
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None))
+                              .values(error=error[:2000], processed_at=ctx.now() if final else None))
+
+
+async def give_up_exhausted(ctx: Context, platform: str, max_attempts: int, reason: str) -> int:
+    """Set aside for good the unprocessed updates that used every attempt without an answer (each time
+    the process ended while handling them); how many."""
+    async with ctx.sessions.begin() as session:
+        done = await session.execute(
+            update(InboxUpdate).where(InboxUpdate.platform == platform, InboxUpdate.processed_at.is_(None),
+                                      InboxUpdate.attempts >= max_attempts)
+            .values(processed_at=ctx.now(), error=func.coalesce(literal(f"{reason}; before that ") + InboxUpdate.error,
+                                                                 reason))
+            .execution_options(synchronize_session=False))
+        return int(getattr(done, "rowcount", 0) or 0)
+
+
+
+# -- A webhook body split into its updates, each kept under its own id (the reporter bot) -----------
+
+
+@dataclass(frozen=True)
+class UnreadableUpdate:
+    """A delivery, or part of one, that cannot be read: kept as handled, with the reason (nothing to do)."""
+
+    external_id: str
+    excerpt: str  # a short, cleaned start of the body, for whoever looks into it
+    reason: str
+
+
+async def store_new(ctx: Context, platform: str, updates: Sequence[RawUpdate],
+                    unreadable: UnreadableUpdate | None = None) -> dict[str, int]:
+    """Keep the updates of one delivery (and what of it cannot be read) in one transaction, each under its
+    own id: the row ids of those not stored before, by external id (a redelivered one is skipped alone).
+
+    One INSERT per update, in the given order, so row ids (the replay order after a crash) follow it.
+    """
+    fresh: dict[str, int] = {}
+    if not updates and unreadable is None:
+        return fresh
+    now = ctx.now()
+    rows: list[dict[str, object]] = [
+        {"external_id": u.external_id, "sender": u.sender, "payload": u.payload} for u in updates]
+    if unreadable is not None:
+        rows.append({"external_id": unreadable.external_id, "sender": "", "payload": unreadable.excerpt,
+                     "processed_at": now, "error": unreadable.reason})
+    async with begin_first(ctx.sessions) as session:
+        insert = insert_for(session)
+        for row in rows:
+            found = await session.scalar(
+                insert(InboxUpdate).values(platform=platform, received_at=now, attempts=0, **row)
+                .on_conflict_do_nothing(index_elements=["platform", "external_id"]).returning(InboxUpdate.id))
+            if found is not None:
+                fresh[str(row["external_id"])] = found
+    return fresh
+

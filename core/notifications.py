@@ -34,9 +34,15 @@ CITIZEN_KIND: dict[Action, str] = {
     A.CLOSE: "ticket.closed",
     A.AUTO_CLOSE: "ticket.closed_auto",
     A.CANCEL: "ticket.cancelled",
+    A.CORRECT: "ticket.corrected",
 }
+# Actions that tell the citizen only when their event's data holds this flag: a corrected category
+# matters to the citizen when it moves the deadline they were given, not otherwise.
+CITIZEN_ONLY_IF: dict[Action, str] = {A.CORRECT: "sla_changed"}
 # Messages only the reporter gets (followers do not answer questions or rate someone else's ticket).
 REPORTER_ONLY_KINDS = frozenset({"ticket.question", "ticket.rated", "ticket.cancelled", "ticket.received"})
+# A desk notice: a citizen's message could not be processed (the citizen was told staff will check it).
+INTAKE_FAILED_KIND = "intake.failed"
 
 
 def queue(
@@ -77,5 +83,9 @@ async def notify_change(
               dedupe_key=f"event:{event.id}:whatsapp:{citizen_id}", now=now, ticket_id=ticket.id)
 
 
-def citizen_kind_for(action: Action) -> str | None:
+def citizen_kind_for(action: Action, data: dict[str, Any] | None = None) -> str | None:
+    """The citizen-facing message `action` causes (given its event data), or None."""
+    flag = CITIZEN_ONLY_IF.get(action)
+    if flag is not None and not (data or {}).get(flag):
+        return None
     return CITIZEN_KIND.get(action)

@@ -1,9 +1,15 @@
 """Delivering outbox rows: claim what is due, in order per recipient, and record the outcome.
 
 Each channel's dispatcher (`run_dispatcher`) calls the bot's `send` for each claimed row. A row is
-never dropped: failures are retried with backoff (or the platform's `retry_after`), and a later
-row for the same recipient waits until the earlier one is through, so each chat sees its messages
-in order. Claims are safe across processes (a lease, plus SKIP LOCKED on PostgreSQL).
+never dropped silently: what is worth waiting for (`RetryLater`: rate limits, outages, the 24-hour
+window) is retried with backoff (or the platform's `retry_after`), and a later row for the same
+recipient waits until the earlier one is through, so each chat sees its messages in order.
+
+A row that can never go out must not silence its recipient for good, so waiting has an end: a
+channel raises `Permanent` once its fallbacks (plainer message, smaller image, template) failed
+too, and an error nobody declared transient gets a few tries; then the row is set aside (kept,
+with the reason), the desk is told, and the recipient's next rows go on.
+Claims are safe across processes (a lease, plus SKIP LOCKED on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -14,20 +20,28 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.context import Context
 from core.db.engine import is_sqlite, wake_outbox
 from core.db.models import OutboxMessage
+from core.stuck import STUCK_KIND, tell_desk
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=10)
 PARALLEL = 16  # sends in flight at once per dispatcher: enough for the platforms' rates, not a burst on the loop
+# An error no channel declared transient (a bug, text that cannot be encoded): this many tries, the last two
+# in a row unexpected, then the row is set aside. A blip gets its retry; a row that always fails blocks no one.
+UNEXPECTED_TRIES = 3
+# Our own side being down for a moment (the database, a socket): always worth waiting out.
+SYSTEM_ERRORS = (OSError, TimeoutError, OperationalError, InterfaceError)
 # What a channel's `send` may return: written in the transaction that marks the row sent.
 Record = Callable[[AsyncSession], Awaitable[None]]
 Send = Callable[["Delivery"], Awaitable[Record | None]]
@@ -43,25 +57,57 @@ class Delivery:
     ticket_id: int | None
     attempts: int
     leased_until: datetime | None = None  # the claim's lease; a row woken since then stays woken
+    failure: str | None = None  # how its last attempt failed (a Failure), if it did
+
+
+class Failure(StrEnum):
+    """Why a row did not go out, in a word: kept on the row, told to the desk in plain words."""
+
+    MEDIA_TOO_LARGE = "media_too_large"
+    MEDIA = "media"  # the platform could not take the photo or file
+    UNDELIVERABLE = "undeliverable"  # the number or account cannot receive it
+    REFUSED = "refused"  # the platform refused the message's content or form
+    BLOCKED = "blocked"  # the bot was blocked, removed from the chat, or the chat is gone
+    TOO_LONG = "too_long"
+    UNENCODABLE = "unencodable"
+    RATE_LIMITED = "rate_limited"
+    OUTSIDE_WINDOW = "outside_window"  # WhatsApp's 24 hours: waiting for the citizen to write
+    TEMPLATE = "template"  # the office's approved template is missing or refused: a setup to fix
+    NETWORK = "network"
+    PLATFORM = "platform"  # the platform failed (an outage, an answer we cannot place)
+    SYSTEM = "system"  # our own side failed for a moment (database, disk)
+    UNEXPECTED = "unexpected"  # an error nobody foresaw: a bug, most likely
 
 
 class RetryLater(Exception):
     """The platform asked us to wait (rate limit, outage); `after` is how long, if it said."""
 
-    def __init__(self, reason: str, after: timedelta | None = None) -> None:
+    def __init__(self, reason: str, after: timedelta | None = None, failure: Failure = Failure.PLATFORM) -> None:
         super().__init__(reason)
-        self.after = after
+        self.after, self.failure = after, failure
+
+
+class Permanent(Exception):
+    """This row cannot go out, whatever we wait for, and the channel's fallbacks failed too: set it aside."""
+
+    def __init__(self, failure: Failure, detail: str = "") -> None:
+        super().__init__(f"{failure}: {detail}" if detail else str(failure))
+        self.failure, self.detail = failure, detail or str(failure)
+
+
+def owed(row: Any = OutboxMessage) -> ColumnElement[bool]:
+    """Rows (of `row`, a table or an alias) still owed to someone: neither sent nor set aside."""
+    return and_(row.sent_at.is_(None), row.set_aside_at.is_(None))
 
 
 def _due(channel: str, now: datetime) -> ColumnElement[bool]:
-    """Unsent rows of `channel` due at `now`, except those queued behind a recipient's waiting row."""
+    """Owed rows of `channel` due at `now`, except those queued behind a recipient's waiting row."""
     earlier = aliased(OutboxMessage)
     blocked = exists().where(and_(
         earlier.channel == OutboxMessage.channel, earlier.recipient == OutboxMessage.recipient,
-        earlier.sent_at.is_(None), earlier.id < OutboxMessage.id, earlier.next_attempt_at > now,
+        owed(earlier), earlier.id < OutboxMessage.id, earlier.next_attempt_at > now,
     ))
-    return and_(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
-                OutboxMessage.next_attempt_at <= now, ~blocked)
+    return and_(OutboxMessage.channel == channel, owed(), OutboxMessage.next_attempt_at <= now, ~blocked)
 
 
 async def has_due(ctx: Context, channel: str) -> bool:
@@ -80,8 +126,8 @@ async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delive
         for row in rows:
             row.next_attempt_at = now + LEASE  # other dispatchers skip it while we work on it
             row.claimed_at = now
-        return [Delivery(r.id, r.channel, r.recipient, r.kind, r.data, r.ticket_id, r.attempts, now + LEASE)
-                for r in rows]
+        return [Delivery(r.id, r.channel, r.recipient, r.kind, r.data, r.ticket_id, r.attempts, now + LEASE,
+                         r.failure_reason) for r in rows]
 
 
 async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None) -> None:
@@ -93,7 +139,8 @@ async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None
             await record(session)
 
 
-async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timedelta | None = None) -> timedelta:
+async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timedelta | None = None,
+                      failure: Failure = Failure.PLATFORM) -> timedelta:
     """Record a failed attempt and when to try again (backoff doubling from 2 s, capped).
 
     A row made due again while it was being sent (a citizen's reply reopening the 24-hour window)
@@ -106,8 +153,45 @@ async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timed
                         else_=OutboxMessage.next_attempt_at)
     async with ctx.sessions.begin() as session:
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery.id).values(
-            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at, claimed_at=None))
+            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], failure_reason=failure.value,
+            next_attempt_at=retry_at, claimed_at=None))
     return wait
+
+
+async def set_aside(ctx: Context, delivery: Delivery, failure: Failure, detail: str) -> None:
+    """Give up on a row, in one transaction with the desk's notice; the recipient's next rows go on."""
+    now = ctx.now()
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery.id).values(
+            attempts=OutboxMessage.attempts + 1, last_error=detail[:2000], failure_reason=failure.value,
+            set_aside_at=now, claimed_at=None))
+        row = await session.get(OutboxMessage, delivery.id)
+        if row is not None and delivery.kind != STUCK_KIND:  # a notice the desk cannot get is not announced there
+            await tell_desk(session, row, now, set_aside=True)
+    log.error("outbox row set aside", extra={"outbox_id": delivery.id, "kind": delivery.kind,
+                                             "failure": failure.value, "error": detail[:300]})
+
+
+async def _failed(ctx: Context, delivery: Delivery, exc: Exception) -> bool:
+    """Record how `send` failed; whether the row is out of the recipient's way (set aside)."""
+    if isinstance(exc, RetryLater):
+        await mark_failed(ctx, delivery, str(exc), exc.after, exc.failure)
+        return False
+    if isinstance(exc, Permanent):
+        await set_aside(ctx, delivery, exc.failure, exc.detail)
+        return True
+    error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SYSTEM_ERRORS):
+        log.warning("outbox delivery failed; retried", extra={"outbox_id": delivery.id, "error": error[:300]})
+        await mark_failed(ctx, delivery, error, failure=Failure.SYSTEM)
+        return False
+    log.error("outbox delivery failed unexpectedly", exc_info=exc,
+              extra={"outbox_id": delivery.id, "kind": delivery.kind})
+    if delivery.attempts + 1 >= UNEXPECTED_TRIES and delivery.failure == Failure.UNEXPECTED:
+        await set_aside(ctx, delivery, Failure.UNEXPECTED, error)
+        return True
+    await mark_failed(ctx, delivery, error, failure=Failure.UNEXPECTED)
+    return False
 
 
 async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100) -> int:
@@ -124,11 +208,9 @@ async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100
             try:
                 async with slots:
                     record = await send(delivery)
-            except RetryLater as exc:
-                await mark_failed(ctx, delivery, str(exc), exc.after)
             except Exception as exc:
-                log.exception("outbox delivery failed", extra={"outbox_id": delivery.id, "kind": delivery.kind})
-                await mark_failed(ctx, delivery, f"{type(exc).__name__}: {exc}")
+                if await _failed(ctx, delivery, exc):
+                    continue  # set aside: it no longer holds up the rows behind it
             else:
                 await mark_sent(ctx, delivery.id, record)
                 sent += 1
@@ -157,8 +239,8 @@ async def take_back_claims(ctx: Context, channel: str, before: datetime) -> int:
     async with ctx.sessions.begin() as session:
         wake_outbox(session, channel)
         result = await session.execute(update(OutboxMessage).where(
-            OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
-            OutboxMessage.claimed_at < before).values(next_attempt_at=ctx.now(), claimed_at=None))
+            OutboxMessage.channel == channel, owed(), OutboxMessage.claimed_at < before,
+        ).values(next_attempt_at=ctx.now(), claimed_at=None))
         return int(getattr(result, "rowcount", 0) or 0)
 
 

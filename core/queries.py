@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -11,6 +11,7 @@ from core.context import Context
 from core.db.models import Attachment, Citizen, InboxUpdate, OutboxMessage, Staff, Ticket, TicketEvent
 from core.domain.geo import degree_box, distance_m
 from core.domain.lifecycle import OPEN_STATES
+from core.outbox import owed
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class SystemCounts:
     inbox_pending: dict[str, int]
     outbox_pending: dict[str, int]
     outbox_failing: dict[str, int]
+    outbox_set_aside: dict[str, int]  # given up on after their fallbacks failed (the desk was told)
+    inbox_unreadable: dict[str, int] = field(default_factory=dict)  # signed deliveries kept with the reason
+    inbox_failed: dict[str, int] = field(default_factory=dict)  # updates whose processing failed for good
 
 
 async def system_counts(ctx: Context) -> SystemCounts:
@@ -105,10 +109,18 @@ async def system_counts(ctx: Context) -> SystemCounts:
         inbox = dict((await session.execute(
             select(InboxUpdate.platform, func.count()).where(InboxUpdate.processed_at.is_(None))
             .group_by(InboxUpdate.platform))).all())
-        unsent = OutboxMessage.sent_at.is_(None)
+        unsent = owed()
         outbox = dict((await session.execute(
             select(OutboxMessage.channel, func.count()).where(unsent).group_by(OutboxMessage.channel))).all())
         failing = dict((await session.execute(
             select(OutboxMessage.channel, func.count()).where(unsent, OutboxMessage.attempts > 0)
             .group_by(OutboxMessage.channel))).all())
-    return SystemCounts(states, inbox, outbox, failing)
+        set_aside = dict((await session.execute(
+            select(OutboxMessage.channel, func.count()).where(OutboxMessage.set_aside_at.is_not(None))
+            .group_by(OutboxMessage.channel))).all())
+        unreadable = InboxUpdate.external_id.startswith("unreadable:")
+        failed = [dict((await session.execute(
+            select(InboxUpdate.platform, func.count()).where(
+                InboxUpdate.processed_at.is_not(None), InboxUpdate.error.is_not(None), which)
+            .group_by(InboxUpdate.platform))).all()) for which in (unreadable, ~unreadable)]
+    return SystemCounts(states, inbox, outbox, failing, set_aside, *failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -106,14 +107,14 @@ class SettingsError(Exception):
         self.problems = problems
 
 
-def load_settings(check_database: bool = True, **overrides: object) -> Settings:
+def load_settings(overrides: Mapping[str, object] | None = None, *, check_database: bool = True) -> Settings:
     """Read settings from the environment and `.env`, or raise SettingsError naming each bad key.
 
     Every command needs the database, so an unusable DATABASE_URL is refused here unless the caller
     (check-config) reports it among the other problems itself.
     """
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**(overrides or {}))  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(
             [f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()]

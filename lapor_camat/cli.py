@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import getpass
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -13,16 +14,18 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from core.audit import actor_label
 from core.context import utc_now
 from core.db.migrate import upgrade
 from core.domain.errors import Refused
-from core.domain.people import mask_phone
+from core.domain.people import Actor, mask_phones_in, staff_view_of_reporter
 from core.logs import configure_logging
 from core.profile import ProfileError, load_profile
 from core.queries import list_tickets, ticket_detail
 from core.settings import Component, Settings, SettingsError, load_settings
 from core.texts import refusal, text
-from core.usecases.staff import add_staff, list_staff, parse_roles, remove_staff
+from core.usecases.held import list_waiting, release_held
+from core.usecases.staff import add_staff, list_staff, parse_roles, remove_staff, staff_history
 from lapor_camat.bootstrap import open_context
 
 T = TypeVar("T")
@@ -36,7 +39,7 @@ def _fail(lines: list[str], code: int = 2) -> None:
 
 def _settings(check_database: bool = True) -> Settings:
     try:
-        return load_settings(check_database)
+        return load_settings(check_database=check_database)
     except SettingsError as exc:
         click.echo("Settings are invalid:", err=True)
         _fail(exc.problems)
@@ -115,6 +118,15 @@ def staff() -> None:
     """Staff who act in Telegram (verifier, officer, camat, admin)."""
 
 
+def _operator() -> Actor:
+    """Who runs the CLI, as the staff audit trail records them."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment
+        user = "?"
+    return Actor.system(f"cli {user}"[:100])
+
+
 @staff.command("add")
 @click.argument("telegram_id", type=int)
 @click.argument("name")
@@ -124,7 +136,7 @@ def staff() -> None:
 async def staff_add(telegram_id: int, name: str, roles: tuple[str, ...], desa: tuple[str, ...]) -> None:
     """Register or update a staff member by Telegram user id."""
     async with open_context(_settings()) as ctx:
-        person = await add_staff(ctx, telegram_id, name, parse_roles(roles), desa)
+        person = await add_staff(ctx, telegram_id, name, parse_roles(roles), desa, by=_operator())
         click.echo(f"{person.name} ({person.telegram_id}): {', '.join(person.roles)}")
 
 
@@ -149,10 +161,26 @@ async def staff_list(include_inactive: bool) -> None:
 async def staff_remove(telegram_id: int) -> None:
     """Deactivate a staff member (the audit trail keeps their name)."""
     async with open_context(_settings()) as ctx:
-        if not await remove_staff(ctx, telegram_id):
+        if not await remove_staff(ctx, telegram_id, by=_operator()):
             click.echo(f"No staff member with Telegram id {telegram_id}", err=True)
             sys.exit(1)
     click.echo(f"Deactivated {telegram_id}")
+
+
+@staff.command("history")
+@click.argument("telegram_id", type=int, required=False)
+@_run
+async def staff_history_command(telegram_id: int | None) -> None:
+    """Who added, approved, changed or deactivated whom, and when (one person's, or everyone's)."""
+    async with open_context(_settings()) as ctx:
+        events = await staff_history(ctx, telegram_id)
+        zone = ctx.profile.zone
+    if not events:
+        click.echo("No staff changes recorded.")
+    for event in events:
+        roles = ",".join(event.data.get("roles") or [])
+        click.echo(f"{event.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {event.action:<10} {event.telegram_id:>14}  "
+                   f"{event.data.get('name', '')!s:<24} {roles:<20} by {event.actor_name or event.actor_kind}")
 
 
 @main.group()
@@ -192,7 +220,7 @@ async def tickets_show(number: str) -> None:
         click.echo(f"No ticket {number.upper()}", err=True)
         sys.exit(1)
     t = detail.ticket
-    reporter = "anonim" if t.privacy != "normal" else mask_phone(detail.reporter_wa_id)
+    reporter = staff_view_of_reporter(t.privacy, detail.reporter_wa_id) or "anonim"
     where = ", ".join(x for x in (t.address, t.desa or "") if x) or "-"
     if t.latitude is not None:
         where += f" ({t.latitude:.5f}, {t.longitude:.5f})"
@@ -201,14 +229,44 @@ async def tickets_show(number: str) -> None:
     click.echo(f"  where     {where}")
     if t.stage_deadline_at:
         click.echo(f"  due       {t.stage_deadline_at.astimezone(zone):%Y-%m-%d %H:%M} WITA")
-    click.echo(f"  text      {t.description[:300]}")
+    click.echo(f"  text      {mask_phones_in(t.description[:300])}")
     for f in detail.attachments:
         click.echo(f"  file      {f.role}/{f.kind} {f.mime or ''} {f.size or ''} {f.fetch_error or ''}".rstrip())
     for e in detail.events:
-        extra = " ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, "", []))
-        who = e.actor_name or e.actor_kind
+        extra = mask_phones_in(" ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, "", [])))
+        who = actor_label(e, t.reporter_id)  # a citizen by their part: the name is not the console's
         click.echo(f"  {e.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {e.action:<16} {who:<16} "
                    f"{e.from_state or '':>11} -> {e.to_state:<11} {extra}".rstrip())
+
+
+@main.group()
+def reports() -> None:
+    """Reports held over a citizen's daily limit (filed automatically the next day)."""
+
+
+@reports.command("held")
+@_run
+async def reports_held() -> None:
+    """The reports waiting for their citizen's daily limit, oldest first."""
+    async with open_context(_settings()) as ctx:
+        waiting = await list_waiting(ctx)
+        zone = ctx.profile.zone
+    if not waiting:
+        click.echo("No reports are held.")
+    for w in waiting:
+        click.echo(f"{w.id:>6}  {w.held_at.astimezone(zone):%Y-%m-%d %H:%M}  {w.reporter or 'anonim':<14} "
+                   f"{w.category or '-':<16} {w.desa or '-':<14} {mask_phones_in(w.description[:60])}")
+
+
+@reports.command("release")
+@click.argument("held_ids", nargs=-1, type=int, required=True)
+@_run
+async def reports_release(held_ids: tuple[int, ...]) -> None:
+    """Lift the daily limit for these held reports: file them now (the citizens are told the numbers)."""
+    async with open_context(_settings()) as ctx:
+        for held_id in held_ids:
+            filed = await release_held(ctx, Actor.system("cli"), held_id)
+            click.echo(f"{held_id}: {'already filed as' if filed.already else 'filed as'} {filed.number}")
 
 
 @main.group()

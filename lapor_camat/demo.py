@@ -49,10 +49,12 @@ class FastClock:
 
 def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port: int,
                   data_dir: Path = DEMO_DIR) -> Settings:
-    return load_settings(**{key.lower(): value for key, value in SANDBOX_SETTINGS.items()},
-                         database_url=f"sqlite+aiosqlite:///{data_dir}/lapor-camat.db", media_dir=data_dir / "media",
-                         whatsapp_api_url=f"http://{host}:{whatsapp_port}",
-                         telegram_api_url=f"http://{host}:{telegram_port}", http_host=host, http_port=system_port)
+    return load_settings({**{key.lower(): value for key, value in SANDBOX_SETTINGS.items()},
+                          "database_url": f"sqlite+aiosqlite:///{data_dir}/lapor-camat.db",
+                          "media_dir": data_dir / "media",
+                          "whatsapp_api_url": f"http://{host}:{whatsapp_port}",
+                          "telegram_api_url": f"http://{host}:{telegram_port}", "http_host": host,
+                          "http_port": system_port})
 
 
 async def _register_staff(ctx_settings: Settings, sandbox: Sandbox, clock: FastClock) -> list[StaffMember]:

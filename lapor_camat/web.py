@@ -47,6 +47,12 @@ def render_metrics(counts: SystemCounts) -> str:
         ("lapor_outbox_pending", "Notifications not yet delivered.", "channel", counts.outbox_pending),
         ("lapor_outbox_failing", "Undelivered notifications that failed at least once.", "channel",
          counts.outbox_failing),
+        ("lapor_outbox_set_aside", "Notifications given up on after their fallbacks failed; the desk was told.",
+         "channel", counts.outbox_set_aside),
+        ("lapor_inbox_unreadable", "Signed deliveries that could not be read, kept with the reason.", "platform",
+         counts.inbox_unreadable),
+        ("lapor_inbox_failed", "Platform updates whose processing failed, kept with the error.", "platform",
+         counts.inbox_failed),
     ]
     lines: list[str] = []
     for name, help_text, label, values in families:

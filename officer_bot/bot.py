@@ -9,6 +9,7 @@ import json
 import logging
 import os
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,7 +20,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -27,14 +27,14 @@ from telegram.request import BaseRequest, HTTPXRequest
 from core.context import Context
 from core.outbox import run_dispatcher
 from core.settings import Settings
-from officer_bot import inbound
 from officer_bot.cards import Board
 from officer_bot.dispatch import Dispatcher
-from officer_bot.handlers import chats, commands, replies, staff, taps
+from officer_bot.handlers import chats, commands, held, replies, staff, taps
 from officer_bot.handlers.common import Ctx, Deps
+from officer_bot.inbound import Intake
 from officer_bot.pacing import Pacer
 from officer_bot.telegram_io import Telegram
-from officer_bot.updates import ChatOrdered
+from officer_bot.updates import ChatOrdered, KeepingBot
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -54,25 +54,24 @@ class OfficerBot:
         self.ctx, self.settings = ctx, settings
         self.webhook_url, self.poll_timeout = webhook_url, poll_timeout
         api = settings.telegram_api_url.rstrip("/")
+        self.intake = Intake(ctx)
+        bot = KeepingBot(token.get_secret_value(), self.intake.keep, base_url=f"{api}/bot",
+                         base_file_url=f"{api}/file/bot", request=request or HTTPXRequest(connection_pool_size=16),
+                         get_updates_request=get_updates_request or HTTPXRequest())
         self.app: Application = (  # type: ignore[type-arg]
-            ApplicationBuilder().token(token.get_secret_value())
-            .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-            .request(request or HTTPXRequest(connection_pool_size=16))
-            .get_updates_request(get_updates_request or HTTPXRequest())
-            .concurrent_updates(ChatOrdered())
-            .build())
+            ApplicationBuilder().bot(bot).concurrent_updates(ChatOrdered(self.intake.handle)).build())
         self.pacer = Pacer(ctx.now)
         self.tg = Telegram(ctx, lambda: self.app.bot, self.pacer)
         self.board = Board(ctx, self.tg, settings.media_dir)
         self.dispatcher = Dispatcher(ctx, self.board)
-        self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir)
+        self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.intake)
         self.app.bot_data["deps"] = self.deps
         self._register()
         self._outbox: asyncio.Task[None] | None = None
 
     def _register(self) -> None:
         app = self.app
-        app.add_handler(TypeHandler(Update, inbound.keep), group=-1)
+        app.add_handler(held.HANDLER)  # before on_tap, which takes every other tap
         app.add_handler(CallbackQueryHandler(taps.on_tap))
         app.add_handler(CommandHandler("start", commands.start))
         app.add_handler(CommandHandler("daftar", staff.register))
@@ -81,17 +80,21 @@ class OfficerBot:
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chats.on_migrate))
         app.add_handler(MessageHandler(
             (filters.TEXT | filters.PHOTO | filters.Document.IMAGE) & ~filters.COMMAND, replies.on_message))
-        app.add_handler(TypeHandler(Update, inbound.done), group=1)
         app.add_error_handler(self._on_error)
 
     async def _on_error(self, update: object, context: Ctx) -> None:
+        """Log the failure and keep it on the update's inbox row (instead of marking it handled)."""
         log.error("officer bot handler failed", exc_info=context.error)
+        self.intake.failed(update, context.error)
 
     async def start(self) -> None:
-        """Initialise the Application, start receiving updates and the outbox dispatcher."""
+        """Initialise the Application, handle what was stored but not handled (a crash), then start
+        receiving updates and the outbox dispatcher."""
         await self.app.initialize()
         self.deps.bot_username = self.app.bot.username
         await self.app.start()
+        for update in await self.intake.stored(self.app.bot):  # ahead of anything fetched now
+            await self.app.update_queue.put(update)
         if self.webhook_url:
             secret = self.settings.telegram_webhook_secret
             await self.app.bot.set_webhook(self.webhook_url, allowed_updates=ALLOWED_UPDATES,
@@ -109,6 +112,7 @@ class OfficerBot:
 
     async def stop(self) -> None:
         """Stop the dispatcher, then updates, then the Application."""
+        await self.deps.albums.close()  # an album being handled finishes; one still arriving waits for the next start
         if self._outbox is not None:
             self._stopping.set()
             self.ctx.outbox.event("telegram").set()
@@ -139,5 +143,10 @@ class OfficerBot:
         except (ValueError, TypeError, KeyError):
             log.warning("unreadable telegram webhook body")
             return Response(status_code=400)
+        try:
+            await self.intake.keep([update])  # before the 200: Telegram forgets an update once answered
+        except SQLAlchemyError:
+            log.exception("telegram webhook not stored; Telegram sends it again")
+            return Response(status_code=503)
         await self.app.update_queue.put(update)
         return Response()

@@ -18,6 +18,9 @@ OPS: dict[str, tuple[int, ...]] = {
     "f": (0,),  # forward: agencies menu
     "fa": (1,),  # forward to agency index
     "q": (0,),  # ask the reporter
+    "k": (0,),  # correct: what to correct (category or desa)
+    "kc": (0, 1),  # correct the category: the menu, or with its index
+    "kd": (0, 1),  # correct the desa: the menu, or with its index
     "a": (0,),  # accept
     "u": (0,),  # progress (deep link)
     "s": (0,),  # resolve (proof prompt)

@@ -9,9 +9,11 @@ from pathlib import Path
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 
 from core.context import Context
+from core.db.models import Attachment
 from core.domain.lifecycle import TicketState
 from officer_bot import media
 from officer_bot.bundles import add_to_bundle, refresh_bundle
+from officer_bot.files import send_file
 from officer_bot.keyboards import card_keyboard
 from officer_bot.render import camat_text, desk_text, field_text
 from officer_bot.store import Card, cards_of, current_chat, save_card
@@ -92,16 +94,21 @@ class Board:
                 cards[role] = placed
         return cards
 
-    # -- the desk card's media: location, album, voice notes (posted once, as replies) ----------
+    # -- the desk card's media: location, album, voice notes, files (posted once, as replies) ---
 
     def extras_count(self, view: TicketView) -> int:
         t = view.ticket
         located = int(t.latitude is not None and t.longitude is not None)
         return located + len(media.album(view.report_files("photo"), self.media_dir)) + len(
-            media.voices(view.report_files("voice"), self.media_dir))
+            media.voices(view.report_files("voice"), self.media_dir)) + len(self.report_documents(view))
+
+    def report_documents(self, view: TicketView) -> list[tuple[Attachment, str | bytes]]:
+        """The citizen's documents and videos Telegram can take (the card names the others)."""
+        files = [a for a in view.attachments if a.role == "report" and a.kind in media.FILE_KINDS]
+        return media.sendable(files, self.media_dir)
 
     async def post_extras(self, view: TicketView, card: Card, step: PostStep) -> None:
-        """The citizen's shared location, photos (an album) and voice notes, under the desk card."""
+        """The citizen's shared location, photos (an album), voice notes, documents and videos, under the desk card."""
         t, bot, reply = view.ticket, self.tg.bot, ReplyParameters(card.message_id, allow_sending_without_reply=True)
         if t.latitude is not None and t.longitude is not None:
             lat, lon = t.latitude, t.longitude
@@ -117,6 +124,10 @@ class Board:
         for note in media.voices(view.report_files("voice"), self.media_dir):
             await step(lambda note=note: self.tg.call(card.chat_id, lambda c: bot.send_voice(  # type: ignore[misc]
                 c, note, reply_parameters=reply)))
+        for index, (att, item) in enumerate(self.report_documents(view), start=1):
+            name = media.file_name(t.number, att, index)
+            await step(lambda att=att, item=item, name=name: send_file(  # type: ignore[misc]
+                self.tg, card.chat_id, name, att, item, reply))
 
     async def open_from_bundle(self, ticket_id: int, chat_id: int) -> Card | None:
         """Post the full card of a bundled ticket (tapped in the bundle); None if it has a card already."""

@@ -13,30 +13,21 @@ from telegram.error import TelegramError
 
 from core.context import Context
 from core.db.models import SentMessage
-from core.domain.people import mask_phones_in
-from core.outbox import Delivery, RetryLater
+from core.notifications import INTAKE_FAILED_KIND
+from core.outbox import Delivery, Failure, RetryLater
 from core.texts import text, when
+from core.usecases.held import NOTICE_KIND
+from officer_bot.answers import relay_answer
 from officer_bot.cards import Board
+from officer_bot.handlers import held, staff
+from officer_bot.intake_notice import post_intake_failed
 from officer_bot.pacing import Busy
-from officer_bot.store import Card
+from officer_bot.store import REGISTRATION_KIND, Card
+from officer_bot.telegram_io import chunks, outcome
+from officer_bot.undelivered import notice
 from officer_bot.view import TicketView, load_view
 
 log = logging.getLogger(__name__)
-TEXT_MAX = 4000
-
-
-def chunks(body: str, limit: int = TEXT_MAX) -> list[str]:
-    """Split a long plain text on line ends into messages Telegram accepts."""
-    parts, current = [], ""
-    for line in body.splitlines(keepends=True):
-        while len(line) > limit:
-            parts.append(current + line[: limit - len(current)])
-            line, current = line[limit - len(current):], ""
-        if len(current) + len(line) > limit:
-            parts.append(current)
-            current = ""
-        current += line
-    return [p for p in [*parts, current] if p.strip()]
 
 
 class Steps:
@@ -77,10 +68,10 @@ class Dispatcher:
             try:
                 await self._send(delivery)
             except Busy as exc:
-                raise RetryLater(str(exc), exc.after) from exc
-            except TelegramError as exc:
+                raise RetryLater(str(exc), exc.after, Failure.RATE_LIMITED) from exc
+            except TelegramError as exc:  # what telegram_io's fallbacks (plain text, split) could not get past
                 log.warning("telegram refused a delivery", extra={"outbox_id": delivery.id, "error": str(exc)})
-                raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+                raise outcome(exc) from exc
 
     async def _send(self, delivery: Delivery) -> None:
         steps = await Steps.of(self.ctx, delivery)
@@ -90,6 +81,12 @@ class Dispatcher:
             await self.to_camat(str(delivery.data.get("text", "")), steps)
         elif delivery.kind == "outbox.stuck":
             await self.stuck(delivery.data, steps)
+        elif delivery.kind == NOTICE_KIND:
+            await held.post_notice(self.board, delivery.data, steps)
+        elif delivery.kind == REGISTRATION_KIND:
+            await staff.post_request(self.board, delivery.data, steps)
+        elif delivery.kind == INTAKE_FAILED_KIND:
+            await post_intake_failed(self.board, self.ctx, delivery.data, steps)
         else:
             log.warning("unknown telegram outbox kind; skipped", extra={"outbox_id": delivery.id,
                                                                            "kind": delivery.kind})
@@ -103,15 +100,9 @@ class Dispatcher:
         if action == "submit" and desk is not None and desk.role == "desk":
             await self.board.post_extras(view, desk, steps)
         elif action == "citizen_answers" and desk is not None:
-            answer = mask_phones_in(str(data.get("text", ""))[:4000])  # a Telegram message holds 4,096
-            body = escape(text("tg.reply.citizen_answer", number=view.ticket.number, text=answer))
-            await steps(lambda: self.board.tg.send_text(desk.chat_id, body, reply_to=self.reply_target(desk)))
+            await relay_answer(self.board, view, data, desk, steps)
         elif action == "escalate" and level == 1:
             await self.remind(view, cards, steps)
-
-    @staticmethod
-    def reply_target(card: Card) -> int | None:
-        return card.message_id
 
     async def remind(self, view: TicketView, cards: dict[str, Card], steps: Steps) -> None:
         """A reminder under the card in the group whose stage is late."""
@@ -128,8 +119,7 @@ class Dispatcher:
             await steps(lambda part=part: self.board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
 
     async def stuck(self, data: dict[str, object], steps: Steps) -> None:
-        body = text("tg.reply.stuck", outbox_id=data.get("outbox_id", "?"), channel=data.get("channel", "?"),
-                    kind=data.get("kind", "?"), error=str(data.get("last_error") or "-")[:500],
-                    since=data.get("since", "?"))
+        """Tell the desk, in plain words and local time, about a message that did not go out."""
+        body = notice(self.ctx, data)
         chat = await self.board.home("desk")
         await steps(lambda: self.board.tg.send_text(chat, escape(body)))

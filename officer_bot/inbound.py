@@ -1,14 +1,33 @@
-"""Incoming updates are stored (core.inbox) before handling, so a redelivered update is handled once."""
+"""Exactly once for Telegram updates (core.inbox): kept as fetched, claimed before handling, then
+marked handled, or left with the handler's error.
+
+The rule for a stored update: it is work to do until it is processed, whichever road brings it
+(the replay on start, Telegram sending it again, the webhook's retry). Each handling is an attempt,
+counted when it starts; a failed attempt keeps its error on the row and the update is tried again on
+the next start (or when Telegram sends it again); after MAX_ATTEMPTS it is set aside for good,
+processed with its error, for someone to read.
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop
+from telegram import Bot, Update
 
-from core.inbox import mark_processed, store
-from officer_bot.handlers.common import Ctx, deps
+from core import inbox
+from core.context import Context
+from core.inbox import RawUpdate
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+MAX_ATTEMPTS = 3
+GAVE_UP = f"gave up: the process stopped while handling it, {MAX_ATTEMPTS} times"
+Finish = Callable[..., Awaitable[None]]
 
 
 def external_id(update: Update) -> str:
@@ -22,20 +41,111 @@ def external_id(update: Update) -> str:
     return f"u:{update.update_id}"
 
 
-async def keep(update: Update, context: Ctx) -> None:
-    """Store the update; stop here if it was stored before (a redelivery)."""
-    d = deps(context)
+def raw(update: Update) -> RawUpdate:
     user = update.effective_user
-    row = await store(d.ctx, "telegram", external_id(update), str(user.id) if user else "",
-                      json.dumps(update.to_dict(), default=str))
-    if row is None:
-        raise ApplicationHandlerStop
-    d.inbox_rows[update.update_id] = row
+    return RawUpdate(external_id(update), str(user.id) if user else "", json.dumps(update.to_dict(), default=str))
 
 
-async def done(update: Update, context: Ctx) -> None:
-    """Mark the stored update as handled."""
-    d = deps(context)
-    row = d.inbox_rows.pop(update.update_id, None)
-    if row is not None:
-        await mark_processed(d.ctx, row)
+@dataclass
+class _Attempt:
+    """One handling of a stored update in this process."""
+
+    claim: inbox.Claim | None = None
+    error: str | None = None
+    later: bool = False  # a handler took over finishing it (see Intake.later)
+    finished: bool = False
+
+
+class Intake:
+    """The officer bot's side of the inbox: `keep` on arrival, `handle` around PTB's processing."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._working: dict[str, _Attempt] = {}  # updates being handled now in this process
+
+    async def keep(self, updates: Sequence[Update]) -> None:
+        """Store a fetched batch (one transaction) before Telegram can be told it arrived."""
+        await inbox.store_all(self.ctx, PLATFORM, [raw(u) for u in updates])
+
+    async def handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run PTB's handling of `update` if its row is still to do and nobody here is on it already."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        key = external_id(update)
+        if key in self._working:  # the same update by two roads (the replay and a redelivery)
+            _drop(coroutine)
+            return
+        attempt = self._working[key] = _Attempt()
+        try:
+            attempt.claim = await inbox.claim(self.ctx, PLATFORM, key, MAX_ATTEMPTS)
+            if attempt.claim is None:  # handled already, or set aside
+                return
+            await coroutine
+            if not attempt.later or attempt.error is not None:
+                await self._finish(key, attempt)
+        finally:
+            _drop(coroutine)  # not awaited when the claim failed: it stays stored for the next start
+            if not attempt.later:
+                self._working.pop(key, None)
+
+    def later(self, update: Update) -> Finish:
+        """Finish `update` when the returned `finish(error=None)` runs, not when its handler returns
+        (an album's photo waits for the rest of the album); until then it counts as being handled."""
+        key = external_id(update)
+        attempt = self._working.get(key)
+        if attempt is None:
+            return _nothing
+        attempt.later = True
+
+        async def finish(error: BaseException | None = None) -> None:
+            if error is not None and attempt.error is None:
+                attempt.error = _describe(error)
+            await self._finish(key, attempt)
+        return finish
+
+    async def _finish(self, key: str, attempt: _Attempt) -> None:
+        """Mark the row handled, or keep the error (set aside for good after the last attempt)."""
+        if attempt.finished:
+            return
+        attempt.finished = True
+        self._working.pop(key, None)
+        claim = attempt.claim
+        if claim is None:
+            return
+        if attempt.error is None:
+            await inbox.mark_handled(self.ctx, claim.id)
+        else:
+            await inbox.record_failure(self.ctx, claim.id, attempt.error, final=claim.attempts >= MAX_ATTEMPTS)
+
+    def failed(self, update: object, error: BaseException | None) -> None:
+        """The error handler's report: the attempt on `update` failed with `error`."""
+        attempt = self._working.get(external_id(update)) if isinstance(update, Update) else None
+        if attempt is not None:
+            attempt.error = _describe(error) if error is not None else "failed"
+
+    async def stored(self, bot: Bot) -> list[Update]:
+        """Stored updates still to do (the process stopped before handling them), in stored order."""
+        if given_up := await inbox.give_up_exhausted(self.ctx, PLATFORM, MAX_ATTEMPTS, GAVE_UP):
+            log.warning("telegram updates set aside after every attempt", extra={"count": given_up})
+        updates = []
+        for item in await inbox.pending(self.ctx, PLATFORM, limit=100_000):
+            try:
+                updates.append(Update.de_json(json.loads(item.payload), bot))
+            except (ValueError, TypeError, KeyError) as exc:
+                await inbox.record_failure(self.ctx, item.id, f"unreadable: {exc!r}", final=True)
+        return updates
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+async def _nothing(error: BaseException | None = None) -> None:
+    """Finishing an update that was not claimed here: nothing to record."""
+
+
+def _drop(coroutine: Awaitable[Any]) -> None:
+    """Close a handling coroutine that will not run (a no-op once it has run)."""
+    if inspect.iscoroutine(coroutine):
+        coroutine.close()

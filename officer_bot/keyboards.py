@@ -38,16 +38,16 @@ def card_keyboard(role: str, ticket: Ticket, locale: str = "id") -> InlineKeyboa
             return markup([[button("verify", encode("v", tid), locale), button("reject", encode("r", tid), locale)],
                            [button("duplicate", encode("d", tid), locale),
                             button("forward", encode("f", tid), locale)],
-                           [button("ask", encode("q", tid), locale)]])
+                           [button("ask", encode("q", tid), locale), button("correct", encode("k", tid), locale)]])
         if state in (S.VERIFIED, S.IN_PROGRESS):
-            return markup([[button("ask", encode("q", tid), locale)]])
+            return markup([[button("ask", encode("q", tid), locale), button("correct", encode("k", tid), locale)]])
         return None
     if role == "field":
         if state is S.VERIFIED:
             return markup([[button("accept", encode("a", tid), locale)]])
         if state is S.IN_PROGRESS:
             return markup([[button("progress", encode("u", tid), locale), button("resolve", encode("s", tid), locale)],
-                           [button("release", encode("l", tid), locale)]])
+                           [button("ask", encode("q", tid), locale), button("release", encode("l", tid), locale)]])
         return None
     if role == "camat":
         grid: list[list[InlineKeyboardButton]] = []
@@ -75,14 +75,23 @@ def choices(tid: int, op: str, labels: Sequence[str], extra: Sequence[int] = (),
     return InlineKeyboardMarkup(grid)
 
 
-def category_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+def category_menu(ctx: Context, tid: int, locale: str = "id", op: str = "vc") -> InlineKeyboardMarkup:
+    """The profile's categories: for verifying (`vc`) or correcting (`kc`)."""
     labels = [c.label_en if locale == "en" else c.label for c in ctx.profile.categories]
-    return choices(tid, "vc", labels, locale=locale)
+    return choices(tid, op, labels, locale=locale)
 
 
-def desa_menu(ctx: Context, tid: int, category_index: int | None, locale: str = "id") -> InlineKeyboardMarkup:
+def desa_menu(ctx: Context, tid: int, category_index: int | None, locale: str = "id",
+              op: str = "vd") -> InlineKeyboardMarkup:
+    """The profile's desa/kelurahan: for verifying (`vd`, with the category picked before) or correcting (`kd`)."""
     extra = () if category_index is None else (category_index,)
-    return choices(tid, "vd", [d.name for d in ctx.profile.desa], extra, width=3, locale=locale)
+    return choices(tid, op, [d.name for d in ctx.profile.desa], extra, width=3, locale=locale)
+
+
+def correction_menu(tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+    """What the desk corrects: the category or the desa the citizen picked."""
+    return InlineKeyboardMarkup([[button("correct_category", encode("kc", tid), locale),
+                                  button("correct_desa", encode("kd", tid), locale)], back(tid, locale)])
 
 
 def reason_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:

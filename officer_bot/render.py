@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from html import escape
 
 from babel.dates import format_time
 
+from core.audit import actor_label
 from core.context import Context
 from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phone, mask_phones_in
-from core.texts import text, when
+from core.texts import duration, text, when
+from officer_bot import media
 from officer_bot.view import TicketView
 
 S = TicketState
+FILE_KINDS = ("photo", "voice", "video", "document")
 DESCRIPTION_MAX = 1200
 NOTE_MAX = 300
 
 
 def clock_time(ctx: Context, moment: datetime, locale: str = "id") -> str:
     return format_time(moment.astimezone(ctx.profile.zone), "HH.mm", locale=locale)
-
-
-def age(span: timedelta, locale: str = "id") -> str:
-    minutes = max(int(span.total_seconds() // 60), 0)
-    if minutes < 60:
-        return text("tg.card.age_minutes", locale, minutes=minutes)
-    if minutes < 24 * 60:
-        return text("tg.card.age_hours", locale, hours=minutes // 60, minutes=minutes % 60)
-    return text("tg.card.age_days", locale, days=minutes // 1440, hours=minutes % 1440 // 60)
 
 
 def category_label(ctx: Context, code: str | None, locale: str = "id") -> str:
@@ -115,16 +110,35 @@ def outcome_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
     return lines
 
 
+def counted(counts: dict[str, int], locale: str) -> str:
+    """"2 foto, 1 dokumen": the kinds present, in a fixed order."""
+    return ", ".join(text(f"tg.card.count_{kind}", locale, count=counts[kind]) for kind in FILE_KINDS
+                     if counts.get(kind))
+
+
+def file_lines(view: TicketView, locale: str) -> list[str]:
+    """What the citizen sent: the files here, the ones too big for Telegram, and (while open) the ones lost."""
+    files = [a for a in view.attachments if a.role == "report" and a.kind in FILE_KINDS]
+    kept = Counter(a.kind for a in files if not media.missing(a))
+    big = Counter(a.kind for a in files if media.too_big(a))
+    lost = Counter(a.kind for a in files if media.missing(a))
+    lines = [text("tg.card.attachments", locale, items=counted(kept, locale))] if kept else []
+    if big:
+        lines.append(text("tg.card.too_big", locale, items=counted(big, locale), limit=media.UPLOAD_MAX // 2**20))
+    if lost and view.state in OPEN_STATES:
+        lines.append(text("tg.card.media_failed", locale, items=counted(lost, locale)))
+    return lines
+
+
 def desk_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
     """The desk's card: the whole report, the reporter (masked), its age and possible duplicates."""
     t = view.ticket
     lines = header(ctx, view, locale)
     lines.append(escape(reporter(view, locale)))
-    lines.append(escape(text("tg.card.age", locale, time=clock_time(ctx, t.created_at, locale),
-                             age=age(ctx.now() - t.created_at, locale))))
-    photos, voices = len(view.report_files("photo")), len(view.report_files("voice"))
-    if photos or voices:
-        lines.append(escape(text("tg.card.attachments", locale, photos=photos, voices=voices)))
+    since = ctx.now() - t.created_at
+    lines.append(escape(text("tg.card.age" if since >= timedelta(minutes=1) else "tg.card.age_now", locale,
+                             time=clock_time(ctx, t.created_at, locale), age=duration(since, locale))))
+    lines += [escape(line) for line in file_lines(view, locale)]
     if view.nearby:
         lines.append(escape(text("tg.card.nearby", locale, numbers=", ".join(n.number for n in view.nearby))))
     question = view.last("ask_citizen")
@@ -167,5 +181,6 @@ def history_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
             label = text(f"tg.action.{event.action}", locale)
         except KeyError:
             label = event.action
-        lines.append(escape(text("tg.reply.history_line", locale, time=when_, action=label, actor=event.actor_name)))
+        actor = actor_label(event, view.ticket.reporter_id, locale)  # a citizen by their part, never by name
+        lines.append(escape(text("tg.reply.history_line", locale, time=when_, action=label, actor=actor)))
     return "\n".join(lines)

@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core.context import Context
+from core.db.engine import insert_for
 from core.db.models import ChatBinding, TelegramCard, TelegramPrompt
+from core.notifications import queue
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,44 @@ async def open_prompt(ctx: Context, chat_id: int, message_id: int, kind: str, us
         return row.id
 
 
+REGISTRATION = "registration"
+REGISTRATION_KIND = "staff.registration"  # the outbox row that posts a request to the desk
+
+
+async def open_registration(ctx: Context, desk_chat: int, user_id: int, name: str) -> int | None:
+    """A person's registration request and the outbox row that posts it to the desk, in one transaction.
+
+    None when the person has a request open already: the unique index on open requests decides, so
+    two /daftar at the same moment (on two replicas) make one request. The desk's message goes out
+    through the outbox, so a request is never recorded without reaching the desk.
+    """
+    now = ctx.now()
+    async with ctx.sessions.begin() as session:
+        insert = insert_for(session)(TelegramPrompt).values(
+            chat_id=desk_chat, message_id=0, kind=REGISTRATION, ticket_id=None, user_id=user_id,
+            data={"user_id": user_id, "name": name}, created_at=now)
+        prompt_id = await session.scalar(insert.on_conflict_do_nothing(
+            index_elements=[TelegramPrompt.user_id],
+            index_where=text("kind = 'registration' AND closed_at IS NULL")).returning(TelegramPrompt.id))
+        if prompt_id is None:
+            return None
+        queue(session, channel="telegram", recipient="chat:desk", kind=REGISTRATION_KIND,
+              data={"prompt_id": prompt_id, "user_id": user_id, "name": name},
+              dedupe_key=f"registration:{prompt_id}", now=now)
+        return int(prompt_id)
+
+
+async def claim_prompt(ctx: Context, prompt_id: int, kind: str) -> Prompt | None:
+    """Close an open prompt of this kind and return it; None if it is not open (someone answered first)."""
+    async with ctx.sessions.begin() as session:
+        row = await session.get(TelegramPrompt, prompt_id)
+        if row is None or row.kind != kind:
+            return None
+        claimed = await session.execute(update(TelegramPrompt).where(
+            TelegramPrompt.id == prompt_id, TelegramPrompt.closed_at.is_(None)).values(closed_at=ctx.now()))
+        return _prompt(row) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
 def _prompt(row: TelegramPrompt) -> Prompt:
     return Prompt(row.id, row.chat_id, row.message_id, row.kind, row.ticket_id, row.user_id, dict(row.data))
 
@@ -157,6 +197,18 @@ async def close_prompts(ctx: Context, *, prompt_id: int | None = None, ticket_id
         query = query.where(TelegramPrompt.kind == kind)
     async with ctx.sessions.begin() as session:
         await session.execute(query.values(closed_at=ctx.now()))
+
+
+async def question_asked(ctx: Context, ticket_id: int, question: str) -> tuple[int, int] | None:
+    """Where staff asked the citizen this question (chat, message): the answer goes back under it."""
+    async with ctx.sessions() as session:
+        rows = await session.scalars(select(TelegramPrompt).where(
+            TelegramPrompt.ticket_id == ticket_id, TelegramPrompt.kind == "question",
+            TelegramPrompt.closed_at.is_not(None)).order_by(TelegramPrompt.id.desc()).limit(20))
+        for row in rows:
+            if row.data.get("question") == question:
+                return row.chat_id, int(row.data.get("question_message_id") or row.message_id)
+    return None
 
 
 async def bind_prompt(ctx: Context, prompt_id: int, chat_id: int, message_id: int) -> None:

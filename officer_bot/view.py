@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,6 +33,19 @@ class TicketView:
 
     def report_files(self, kind: str) -> list[Attachment]:
         return [a for a in self.attachments if a.role == "report" and a.kind == kind]
+
+
+def answered_question(view: TicketView, data: dict[str, Any]) -> TicketEvent | None:
+    """The question a relayed citizen message (an outbox row's `data`) answers: the desk's ask just
+    before it; None when it is more detail the citizen sent unasked."""
+    events = view.events
+    mine = next((i for i in range(len(events) - 1, -1, -1) if events[i].action == "citizen_answers"
+                 and events[i].data.get("attachment_ids") == data.get("attachment_ids")
+                 and events[i].data.get("text") == data.get("text")), None)
+    if mine is None:
+        return None
+    before = next((e for e in reversed(events[:mine]) if e.action in ("ask_citizen", "citizen_answers")), None)
+    return before if before is not None and before.action == "ask_citizen" else None
 
 
 async def load_view(ctx: Context, ticket_id: int, with_nearby: bool = False) -> TicketView:

@@ -73,6 +73,10 @@ def summary(turn: Turn) -> Outgoing:
     lines.append(t("wa.ask.line_location", value=where(turn, d) or t("wa.ask.none")))
     if d.count("photo"):
         lines.append(t("wa.ask.line_photos", count=d.count("photo")))
+    if d.count("document"):
+        lines.append(t("wa.ask.line_documents", count=d.count("document")))
+    if d.count("video"):
+        lines.append(t("wa.ask.line_videos", count=d.count("video")))
     if d.privacy:
         lines.append(t("wa.ask.line_privacy", value=t(f"wa.ask.privacy_{d.privacy}")))
     return buttons(t("wa.ask.summary", details="\n".join(lines)), ("sum:send", t("wa.ask.send")),

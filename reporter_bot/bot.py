@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import hmac
 import logging
 
@@ -17,12 +16,12 @@ from starlette.routing import Route
 
 from core import inbox
 from core.context import Context
-from core.inbox import InboxItem
+from core.inbox import InboxItem, RawUpdate, UnreadableUpdate
 from core.locks import KeyedLocks
 from core.outbox import run_dispatcher
 from core.settings import Settings
 from reporter_bot.graph_transport import GraphAPITransport
-from reporter_bot.inbound import keys
+from reporter_bot.intake import read_signed, split
 from reporter_bot.media import MediaFetcher
 from reporter_bot.processing import Processor
 from reporter_bot.sender import Sender
@@ -44,6 +43,7 @@ class ReporterBot:
             raise ValueError("the reporter bot needs WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_TOKEN "
                              "and WHATSAPP_PHONE_ID")
         self.ctx, self.settings = ctx, settings
+        self._phone_id: str = settings.whatsapp_phone_id
         self._secret = secret.get_secret_value().encode()
         transport = GraphAPITransport(settings.whatsapp_api_url, inner=graph_transport)
         self._session = httpx.AsyncClient(transport=transport, timeout=30)
@@ -99,37 +99,44 @@ class ReporterBot:
         return PlainTextResponse(challenge or "", status_code=status)
 
     async def receive(self, request: Request) -> Response:
-        """Check the signature, store the update, answer 200, and hand it to the sender's worker."""
-        body = await request.body()
+        """Check the signature; store each message and status of the body under its own id (and what of it
+        cannot be read, with the reason); answer 200; hand the new ones to their senders' workers."""
         signature = request.headers.get("X-Hub-Signature-256")
         if not signature:
             log.warning("whatsapp webhook without signature refused")
             return PlainTextResponse("Unauthorized", status_code=401)
-        expected = "sha256=" + hmac.new(self._secret, body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(signature.encode(), expected.encode()):
+        body = await read_signed(request.stream(), self._secret)
+        if not hmac.compare_digest(signature.encode(), body.signature.encode()):
             log.warning("whatsapp webhook with a wrong signature refused")
             return PlainTextResponse("Forbidden", status_code=403)
         if not self._accepting:
             return PlainTextResponse("Starting or stopping", status_code=503)
-        try:
-            found = keys(body, self.settings.whatsapp_phone_id)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            log.warning("whatsapp webhook that is not a message update ignored")
-            return PlainTextResponse("ok")
-        if not found:  # other fields (template status, account updates) or another business number
-            if keys(body):
-                log.warning("whatsapp webhook for another phone number id ignored")
-            return PlainTextResponse("ok")
-        key, sender = found[0]
+        found = split(body, self._phone_id)
+        unreadable = found.unreadable(body)
+        if unreadable is not None:  # the reason only: a body may hold what citizens wrote
+            log.warning("whatsapp webhook that cannot be read kept with its reason",
+                        extra={"reason": unreadable.reason, "key": unreadable.external_id})
+        if found.foreign:
+            log.warning("whatsapp webhook for another phone number id ignored", extra={"updates": found.foreign})
+        if found.updates or unreadable is not None:
+            await self._store(found.updates, unreadable)
+        return PlainTextResponse("ok")
+
+    async def _store(self, updates: list[RawUpdate], unreadable: UnreadableUpdate | None) -> None:
         self._acknowledging += 1
         self._quiet.clear()
         try:
-            async with self._senders.hold(sender):  # one sender's updates reach its worker in stored order
-                item_id = await inbox.store(self.ctx, PLATFORM, key, sender, body.decode())
-                if item_id is not None:
-                    self.workers.put(sender, InboxItem(item_id, PLATFORM, key, sender, body.decode(), 0))
+            async with contextlib.AsyncExitStack() as held:
+                # Each sender's updates reach its worker in stored order; a body may hold several senders,
+                # taken in sorted order so that two bodies never wait for each other.
+                for sender in sorted({u.sender for u in updates}):
+                    await held.enter_async_context(self._senders.hold(sender))
+                fresh = await inbox.store_new(self.ctx, PLATFORM, updates, unreadable)
+                for update in updates:
+                    if (item_id := fresh.pop(update.external_id, None)) is not None:
+                        self.workers.put(update.sender, InboxItem(item_id, PLATFORM, update.external_id,
+                                                                  update.sender, update.payload, 0))
         finally:
             self._acknowledging -= 1
             if not self._acknowledging:
                 self._quiet.set()
-        return PlainTextResponse("ok")

@@ -23,6 +23,7 @@ class Draft:
     photos_done: bool = False
     editing: bool = False  # came from the summary's "Ubah": go back to the summary afterwards
     nearby_offered: bool = False
+    nearby_ids: list[int] = field(default_factory=list)  # tickets offered to follow: the only ones a reply may name
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:

@@ -6,9 +6,11 @@ import logging
 from dataclasses import replace
 
 from core.domain.errors import Refused
+from core.domain.reports import Privacy
 from core.queries import nearby_open_tickets
 from core.texts import refusal
-from core.usecases.citizen import TooManyReports, follow_ticket, submit_ticket
+from core.usecases.citizen import follow_ticket
+from core.usecases.held import Held, submit_or_hold
 from reporter_bot import asks
 from reporter_bot.draft import Draft
 from reporter_bot.inbound import Incoming, is_id
@@ -17,7 +19,7 @@ from reporter_bot.store import IDLE
 from reporter_bot.turn import Turn
 
 log = logging.getLogger(__name__)
-HELD = "held"
+HELD = "held"  # before 0006 a report over the daily limit waited here; it is filed or held on the next message
 
 
 async def absorb(turn: Turn, msg: Incoming) -> None:
@@ -201,21 +203,28 @@ async def _summary_choice(turn: Turn, value: str) -> bool:
 
 async def send(turn: Turn) -> None:
     """Kirim: offer a nearby open ticket of the same kind first, else submit."""
-    d = turn.draft
-    if not d.nearby_offered:
-        found = await nearby_open_tickets(turn.ctx, d.category, d.latitude, d.longitude, d.desa, d.address)
-        found = [t for t in found if t.reporter_id != turn.actor.id]
-        if found:
-            d.nearby_offered, turn.step = True, "nearby"
-            t = found[0]
-            category = turn.ctx.profile.category(t.category or "")
-            where = ", ".join(p for p in (t.address, t.desa or "") if p) or "-"
-            turn.say(buttons(turn.t("wa.ask.nearby", number=t.number, category=asks.label(turn, category)
-                                    if category else "-", where=where),
-                             (f"near:follow:{t.id}", turn.t("wa.ask.follow")),
-                             ("near:submit", turn.t("wa.ask.submit_anyway"))))
-            return
+    if not turn.draft.nearby_offered and await _offer_nearby(turn):
+        return
     await submit(turn)
+
+
+async def _offer_nearby(turn: Turn) -> bool:
+    """Offer to follow a nearby open ticket, remembering which (the only one a reply may name)."""
+    d = turn.draft
+    found = await nearby_open_tickets(turn.ctx, d.category, d.latitude, d.longitude, d.desa, d.address)
+    # Never offer a confidential case: its existence, place and number are its reporter's alone.
+    found = [t for t in found if t.reporter_id != turn.actor.id and t.privacy != Privacy.CONFIDENTIAL]
+    if not found:
+        return False
+    t = found[0]
+    d.nearby_offered, d.nearby_ids, turn.step = True, [t.id], "nearby"
+    category = turn.ctx.profile.category(t.category or "")
+    where = ", ".join(p for p in (t.address, t.desa or "") if p) or "-"
+    turn.say(buttons(turn.t("wa.ask.nearby", number=t.number, category=asks.label(turn, category)
+                            if category else "-", where=where),
+                     (f"near:follow:{t.id}", turn.t("wa.ask.follow")),
+                     ("near:submit", turn.t("wa.ask.submit_anyway"))))
+    return True
 
 
 async def _nearby_choice(turn: Turn, value: str) -> bool:
@@ -225,6 +234,11 @@ async def _nearby_choice(turn: Turn, value: str) -> bool:
     kind, _, ticket_id = value.partition(":")
     if kind != "follow" or not is_id(ticket_id):
         return False
+    if int(ticket_id) not in turn.draft.nearby_ids:  # a reply the bot never offered this citizen (forged)
+        turn.note(turn.t("wa.ask.follow_not_offered"))
+        if not await _offer_nearby(turn):  # ask again; with nothing left to offer, back to the summary
+            await advance(turn)
+        return True
     try:
         number = await follow_ticket(turn.ctx, turn.actor, int(ticket_id))
     except Refused as exc:
@@ -237,18 +251,23 @@ async def _nearby_choice(turn: Turn, value: str) -> bool:
 
 
 async def submit(turn: Turn) -> None:
-    """Turn the draft into a ticket; the acknowledgement is the ticket's own "received" outbox row."""
+    """Turn the draft into a ticket; the acknowledgement is the ticket's own "received" outbox row.
+
+    Over the daily limit core keeps the report (filed tomorrow, or at once if the desk lifts the
+    limit, and the citizen told its number then); the draft is done either way, so the citizen can
+    check status or start another report while it waits.
+    """
     try:
-        await submit_ticket(turn.ctx, turn.actor, replace(turn.draft.report(), source_ref=turn.source or None))
-    except TooManyReports as exc:
-        turn.step = HELD
-        turn.say(f"{refusal(exc, turn.locale)} {turn.t('wa.ask.held')}")
-        return
+        report = replace(turn.draft.report(), source_ref=turn.source or None)
+        outcome = await submit_or_hold(turn.ctx, turn.actor, report)
     except Refused as exc:
         turn.say(refusal(exc, turn.locale))
         await advance(turn)
         return
     turn.draft, turn.step = Draft(), IDLE
+    if isinstance(outcome, Held):
+        turn.say(turn.t("wa.ask.held", limit=outcome.limit))
+        return
     turn.flush_notes()
 
 

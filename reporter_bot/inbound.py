@@ -15,6 +15,10 @@ MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 # Control characters other than tab and newline: they carry nothing a reader sees, break matching,
 # and PostgreSQL refuses NUL in text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A lone UTF-16 surrogate (half an emoji; legal in JSON as "\ud83d") cannot be encoded as UTF-8: the
+# database, the outbox's JSON and both platforms would refuse the text, and a refused row blocks the
+# citizen's queue. (json has already joined every valid pair, so any surrogate left is a lone one.)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 MAX_ID = 2**31 - 1  # database ids are INTEGER columns
@@ -26,8 +30,15 @@ def is_id(text: str) -> bool:
 
 
 def clean(value: object) -> str:
-    """Text from a webhook as a string without control characters."""
-    return _CONTROL.sub("", value if isinstance(value, str) else "" if value is None else str(value))
+    """Text from a webhook as a string everything downstream accepts: control characters dropped, what
+    UTF-8 cannot encode replaced with U+FFFD, and a number as its digits (an object or list is no text)."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int | float):
+        text = str(value)
+    else:
+        return ""
+    return _CONTROL.sub("", _SURROGATE.sub("\ufffd", text))
 
 
 @dataclass(frozen=True)
@@ -66,68 +77,67 @@ class Status:
     error: str = ""
 
 
-def _values(body: dict[str, Any], phone_id: str | None = None) -> list[dict[str, Any]]:
+def _values(body: Any, phone_id: str | None = None) -> list[dict[str, Any]]:
     """The change values of a body; with `phone_id`, only those for that business number (Meta sends
     every number of the app to one webhook: another number's messages are not ours to answer)."""
-    values = [change.get("value") or {} for entry in body.get("entry") or () for change in entry.get("changes") or ()]
+    values = [change["value"] for entry in _dicts(_dict(body).get("entry")) for change in _dicts(entry.get("changes"))
+              if isinstance(change.get("value"), dict)]
     if phone_id is None:
         return values
-    return [v for v in values if str((v.get("metadata") or {}).get("phone_number_id", "")) == phone_id]
-
-
-def keys(raw: bytes, phone_id: str | None = None) -> list[tuple[str, str]]:
-    """(inbox key, sender wa_id) of each message and status in a webhook body (for `phone_id`, if given)."""
-    body = json.loads(raw)
-    found: list[tuple[str, str]] = []
-    for value in _values(body, phone_id):
-        for message in value.get("messages") or ():
-            found.append((str(message["id"]), str(message.get("from", ""))))
-        for status in value.get("statuses") or ():
-            found.append((f"status:{status['id']}:{status.get('status')}", str(status.get("recipient_id", ""))))
-    return found
+    return [v for v in values if str(_dict(v.get("metadata")).get("phone_number_id", "")) == phone_id]
 
 
 def parse(raw: str, phone_id: str | None = None) -> tuple[list[Incoming], list[Status]]:
-    """The messages and statuses of a webhook body (for `phone_id`, if given)."""
+    """The messages and statuses of a webhook body (for `phone_id`, if given); parts of the wrong shape
+    are read as far as they go (the intake split off what has no id)."""
     messages: list[Incoming] = []
     statuses: list[Status] = []
     for value in _values(json.loads(raw), phone_id):
-        names = {c.get("wa_id"): (c.get("profile") or {}).get("name", "") for c in value.get("contacts") or ()}
-        for message in value.get("messages") or ():
-            messages.append(_message(message, names.get(message.get("from"), "") or ""))
-        for status in value.get("statuses") or ():
-            errors = status.get("errors") or ()
-            error = "; ".join(f"{e.get('code')} {e.get('title', '')}".strip() for e in errors)
-            statuses.append(Status(str(status["id"]), str(status.get("status", "")),
-                                   str(status.get("recipient_id", "")), error))
+        contacts = _dicts(value.get("contacts"))
+        names = {clean(c.get("wa_id")): clean(_dict(c.get("profile")).get("name")) for c in contacts}
+        for message in _dicts(value.get("messages")):
+            messages.append(_message(message, names.get(clean(message.get("from")), "")))
+        for status in _dicts(value.get("statuses")):
+            error = "; ".join(f"{clean(e.get('code'))} {clean(e.get('title'))}".strip()
+                              for e in _dicts(status.get("errors")))
+            statuses.append(Status(clean(status.get("id")), clean(status.get("status")),
+                                   clean(status.get("recipient_id")), error))
     return messages, statuses
 
 
 def _message(message: dict[str, Any], name: str) -> Incoming:
-    kind = str(message.get("type", "unsupported"))
-    raw = message.get(kind)
-    content: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    head = (str(message["id"]), str(message.get("from", "")), clean(name), kind)
+    kind = clean(message.get("type")) or "unsupported"
+    content = _dict(message.get(kind))
+    head = (clean(message.get("id")), clean(message.get("from")), name, kind)
     when = _number(message.get("timestamp"), int) or 0
     if kind == "text":
         return Incoming(*head, text=clean(content.get("body")), timestamp=when)
     if kind in MEDIA_TYPES:
-        media = Media(str(content.get("id", "")), str(content.get("mime_type", "")), clean(content.get("caption")),
+        media = Media(clean(content.get("id")), clean(content.get("mime_type")), clean(content.get("caption")),
                       clean(content.get("filename")), bool(content.get("voice")))
         return Incoming(*head, text=media.caption, media=media, timestamp=when)
     if kind == "location":
         latitude, longitude = _number(content.get("latitude"), float), _number(content.get("longitude"), float)
         if latitude is None or longitude is None or not (abs(latitude) <= 90 and abs(longitude) <= 180):
             return Incoming(head[0], head[1], head[2], "unsupported", timestamp=when)  # no usable place in it
-        place = ", ".join(clean(content[k]) for k in ("name", "address") if content.get(k))
+        place = ", ".join(clean(content[k]) for k in ("name", "address") if clean(content.get(k)))
         return Incoming(*head, latitude=latitude, longitude=longitude, place=place, timestamp=when)
     if kind == "interactive":
-        reply = content.get("button_reply") or content.get("list_reply") or {}
+        reply = _dict(content.get("button_reply")) or _dict(content.get("list_reply"))
         return Incoming(*head, choice_id=clean(reply.get("id")), text=clean(reply.get("title")), timestamp=when)
     if kind == "button":  # a template's quick-reply button
         return Incoming(*head, choice_id=clean(content.get("payload")), text=clean(content.get("text")),
                         timestamp=when)
     return Incoming(*head, timestamp=when)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list (an absent list, or one of the wrong type, holds none)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _number(value: Any, kind: Callable[[Any], T]) -> T | None:

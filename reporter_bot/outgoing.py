@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 TEXT_MAX = 4096
@@ -16,6 +16,21 @@ ROW_DESCRIPTION_MAX = 72
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def encodable(text: str) -> str:
+    """`text` as UTF-8 can carry it: split surrogate pairs joined, a lone half (of an emoji) made U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encodable(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,7 @@ class Outgoing:
     location_request: bool = False
     image_path: str = ""
     image_mime: str = "image/jpeg"
+    then: tuple[Outgoing, ...] = ()  # messages sent after this one, each its own outbox row (more photos)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready form, kept in an outbox row."""
@@ -43,6 +59,7 @@ class Outgoing:
             "text": self.text, "buttons": [list(b) for b in self.buttons], "list_button": self.list_button,
             "sections": [[title, [[r.id, r.title, r.description] for r in rows]] for title, rows in self.sections],
             "location_request": self.location_request, "image_path": self.image_path, "image_mime": self.image_mime,
+            "then": [follow.to_data() for follow in self.then],
         }
 
     @classmethod
@@ -53,7 +70,21 @@ class Outgoing:
             list_button=str(data.get("list_button", "")), sections=sections,
             location_request=bool(data.get("location_request")), image_path=str(data.get("image_path", "")),
             image_mime=str(data.get("image_mime", "image/jpeg")),
+            then=tuple(cls.from_data(follow) for follow in data.get("then") or ()),
         )
+
+    def encodable(self) -> Outgoing:
+        """This message with every text made sendable (whatever reached it: a citizen's own words, a name)."""
+        return Outgoing.from_data(_encodable(self.to_data()))
+
+    def without_media(self, note: str) -> Outgoing:
+        """The same words and buttons without the image, `note` saying why (a fallback)."""
+        body = f"{self.text}\n\n{note}" if note else self.text
+        return replace(self, text=clip(body, BODY_MAX if self.buttons else TEXT_MAX), image_path="")
+
+    def plain(self) -> Outgoing:
+        """Only the text: no buttons, list, location request or image (the last fallback before the template)."""
+        return Outgoing(clip(self.text, TEXT_MAX))
 
 
 def buttons(text: str, *choices: tuple[str, str]) -> Outgoing:

@@ -13,9 +13,8 @@ from core.context import Context
 from core.domain.people import InvalidPhone
 from core.inbox import InboxItem
 from core.notifications import queue
-from core.texts import text
-from core.usecases.citizen import citizen_actor
 from reporter_bot import router, store
+from reporter_bot.failures import report_failure
 from reporter_bot.inbound import Incoming, parse
 from reporter_bot.render import REPLY
 from reporter_bot.turn import Fetch, Turn
@@ -47,10 +46,11 @@ class Processor:
         except InvalidPhone as exc:  # no citizen to answer: keep the update with the reason
             log.warning("whatsapp message from an unusable sender id", extra={"inbox_id": item.id})
             error = f"InvalidPhone: {exc}"[:2000]
-        except Exception as exc:
-            log.exception("inbox item failed", extra={"inbox_id": item.id})
+        except Exception as exc:  # an alert, not only a count: the desk is told too (report_failure)
+            log.exception("whatsapp message could not be processed; the citizen and the desk are told",
+                          extra={"inbox_id": item.id})
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            await self._apologise(item)
+            await report_failure(self.ctx, item, self.phone_id)
         await inbox.mark_processed(self.ctx, item.id, error)
 
     async def turn(self, inbox_id: int, index: int, msg: Incoming, finishes_item: bool = False) -> bool:
@@ -98,15 +98,3 @@ class Processor:
             return False
         self._warned[wa_id] = now
         return True
-
-    async def _apologise(self, item: InboxItem) -> None:
-        try:
-            actor = await citizen_actor(self.ctx, item.sender)
-            citizen = await store.citizen_info(self.ctx, actor.id or 0)
-            locale = citizen.locale if citizen else "id"
-            async with self.ctx.sessions.begin() as session:
-                queue(session, channel="whatsapp", recipient=f"citizen:{actor.id}", kind=REPLY,
-                      data={"text": text("wa.ask.failed", locale)}, dedupe_key=f"wa:{item.id}:failed",
-                      now=self.ctx.now())
-        except (InvalidPhone, IntegrityError):
-            log.warning("could not tell the sender about a failed update", extra={"inbox_id": item.id})

@@ -6,15 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.models import Attachment, Ticket
-from core.outbox import Delivery
+from core.notifications import queue
+from core.outbox import Delivery, Record
 from core.texts import text, when
 from reporter_bot.outgoing import CAPTION_MAX, Outgoing, Row, buttons, choice_list, clip
 from reporter_bot.store import CitizenInfo
 
 REPLY = "wa.reply"
+PHOTOS_MAX = 10  # photos one notification carries (an album holds at most ten)
 
 
 async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_dir: Path) -> Outgoing:
@@ -65,6 +68,11 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
         return Outgoing(t("wa.update.rated", number=number, rating=data.get("rating") or "-"))
     if kind == "cancelled":
         return Outgoing(t("wa.update.cancelled", number=number))
+    if kind == "corrected":  # queued only when the correction moved the deadline the citizen was given
+        found = ctx.profile.category(str(data.get("category") or ""))
+        label = (found.label_en if locale == "en" else found.label) if found else "-"
+        return Outgoing(t("wa.update.corrected", number=number, category=label, deadline=due) if due
+                        else t("wa.update.corrected_later", number=number, category=label))
     state = str(data.get("state") or (ticket.state if ticket else "received"))
     return Outgoing(t("wa.update.other", number=number, state=t(f"state.{state}")))
 
@@ -99,31 +107,53 @@ def _rating(t: Any, number: str, ticket_id: int) -> Outgoing:
 
 async def _with_photo(ctx: Context, delivery: Delivery, media_dir: Path, t: Any, number: str,
                       ask_fixed: bool) -> Outgoing:
-    """Progress or resolution: the officer's note, with the first photo when its file is here."""
+    """Progress or resolution: the officer's note on the first photo, each further photo (an album)
+    its own image message after it, numbered, so the citizen sees every one."""
     data, kind = delivery.data, delivery.kind.removeprefix("ticket.")
     body = t(f"wa.update.{kind}", number=number, note=data.get("note") or "-")
     ticket_id = delivery.ticket_id or 0
     choices = ((f"fix:{ticket_id}", t("wa.update.fixed")), (f"nofix:{ticket_id}", t("wa.update.not_fixed")))
-    photo = await _photo(ctx, [int(i) for i in data.get("attachment_ids") or ()], media_dir)
-    if photo is None:
+    photos = await _photos(ctx, [int(i) for i in data.get("attachment_ids") or ()], media_dir)
+    if not photos:
         return buttons(body, *choices) if ask_fixed else Outgoing(body)
-    path, mime = photo
+    (path, mime), more = photos[0], photos[1:]
+    then = tuple(Outgoing(t("wa.update.photo_of", index=index, count=len(photos), number=number),
+                          image_path=p, image_mime=m) for index, (p, m) in enumerate(more, start=2))
     caption = clip(body, CAPTION_MAX)
     if ask_fixed:
-        return Outgoing(caption, buttons=buttons(body, *choices).buttons, image_path=path, image_mime=mime)
-    return Outgoing(caption, image_path=path, image_mime=mime)
+        return Outgoing(caption, buttons=buttons(body, *choices).buttons, image_path=path, image_mime=mime,
+                        then=then)
+    return Outgoing(caption, image_path=path, image_mime=mime, then=then)
 
 
-async def _photo(ctx: Context, ids: list[int], media_dir: Path) -> tuple[str, str] | None:
+async def _photos(ctx: Context, ids: list[int], media_dir: Path) -> list[tuple[str, str]]:
+    """The photos among `ids` whose file is here (path, mime), in order; at most PHOTOS_MAX."""
     if not ids:
-        return None
+        return []
+    found: list[tuple[str, str]] = []
     async with ctx.sessions() as session:
         rows = await session.scalars(select(Attachment).where(Attachment.id.in_(ids), Attachment.kind == "photo")
                                      .order_by(Attachment.id))
         for row in rows:
-            if row.stored_path:
-                path = Path(row.stored_path)
+            # The copy made for WhatsApp when the original was too large or not JPEG/PNG; else the original.
+            stored, mime = (row.citizen_path, "image/jpeg") if row.citizen_path else (row.stored_path, row.mime)
+            if stored:
+                path = Path(stored)
                 path = path if path.is_absolute() else media_dir / path
                 if path.is_file():
-                    return str(path), row.mime or "image/jpeg"
-    return None
+                    found.append((str(path), mime or "image/jpeg"))
+    return found[:PHOTOS_MAX]
+
+
+def with_follow_ups(ctx: Context, delivery: Delivery, message: Outgoing, record: Record) -> Record:
+    """`record`, and the messages that follow this one (an album's further photos) queued as rows of
+    their own in the same commit that marks it sent: each goes exactly once, retried on its own."""
+    if not message.then:
+        return record
+
+    async def both(session: AsyncSession) -> None:
+        await record(session)
+        for index, follow in enumerate(message.then, start=1):
+            queue(session, channel="whatsapp", recipient=delivery.recipient, kind=REPLY, data=follow.to_data(),
+                  dedupe_key=f"outbox:{delivery.id}:then:{index}", now=ctx.now())
+    return both

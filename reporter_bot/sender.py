@@ -1,22 +1,35 @@
-"""The "whatsapp" outbox dispatcher's `send`: render, respect the 24-hour window, map pywa's errors."""
+"""The "whatsapp" outbox dispatcher's `send`: render, respect the 24-hour window, map pywa's errors.
+
+A message WhatsApp refuses for good falls back, step by step, to what it will take: a smaller
+rendition of the photo, the words without the photo, the bare text, then the approved template
+(ticket number and status). Only when all of these are refused is the row given up (`Permanent`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import logging
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from pywa.errors import ReEngagementMessage, ThrottlingError, WhatsAppError
+from pywa.errors import ReEngagementMessage, WhatsAppError
 from pywa_async.client import WhatsApp
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import TemplateLanguage
 
 from core.context import Context
-from core.outbox import Delivery, Record, RetryLater
+from core.images import store_rendition
+from core.outbox import Delivery, Failure, Permanent, Record, RetryLater
+from core.texts import text
 from reporter_bot.outgoing import CAPTION_MAX, TEXT_MAX, Outgoing, clip
-from reporter_bot.render import render, short_status
+from reporter_bot.render import render, short_status, with_follow_ups
 from reporter_bot.store import CitizenInfo, citizen_info, record_sent, sent_record, template_sent_for
+from reporter_bot.wa_errors import classify
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
@@ -25,8 +38,12 @@ WAIT_FOR_REPLY = timedelta(minutes=10)
 REOPEN = "reopen"
 
 
+def network(exc: httpx.HTTPError) -> RetryLater:
+    return RetryLater(f"network: {type(exc).__name__}", failure=Failure.NETWORK)
+
+
 class Sender:
-    """Delivers one outbox row; raises RetryLater for everything that should be tried again."""
+    """Delivers one outbox row: RetryLater for what waiting may fix, Permanent once every fallback was refused."""
 
     def __init__(self, ctx: Context, wa: WhatsApp, media_dir: Path) -> None:
         self.ctx, self.wa, self.media_dir = ctx, wa, media_dir
@@ -39,46 +56,109 @@ class Sender:
             return None  # nobody to tell: recorded as sent so later rows are not blocked
         if not self._in_window(citizen):
             await self._outside_window(delivery, citizen)
-        message = await render(self.ctx, delivery, citizen, self.media_dir)
         try:
-            wamid = await self._send(citizen.wa_id, message)
-        except ReEngagementMessage:
-            await self._outside_window(delivery, citizen, platform_said=True)
-        except ThrottlingError as exc:
-            raise RetryLater(f"rate limited: {exc.code}") from None
+            message = await render(self.ctx, delivery, citizen, self.media_dir)
+        except Exception as exc:  # a row that cannot be rendered still owes the citizen the gist: the template
+            log.exception("outbox row could not be rendered", extra={"outbox_id": delivery.id})
+            return await self._template_instead(delivery, citizen, Permanent(
+                Failure.UNEXPECTED, f"render: {type(exc).__name__}: {exc}"))
+        refused = Permanent(Failure.UNEXPECTED)
+        async with contextlib.aclosing(self._fallbacks(message, citizen.locale, lambda: refused.failure)) as tries:
+            async for variant in tries:
+                try:
+                    wamid = await self._send(citizen.wa_id, variant)
+                except ReEngagementMessage:
+                    await self._outside_window(delivery, citizen, platform_said=True)
+                except WhatsAppError as exc:
+                    outcome = classify(exc, "message")
+                    if isinstance(outcome, RetryLater):
+                        raise outcome from None
+                    refused = outcome
+                    log.warning("whatsapp refused a message; falling back",
+                                extra={"outbox_id": delivery.id, "error": outcome.detail[:300]})
+                except ValueError as exc:  # refused before it left (pywa's own checks): the next try is plainer
+                    refused = Permanent(Failure.REFUSED, f"message: {type(exc).__name__}: {exc}")
+                except httpx.HTTPError as exc:
+                    raise network(exc) from None
+                else:
+                    return with_follow_ups(self.ctx, delivery, message, sent_record(self.ctx, wamid, delivery.id))
+        return with_follow_ups(self.ctx, delivery, message, await self._template_instead(delivery, citizen, refused))
+
+    async def _fallbacks(self, out: Outgoing, locale: str, failure: Callable[[], Failure]) -> AsyncGenerator[Outgoing]:
+        """The message, then what WhatsApp may take instead of it, in that order; `failure` is the last refusal."""
+        yield out
+        if out.image_path:
+            if failure() in (Failure.MEDIA, Failure.MEDIA_TOO_LARGE):
+                smaller = await self._smaller(out)
+                if smaller is not None:
+                    yield smaller
+            yield out.without_media(text("wa.update.photo_not_sent", locale))
+        plain = out.plain()
+        if plain != replace(out, then=()):
+            yield plain
+
+    async def _smaller(self, out: Outgoing) -> Outgoing | None:
+        """The photo as a JPEG within WhatsApp's 5 MB (made off the loop); None if it cannot be made."""
+        try:
+            data = Path(out.image_path).read_bytes()
+            relative = Path("renditions") / f"{hashlib.sha256(data).hexdigest()}.jpg"
+            made = await asyncio.to_thread(store_rendition, self.media_dir, relative, data)
+        except OSError:
+            log.warning("could not make a smaller photo", exc_info=True)
+            return None
+        if made is None:
+            return None
+        return replace(out, image_path=str(self.media_dir / made), image_mime="image/jpeg")
+
+    async def _template_instead(self, delivery: Delivery, citizen: CitizenInfo, refused: Permanent) -> Record:
+        """The last fallback: the approved template, for a ticket update not yet announced by one; else give up."""
+        if delivery.ticket_id is None or await template_sent_for(self.ctx, delivery.id):
+            raise refused
+        try:
+            sent = await self._template(delivery, citizen)
         except WhatsAppError as exc:
-            raise RetryLater(f"whatsapp error {exc.code}: {exc.message}") from None
+            outcome = classify(exc, "template")
+            if isinstance(outcome, RetryLater):
+                raise outcome from None
+            raise Permanent(refused.failure, f"{refused.detail}; then {outcome.detail}") from None
         except httpx.HTTPError as exc:
-            raise RetryLater(f"network: {type(exc).__name__}") from None
-        return sent_record(self.ctx, wamid, delivery.id)
+            raise network(exc) from None
+        log.warning("whatsapp refused a message; the template went instead", extra={"outbox_id": delivery.id})
+        return sent_record(self.ctx, sent, delivery.id)
+
+    async def _template(self, delivery: Delivery, citizen: CitizenInfo) -> str:
+        """The approved template for a ticket update (its number and status); the wamid."""
+        template = self.ctx.profile.templates["ticket_update"]
+        params = [delivery.data.get("number") or "-", short_status(delivery, template.language)][:template.params]
+        sent = await self.wa.send_template(
+            to=citizen.wa_id, name=template.name, language=TemplateLanguage(template.language),
+            params=[{"type": "body", "parameters": [{"type": "text", "text": str(p)} for p in params]},
+                    {"type": "button", "sub_type": "quick_reply", "index": 0,
+                     "parameters": [{"type": "payload", "payload": REOPEN}]}])
+        return str(sent.id)
 
     async def _outside_window(self, delivery: Delivery, citizen: CitizenInfo, platform_said: bool = False) -> None:
         """Send the approved template once (for ticket updates) and hold the row until the citizen writes."""
         if delivery.ticket_id is not None and not await template_sent_for(self.ctx, delivery.id):
-            template = self.ctx.profile.templates["ticket_update"]
-            params = [delivery.data.get("number") or "-", short_status(delivery, template.language)][:template.params]
             try:
-                sent = await self.wa.send_template(
-                    to=citizen.wa_id, name=template.name, language=TemplateLanguage(template.language),
-                    params=[{"type": "body", "parameters": [{"type": "text", "text": str(p)} for p in params]},
-                            {"type": "button", "sub_type": "quick_reply", "index": 0,
-                             "parameters": [{"type": "payload", "payload": REOPEN}]}])
+                sent = await self._template(delivery, citizen)
             except WhatsAppError as exc:
-                raise RetryLater(f"template failed {exc.code}: {exc.message}") from None
+                raise classify(exc, "template") from None  # refused for good: the row can never go out
             except httpx.HTTPError as exc:
-                raise RetryLater(f"network: {type(exc).__name__}") from None
-            await record_sent(self.ctx, sent.id, delivery.id)
+                raise network(exc) from None
+            await record_sent(self.ctx, sent, delivery.id)
         fresh = await citizen_info(self.ctx, citizen.id)
         if not platform_said and fresh is not None and self._in_window(fresh):
             return  # the citizen wrote in the meantime: the rich message can go now
-        raise RetryLater("outside the 24-hour window: waiting for the citizen to write", WAIT_FOR_REPLY)
+        raise RetryLater("outside the 24-hour window: waiting for the citizen to write", WAIT_FOR_REPLY,
+                         Failure.OUTSIDE_WINDOW)
 
     def _in_window(self, citizen: CitizenInfo) -> bool:
         last = citizen.last_inbound_at
         return last is not None and self.ctx.now() - last < WINDOW
 
     async def _send(self, to: str, out: Outgoing) -> str:
-        wa = self.wa
+        wa, out = self.wa, out.encodable()  # whatever text reached the row (half an emoji), it is sendable now
         if out.image_path and Path(out.image_path).is_file():
             reply = [Button(title, i) for i, title in out.buttons] or None
             sent = await wa.send_image(to=to, image=Path(out.image_path).read_bytes(), mime_type=out.image_mime,

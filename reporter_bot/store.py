@@ -15,7 +15,7 @@ from core.db.engine import insert_for, wake_outbox
 from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
 from core.domain.people import Actor
 from core.inbox import mark_processed_in
-from core.outbox import Record
+from core.outbox import Record, owed
 from core.usecases.citizen import citizen_row
 from reporter_bot.draft import Draft
 from reporter_bot.inbound import Status
@@ -61,10 +61,10 @@ async def start_turn(ctx: Context, wa_id: str, name: str) -> TurnStart:
         conversation = await session.get(Conversation, row.id)
         held = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{row.id}",
-            OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > ctx.now()))
+            owed(), OutboxMessage.next_attempt_at > ctx.now()))
         if conversation is None:
-            return TurnStart(Actor.citizen(row.id, row.name), citizen, IDLE, Draft(), True, held or 0)
-        return TurnStart(Actor.citizen(row.id, row.name), citizen, conversation.step,
+            return TurnStart(Actor.citizen(row.id), citizen, IDLE, Draft(), True, held or 0)
+        return TurnStart(Actor.citizen(row.id), citizen, conversation.step,
                          Draft.from_dict(conversation.draft or {}), False, held or 0)
 
 
@@ -87,7 +87,7 @@ async def release_waiting(session: AsyncSession, citizen_id: int, now: datetime)
     wake_outbox(session, "whatsapp")
     result = await session.execute(update(OutboxMessage).where(
         OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen_id}",
-        OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > now).values(next_attempt_at=now))
+        owed(), OutboxMessage.next_attempt_at > now).values(next_attempt_at=now))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import or_, select
 
 from core.context import Context
 from core.db.models import Follower, Ticket, TicketEvent
 from core.domain.errors import Refused
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
+from core.domain.reports import Privacy
 from core.texts import refusal, when
 from core.usecases.citizen import (
     cancel_ticket,
@@ -16,6 +19,7 @@ from core.usecases.citizen import (
     rate_ticket,
     report_not_fixed,
 )
+from core.usecases.held import held_for
 from reporter_bot import asks
 from reporter_bot.draft import Draft
 from reporter_bot.inbound import is_id
@@ -41,54 +45,78 @@ async def open_tickets(ctx: Context, citizen_id: int, followed: bool = True) -> 
         return list(await session.scalars(query.order_by(Ticket.id)))
 
 
-async def visible(ctx: Context, citizen_id: int, number: str) -> Ticket | None:
-    """The ticket with this number if the citizen reported or follows it."""
+@dataclass(frozen=True)
+class Seen:
+    """A ticket as one citizen may see it: in full if they reported it, else as its privacy allows."""
+
+    ticket: Ticket
+    reporter: bool
+
+    @property
+    def details(self) -> bool:
+        """Category and officers' notes: a follower sees them only on a case that is not confidential."""
+        return self.reporter or self.ticket.privacy != Privacy.CONFIDENTIAL
+
+
+async def visible(ctx: Context, citizen_id: int, number: str) -> Seen | None:
+    """The ticket with this number if the citizen reported or follows it, checked on every look
+    (a follow made before followers were checked, or a merge into a confidential case, shows no more)."""
     async with ctx.sessions() as session:
         ticket = await session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
         if ticket is None:
             return None
         if ticket.reporter_id == citizen_id:
-            return ticket
+            return Seen(ticket, reporter=True)
         follows = await session.get(Follower, (ticket.id, citizen_id))
-        return ticket if follows is not None else None
+        return Seen(ticket, reporter=False) if follows is not None else None
 
 
 async def show_status(turn: Turn, number: str | None) -> None:
-    """One ticket in detail, or the list of the citizen's open tickets."""
+    """One ticket in detail, or the list of the citizen's open tickets (and reports held for the limit)."""
     ctx, t = turn.ctx, turn.t
     if number:
-        ticket = await visible(ctx, turn.actor.id or 0, number)
-        if ticket is None:
+        seen = await visible(ctx, turn.actor.id or 0, number)
+        if seen is None:
             turn.say(t("error.ticket_not_found"))
             return
-        category = ctx.profile.category(ticket.category or "")
-        lines = [t("wa.status.detail", number=ticket.number,
-                   category=asks.label(turn, category) if category else t("wa.status.no_category"),
+        ticket = seen.ticket
+        lines = [t("wa.status.detail", number=ticket.number, category=_category(turn, ticket, seen.details),
                    state=t(f"state.{ticket.state}"),
                    updated=when(ticket.updated_at, ctx.now(), ctx.profile.zone, turn.locale))]
-        note = await _latest_note(ctx, ticket.id)
+        note = await _latest_note(ctx, ticket.id, seen.reporter) if seen.details else ""
         if note:
             lines.append(t("wa.status.note", note=clip(note, 500)))
         turn.say("\n".join(lines))
         return
-    tickets = await open_tickets(ctx, turn.actor.id or 0)
-    if not tickets:
+    citizen_id = turn.actor.id or 0
+    tickets, held = await open_tickets(ctx, citizen_id), await held_for(ctx, citizen_id)
+    if not tickets and not held:
         turn.say(t("wa.status.none"))
         return
-    items = []
-    for ticket in tickets[-20:]:
-        category = ctx.profile.category(ticket.category or "")
-        items.append(t("wa.status.item", number=ticket.number, state=t(f"state.{ticket.state}"),
-                       category=asks.label(turn, category) if category else t("wa.status.no_category")))
+    items = [t("wa.status.item", number=ticket.number, state=t(f"state.{ticket.state}"),
+               category=_category(turn, ticket, ticket.reporter_id == citizen_id
+                                  or ticket.privacy != Privacy.CONFIDENTIAL))
+             for ticket in tickets[-20:]]
+    if held:
+        items.append(t("wa.status.held", count=held))
     turn.say(t("wa.status.list", items="\n".join(items)))
 
 
-async def _latest_note(ctx: Context, ticket_id: int) -> str:
+def _category(turn: Turn, ticket: Ticket, details: bool) -> str:
+    if not details:
+        return turn.t("wa.status.confidential")
+    category = turn.ctx.profile.category(ticket.category or "")
+    return asks.label(turn, category) if category else turn.t("wa.status.no_category")
+
+
+async def _latest_note(ctx: Context, ticket_id: int, reporter: bool) -> str:
+    """The officers' latest word on the ticket; a question to the reporter is the reporter's alone."""
+    keys = ("note", "question", "reason") if reporter else ("note", "reason")
     async with ctx.sessions() as session:
         events = await session.scalars(select(TicketEvent).where(
             TicketEvent.ticket_id == ticket_id, TicketEvent.actor_kind == "staff").order_by(TicketEvent.id.desc()))
         for event in events:
-            for key in ("note", "question", "reason"):
+            for key in keys:
                 if event.data.get(key):
                     return str(event.data[key])
     return ""

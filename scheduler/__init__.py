@@ -1,9 +1,10 @@
-"""The SLA scheduler: deadline scan, reminders and escalation, digests, auto-close, draft expiry, outbox sweep."""
+"""The SLA scheduler: deadlines, reminders and escalation, digests, auto-close, drafts, held reports, outbox."""
 
 from scheduler.jobs import (
     ScanResult,
     auto_close,
     expire_drafts,
+    file_held_reports,
     scan_deadlines,
     send_daily_digest,
     send_weekly_summary,
@@ -16,6 +17,7 @@ __all__ = [
     "Scheduler",
     "auto_close",
     "expire_drafts",
+    "file_held_reports",
     "run_scheduler",
     "scan_deadlines",
     "send_daily_digest",

@@ -15,6 +15,7 @@ from core.digest import build_digest, queue_summary, render_digest, summary_sent
 from core.domain.errors import Refused
 from core.domain.people import Actor
 from core.usecases.drafts import expire_draft, idle_drafts
+from core.usecases.held import file_if_allowed, waiting_reports
 from core.usecases.oversight import auto_close_ticket, escalate_ticket
 from scheduler import policy
 from scheduler.weekly import weekly_text
@@ -136,6 +137,24 @@ async def expire_drafts(ctx: Context) -> list[int]:
         except Exception:
             log.exception("draft expiry failed", extra={"citizen_id": citizen_id})
     return expired
+
+
+async def file_held_reports(ctx: Context) -> list[str]:
+    """File reports held over the daily limit once their citizen's day allows (from local midnight);
+    each is filed once, whatever the instances (tick lock, then the held and citizen rows locked)."""
+    filed: list[str] = []
+    async with tick_lock(ctx, "file_held_reports") as mine:
+        if not mine:
+            return filed
+        for held_id in await waiting_reports(ctx):
+            try:
+                done = await file_if_allowed(ctx, held_id)
+            except Exception:
+                log.exception("filing a held report failed", extra={"held_id": held_id})
+                continue
+            if done is not None:
+                filed.append(done.number)
+    return filed
 
 
 async def sweep_outbox(ctx: Context) -> int:

@@ -24,6 +24,7 @@ JOBS: tuple[tuple[str, Job, int], ...] = (
     ("weekly_summary", jobs.send_weekly_summary, 300),
     ("auto_close", jobs.auto_close, 300),
     ("expire_drafts", jobs.expire_drafts, 300),
+    ("file_held_reports", jobs.file_held_reports, 60),
     ("sweep_outbox", jobs.sweep_outbox, 300),
 )
 STOP_TIMEOUT = 10.0

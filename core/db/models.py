@@ -148,6 +148,8 @@ class Attachment(Base):
     mime: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int | None] = mapped_column(Integer)
     stored_path: Mapped[str | None] = mapped_column(String(300))
+    # A copy citizens' WhatsApp accepts (JPEG within 5 MB) when the original does not fit; the original stays.
+    citizen_path: Mapped[str | None] = mapped_column(String(300))
     caption: Mapped[str] = mapped_column(Text, default="")
     fetch_error: Mapped[str | None] = mapped_column(String(300))
     added_by_kind: Mapped[str] = mapped_column(String(10))
@@ -171,6 +173,23 @@ class TicketEvent(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
+
+
+class StaffEvent(Base):
+    """The staff's audit trail: who added, approved, changed or deactivated whom, written with the change."""
+
+    __tablename__ = "staff_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)  # whom it concerns (known before they are staff)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # None for a declined request
+    action: Mapped[str] = mapped_column(String(20))  # add, approve, update, reactivate, deactivate, decline
+    actor_kind: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    data: Mapped[dict[str, Any]]  # name, roles, desa after the change, and `before` when there was one
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_staff_events_person", "telegram_id", "id"),)
 
 
 class InboxUpdate(Base):
@@ -211,10 +230,34 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]  # set while a dispatcher holds the row (its lease ends at next_attempt_at)
     sent_at: Mapped[datetime | None]
+    # Given up on: it failed for good and so did its fallbacks; kept for the record, the desk was told.
+    set_aside_at: Mapped[datetime | None]
+    failure_reason: Mapped[str | None] = mapped_column(String(32))  # the last failure in a word (core.outbox.Failure)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_outbox_due", "channel", "sent_at", "next_attempt_at"),)
+
+
+class HeldReport(Base):
+    """A finished report kept over the citizen's daily limit, filed as a ticket when the limit allows.
+
+    It lives apart from the conversation, so draft expiry never sees it and the citizen can go on
+    using the bot while it waits; `ticket_id` is set in the transaction that files it.
+    """
+
+    __tablename__ = "held_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    report: Mapped[dict[str, Any]]
+    source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    held_at: Mapped[datetime]
+    filed_at: Mapped[datetime | None]
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    released_by: Mapped[str] = mapped_column(String(100), default="")  # who filed it early; "" = the scheduler
+
+    __table_args__ = (Index("ix_held_reports_waiting", "filed_at", "held_at"),
+                      Index("ix_held_reports_citizen", "citizen_id", "filed_at"))
 
 
 class Conversation(Base):
@@ -299,3 +342,9 @@ class TelegramPrompt(Base):
 # The deadline scan (core/deadlines.py): levels 0 and 1 with a deadline before now, without reading
 # the open tickets already escalated to the camat. Declared here so autogenerate keeps it.
 Index("ix_tickets_escalation_due", Ticket.escalation_level, Ticket.stage_deadline_at)
+
+# One open registration request per person: a second /daftar (even on another replica, at the same
+# moment) fails on this index instead of posting another request to the desk.
+_OPEN_REGISTRATION = (TelegramPrompt.kind == "registration") & TelegramPrompt.closed_at.is_(None)
+Index("uq_telegram_prompts_open_registration", TelegramPrompt.user_id, unique=True,
+      sqlite_where=_OPEN_REGISTRATION, postgresql_where=_OPEN_REGISTRATION)

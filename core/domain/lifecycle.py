@@ -44,6 +44,7 @@ class Action(StrEnum):
     EXTEND_DEADLINE = "extend_deadline"
     REASSIGN = "reassign"
     CANCEL = "cancel"
+    CORRECT = "correct"  # the desk changes the category or desa the citizen picked
 
 
 class Role(StrEnum):
@@ -70,6 +71,7 @@ TRANSITIONS: dict[TicketState, dict[Action, TicketState]] = {
         A.FORWARD: S.FORWARDED,
         A.ASK_CITIZEN: S.RECEIVED,
         A.CITIZEN_ANSWERS: S.RECEIVED,
+        A.CORRECT: S.RECEIVED,
         A.ESCALATE: S.RECEIVED,
         A.EXTEND_DEADLINE: S.RECEIVED,
         A.CLOSE: S.CLOSED,
@@ -82,6 +84,7 @@ TRANSITIONS: dict[TicketState, dict[Action, TicketState]] = {
         A.FORWARD: S.FORWARDED,
         A.ASK_CITIZEN: S.VERIFIED,
         A.CITIZEN_ANSWERS: S.VERIFIED,
+        A.CORRECT: S.VERIFIED,
         A.ESCALATE: S.VERIFIED,
         A.EXTEND_DEADLINE: S.VERIFIED,
         A.CLOSE: S.CLOSED,
@@ -94,6 +97,7 @@ TRANSITIONS: dict[TicketState, dict[Action, TicketState]] = {
         A.REASSIGN: S.IN_PROGRESS,
         A.ASK_CITIZEN: S.IN_PROGRESS,
         A.CITIZEN_ANSWERS: S.IN_PROGRESS,
+        A.CORRECT: S.IN_PROGRESS,
         A.ESCALATE: S.IN_PROGRESS,
         A.EXTEND_DEADLINE: S.IN_PROGRESS,
         A.CLOSE: S.CLOSED,
@@ -138,15 +142,22 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     A.EXTEND_DEADLINE: _CAMAT,
     A.REASSIGN: _CAMAT,
     A.CANCEL: _CITIZEN,
+    A.CORRECT: _DESK,
 }
 
 OPEN_STATES = frozenset({S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.RESOLVED})
 
 
-# Actions only the ticket's reporter may take, and actions only its assignee may take (camat and
-# admin excepted), on top of the role table.
+# Actions only the ticket's reporter may take, on top of the role table.
 REPORTER_ONLY = frozenset({A.CONFIRM_FIXED, A.REPORT_NOT_FIXED, A.RATE, A.CANCEL, A.CITIZEN_ANSWERS})
-ASSIGNEE_ONLY = frozenset({A.RELEASE, A.ADD_PROGRESS, A.RESOLVE})
+# action -> the roles that may take it only on a ticket assigned to them. A field officer asks the
+# reporter about the case they are working on; the desk asks about any case it may see.
+ASSIGNEE_ONLY: dict[Action, frozenset[Role]] = {
+    A.RELEASE: frozenset({Role.OFFICER}),
+    A.ADD_PROGRESS: frozenset({Role.OFFICER}),
+    A.RESOLVE: frozenset({Role.OFFICER}),
+    A.ASK_CITIZEN: frozenset({Role.OFFICER}),
+}
 
 
 class IllegalTransition(Refused):
@@ -180,6 +191,15 @@ class NotAllowed(Refused):
 def may(roles: frozenset[Role], action: Action) -> bool:
     """Whether an actor holding `roles` may take `action` at all."""
     return bool(roles & ALLOWED_ROLES[action])
+
+
+def must_be_assignee(action: Action, roles: frozenset[Role]) -> bool:
+    """Whether `roles` allow `action` only on the actor's own assignment (camat and admin never need one)."""
+    bound = ASSIGNEE_ONLY.get(action)
+    if bound is None:
+        return False
+    free = ALLOWED_ROLES[action] - bound
+    return not roles & (free | {Role.ADMIN, Role.CAMAT})
 
 
 def decide(state: TicketState, action: Action, roles: frozenset[Role]) -> TicketState:

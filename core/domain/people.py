@@ -35,6 +35,12 @@ def mask_phone(wa_id: str) -> str:
     return f"{local[:4]}{'*' * (len(local) - 7)}{local[-3:]}"
 
 
+def staff_view_of_reporter(privacy: str, wa_id: str) -> str:
+    """What staff see of a report's citizen: the masked number of a normal report, nothing ("") when
+    the citizen chose Anonim or Rahasia. Their name is never shown (it is not even in the audit trail)."""
+    return mask_phone(wa_id) if privacy == "normal" and wa_id else ""
+
+
 def mask_phones_in(text: str) -> str:
     """A citizen's free text as officers see it: every phone number in it masked like `mask_phone`."""
     found = list(phonenumbers.PhoneNumberMatcher(text, "ID", leniency=phonenumbers.Leniency.VALID))
@@ -55,8 +61,9 @@ class Actor:
     roles: frozenset[Role]
 
     @classmethod
-    def citizen(cls, citizen_id: int, name: str = "") -> Actor:
-        return cls("citizen", citizen_id, name, frozenset({Role.CITIZEN}))
+    def citizen(cls, citizen_id: int) -> Actor:
+        """A citizen acts without a name: their WhatsApp profile name is theirs, not the audit trail's."""
+        return cls("citizen", citizen_id, "", frozenset({Role.CITIZEN}))
 
     @classmethod
     def staff(cls, staff_id: int, name: str, roles: frozenset[Role]) -> Actor:

@@ -39,6 +39,7 @@ class NewAttachment:
     size: int | None = None
     stored_path: str | None = None
     fetch_error: str | None = None
+    citizen_path: str | None = None  # a copy the citizens' channel takes, when the original does not fit
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,32 @@ def refusal(error: Refused, locale: str = DEFAULT_LOCALE) -> str:
     """What to tell the person whose action was refused."""
     params = dict(error.params)
     if "state" in params:
-        params["state_label"] = text(f"state.{params['state']}", locale).lower()
+        params["state_phrase"] = text(f"state_phrase.{params['state']}", locale)
     if "fields" in params:
-        params["fields"] = ", ".join(params["fields"])
+        params["fields"] = words([text(f"field.{name}", locale) for name in params["fields"]], locale)
     try:
         return text(error.code, locale, **params)
     except (KeyError, IndexError):
         return text("error.refused", locale)
+
+
+def words(items: list[str], locale: str = DEFAULT_LOCALE) -> str:
+    """A list as a sentence says it: "kategori dan desa/kelurahan", "a, b dan c"."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {text('field.and', locale)} {items[-1]}"
+
+
+def duration(span: timedelta, locale: str = DEFAULT_LOCALE) -> str:
+    """A length of time as people say it: "2 hari 3 jam", "5 jam", "40 menit" (no "0 menit")."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return text("span.days_hours" if hours else "span.days", locale, days=days, hours=hours)
+    if hours:
+        return text("span.hours_minutes" if mins else "span.hours", locale, hours=hours, minutes=mins)
+    return text("span.minutes" if mins else "span.under_minute", locale, minutes=mins)
 
 
 def when(moment: datetime, now: datetime, zone: ZoneInfo, locale: str = DEFAULT_LOCALE) -> str:

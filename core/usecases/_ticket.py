@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -11,14 +12,13 @@ from core.context import Context
 from core.db.models import Staff, Ticket, TicketEvent
 from core.domain.errors import NotAssignee, NotYourTicket, TicketNotFound
 from core.domain.lifecycle import (
-    ASSIGNEE_ONLY,
     REPORTER_ONLY,
     Action,
     AlreadyTaken,
     IllegalTransition,
-    Role,
     TicketState,
     decide,
+    must_be_assignee,
 )
 from core.domain.people import Actor
 from core.domain.sla import STAGE_OF_STATE
@@ -40,8 +40,7 @@ async def check_party(session: AsyncSession, ticket: Ticket, action: Action, act
     """Refuse actions on someone else's ticket: the reporter's own, or the assignee's own."""
     if action in REPORTER_ONLY and not (actor.kind == "citizen" and actor.id == ticket.reporter_id):
         raise NotYourTicket(number=ticket.number)
-    exempt = actor.roles & {Role.ADMIN, Role.CAMAT}
-    if action in ASSIGNEE_ONLY and not exempt and ticket.assignee_id != actor.id:
+    if must_be_assignee(action, actor.roles) and ticket.assignee_id != actor.id:
         if ticket.state == TicketState.IN_PROGRESS:
             raise NotAssignee(number=ticket.number, by=await staff_name(session, ticket.assignee_id))
         raise IllegalTransition(TicketState(ticket.state), action)
@@ -75,14 +74,21 @@ async def transition(
     ticket.updated_at = now
     if new != old:
         restart_stage_clock(ctx, ticket)
-    event = TicketEvent(
-        ticket_id=ticket.id, action=action.value, actor_kind=actor.kind, actor_id=actor.id,
-        actor_name=actor.name, from_state=old.value, to_state=new.value, data=data or {}, created_at=now,
-    )
+    event = new_event(ticket.id, action.value, actor, old.value, new.value, data or {}, now)
     session.add(event)
     await session.flush()
-    await notify_change(session, ticket, event, citizen_kind_for(action), now)
+    await notify_change(session, ticket, event, citizen_kind_for(action, event.data), now)
     return event
+
+
+def new_event(ticket_id: int, action: str, actor: Actor, from_state: str | None, to_state: str,
+              data: dict[str, Any], now: datetime) -> TicketEvent:
+    """An audit event. A citizen is recorded by id alone: their WhatsApp profile name never enters the
+    trail (or the outbox rows made from it), so no history, card, digest or export can name an
+    anonymous reporter; whoever shows a citizen's event names them by their part (`core.audit`)."""
+    return TicketEvent(ticket_id=ticket_id, action=action, actor_kind=actor.kind, actor_id=actor.id,
+                       actor_name="" if actor.kind == "citizen" else actor.name, from_state=from_state,
+                       to_state=to_state, data=data, created_at=now)
 
 
 def restart_stage_clock(ctx: Context, ticket: Ticket) -> None:

@@ -24,7 +24,8 @@ def attach(
         Attachment(
             ticket_id=ticket_id, kind=item.kind.value, role=role.value, platform=item.platform,
             platform_ref=item.platform_ref, sha256=item.sha256, mime=item.mime, size=item.size,
-            stored_path=item.stored_path, caption=item.caption, fetch_error=item.fetch_error,
+            stored_path=item.stored_path, citizen_path=item.citizen_path, caption=item.caption,
+            fetch_error=item.fetch_error,
             added_by_kind=actor.kind, added_by_id=actor.id, created_at=now,
         )
         for item in items

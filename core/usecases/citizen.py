@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.engine import insert_for
-from core.db.models import Citizen, Follower, Ticket, TicketCounter, TicketEvent
-from core.domain.errors import InvalidInput, Refused
+from core.db.models import Citizen, Ticket, TicketCounter
+from core.domain.errors import InvalidInput, Refused, TicketNotFound
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor, normalise_phone
-from core.domain.reports import AttachmentRole, NewAttachment, NewReport, format_number
+from core.domain.reports import AttachmentRole, NewAttachment, NewReport, Privacy, format_number
 from core.notifications import notify_change
-from core.usecases._ticket import lock_ticket, restart_stage_clock, transition
+from core.usecases._ticket import lock_ticket, new_event, restart_stage_clock, transition
 from core.usecases.attachments import attach
+from core.usecases.follows import add_follower
 
 
 class TooManyReports(Refused):
@@ -35,7 +37,7 @@ async def citizen_actor(ctx: Context, phone: str, name: str = "", inbound: bool 
     """The citizen with this number (created on first contact); `inbound` records a message now."""
     async with ctx.sessions.begin() as session:
         citizen = await citizen_row(ctx, session, phone, name, inbound)
-        return Actor.citizen(citizen.id, citizen.name)
+        return Actor.citizen(citizen.id)
 
 
 async def citizen_row(ctx: Context, session: AsyncSession, phone: str, name: str = "",
@@ -66,51 +68,75 @@ async def next_number(session: AsyncSession, prefix: str) -> str:
 
 async def submit_ticket(ctx: Context, actor: Actor, report: NewReport) -> Submitted:
     """Turn a finished report into a ticket, acknowledge it to the citizen and put it on the desk."""
-    profile, now = ctx.profile, ctx.now()
-    category = profile.category(report.category) if report.category else None
-    if report.category and category is None:
-        raise InvalidInput(f"unknown category {report.category!r}", field="category")
-    desa = profile.desa_named(report.desa) if report.desa else None
-    if report.desa and desa is None:
-        raise InvalidInput(f"unknown desa {report.desa!r}", field="desa")
-    if not report.description.strip() and not report.attachments:
-        raise InvalidInput("a report needs a description or an attachment", field="description")
+    check_report(ctx, report)
     async with ctx.sessions.begin() as session:
-        if report.source_ref is not None:
-            done = await session.scalar(select(Ticket).where(Ticket.source_ref == report.source_ref))
-            if done is not None:  # a redelivered or reprocessed submission: the ticket already exists
-                return Submitted(done.id, done.number, done.stage_deadline_at)
+        done = await already_submitted(session, report.source_ref)
+        if done is not None:
+            return done
         await _check_daily_limit(ctx, session, actor)
-        ticket = Ticket(
-            number=await next_number(session, profile.ticket_prefix), kecamatan=profile.code,
-            report_type=category.report_type if category else "complaint",
-            category=category.code if category else None, description=report.description.strip(),
-            latitude=report.latitude, longitude=report.longitude, address=report.address.strip(),
-            desa=desa.name if desa else None, reporter_id=actor.id, privacy=report.privacy.value,
-            source_ref=report.source_ref,
-            state=TicketState.RECEIVED.value, escalation_level=0, created_at=now, updated_at=now,
-            stage_started_at=now,
-        )
-        restart_stage_clock(ctx, ticket)
-        session.add(ticket)
-        await session.flush()
-        attach(session, ticket.id, report.attachments, AttachmentRole.REPORT, actor, now)
-        event = TicketEvent(ticket_id=ticket.id, action="submit", actor_kind=actor.kind, actor_id=actor.id,
-                            actor_name=actor.name, from_state=None, to_state=ticket.state, data={}, created_at=now)
-        session.add(event)
-        await session.flush()
-        await notify_change(session, ticket, event, "ticket.received", now)
+        ticket = await create_ticket(ctx, session, actor.id or 0, report)
         return Submitted(ticket.id, ticket.number, ticket.stage_deadline_at)
 
 
-async def _check_daily_limit(ctx: Context, session: AsyncSession, actor: Actor) -> None:
+def check_report(ctx: Context, report: NewReport) -> None:
+    """Refuse a report naming a category or desa the profile lacks, or carrying nothing at all."""
+    if report.category and ctx.profile.category(report.category) is None:
+        raise InvalidInput(f"unknown category {report.category!r}", field="category")
+    if report.desa and ctx.profile.desa_named(report.desa) is None:
+        raise InvalidInput(f"unknown desa {report.desa!r}", field="desa")
+    if not report.description.strip() and not report.attachments:
+        raise InvalidInput("a report needs a description or an attachment", field="description")
+
+
+async def already_submitted(session: AsyncSession, source_ref: str | None) -> Submitted | None:
+    """The ticket a redelivered or reprocessed submission already made, if any."""
+    if source_ref is None:
+        return None
+    done = await session.scalar(select(Ticket).where(Ticket.source_ref == source_ref))
+    return Submitted(done.id, done.number, done.stage_deadline_at) if done is not None else None
+
+
+async def create_ticket(ctx: Context, session: AsyncSession, citizen_id: int, report: NewReport,
+                        event_data: dict[str, Any] | None = None) -> Ticket:
+    """Write a checked report as a received ticket with its submit event and "received" notifications."""
+    profile, now = ctx.profile, ctx.now()
+    category = profile.category(report.category) if report.category else None
+    desa = profile.desa_named(report.desa) if report.desa else None
+    ticket = Ticket(
+        number=await next_number(session, profile.ticket_prefix), kecamatan=profile.code,
+        report_type=category.report_type if category else "complaint",
+        category=category.code if category else None, description=report.description.strip(),
+        latitude=report.latitude, longitude=report.longitude, address=report.address.strip(),
+        desa=desa.name if desa else None, reporter_id=citizen_id, privacy=report.privacy.value,
+        source_ref=report.source_ref,
+        state=TicketState.RECEIVED.value, escalation_level=0, created_at=now, updated_at=now,
+        stage_started_at=now,
+    )
+    restart_stage_clock(ctx, ticket)
+    session.add(ticket)
+    await session.flush()
+    reporter = Actor.citizen(citizen_id)
+    attach(session, ticket.id, report.attachments, AttachmentRole.REPORT, reporter, now)
+    event = new_event(ticket.id, "submit", reporter, None, ticket.state, event_data or {}, now)
+    session.add(event)
+    await session.flush()
+    await notify_change(session, ticket, event, "ticket.received", now)
+    return ticket
+
+
+async def reports_today(ctx: Context, session: AsyncSession, citizen_id: int) -> int:
+    """Tickets the citizen filed since the kecamatan's local midnight: what the daily limit counts."""
     local_midnight = datetime.combine(ctx.now().astimezone(ctx.profile.zone).date(), time.min, ctx.profile.zone)
     count = await session.scalar(
         select(func.count()).select_from(Ticket).where(
-            Ticket.reporter_id == actor.id, Ticket.created_at >= local_midnight
+            Ticket.reporter_id == citizen_id, Ticket.created_at >= local_midnight
         )
     )
-    if (count or 0) >= ctx.profile.daily_ticket_limit:
+    return count or 0
+
+
+async def _check_daily_limit(ctx: Context, session: AsyncSession, actor: Actor) -> None:
+    if await reports_today(ctx, session, actor.id or 0) >= ctx.profile.daily_ticket_limit:
         raise TooManyReports(limit=ctx.profile.daily_ticket_limit)
 
 
@@ -120,9 +146,9 @@ async def follow_ticket(ctx: Context, actor: Actor, ticket_id: int) -> str:
         ticket = await lock_ticket(session, ticket_id)
         if TicketState(ticket.state) not in OPEN_STATES:
             raise InvalidInput("ticket is no longer open", number=ticket.number)
-        known = await session.get(Follower, (ticket.id, actor.id))
-        if known is None and ticket.reporter_id != actor.id:
-            session.add(Follower(ticket_id=ticket.id, citizen_id=actor.id, created_at=ctx.now()))
+        if ticket.privacy == Privacy.CONFIDENTIAL and ticket.reporter_id != actor.id:
+            raise TicketNotFound(ticket=ticket.id)  # a confidential case is nobody else's to follow, or to know of
+        await add_follower(session, ctx, ticket, actor.id or 0, actor, via="offer")
         return ticket.number
 
 

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.context import Context
-from core.db.models import Follower, Ticket
+from core.db.models import Ticket
 from core.domain.errors import InvalidInput, MissingDetails
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor
 from core.usecases._ticket import lock_ticket, transition
+from core.usecases.corrections import record_correction, set_details
+from core.usecases.follows import add_follower
 
 
 async def verify_ticket(
     ctx: Context, actor: Actor, ticket_id: int, category: str | None = None, desa: str | None = None
 ) -> Ticket:
-    """Confirm a report is real; category and desa must be known (given now or already set)."""
+    """Confirm a report is real; category and desa must be known (given now or already set).
+
+    Changing a value the citizen picked is a correction, audited as one (verifying restarts the clock
+    under the new category, and the citizen's "verified" message gives the new deadline).
+    """
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(session, ticket_id)
-        if category is not None:
-            found = ctx.profile.category(category)
-            if found is None:
-                raise InvalidInput(f"unknown category {category!r}", field="category")
-            ticket.category, ticket.report_type = found.code, found.report_type
-        if desa is not None:
-            named = ctx.profile.desa_named(desa)
-            if named is None:
-                raise InvalidInput(f"unknown desa {desa!r}", field="desa")
-            ticket.desa = named.name
+        changes = set_details(ctx, ticket, category, desa)
+        corrected = {field: change for field, change in changes.items() if change[0] is not None}
+        if corrected:
+            await record_correction(ctx, session, ticket, actor, corrected, sla_changed=False)
         missing = [f for f in ("category", "desa") if not getattr(ticket, f)]
         if missing and TicketState(ticket.state) is TicketState.RECEIVED:
             raise MissingDetails(number=ticket.number, fields=missing)
@@ -60,12 +58,7 @@ async def mark_duplicate(ctx: Context, actor: Actor, ticket_id: int, original_id
                          {"original_id": original.id, "original_number": original.number})
         ticket.duplicate_of_id = original.id
         ticket.closed_at = ctx.now()
-        await _follow(session, ctx, original, ticket.reporter_id)
-
-
-async def _follow(session: AsyncSession, ctx: Context, ticket: Ticket, citizen_id: int) -> None:
-    if citizen_id != ticket.reporter_id and await session.get(Follower, (ticket.id, citizen_id)) is None:
-        session.add(Follower(ticket_id=ticket.id, citizen_id=citizen_id, created_at=ctx.now()))
+        await add_follower(session, ctx, original, ticket.reporter_id, actor, via="duplicate")
 
 
 async def forward_ticket(ctx: Context, actor: Actor, ticket_id: int, agency: str, reference: str = "") -> None:

@@ -11,6 +11,9 @@ from core.db.models import Conversation
 from core.notifications import queue
 
 IDLE = "idle"
+# Before 0006 a report over the daily limit waited in the conversation at this step; such a report
+# is the citizen's, not a draft, and is never expired (their next message files or holds it).
+KEPT = (IDLE, "held")
 
 
 async def idle_drafts(ctx: Context, idle_since: datetime, limit: int = 500) -> list[int]:
@@ -18,7 +21,7 @@ async def idle_drafts(ctx: Context, idle_since: datetime, limit: int = 500) -> l
     async with ctx.sessions() as session:
         rows = await session.scalars(
             select(Conversation.citizen_id)
-            .where(Conversation.updated_at < idle_since, Conversation.step != IDLE)
+            .where(Conversation.updated_at < idle_since, Conversation.step.not_in(KEPT))
             .order_by(Conversation.updated_at).limit(limit))
         return list(rows)
 
@@ -32,7 +35,7 @@ async def expire_draft(ctx: Context, citizen_id: int, idle_since: datetime) -> b
     async with ctx.sessions.begin() as session:
         conversation = await session.scalar(
             select(Conversation).where(Conversation.citizen_id == citizen_id).with_for_update())
-        if conversation is None or conversation.step == IDLE or conversation.updated_at >= idle_since:
+        if conversation is None or conversation.step in KEPT or conversation.updated_at >= idle_since:
             return False
         now = ctx.now()
         step, since = conversation.step, conversation.updated_at

@@ -1,4 +1,7 @@
-"""Commands: /start (deep links, the camat's link), /ringkasan (digest now), /tiket (one ticket's history)."""
+"""Commands: /start (deep links, the camat's link), /ringkasan (digest now), /tiket (one ticket's history).
+
+Commands that show cases go through `scope.shows_cases`: they answer only where cases may be seen.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +14,20 @@ from telegram import Message, Update
 from core.digest import digest_text
 from core.domain.errors import NotRegistered, Refused, TicketNotFound
 from core.domain.lifecycle import Action, NotAllowed, Role
+from core.domain.people import Actor
 from core.texts import refusal, text
 from core.usecases.staff import add_staff, staff_actor
 from officer_bot.callbacks import MAX_ID
-from officer_bot.dispatch import chunks
 from officer_bot.handlers.common import Ctx, Deps, deps, precheck
+from officer_bot.handlers.scope import in_scope, reply, shows_cases
 from officer_bot.handlers.staff import roles_label
 from officer_bot.render import history_text
 from officer_bot.store import close_prompts, open_prompt
+from officer_bot.telegram_io import chunks
 from officer_bot.view import load_view, ticket_id_of
 
 log = logging.getLogger(__name__)
-
-
-async def reply(d: Deps, message: Message, body: str, html: bool = False) -> None:
-    await d.tg.send_text(message.chat.id, body if html else escape(body), reply_to=message.message_id)
+CAMAT_LINK = Actor.system("camat /start")  # the profile names the camat's Telegram id; /start links it
 
 
 async def private(update: Update, context: Ctx) -> tuple[Deps, Message, int] | None:
@@ -33,8 +35,7 @@ async def private(update: Update, context: Ctx) -> tuple[Deps, Message, int] | N
     message, user, d = update.effective_message, update.effective_user, deps(context)
     if message is None or user is None:
         return None
-    if message.chat.type != "private":
-        await reply(d, message, text("tg.reply.private_only"))
+    if not await in_scope(d, message, user.id, "start", private_only=True):
         return None
     return d, message, user.id
 
@@ -56,7 +57,7 @@ async def start(update: Update, context: Ctx) -> None:
             with contextlib.suppress(NotRegistered):
                 roles |= (await staff_actor(d.ctx, user_id)).roles
             await add_staff(d.ctx, user_id, message.from_user.full_name if message.from_user else "Camat",
-                            frozenset(roles))
+                            frozenset(roles), by=CAMAT_LINK)
             await reply(d, message, text("tg.reply.camat_linked", kecamatan=d.ctx.profile.name))
             return
         actor = await staff_actor(d.ctx, user_id)
@@ -70,42 +71,28 @@ async def start(update: Update, context: Ctx) -> None:
 async def start_progress(d: Deps, message: Message, user_id: int, ticket_id: int) -> None:
     """Open a private progress session on a ticket the officer is working on."""
     actor = await staff_actor(d.ctx, user_id)
-    ticket = await precheck(d, actor, ticket_id, Action.ADD_PROGRESS, assignee=True)
+    ticket = await precheck(d, actor, ticket_id, Action.ADD_PROGRESS)
     await close_prompts(d.ctx, kind="progress", ticket_id=ticket_id)
     sent = await d.tg.send_text(message.chat.id, escape(text("tg.prompt.progress", number=ticket.number)))
     await open_prompt(d.ctx, sent.chat.id, sent.message_id, "progress", user_id, ticket_id)
 
 
-async def summary(update: Update, context: Ctx) -> None:
+@shows_cases(private_only=True)
+async def summary(d: Deps, message: Message, actor: Actor, args: list[str]) -> None:
     """/ringkasan: the camat's digest, now."""
-    found = await private(update, context)
-    if found is None:
-        return
-    d, message, user_id = found
-    try:
-        actor = await staff_actor(d.ctx, user_id)
-        if not actor.roles & {Role.CAMAT, Role.ADMIN}:
-            raise NotAllowed(Action.CLOSE, actor.roles)
-    except Refused as exc:
-        await reply(d, message, refusal(exc))
-        return
+    if not actor.roles & {Role.CAMAT, Role.ADMIN}:
+        raise NotAllowed(Action.CLOSE, actor.roles)
     for part in chunks(await digest_text(d.ctx, day=None, locale="id")):
         await reply(d, message, part)
 
 
-async def ticket(update: Update, context: Ctx) -> None:
+@shows_cases()
+async def ticket(d: Deps, message: Message, actor: Actor, args: list[str]) -> None:
     """/tiket PTL-000123: one ticket with its history, for staff."""
-    message, user, d = update.effective_message, update.effective_user, deps(context)
-    if message is None or user is None:
+    if not args:
+        await reply(d, message, text("tg.reply.ticket_usage", example=f"{d.ctx.profile.ticket_prefix}-000123"))
         return
-    try:
-        await staff_actor(d.ctx, user.id)
-        if not context.args:
-            await reply(d, message, text("tg.reply.ticket_usage", example=f"{d.ctx.profile.ticket_prefix}-000123"))
-            return
-        ticket_id = await ticket_id_of(d.ctx, context.args[0])
-        if ticket_id is None:
-            raise TicketNotFound(number=context.args[0])
-        await reply(d, message, history_text(d.ctx, await load_view(d.ctx, ticket_id)), html=True)
-    except Refused as exc:
-        await reply(d, message, refusal(exc))
+    ticket_id = await ticket_id_of(d.ctx, args[0])
+    if ticket_id is None:
+        raise TicketNotFound(number=args[0])
+    await reply(d, message, history_text(d.ctx, await load_view(d.ctx, ticket_id)), html=True)

@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import select
 from telegram.ext import CallbackContext
 
 from core.context import Context
-from core.db.models import Staff, Ticket
-from core.domain.errors import NotAssignee, TicketNotFound
-from core.domain.lifecycle import Action, Role, TicketState, decide
+from core.db.models import Ticket
+from core.domain.errors import TicketNotFound
+from core.domain.lifecycle import Action, TicketState, decide
 from core.domain.people import Actor
 from core.settings import Settings
+from core.usecases._ticket import check_party
+from officer_bot.albums import Albums
 from officer_bot.cards import Board
+from officer_bot.inbound import Intake
 from officer_bot.telegram_io import Telegram
 
 Ctx = CallbackContext[Any, Any, Any, Any]
@@ -28,9 +30,9 @@ class Deps:
     tg: Telegram
     board: Board
     media_dir: Path
+    intake: Intake  # an album's updates are finished once the album is handled (Intake.later)
     bot_username: str = ""
-    albums_done: list[str] = field(default_factory=list)
-    inbox_rows: dict[int, int] = field(default_factory=dict)
+    albums: Albums = field(default_factory=Albums)
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,15 @@ def deps(context: Ctx) -> Deps:
     return cast(Deps, context.bot_data["deps"])
 
 
-async def precheck(d: Deps, actor: Actor, ticket_id: int, action: Action, assignee: bool = False) -> Ticket:
-    """Refuse now, before showing a menu, what core would refuse at the end (core checks again then)."""
+async def precheck(d: Deps, actor: Actor, ticket_id: int, action: Action) -> Ticket:
+    """Refuse now, before showing a menu, what core would refuse at the end (core checks again then).
+
+    The same tables decide: the lifecycle's roles and states, and whose assignment the action needs.
+    """
     async with d.ctx.sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
         if ticket is None:
             raise TicketNotFound(ticket=ticket_id)
         decide(TicketState(ticket.state), action, actor.roles)
-        exempt = actor.roles & {Role.ADMIN, Role.CAMAT}
-        if assignee and not exempt and ticket.assignee_id != actor.id:
-            raise NotAssignee(number=ticket.number, by=await session.scalar(
-                select(Staff.name).where(Staff.id == ticket.assignee_id)) or "")
+        await check_party(session, ticket, action, actor)
         return ticket

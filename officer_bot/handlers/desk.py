@@ -1,4 +1,5 @@
-"""The desk's buttons: verify (asking for category and desa first if missing), reject, duplicate, forward, ask."""
+"""The desk's buttons: verify (asking for category and desa first if missing), reject, duplicate, forward, ask,
+correct the category or desa."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from core.domain.errors import InvalidInput, MissingDetails
 from core.domain.lifecycle import Action
 from core.domain.people import Actor
 from core.texts import text
+from core.usecases.corrections import correct_ticket
 from core.usecases.desk import mark_duplicate, reject_ticket, verify_ticket
 from officer_bot import keyboards
 from officer_bot.callbacks import Tap
@@ -94,11 +96,35 @@ async def forward(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answ
 
 
 async def ask(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
-    """Tanya pelapor: the verifier's reply is relayed to the citizen."""
+    """Tanya pelapor (the desk, or the officer working the case): the reply is relayed to the citizen."""
     ticket = await precheck(d, actor, tap.target, Action.ASK_CITIZEN)
     await ask_for_reply(d, query, "question", ticket, text("tg.prompt.question", number=ticket.number))
     return Answer(text("tg.answer.reply_below"))
 
 
+async def correct(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
+    """Koreksi: pick category or desa, then the right one; core audits it and tells the citizen of a new deadline."""
+    ticket = await precheck(d, actor, tap.target, Action.CORRECT)
+    if tap.op == "k":
+        await show_menu(d, query, keyboards.correction_menu(tap.target))
+        return Answer(text("tg.answer.pick_correction", number=ticket.number))
+    if not tap.args:
+        menu = (keyboards.category_menu(d.ctx, tap.target, op="kc") if tap.op == "kc"
+                else keyboards.desa_menu(d.ctx, tap.target, None, op="kd"))
+        await show_menu(d, query, menu)
+        key = "tg.answer.pick_category" if tap.op == "kc" else "tg.answer.pick_desa"
+        return Answer(text(key, number=ticket.number))
+    field, options = (("category", [c.code for c in d.ctx.profile.categories]) if tap.op == "kc"
+                      else ("desa", [x.name for x in d.ctx.profile.desa]))
+    done = await correct_ticket(d.ctx, actor, tap.target, **{field: pick(options, tap.args[0])})
+    if not done.changes:
+        if query.message is not None:  # nothing changed, so no card refresh will bring its buttons back
+            await d.tg.edit_markup(query.message.chat.id, query.message.message_id,
+                                   keyboards.card_keyboard("desk", ticket))
+        return Answer(text("tg.answer.unchanged", number=done.number))
+    return Answer(text("tg.answer.corrected_sla" if done.sla_changed else "tg.answer.corrected", number=done.number))
+
+
 OPS = {"v": verify, "vc": verify, "vd": verify, "r": reject, "rr": reject, "rw": reject,
-       "d": duplicate, "dd": duplicate, "dw": duplicate, "f": forward, "fa": forward, "q": ask}
+       "d": duplicate, "dd": duplicate, "dw": duplicate, "f": forward, "fa": forward, "q": ask,
+       "k": correct, "kc": correct, "kd": correct}

@@ -21,21 +21,21 @@ async def accept(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answe
 
 async def progress(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
     """Update progres: open the private chat with the bot on this ticket (a deep link)."""
-    await precheck(d, actor, tap.target, Action.ADD_PROGRESS, assignee=True)
+    await precheck(d, actor, tap.target, Action.ADD_PROGRESS)
     url = f"https://t.me/{d.bot_username}?start=p{tap.target}"
     return Answer(text("tg.answer.progress"), url=url)
 
 
 async def resolve(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
     """Selesaikan: ask for the after photo and a note as a reply."""
-    ticket = await precheck(d, actor, tap.target, Action.RESOLVE, assignee=True)
+    ticket = await precheck(d, actor, tap.target, Action.RESOLVE)
     await ask_for_reply(d, query, "resolve", ticket, text("tg.prompt.resolve", number=ticket.number))
     return Answer(text("tg.answer.reply_below"))
 
 
 async def release(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
     """Lepas: give the ticket back to the group."""
-    ticket = await precheck(d, actor, tap.target, Action.RELEASE, assignee=True)
+    ticket = await precheck(d, actor, tap.target, Action.RELEASE)
     await release_ticket(d.ctx, actor, tap.target)
     return Answer(text("tg.answer.released", number=ticket.number))
 

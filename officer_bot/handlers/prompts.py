@@ -7,7 +7,7 @@ from dataclasses import asdict
 from html import escape
 from typing import Any
 
-from telegram import CallbackQuery, Message
+from telegram import CallbackQuery
 
 from core.db.models import Ticket
 from core.domain.errors import InvalidInput, ProofRequired, Refused, TicketNotFound
@@ -17,9 +17,9 @@ from core.texts import refusal, text
 from core.usecases.desk import ask_citizen, forward_ticket, mark_duplicate, reject_ticket
 from core.usecases.field import add_progress, resolve_ticket
 from core.usecases.oversight import close_ticket
+from officer_bot.albums import Post
 from officer_bot.handlers.common import Deps
 from officer_bot.keyboards import card_keyboard
-from officer_bot.media import incoming
 from officer_bot.store import Prompt, card_at, close_prompts, open_prompt, update_prompt
 from officer_bot.view import load_view, ticket_id_of
 
@@ -39,16 +39,12 @@ async def ask_for_reply(d: Deps, query: CallbackQuery, kind: str, ticket: Ticket
         await d.tg.edit_markup(message.chat.id, message.message_id, card_keyboard(roles[0], ticket))
 
 
-def message_text(message: Message) -> str:
-    return (message.text or message.caption or "").strip()
-
-
-async def answer_prompt(d: Deps, prompt: Prompt, message: Message, actor: Actor) -> str | None:
+async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> str | None:
     """Carry out what the prompt asked for; the reply to post (None when the card says it all)."""
     assert prompt.ticket_id is not None
-    tid, words = prompt.ticket_id, message_text(message)
+    tid, words = prompt.ticket_id, post.text
     if prompt.kind in ("resolve", "progress"):
-        files = await incoming(d.tg.bot, message, d.media_dir)
+        files = await post.files(d.tg.bot, d.media_dir)  # every photo of an album
         return await (resolve(d, prompt, actor, words, files) if prompt.kind == "resolve"
                       else progress(d, prompt, actor, words, files))
     if not words:
@@ -57,6 +53,9 @@ async def answer_prompt(d: Deps, prompt: Prompt, message: Message, actor: Actor)
         await reject_ticket(d.ctx, actor, tid, words)
     elif prompt.kind == "question":
         await ask_citizen(d.ctx, actor, tid, words)
+        # remembered so the citizen's answer goes back under this message, in this chat
+        await update_prompt(d.ctx, prompt.id, {**prompt.data, "question": words, "question_message_id":
+                                               post.first.message_id})
     elif prompt.kind == "duplicate":
         original = await ticket_id_of(d.ctx, words.split()[0])
         if original is None:

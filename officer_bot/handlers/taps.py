@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
 
 from core.domain.errors import Refused
 from core.domain.people import Actor
@@ -20,7 +21,8 @@ from officer_bot.store import card_at
 from officer_bot.view import load_view
 
 log = logging.getLogger(__name__)
-AFTER_MENU = frozenset({"vc", "vd", "rr", "rw", "dd", "dw", "fa", "co", "cx"})  # taps on a menu: put buttons back
+# taps on a menu: put the card's buttons back when they are refused
+AFTER_MENU = frozenset({"vc", "vd", "rr", "rw", "dd", "dw", "fa", "co", "cx", "kc", "kd"})
 Op = Callable[[Deps, CallbackQuery, Actor, Tap], Awaitable[Answer]]
 
 
@@ -65,7 +67,14 @@ async def on_tap(update: Update, context: Ctx) -> None:
         return
     d = deps(context)
     answer = await run(d, query)
-    await query.answer(answer.text[:200], url=answer.url)
+    try:
+        await query.answer(answer.text[:200], url=answer.url)
+    except BadRequest as exc:
+        # A tap handled late (kept in the inbox across a restart): the work is done, only the toast
+        # is gone, and Telegram takes an answer for a short while only.
+        if "query is too old" not in str(exc).lower():
+            raise
+        log.info("tap handled after its answer window", extra={"op": (query.data or "")[:8]})
 
 
 async def run(d: Deps, query: CallbackQuery) -> Answer:

@@ -103,6 +103,15 @@ async def send_document(sim: TelegramSimulator, p: Params) -> dict[str, Any]:
     return post(sim, chat, p, document=document, caption=caption, caption_entities=entities, reply_markup=markup)
 
 
+async def send_video(sim: TelegramSimulator, p: Params) -> dict[str, Any]:
+    chat = sim.resolve_chat(p.chat_id(), sending=True)
+    caption, entities = formatted_caption(p)
+    markup = check_reply_markup(p.json("reply_markup", "reply keyboard markup JSON object"))
+    video = sim.files.from_param(p, "video", "videos")
+    video.duration = p.int("duration", default=video.duration) or 0
+    return post(sim, chat, p, video=video, caption=caption, caption_entities=entities, reply_markup=markup)
+
+
 async def send_location(sim: TelegramSimulator, p: Params) -> dict[str, Any]:
     chat = sim.resolve_chat(p.chat_id(), sending=True)
     lat, lon = p.float("latitude", required=True), p.float("longitude", required=True)
@@ -166,6 +175,7 @@ METHODS = {
     "sendphoto": send_photo,
     "sendvoice": send_voice,
     "senddocument": send_document,
+    "sendvideo": send_video,
     "sendlocation": send_location,
     "sendmediagroup": send_media_group,
     "sendchataction": send_chat_action,

@@ -79,7 +79,7 @@ class SimFile:
     file_id: str
     file_unique_id: str
     data: bytes
-    kind: str  # photos, voice, documents
+    kind: str  # photos, voice, documents, videos
     file_path: str
     mime_type: str | None = None
     file_name: str | None = None
@@ -108,6 +108,7 @@ class SimMessage:
     photo: SimFile | None = None
     voice: SimFile | None = None
     document: SimFile | None = None
+    video: SimFile | None = None
     location: tuple[float, float] | None = None
     media_group_id: str | None = None
     reply_to: SimMessage | None = None
@@ -191,6 +192,17 @@ class SimMessage:
                 "file_unique_id": f.file_unique_id,
                 "file_name": f.file_name,
                 "mime_type": f.mime_type,
+                "file_size": len(f.data),
+            }
+        if self.video:
+            f = self.video
+            data["video"] = {
+                "file_id": f.file_id,
+                "file_unique_id": f.file_unique_id,
+                "width": f.width,
+                "height": f.height,
+                "duration": f.duration,
+                "mime_type": f.mime_type or "video/mp4",
                 "file_size": len(f.data),
             }
         if self.caption is not None:

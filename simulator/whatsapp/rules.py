@@ -171,9 +171,13 @@ def template_param_mismatch(expected: int, got: int) -> GraphError:
 
 
 def media_too_large(kind: str, size: int) -> GraphError:
+    """Over the kind's limit: Meta's "Media upload error" (131053), the reason in ``error_data.details``."""
     limit = MEDIA_MAX_BYTES[kind]
-    return invalid_parameter(
-        f"File Too Large: the {kind} is {size} bytes; the maximum size for {kind} is {limit} bytes."
+    return GraphError(
+        131053,
+        "(#131053) Media upload error",
+        400,
+        f"Media file size too big: the {kind} is {size} bytes; the maximum size for {kind} is {limit} bytes.",
     )
 
 

@@ -7,6 +7,7 @@ import asyncio
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
@@ -46,3 +47,8 @@ async def test_downgrade_to_empty_and_upgrade_again(db_url: str) -> None:
             assert await conn.run_sync(_diff) == []
     finally:
         await engine.dispose()
+
+
+def test_the_migrations_end_in_one_head() -> None:
+    """Branches made side by side are joined, so an upgrade has one place to end and a downgrade one to start."""
+    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0007"]

@@ -11,7 +11,7 @@ from core.domain.errors import Refused
 from core.domain.lifecycle import ALLOWED_ROLES, ASSIGNEE_ONLY, TRANSITIONS, Action, IllegalTransition, Role
 from core.domain.lifecycle import TicketState as S
 from core.domain.people import Actor
-from core.usecases import citizen, desk, field, oversight
+from core.usecases import citizen, corrections, desk, field, oversight
 from tests.core.story import PHOTO, Cast, cast, force_state, report, snapshot, ticket
 
 A = Action
@@ -44,6 +44,7 @@ CALLS: dict[Action, tuple[str, Call]] = {
     A.EXTEND_DEADLINE: ("camat", lambda c, w, t, p: oversight.extend_deadline(c, w, t, 3)),
     A.REASSIGN: ("camat", lambda c, w, t, p: oversight.reassign_ticket(c, w, t, p.officer2.id or 0)),
     A.CANCEL: ("reporter", lambda c, w, t, p: citizen.cancel_ticket(c, w, t)),
+    A.CORRECT: ("verifier", lambda c, w, t, p: corrections.correct_ticket(c, w, t, category="sampah")),
 }
 
 
@@ -87,7 +88,8 @@ ACTOR_ROLES = {
 @pytest.mark.parametrize("action", list(Action))
 async def test_who_may_take_each_action(ctx: Context, action: Action) -> None:
     people = await cast(ctx)
-    state = next(s for s in S if action in TRANSITIONS[s])
+    # An action bound to the assignee is tried where there is one: in progress, the officer's.
+    state = S.IN_PROGRESS if action in ASSIGNEE_ONLY else next(s for s in S if action in TRANSITIONS[s])
     _, call = CALLS[action]
     for who, role in ACTOR_ROLES.items():
         tid = await _ticket_in(ctx, people, state)

@@ -107,7 +107,7 @@ async def citizen_reports_with_a_photo(page: Page) -> str:
     await tap(page, "Biasa")
     summary = await answer(page, 5)
     await expect(summary).to_contain_text("Periksa laporan Anda")
-    for line in ("Kategori: Jalan rusak", f"Cerita: {STORY}", "Lokasi: Bajeng", "Foto: 1", "Identitas: Biasa"):
+    for line in ("Kategori: Jalan rusak", f"Uraian: {STORY}", "Lokasi: Bajeng", "Foto: 1", "Identitas: Biasa"):
         await expect(summary).to_contain_text(line)
     await tap(page, "Kirim")
 

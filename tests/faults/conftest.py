@@ -66,7 +66,7 @@ CHANNELS = ("whatsapp", "telegram")
 async def unsent(ctx: Context, channels: tuple[str, ...] = CHANNELS) -> dict[str, int]:
     async with ctx.sessions() as session:
         rows = await session.execute(select(OutboxMessage.channel, func.count()).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.channel.in_(channels)).group_by(OutboxMessage.channel))
+            outbox.owed(), OutboxMessage.channel.in_(channels)).group_by(OutboxMessage.channel))
         return dict(rows.all())  # type: ignore[arg-type]
 
 

@@ -27,6 +27,7 @@ class RawCase:
     signature: str = "good"  # good | missing | wrong | other_secret | sha1
     status: int = 200
     stored: bool = False  # whether it must land in the inbox
+    reason: str = ""  # set: it cannot be read, and is kept (processed) with a reason naming this
 
 
 @dataclass(frozen=True)
@@ -74,23 +75,82 @@ def _tap(choice: str, title: str = "Tombol") -> dict[str, Any]:
                                                                                            "title": title}}}
 
 
+def _body(**top: Any) -> bytes:
+    return json.dumps({"object": "whatsapp_business_account", **top}).encode()
+
+
+def _value(**value: Any) -> bytes:
+    return _body(entry=[{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID}, **value}}]}])
+
+
+SECRET_TEXT = "RAHASIA-ISI-WARGA"  # inside the bodies below: never in a log line
+# Signed bodies that cannot be read, of every size, shape and depth: each answered 200 (Meta retries
+# anything else for days), kept with its reason, counted in /metrics, and no worker hurt.
+UNREADABLE = [
+    RawCase("nested deeper than json reads", b'{"entry": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", stored=True,
+            reason="nested too deeply"),
+    RawCase("not UTF-8", b'{"entry": [], "text": "' + SECRET_TEXT.encode() + b' \xff\xfe"}', stored=True,
+            reason="UTF-8"),
+    RawCase("a number of 5,000 digits", b'{"entry": [{"id": ' + b"9" * 5_000 + b"}]}", stored=True,
+            reason="not JSON"),
+    RawCase("four megabytes and more", _body(entry=[], text=SECRET_TEXT + " " * 4_500_000), stored=True,
+            reason="too large"),
+    RawCase("entry is an object", _body(entry={"id": "1"}), stored=True, reason="entry"),
+    RawCase("an entry that is a number", _body(entry=[1]), stored=True, reason="entry"),
+    RawCase("changes that are a string", _body(entry=[{"id": "1", "changes": "messages"}]), stored=True,
+            reason="changes"),
+    RawCase("a value that is a list", _body(entry=[{"changes": [{"field": "messages", "value": [1]}]}]),
+            stored=True, reason="value"),
+    RawCase("messages that are an object", _value(messages={"id": "wamid.x"}), stored=True, reason="messages"),
+    RawCase("a message that is a string", _value(messages=[SECRET_TEXT]), stored=True, reason="message"),
+    RawCase("a message id that is an object", _value(messages=[{**text_message(SECRET_TEXT), "id": {"a": 1}}]),
+            stored=True, reason="id"),
+    RawCase("a message id of 1,000 characters", _value(messages=[text_message("halo", "wamid." + "A" * 1000)]),
+            stored=True, reason="id"),
+    RawCase("a message id with a lone surrogate", _value(messages=[text_message("halo", "wamid.\ud83d")]),
+            stored=True, reason="id"),
+    RawCase("a sender that is a list", _value(messages=[{**text_message("halo", "wamid.list-from"), "from": [1]}]),
+            stored=True, reason="sender"),
+    RawCase("a sender of 100 digits", _value(messages=[text_message("halo", "wamid.long-from", "6" * 100)]),
+            stored=True, reason="sender"),
+    RawCase("statuses that are a number", _value(statuses=5), stored=True, reason="statuses"),
+    RawCase("a status without id", _value(statuses=[{"status": "read", "recipient_id": "6281299990000"}]),
+            stored=True, reason="status"),
+]
+# Signed bodies that can be read but hold odd parts: stored and processed without an error.
+ODD = [
+    RawCase("status errors of the wrong types", _value(statuses=[{
+        "id": "wamid.odd-errors", "status": "failed", "timestamp": "1790000000", "recipient_id": "6281299990000",
+        "errors": ["x", 5, {"code": {"a": 1}, "title": ["?"]}]}]), stored=True),
+    RawCase("status with a lone surrogate in its error title", _value(statuses=[{
+        "id": "wamid.odd-title", "status": "failed", "timestamp": "1790000000", "recipient_id": "6281299990000",
+        "errors": [{"code": 131026, "title": "Undeliverable \ud83d"}]}]), stored=True),
+]
+
 RAW = [
     RawCase("missing signature", envelope([text_message("halo")]), "missing", 401),
     RawCase("wrong signature", envelope([text_message("halo")]), "wrong", 403),
     RawCase("signed with another app's secret", envelope([text_message("halo")]), "other_secret", 403),
     RawCase("sha1 signature", envelope([text_message("halo")]), "sha1", 403),
-    RawCase("empty body, signed", b""),
-    RawCase("malformed JSON, signed", b'{"object": "whatsapp_business_account", "entry": [{'),
-    RawCase("JSON array, signed", b"[1, 2, 3]"),
-    RawCase("JSON string, signed", b'"halo"'),
-    RawCase("entry is null", b'{"object": "whatsapp_business_account", "entry": null}'),
-    RawCase("changes without value", b'{"object": "whatsapp_business_account", "entry": [{"changes": [{}]}]}'),
+    RawCase("empty body, signed", b"", stored=True, reason="not JSON"),
+    RawCase("malformed JSON, signed", b'{"object": "whatsapp_business_account", "entry": [{', stored=True,
+            reason="not JSON"),
+    RawCase("JSON array, signed", b"[1, 2, 3]", stored=True, reason="not a JSON object"),
+    RawCase("JSON string, signed", b'"halo"', stored=True, reason="not a JSON object"),
+    RawCase("entry is null", b'{"object": "whatsapp_business_account", "entry": null}', stored=True,
+            reason="entry"),
+    RawCase("changes without value", b'{"object": "whatsapp_business_account", "entry": [{"changes": [{}]}]}',
+            stored=True, reason="value"),
     RawCase("account update field", b'{"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": '
                                      b'[{"field": "account_update", "value": {"event": "VERIFIED_ACCOUNT"}}]}]}'),
-    RawCase("message without id", envelope([{"from": "6281299990000", "type": "text", "text": {"body": "x"}}])),
+    RawCase("message without id", envelope([{"from": "6281299990000", "type": "text", "text": {"body": "x"}}]),
+            stored=True, reason="id"),
     RawCase("another business number's message", envelope([text_message("halo", "wamid.other-phone")],
                                                           phone_id="999999999999")),
-    RawCase("one megabyte of signed garbage", b"\x00\xff" * 500_000),
+    RawCase("one megabyte of signed garbage", b"\x00\xff" * 500_000, stored=True, reason="UTF-8"),
+    *UNREADABLE,
+    *ODD,
     RawCase("status for a message we never sent", envelope(
         [], statuses=[{"id": "wamid.never-sent", "status": "delivered", "timestamp": "1790000000",
                        "recipient_id": "6281299990000"}]), stored=True),

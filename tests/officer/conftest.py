@@ -14,6 +14,7 @@ from telegram.request import HTTPXRequest
 
 from core.context import Context
 from core.db.models import OutboxMessage
+from core.outbox import owed
 from core.settings import Settings
 from officer_bot import OfficerBot
 from simulator.telegram import SimChat, SimMessage, SimUser, TelegramSimulator
@@ -58,7 +59,7 @@ class World:
 async def pending_telegram(ctx: Context) -> int:
     async with ctx.sessions() as session:
         return await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.channel == "telegram", OutboxMessage.sent_at.is_(None))) or 0
+            OutboxMessage.channel == "telegram", owed())) or 0  # set-aside rows are owed to no one
 
 
 async def settled(ctx: Context, timeout: float = 10) -> None:

@@ -28,7 +28,7 @@ async def test_start_summary_and_ticket_history(world: World) -> None:
     assert "Kecamatan Pattallassang" in (digest.text or "")
     await world.verifier.sends(world.desk, "/tiket ptl-000001")
     history = await world.desk.wait_for(lambda m: m.from_bot and "Riwayat:" in (m.text or ""))
-    assert "dilaporkan · Daeng Ngalle" in (history.text or "") and history.text.startswith("PTL-000001 ·")
+    assert "dilaporkan · pelapor" in (history.text or "") and history.text.startswith("PTL-000001 ·")
     await world.verifier.sends(world.desk, "/tiket PTL-999999")
     await world.desk.wait_for(lambda m: m.from_bot and m.text == "Laporan tidak ditemukan.")
 
@@ -76,10 +76,13 @@ async def test_scheduler_messages_reach_the_camat_and_the_desk(world: World) -> 
         queue(session, channel="telegram", recipient="camat", kind="digest", data={"text": "Ringkasan <uji>",
               "late": False}, dedupe_key="digest:test", now=world.ctx.now())
         queue(session, channel="telegram", recipient="chat:desk", kind="outbox.stuck",
-              data={"outbox_id": 42, "channel": "whatsapp", "kind": "ticket.verified", "last_error": "131047",
-                    "since": "09.00"}, dedupe_key="stuck:test", now=world.ctx.now())
+              data={"outbox_id": 42, "channel": "whatsapp", "kind": "ticket.verified", "recipient": "citizen",
+                    "number": "PTL-000042", "citizen": "0812****789", "failure": "rate_limited", "attempts": 4,
+                    "since": world.ctx.now().isoformat(), "set_aside": False}, dedupe_key="stuck:test",
+              now=world.ctx.now())
     await world.camat.private_chat.wait_for(lambda m: m.from_bot and m.text == "Ringkasan <uji>")
-    await world.desk.wait_for(lambda m: m.from_bot and "#42 (whatsapp, ticket.verified)" in (m.text or ""))
+    await world.desk.wait_for(lambda m: m.from_bot and "kabar status laporan untuk warga 0812****789, laporan "
+                              "PTL-000042" in (m.text or ""))
     await world.settled()
 
 

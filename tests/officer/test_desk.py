@@ -101,12 +101,15 @@ async def test_question_relayed_and_the_answer_appears_under_the_card(world: Wor
     card = await world.card(world.desk, "PTL-000001")
     await world.verifier.taps(card, "Tanya pelapor")
     prompt = await world.desk.wait_for(lambda m: m.from_bot and "pertanyaan untuk pelapor" in (m.text or ""))
-    await world.verifier.replies(world.desk, prompt, "Tiang nomor berapa?")
+    question = await world.verifier.replies(world.desk, prompt, "Tiang nomor berapa?")
     await world.card(world.desk, "PTL-000001", "Ditanyakan ke pelapor: Tiang nomor berapa?")
     assert ("ticket.question", f"citizen:{world.cast.reporter.id}") in await world.whatsapp(tid)
     await citizen_answers(world.ctx, world.cast.reporter, tid, "Tiang nomor 12, depan masjid")
     answer = await world.desk.wait_for(lambda m: m.from_bot and "Tiang nomor 12" in (m.text or ""))
-    assert answer.reply_to is card and answer.text.startswith("Jawaban pelapor untuk PTL-000001")
+    assert answer.reply_to is question and answer.text.startswith("Jawaban pelapor untuk PTL-000001")
+    await citizen_answers(world.ctx, world.cast.reporter, tid, "Kabelnya juga putus")  # more, unasked
+    more = await world.desk.wait_for(lambda m: m.from_bot and "Kabelnya juga putus" in (m.text or ""))
+    assert more.reply_to is card
 
 
 async def test_unregistered_tap_changes_nothing(world: World) -> None:

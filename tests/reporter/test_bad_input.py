@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.context import Context
 from core.db.models import Attachment, Conversation, OutboxMessage
 from core.notifications import queue
-from tests.reporter.conftest import JPEG, Harness, has, report
+from tests.reporter.conftest import JPEG, Harness, has
 
 UNSUPPORTED = "jenis pesan ini belum bisa kami proses"
 
@@ -71,37 +70,6 @@ async def test_media_too_large_and_failed_download(harness: Harness) -> None:
     async with harness.ctx.sessions() as session:
         [photo] = list(await session.scalars(select(Attachment).where(Attachment.kind == "photo")))
     assert photo.fetch_error and photo.stored_path is None and photo.platform_ref == "1999999999999999"
-
-
-async def test_daily_limit_holds_the_report_and_sends_it_later(harness: Harness) -> None:
-    limited = Context(sessions=harness.ctx.sessions, clock=harness.clock, outbox=harness.ctx.outbox,
-                      profile=harness.ctx.profile.model_copy(update={"daily_ticket_limit": 1}))
-    await harness.stop()
-    await harness.start(ctx=limited)
-    citizen = harness.sim.citizen("081300000203")
-    await citizen.sends_text("halo")
-    await citizen.wait_for(lambda m: m.kind == "buttons")
-    await report(citizen)
-    await citizen.sends_text("Sampah di selokan depan rumah")
-    await citizen.wait_for(lambda m: m.kind == "buttons")  # a message for the open ticket, or a new report?
-    await citizen.taps("Laporan baru")
-    await citizen.wait_for(lambda m: m.kind == "location_request")
-    await citizen.sends_location(-5.30, 119.30)
-    await citizen.wait_for(lambda m: "Lewati" in m.button_titles)
-    await citizen.taps("Lewati")
-    await citizen.wait_for(lambda m: "Biasa" in m.button_titles)
-    await citizen.taps("Biasa")
-    await citizen.wait_for(lambda m: "Kirim" in m.button_titles)
-    await citizen.taps("Kirim")
-    held = await citizen.wait_for(has("1 laporan hari ini"))
-    assert "kami simpan" in (held.text or "")
-    assert len(await harness.tickets()) == 1
-
-    harness.clock.advance(days=1)
-    await citizen.sends_text("Bagaimana laporan saya?")
-    await citizen.wait_for(has("PTL-000002"))
-    tickets = await harness.tickets()
-    assert len(tickets) == 2 and "Sampah di selokan" in tickets[1].description
 
 
 async def test_flood_gets_one_polite_message_and_nothing_is_lost(harness: Harness) -> None:

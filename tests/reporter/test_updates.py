@@ -121,7 +121,7 @@ async def test_rejected_duplicate_forwarded_question_and_auto_close(harness: Har
 
 
 async def test_status_and_cancel(harness: Harness) -> None:
-    _desk, officer = await staff(harness)
+    desk, _officer = await staff(harness)
     citizen = harness.sim.citizen("081300000070")
     stranger = harness.sim.citizen("081300000071")
     number = await report(citizen)
@@ -134,7 +134,7 @@ async def test_status_and_cancel(harness: Harness) -> None:
     await stranger.sends_text(f"status {number}")
     assert (await stranger.wait_for()).text == "Laporan tidak ditemukan."  # not theirs: nothing shown
 
-    await ask_citizen(harness.ctx, officer, await ticket_id(harness, number), "Tiang nomor berapa?")
+    await ask_citizen(harness.ctx, desk, await ticket_id(harness, number), "Tiang nomor berapa?")
     await citizen.wait_for(has("Tiang nomor berapa?"))
     await citizen.sends_text(f"status {number}")
     assert "Catatan petugas: Tiang nomor berapa?" in ((await citizen.wait_for(has("Status:"))).text or "")
@@ -162,7 +162,7 @@ async def test_cancel_refused_once_work_started(harness: Harness) -> None:
     await citizen.wait_for(has("sedang dikerjakan"))
     await citizen.taps("Ya, batalkan")
     refused = await citizen.wait_for(has("tidak ada yang diubah"))
-    assert refused.text == "Laporan ini sudah sedang dikerjakan; tidak ada yang diubah."
+    assert refused.text == "Laporan ini sedang dikerjakan; tidak ada yang diubah."
     assert (await harness.tickets())[0].state == "in_progress"
 
 

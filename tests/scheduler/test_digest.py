@@ -69,7 +69,7 @@ async def test_digest_text_reads_well_on_a_phone_and_hides_confidential_reports(
     lines = body.splitlines()
     assert lines[:2] == ["Ringkasan harian Kecamatan Pattallassang", "Selasa, 24 November 2026"]
     for line in ("• Diterima: 2", "• Sedang dikerjakan: 1", "Kemarin: 7 baru, 3 selesai dikerjakan, 1 ditutup.",
-                 "Terlambat (2), terlama dulu:", "1. PTL-000002 Sampah", "   lewat 20 jam 0 menit · Diterima",
+                 "Terlambat (2), terlama dulu:", "1. PTL-000002 Sampah", "   lewat 20 jam · Diterima",
                  "(1 laporan rahasia tidak ditampilkan)", "• 7 hari: 2/3 (67%)", "• Bajeng: 3",
                  "• Lampu jalan: 2", "• Baso Petugas: 0 / 3", "Rating rata-rata 30 hari: 4,0 dari 5 (1 penilaian)"):
         assert line in lines, line

@@ -88,8 +88,9 @@ async def test_rows_undelivered_too_long_are_reported_to_the_desk_once_and_kept(
     [stuck] = await rows(ctx, "outbox.stuck")
     assert (stuck.channel, stuck.recipient) == ("telegram", "chat:desk")
     assert stuck.data == {"outbox_id": first.id, "channel": "telegram", "kind": "ticket.changed",
-                          "last_error": "131047: re-engagement message", "attempts": 1,
-                          "since": first.created_at.isoformat()}
+                          "recipient": "ticket", "number": "PTL-000001", "citizen": None, "anonymous": False,
+                          "failure": "platform", "attempts": 1, "since": first.created_at.isoformat(),
+                          "set_aside": False}
     clock.advance(hours=2)
     assert await sweep_outbox(ctx) == 0  # once per row, and a stuck report is not itself reported
     async with ctx.sessions() as session:

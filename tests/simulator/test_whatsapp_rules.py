@@ -99,9 +99,9 @@ async def test_interactive_body_at_most_1024_chars(wa: WhatsApp, citizen: Citize
 
 async def test_image_upload_at_most_5_mb(wa: WhatsApp, citizen: Citizen) -> None:
     await wa.send_image(to=citizen.wa_id, image=b"\xff" * (5 * MB), mime_type="image/jpeg")
-    with pytest.raises(WhatsAppError, match="File Too Large") as caught:
+    with pytest.raises(MediaUploadError, match="size too big") as caught:
         await wa.send_image(to=citizen.wa_id, image=b"\xff" * (5 * MB + 1), mime_type="image/jpeg")
-    assert caught.value.code == 100
+    assert caught.value.code == 131053
 
 
 @pytest.mark.parametrize(("kind", "mime"), [("audio", "audio/ogg"), ("video", "video/mp4"), ("sticker", "image/webp")])
@@ -110,7 +110,7 @@ def test_media_size_limits_per_kind(sim: WhatsAppSimulator, kind: str, mime: str
     sim.media.put(b"\0" * limit, mime, phone_id=sim.phone_id, by_business=True)
     with pytest.raises(GraphError) as caught:
         sim.media.put(b"\0" * (limit + 1), mime, phone_id=sim.phone_id, by_business=True)
-    assert caught.value.code == 100 and "File Too Large" in str(caught.value)
+    assert caught.value.code == 131053 and "size too big" in str(caught.value)
 
 
 async def test_unknown_media_id(wa: WhatsApp, citizen: Citizen) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,8 +11,9 @@ import pytest
 import core.domain.errors as errors
 import core.domain.lifecycle as lifecycle
 from core.domain.lifecycle import Action, TicketState
-from core.texts import LOCALES, messages, placeholders, refusal, text, when
+from core.texts import LOCALES, duration, messages, placeholders, refusal, text, when
 from core.usecases.citizen import TooManyReports
+from core.usecases.held import HeldNotFound, TooManyHeld
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -31,7 +33,7 @@ def test_every_state_has_a_label() -> None:
 
 
 def _refusals() -> list[type[errors.Refused]]:
-    found: list[type[errors.Refused]] = [TooManyReports]
+    found: list[type[errors.Refused]] = [TooManyReports, TooManyHeld, HeldNotFound]
     for module in (errors, lifecycle):
         found += [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, errors.Refused)]
     return found
@@ -48,7 +50,35 @@ def test_refusal_fills_in_the_state() -> None:
     assert refusal(error) == "Sudah diambil oleh Baso."
     assert refusal(lifecycle.IllegalTransition(TicketState.VERIFIED, Action.VERIFY)) == (
         "Laporan ini sudah diverifikasi; tidak ada yang diubah.")
-    assert refusal(errors.MissingDetails(fields=["category", "desa"]), "en") == "Please fill in first: category, desa."
+    assert refusal(errors.MissingDetails(fields=["category", "desa"])) == "Lengkapi dulu kategori dan desa/kelurahan."
+    assert refusal(errors.MissingDetails(fields=["desa"]), "en") == "Please fill in the village first."
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_state_reads_inside_a_sentence(locale: str) -> None:
+    """Not the label lowercased: "sudah sedang dikerjakan" and "sudah duplikat" read wrong."""
+    for state in TicketState:
+        said = refusal(lifecycle.IllegalTransition(state, Action.VERIFY), locale)
+        assert text(f"state_phrase.{state}", locale) in said
+    said = refusal(lifecycle.IllegalTransition(TicketState.IN_PROGRESS, Action.VERIFY))
+    assert said == "Laporan ini sedang dikerjakan; tidak ada yang diubah."
+    assert "sudah duplikat" not in refusal(lifecycle.IllegalTransition(TicketState.DUPLICATE, Action.VERIFY))
+
+
+def test_lengths_of_time_without_zero_parts() -> None:
+    assert duration(timedelta(hours=20)) == "20 jam"
+    assert duration(timedelta(hours=20, minutes=5)) == "20 jam 5 menit"
+    assert duration(timedelta(days=2)) == "2 hari"
+    assert duration(timedelta(days=2, hours=3, minutes=59)) == "2 hari 3 jam"
+    assert duration(timedelta(minutes=40)) == "40 menit"
+    assert duration(timedelta(seconds=20)) == "kurang dari 1 menit"
+    assert duration(timedelta(hours=5), "en") == "5 h"
+
+
+def test_one_word_for_tapping() -> None:
+    """The approved template says "Ketuk"; the bot's own Indonesian says the same, never "tap"."""
+    tap = re.compile(r"\btap\b", re.IGNORECASE)
+    assert [key for key, value in messages("id").items() if tap.search(value)] == []
 
 
 def test_deadlines_in_words() -> None:

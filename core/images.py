@@ -1,0 +1,67 @@
+"""Photos made fit for the citizens' channel: WhatsApp takes JPEG or PNG images up to 5 MB.
+
+Staff may send anything Telegram carries (a 10 MB image document, a WebP, a phone's HEIC); the
+original is kept for them, and the citizen gets a JPEG rendition that WhatsApp accepts.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+log = logging.getLogger(__name__)
+CITIZEN_IMAGE_MAX = 5 * 1024 * 1024  # WhatsApp Cloud API, "Supported media types": images up to 5 MB
+CITIZEN_IMAGE_TYPES = ("image/jpeg", "image/png")
+LONG_SIDE = 2560  # a phone screen shows no more; most photos shrink well below the limit at this size
+SMALLEST_SIDE = 320  # below this a rendition shows nothing useful: give up
+RENDITION_SUFFIX = ".citizen.jpg"
+
+
+def fits(mime: str | None, size: int) -> bool:
+    """Whether the citizens' channel takes this image as it is."""
+    return (mime or "").split(";")[0].strip().lower() in CITIZEN_IMAGE_TYPES and size <= CITIZEN_IMAGE_MAX
+
+
+def rendition(data: bytes, limit: int = CITIZEN_IMAGE_MAX) -> bytes | None:
+    """A JPEG of the image within `limit` bytes (scaled down until it fits), or None if it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a pixel bomb is refused, not decoded
+            opened = Image.open(io.BytesIO(data))
+            opened.draft("RGB", (LONG_SIDE, LONG_SIDE))  # JPEG: decode at a reduced scale, much faster
+            image: Image.Image = ImageOps.exif_transpose(opened)  # the phone's rotation: the copy has no EXIF
+            image.load()
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        log.warning("image cannot be read for a citizen rendition", exc_info=True)
+        return None
+    if image.mode != "RGB":  # transparency over white, as a chat shows it
+        rgba = image.convert("RGBA")
+        image = Image.new("RGB", rgba.size, "white")
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    image.thumbnail((LONG_SIDE, LONG_SIDE))
+    quality = 85
+    while True:
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=True)
+        if out.tell() <= limit:
+            return out.getvalue()
+        width, height = image.size
+        if min(width, height) * 3 // 4 < SMALLEST_SIDE:
+            return None
+        image = image.resize((width * 3 // 4, height * 3 // 4), Image.Resampling.LANCZOS)
+        quality = max(quality - 10, 60)
+
+
+def store_rendition(media_dir: Path, relative: Path, data: bytes) -> str | None:
+    """Write the rendition of `data` beside its original (`relative` under `media_dir`); its relative path."""
+    made = rendition(data)
+    if made is None:
+        return None
+    target = relative.with_name(relative.name.split(".")[0] + RENDITION_SUFFIX)
+    (media_dir / target).parent.mkdir(parents=True, exist_ok=True)
+    (media_dir / target).write_bytes(made)
+    return str(target)
