@@ -14,7 +14,7 @@ from officer_bot.handlers.prompts import ask_for_reply
 
 
 async def accept(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
-    """Terima: core decides who was first; the loser hears who has it."""
+    """Ambil (accept): core decides who was first; the loser hears who has it."""
     number = await accept_ticket(d.ctx, actor, tap.target)
     return Answer(text("tg.answer.accepted", number=number))
 

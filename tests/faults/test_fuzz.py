@@ -158,6 +158,6 @@ async def test_odd_telegram_updates_never_break_the_officer_bot(world: World, ca
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(
         ("officer_bot", "telegram"))] == []
     field_card: SimMessage = await world.card(world.field, (await ticket(ctx, vid)).number)
-    if field_card.button("Terima"):
-        assert (await world.officer.taps(field_card, "Terima")).text
+    if field_card.button("Ambil"):
+        assert (await world.officer.taps(field_card, "Ambil")).text
     print(f"\n{len(actions)} odd Telegram updates ({len(taps)} taps)")

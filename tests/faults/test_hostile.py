@@ -134,7 +134,7 @@ async def test_every_hostile_case_gets_its_clear_answer(world: World, harness: H
     await citizen.sends_text("halo")
     await citizen.wait_for(lambda m: m.kind == "buttons")
     assert (await world.officer.taps(await world.card(world.field, (await ticket(ctx, ids["vid"])).number),
-                                     "Terima")).text.startswith("Anda mengambil")
+                                     "Ambil")).text.startswith("Anda mengambil")
 
 
 async def _stored(world: World) -> int:

@@ -1,4 +1,4 @@
-"""Races: 2–5 officers tap Terima together (100 trials), and verify meets reject on one desk card.
+"""Races: 2–5 officers tap Ambil together (100 trials), and verify meets reject on one desk card.
 
 Twenty accept trials go through the real bot (PTB Application + Telegram simulator: taps queued
 together, answered one by one as PTB handles updates); eighty call the use case from separate
@@ -64,7 +64,7 @@ async def test_hundred_accept_races_have_one_winner_each(world: World, clock: Cl
         contenders = rng.sample(crew, rng.randint(2, 5))
         if trial < BOT_TRIALS:
             card = await world.card(world.field, number, "Diverifikasi")
-            taps = [user.tap(card, "Terima") for user, _ in contenders]
+            taps = [user.tap(card, "Ambil") for user, _ in contenders]
             answers = [(await tap.answered(timeout=10)).text or "" for tap in taps]
             won = [actor for (_, actor), said in zip(contenders, answers, strict=True)
                    if said == f"Anda mengambil {number}."]

@@ -47,7 +47,7 @@ async def test_a_journey_leaks_no_secret_and_no_raw_number(logs: io.StringIO, wo
         menu = await world.desk.wait_for(lambda m: m.message_id == card.message_id and len(m.buttons) > 2)
         answer = await world.verifier.taps(menu, "Lampu jalan" if menu.button("Lampu jalan") else "Bajeng")
     field_card = await world.card(world.field, number, "Diverifikasi")
-    await world.officer.taps(field_card, "Terima")
+    await world.officer.taps(field_card, "Ambil")
     field_card = await world.card(world.field, number, "Dikerjakan oleh")
     await world.officer.taps(field_card, "Selesaikan")
     prompt = await world.field.wait_for(lambda m: m.from_bot and "foto sesudah" in (m.text or ""))

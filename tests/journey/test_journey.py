@@ -24,7 +24,7 @@ async def test_citizen_to_desk_to_field_and_back_with_proof(world: World, harnes
     await citizen.wait_for(has("diverifikasi"))
 
     field_card = await world.card(world.field, number, "Diverifikasi")
-    await world.officer.taps(field_card, "Terima")
+    await world.officer.taps(field_card, "Ambil")
     field_card = await world.card(world.field, number, "Dikerjakan oleh Baso Petugas")
     await citizen.wait_for(has("sedang dikerjakan"))
 

@@ -53,7 +53,7 @@ async def test_every_photo_of_an_officers_album_reaches_the_citizen(world: World
     tid = await ticket_id(harness, number)
     await verify_ticket(world.ctx, world.cast.verifier, tid, category="lampu_jalan", desa="Bajeng")
     card = await world.card(world.field, number, "Diverifikasi")
-    await world.officer.taps(card, "Terima")
+    await world.officer.taps(card, "Ambil")
     card = await world.card(world.field, number, "Dikerjakan oleh")
     await world.officer.taps(card, "Selesaikan")
     prompt = await world.field.wait_for(lambda m: m.from_bot and "foto sesudah" in (m.text or ""))

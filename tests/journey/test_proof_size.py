@@ -33,7 +33,7 @@ async def test_a_10_mb_image_document_as_proof_reaches_the_citizen(world: World,
     tid = next(t.id for t in await harness.tickets() if t.number == number)
     await verify_ticket(world.ctx, world.cast.verifier, tid, category="lampu_jalan", desa="Bajeng")
     card = await world.card(world.field, number, "Diverifikasi")
-    await world.officer.taps(card, "Terima")
+    await world.officer.taps(card, "Ambil")
     card = await world.card(world.field, number, "Dikerjakan oleh")
     await world.officer.taps(card, "Selesaikan")
     prompt = await world.field.wait_for(lambda m: m.from_bot and "foto sesudah" in (m.text or ""))

@@ -98,4 +98,4 @@ async def test_registration_through_the_desk(world: World) -> None:
     tid = await report(world.ctx, world.cast.reporter)
     await verify_ticket(world.ctx, world.cast.verifier, tid)
     card = await world.card(world.field, "PTL-000001")
-    assert (await newcomer.taps(card, "Terima")).text == "Anda mengambil PTL-000001."
+    assert (await newcomer.taps(card, "Ambil")).text == "Anda mengambil PTL-000001."

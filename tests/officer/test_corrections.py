@@ -58,7 +58,7 @@ async def test_a_verified_card_has_no_field_question_before_someone_takes_it(wor
     tid = await report(world.ctx, world.cast.reporter)
     await verify_ticket(world.ctx, world.cast.verifier, tid)
     card = await world.card(world.field, "PTL-000001", "Diverifikasi")
-    assert card.button("Terima") and not card.button("Tanya pelapor")
+    assert card.button("Ambil") and not card.button("Tanya pelapor")
 
 
 async def test_desk_corrects_the_category_and_the_citizen_hears_the_new_deadline(world: World) -> None:

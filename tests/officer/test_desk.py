@@ -19,7 +19,7 @@ async def test_verify_puts_the_ticket_in_the_field_group(world: World) -> None:
     assert answer.text == "PTL-000001 diverifikasi."
     await world.card(world.desk, "PTL-000001", "Diverifikasi oleh Andi Verifikator, 09.00")
     field_card = await world.card(world.field, "PTL-000001", "Diverifikasi")
-    assert field_card.button("Terima")
+    assert field_card.button("Ambil")
     assert (await ticket(world.ctx, tid)).state == TicketState.VERIFIED
     assert ("ticket.verified", f"citizen:{world.cast.reporter.id}") in await world.whatsapp(tid)
 

@@ -209,7 +209,7 @@ async def test_a_tap_fetched_and_confirmed_by_a_killed_bot_is_handled_after_the_
     card = await scene.field_card("Diverifikasi")
     await scene.stop(bot)
 
-    tap = scene.officer.tap(card, "Terima")
+    tap = scene.officer.tap(card, "Ambil")
     await scene.fetched_then_killed(confirm=True)
     assert scene.sim.updates.pending == []  # Telegram will not send it again: only the inbox has it
 
@@ -226,7 +226,7 @@ async def test_a_kept_tap_coming_by_the_replay_and_again_from_telegram_is_handle
     card = await scene.field_card("Diverifikasi")
     await scene.stop(bot)
 
-    tap = scene.officer.tap(card, "Terima")
+    tap = scene.officer.tap(card, "Ambil")
     await scene.fetched_then_killed(confirm=False)  # stored, not confirmed: Telegram sends it again too
     bot = await scene.start()
     assert (await tap.answered()).text == "Anda mengambil PTL-000001."

@@ -22,7 +22,7 @@ async def verified(world: World, **kw: object) -> int:
 async def test_the_whole_field_journey_with_proof(world: World) -> None:
     tid = await verified(world)
     card = await world.card(world.field, "PTL-000001", "Diverifikasi")
-    assert (await world.officer.taps(card, "Terima")).text == "Anda mengambil PTL-000001."
+    assert (await world.officer.taps(card, "Ambil")).text == "Anda mengambil PTL-000001."
     card = await world.card(world.field, "PTL-000001", "Dikerjakan oleh Baso Petugas", "Batas waktu")
     assert card.button("Update progres") and card.button("Selesaikan") and card.button("Lepas")
     assert ("ticket.accepted", f"citizen:{world.cast.reporter.id}") in await world.whatsapp(tid)
@@ -60,7 +60,7 @@ async def test_the_whole_field_journey_with_proof(world: World) -> None:
 async def test_progress_in_private_chat_through_the_deep_link(world: World) -> None:
     tid = await verified(world)
     card = await world.card(world.field, "PTL-000001")
-    await world.officer.taps(card, "Terima")
+    await world.officer.taps(card, "Ambil")
     card = await world.card(world.field, "PTL-000001", "Dikerjakan oleh")
     answer = await world.officer.taps(card, "Update progres")
     assert answer.url == f"https://t.me/LaporCamatBot?start=p{tid}"
@@ -78,8 +78,8 @@ async def test_two_officers_tap_accept_together(world: World) -> None:
     tid = await verified(world)
     card = await world.card(world.field, "PTL-000001")
     # Taps are not ordered: the promise is one winner, and the other told who has it, either way round.
-    first = world.officer.tap(card, "Terima")
-    second = world.officer2.tap(card, "Terima")
+    first = world.officer.tap(card, "Ambil")
+    second = world.officer2.tap(card, "Ambil")
     answers = [(await first.answered()).text, (await second.answered()).text]
     winner, name = ((world.cast.officer, "Baso Petugas") if answers[0] == "Anda mengambil PTL-000001."
                     else (world.cast.officer2, "Cakra Petugas"))
@@ -91,13 +91,13 @@ async def test_two_officers_tap_accept_together(world: World) -> None:
 async def test_release_puts_accept_back_and_reopened_tickets_return(world: World) -> None:
     tid = await verified(world)
     card = await world.card(world.field, "PTL-000001")
-    await world.officer.taps(card, "Terima")
+    await world.officer.taps(card, "Ambil")
     card = await world.card(world.field, "PTL-000001", "Dikerjakan oleh")
     assert (await world.officer2.taps(card, "Lepas")).text == "Laporan PTL-000001 sedang ditangani Baso Petugas."
     assert (await world.officer.taps(card, "Lepas")).text == "PTL-000001 dilepas."
-    card = await world.field.wait_for(lambda m: m.message_id == card.message_id and m.button("Terima"))
+    card = await world.field.wait_for(lambda m: m.message_id == card.message_id and m.button("Ambil"))
     assert "Dikerjakan oleh" not in (card.text or "")
-    await world.officer2.taps(card, "Terima")
+    await world.officer2.taps(card, "Ambil")
     card = await world.card(world.field, "PTL-000001", "Dikerjakan oleh Cakra Petugas")
     await world.officer2.taps(card, "Selesaikan")
     prompt = await world.field.wait_for(lambda m: m.from_bot and "foto sesudah" in (m.text or ""))

@@ -23,7 +23,7 @@ async def test_an_album_reply_to_a_field_card_is_one_progress_with_every_photo(w
     tid = await report(world.ctx, world.cast.reporter)
     await verify_ticket(world.ctx, world.cast.verifier, tid)
     card = await world.card(world.field, "PTL-000001", "Diverifikasi")
-    await world.officer.taps(card, "Terima")
+    await world.officer.taps(card, "Ambil")
     card = await world.card(world.field, "PTL-000001", "Dikerjakan oleh")
     album = [png(shade=11), png(shade=12), png(shade=13)]
     await world.officer.sends_album(world.field, album, caption="Sedang ganti bohlam", reply_to=card)

@@ -74,7 +74,7 @@ async def test_a_flood_of_sixty_becomes_bundles(world: World, clock: Clock, sim_
         assert len(chat.bot_messages) <= 20
     bundles = [m for m in world.field.bot_messages if (m.text or "").startswith("Laporan baru")]
     assert bundles and all(len([b for row in m.buttons for b in row]) <= 20 for m in bundles)
-    cards = [m for m in world.field.bot_messages if m.button("Terima")]
+    cards = [m for m in world.field.bot_messages if m.button("Ambil")]
     assert len(cards) + sum(len([b for row in m.buttons for b in row]) for m in bundles) == 60
 
     clock.advance(seconds=61)
@@ -83,9 +83,9 @@ async def test_a_flood_of_sixty_becomes_bundles(world: World, clock: Clock, sim_
     number = bundle.buttons[-1][-1].text
     assert (await world.officer.taps(bundle, number)).text == f"Kartu {number} ditampilkan."
     card = await world.card(world.field, number)
-    assert card.button("Terima") and card.reply_to is bundle
+    assert card.button("Ambil") and card.reply_to is bundle
     await world.field.wait_for(lambda m: m.message_id == bundle.message_id and not m.button(number))
-    await world.officer.taps(card, "Terima")
+    await world.officer.taps(card, "Ambil")
     await world.card(world.field, number, "Dikerjakan oleh Baso Petugas")
 
 
