@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+
+from core.locks import KeyedLocks
 
 GROUP_PER_MINUTE = 20
 BOT_PER_SECOND = 30
@@ -35,7 +38,8 @@ class Pacer:
         self.per_second = per_second
         self._group_posts: dict[int, deque[datetime]] = {}
         self._blocked: dict[int, datetime] = {}
-        self._last_private: dict[int, float] = {}
+        self._last_private: dict[int, float] = {}  # when the last message to a person was answered
+        self._private = KeyedLocks()
         self._second: deque[float] = deque()
 
     def _window(self, chat_id: int) -> deque[datetime]:
@@ -76,18 +80,30 @@ class Pacer:
             if len(posts) + count > self.per_group:
                 frees_at = posts[len(posts) + count - self.per_group - 1] + timedelta(minutes=1)
                 raise Busy(chat_id, frees_at - self.clock())
-        else:
-            await self._private_gap(chat_id)
         await self.before_any(count)
         if is_group(chat_id):
             self._group_posts[chat_id].extend([self.clock()] * count)
 
-    async def _private_gap(self, chat_id: int) -> None:
+    @contextlib.asynccontextmanager
+    async def private_turn(self, chat_id: int) -> AsyncIterator[None]:
+        """Around one post to a person: one at a time, PRIVATE_GAP after the previous one was answered.
+
+        Timed from the previous answer, not from the previous start: a request slowed on its way
+        could otherwise land within a second of the next one (Telegram then answers 429), and two
+        senders (a command's reply, an outbox row) could both find the gap already passed.
+        """
+        if is_group(chat_id):
+            yield
+            return
         loop = asyncio.get_running_loop()
-        gap = self._last_private.get(chat_id, -PRIVATE_GAP) + PRIVATE_GAP - loop.time()
-        if gap > 0:
-            await asyncio.sleep(gap)
-        self._last_private[chat_id] = loop.time()
+        async with self._private.hold(chat_id):
+            gap = self._last_private.get(chat_id, -PRIVATE_GAP) + PRIVATE_GAP - loop.time()
+            if gap > 0:
+                await asyncio.sleep(gap)
+            try:
+                yield
+            finally:
+                self._last_private[chat_id] = loop.time()
 
     async def before_any(self, count: int = 1) -> None:
         """Keep under the bot-wide calls per second (edits included), sleeping at most a second."""

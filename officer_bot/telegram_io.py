@@ -98,6 +98,9 @@ class Telegram:
                     raise Busy(target, wait)
                 await self.pacer.before_any()
             try:
+                if posts:
+                    async with self.pacer.private_turn(target):
+                        return await action(target)
                 return await action(target)
             except RetryAfter as exc:
                 after = seconds(exc.retry_after)
