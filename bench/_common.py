@@ -18,7 +18,10 @@ import httpx
 import uvicorn
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# the tree whose code is measured: this one, or another checkout (bench/compare.py sets it, and PYTHONPATH
+# to the same tree so that subprocesses such as `lapor-camat run` import it too); the venv stays ROOT's
+TREE = pathlib.Path(os.environ.get("LAPOR_BENCH_TREE") or ROOT).resolve()
+sys.path.insert(0, str(TREE))
 LAPOR_CAMAT = ROOT / ".venv" / "bin" / "lapor-camat"
 HOST = "127.0.0.1"
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import _common  # noqa: F401  (puts the tree under test on sys.path)
 import httpx
 from pydantic import SecretStr
 from starlette.applications import Starlette
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from core.context import Context, OutboxSignal
 from core.db.engine import make_engine, make_sessions

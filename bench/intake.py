@@ -6,7 +6,9 @@
 Everything on 127.0.0.1. The system runs as a subprocess (settings by environment, `--migrate`, SQLite in a
 temp dir or a fresh PostgreSQL database); its WhatsApp API URL points at a stub Graph API in a process of
 its own (not the load generator's), which answers every send. Two loads, each against the bare Starlette
-baseline (same uvicorn settings, `bench/_bare_app.py`) and the system:
+baseline (same uvicorn settings, `bench/_bare_app.py`), the peer a user would otherwise pick — a plain pywa
+bot (`bench/_pywa_peer.py`: pywa's own Starlette webhook routes, signatures checked with the app secret,
+a handler replying from memory to the same Graph stub, nothing stored; `--no-peer` skips it) — and the system:
 
 - fixed rate: `--rate` msg/s for `--seconds` (httpx, open loop; latency from each request's scheduled time);
 - ceiling: `wrk` (apt-get install wrk) with `--connections` keep-alive connections for `--seconds`,
@@ -81,9 +83,11 @@ def graph_stub() -> Starlette:
 
     async def messages(request: Request) -> Response:
         payload = json.loads(await request.body() or b"{}")
-        to = str(payload.get("to", ""))
+        # a phone number (`to`) comes back as wa_id, a business-scoped user id (`recipient`, pywa's default) as user_id
+        contact = ({"input": str(payload["to"]), "wa_id": str(payload["to"])} if payload.get("to") else
+                   {"input": str(payload.get("recipient", "")), "user_id": str(payload.get("recipient", ""))})
         return JSONResponse({"messaging_product": "whatsapp", "success": True,
-                             "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": f"wamid.stub{next(ids)}"}]})
+                             "contacts": [contact], "messages": [{"id": f"wamid.stub{next(ids)}"}]})
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -212,6 +216,24 @@ async def measure_bare(folder: Path, args: argparse.Namespace) -> Figures:
     return f
 
 
+async def measure_peer(folder: Path, args: argparse.Namespace) -> Figures:
+    """The plain pywa bot (bench/_pywa_peer.py): pywa's own webhook routes, signatures checked, replies from memory."""
+    f, port = Figures(), free_port()
+    url = f"http://{HOST}:{port}"
+    graph, stub = stub_process(folder)
+    async with stub:
+        env = {**os.environ, **SANDBOX_SETTINGS}
+        async with system([sys.executable, str(Path(__file__).with_name("_pywa_peer.py")), str(port), graph,
+                           args.peer_client], env, port, folder / "pywa-peer.log"):
+            await fixed_rate(url, args.rate, args.seconds, args.citizens, "pf", f)
+            await drained(url, 120)
+            if args.fixed_only:
+                return f
+            await ceiling(url, folder, args, "pc", f)
+            f.drained_s = await drained(url, 300)  # its replies still owed (nothing was stored)
+    return f
+
+
 async def measure_system(database_url: str, folder: Path, args: argparse.Namespace, label: str) -> Figures:
     f, port = Figures(), free_port()
     url = f"http://{HOST}:{port}"
@@ -235,12 +257,16 @@ async def measure_system(database_url: str, folder: Path, args: argparse.Namespa
     return f
 
 
-def show(label: str, f: Figures, bare: Figures) -> None:
+def show(label: str, f: Figures, bare: Figures, peer: Figures | None = None) -> None:
     ratio = f.rate / bare.rate if bare.rate else float("nan")
+    versus = f"  x pywa {f.rate / peer.rate:4.2f}" if peer is not None and peer.rate and f is not peer else ""
     drain = "" if f.drained_s is None and label.startswith("bare") else (
         f"; backlog processed {f.drained_s:.1f} s after" if f.drained_s is not None else "; backlog NOT processed")
-    print(f"{label:<26} {f.rate:9,.0f}/s  p50 {f.p50:6.1f} ms  p99 {f.p99:6.1f} ms  ratio {ratio:4.2f}  non-200 "
-          f"{f.errors}{drain}{f.note}")
+    if not f.rate:
+        print(f"{label:<26} (ceiling not run)")
+    else:
+        print(f"{label:<26} {f.rate:9,.0f}/s  p50 {f.p50:6.1f} ms  p99 {f.p99:6.1f} ms  ratio {ratio:4.2f}{versus}  "
+              f"non-200 {f.errors}{drain}{f.note}")
     print(f"{'':<26} at {args_rate} msg/s: p50 {f.fixed_p50:6.1f} ms  p99 {f.fixed_p99:6.1f} ms  "
           f"non-200 {f.fixed_errors}")
 
@@ -258,16 +284,21 @@ async def main(args: argparse.Namespace) -> None:
           f"{args.citizens:,} citizens, unique wamids; fixed rate {args.rate} msg/s for {args.seconds:.0f} s")
     bare = await measure_bare(folder, args)
     show("bare Starlette (baseline)", bare, bare)
+    peer = None
+    if not args.no_peer:
+        peer = await measure_peer(folder, args)
+        show(f"plain pywa bot ({args.peer_client})", peer, bare, peer)
     if not args.postgres_only:
         sqlite = await measure_system(f"sqlite+aiosqlite:///{folder}/intake.db", folder, args, "sqlite")
-        show("lapor-camat, SQLite", sqlite, bare)
+        show("lapor-camat, SQLite", sqlite, bare, peer)
     admin = postgres_admin_url()
     if admin:
         pg = await measure_system(await fresh_postgres(admin), folder, args, "postgres")
-        show("lapor-camat, PostgreSQL", pg, bare)
+        show("lapor-camat, PostgreSQL", pg, bare, peer)
     else:
         print("(PostgreSQL skipped: run under scripts/with-postgres.sh)")
-    print(f"targets: ratio >= 0.5, p99 < 25 ms at 200 msg/s   (logs in {folder})")
+    print(f"targets (issue 12): >= 3,000 acks/s and >= 1x the plain pywa bot; p99 < 25 ms at 200 msg/s   "
+          f"(logs in {folder})")
 
 
 if __name__ == "__main__":
@@ -282,5 +313,8 @@ if __name__ == "__main__":
                         "(e.g. '.venv/bin/python /tmp/patched.py', to try a fix before/after)")
     parser.add_argument("--fixed-only", action="store_true", help="only the fixed-rate load (quick experiments)")
     parser.add_argument("--postgres-only", action="store_true", help="skip SQLite (under with-postgres.sh)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the plain pywa bot (bench/_pywa_peer.py)")
+    parser.add_argument("--peer-client", choices=("pywa", "pywa_async"), default="pywa",
+                        help="the peer's client: pywa (sync, handlers in threads; default) or pywa_async")
     parser.add_argument("--py-spy", default="", help="record the system's stacks to FILE(.txt) during each load")
     asyncio.run(main(parser.parse_args()))

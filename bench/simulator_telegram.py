@@ -8,12 +8,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from pathlib import Path
 
+import _common  # noqa: F401  (puts the tree under test on sys.path)
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from telegram import Bot
 from telegram.request import HTTPXRequest
 

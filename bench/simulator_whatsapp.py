@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import pathlib
 import socket
-import sys
 import time
 
+import _common  # noqa: F401  (puts the tree under test on sys.path)
 import httpx
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-
 from pywa_async import WhatsApp
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db.engine import unit_of_work
+from core.db.group import GroupCommit
 from core.domain.sla import Stage, WorkingCalendar, deadline
 from core.profile import Profile
 
@@ -53,9 +57,23 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     outbox: OutboxSignal = field(default_factory=OutboxSignal)
     _calendars: dict[int, WorkingCalendar] = field(default_factory=dict, repr=False)
+    _groups: dict[str, GroupCommit[Any, Any]] = field(default_factory=dict, repr=False)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def unit(self) -> AbstractAsyncContextManager[None]:
+        """One unit of work: every transaction the block opens (use cases' included) commits once, at its end.
+
+        It opens at the first write, so do I/O (downloads, platform calls) before it or after it."""
+        return unit_of_work(self.sessions)
+
+    def group(self, name: str, write: Callable[[Callable[[], list[Any]]], Awaitable[Sequence[Any]]]
+              ) -> GroupCommit[Any, Any]:
+        """The group commit `name` of these sessions (built on first use with `write`)."""
+        if name not in self._groups:
+            self._groups[name] = GroupCommit(write)
+        return self._groups[name]
 
     def calendar(self, year: int) -> WorkingCalendar:
         """Office hours and holidays around `year` (built once per year, holidays are costly)."""

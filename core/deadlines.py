@@ -23,13 +23,12 @@ from sqlalchemy.orm import aliased
 from core.context import Context
 from core.db.engine import wake_outbox
 from core.db.models import OutboxMessage, Ticket
-from core.domain.lifecycle import TicketState
+from core.domain.lifecycle import REMINDABLE, TicketState
 from core.outbox import owed
 from core.stuck import STUCK_KIND, notice_data, notice_key
 
 log = logging.getLogger(__name__)
 S = TicketState
-REMINDABLE = (S.RECEIVED.value, S.VERIFIED.value, S.IN_PROGRESS.value)
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def due_query(now: datetime, limit: int = 1000) -> object:
         select(Ticket.id, Ticket.number, Ticket.state, Ticket.category, Ticket.stage_deadline_at,
                Ticket.escalation_level)
         .where(Ticket.escalation_level.in_((0, 1)), Ticket.stage_deadline_at <= now,
-               Ticket.state.in_(REMINDABLE))
+               Ticket.state.in_(sorted(s.value for s in REMINDABLE)))  # the states escalation applies to
         .order_by(Ticket.escalation_level, Ticket.stage_deadline_at).limit(limit)  # the index order: no sort
     )
 

@@ -108,19 +108,26 @@ async def claim(ctx: Context, platform: str, external_id: str, max_attempts: int
     return Claim(row.id, row.attempts) if row is not None else None
 
 
+async def handled_in(session: AsyncSession, item_id: int, now: datetime) -> None:
+    """`mark_handled` in the caller's transaction (the handling's own: both commit or neither)."""
+    await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None))
+                          .values(processed_at=now, error=None))
+
+
 async def mark_handled(ctx: Context, item_id: int) -> None:
     """A claimed update handled to the end (its attempt was counted by `claim`)."""
     async with ctx.sessions.begin() as session:
-        await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None))
-                              .values(processed_at=ctx.now(), error=None))
+        await handled_in(session, item_id, ctx.now())
 
 
-async def record_failure(ctx: Context, item_id: int, error: str, final: bool) -> None:
+async def record_failure(ctx: Context, item_id: int, error: str, final: bool, marked: bool = False) -> None:
     """Keep why a claimed update's handling failed; `final` sets it aside for good (processed, with the
-    error); otherwise it stays to do and is tried again. A row processed meanwhile stays as it is."""
+    error); otherwise it stays to do and is tried again. A row processed meanwhile stays as it is,
+    unless this handling `marked` it itself (its mark rode on a write that came before the failure)."""
+    where = [InboxUpdate.id == item_id] if marked else [InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None)]
     async with ctx.sessions.begin() as session:
-        await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None))
-                              .values(error=error[:2000], processed_at=ctx.now() if final else None))
+        await session.execute(update(InboxUpdate).where(*where).values(
+            error=error[:2000], processed_at=ctx.now() if final else None))
 
 
 async def give_up_exhausted(ctx: Context, platform: str, max_attempts: int, reason: str) -> int:
@@ -152,26 +159,36 @@ class UnreadableUpdate:
 async def store_new(ctx: Context, platform: str, updates: Sequence[RawUpdate],
                     unreadable: UnreadableUpdate | None = None) -> dict[str, int]:
     """Keep the updates of one delivery (and what of it cannot be read) in one transaction, each under its
-    own id: the row ids of those not stored before, by external id (a redelivered one is skipped alone).
+    own id: the row ids of those not stored before, by external id (a redelivered one is skipped alone)."""
+    if not updates and unreadable is None:
+        return {}
+    async with begin_first(ctx.sessions) as session:
+        return await store_new_in(session, platform, updates, unreadable, ctx.now())
+
+
+async def store_new_in(session: AsyncSession, platform: str, updates: Sequence[RawUpdate],
+                       unreadable: UnreadableUpdate | None, now: datetime) -> dict[str, int]:
+    """`store_new` in the caller's transaction (one that stores several deliveries at once).
 
     One INSERT per update, in the given order, so row ids (the replay order after a crash) follow it.
     """
     fresh: dict[str, int] = {}
-    if not updates and unreadable is None:
-        return fresh
-    now = ctx.now()
     rows: list[dict[str, object]] = [
         {"external_id": u.external_id, "sender": u.sender, "payload": u.payload} for u in updates]
     if unreadable is not None:
         rows.append({"external_id": unreadable.external_id, "sender": "", "payload": unreadable.excerpt,
                      "processed_at": now, "error": unreadable.reason})
-    async with begin_first(ctx.sessions) as session:
-        insert = insert_for(session)
-        for row in rows:
-            found = await session.scalar(
-                insert(InboxUpdate).values(platform=platform, received_at=now, attempts=0, **row)
-                .on_conflict_do_nothing(index_elements=["platform", "external_id"]).returning(InboxUpdate.id))
-            if found is not None:
-                fresh[str(row["external_id"])] = found
+    insert = insert_for(session)
+    for row in rows:
+        found = await session.scalar(
+            insert(InboxUpdate).values(platform=platform, received_at=now, attempts=0, **row)
+            .on_conflict_do_nothing(index_elements=["platform", "external_id"]).returning(InboxUpdate.id))
+        if found is not None:
+            fresh[str(row["external_id"])] = found
     return fresh
 
+
+async def processed_in(session: AsyncSession, item_ids: Sequence[int], now: datetime) -> None:
+    """Mark stored updates handled in the caller's transaction (handled as they were stored)."""
+    await session.execute(update(InboxUpdate).where(InboxUpdate.id.in_(item_ids)).values(
+        processed_at=now, attempts=InboxUpdate.attempts + 1))

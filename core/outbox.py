@@ -131,12 +131,20 @@ async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delive
 
 
 async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None) -> None:
-    """The row went out; `record` (what the channel keeps of the sent message) commits with the mark."""
-    async with ctx.sessions.begin() as session:
-        await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery_id).values(
-            sent_at=ctx.now(), last_error=None, claimed_at=None))
-        if record is not None:
-            await record(session)
+    """The row went out; `record` (what the channel keeps of the sent message) commits with the mark.
+
+    Rows sent at the same moment (the dispatcher's parallel sends) are marked in one transaction."""
+    async def write(take: Callable[[], list[tuple[int, Record | None]]]) -> list[None]:
+        async with ctx.sessions.begin() as session:
+            marks = take()
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([i for i, _ in marks])).values(
+                sent_at=ctx.now(), last_error=None, claimed_at=None))
+            for _, keep in marks:
+                if keep is not None:
+                    await keep(session)
+        return [None] * len(marks)
+
+    await ctx.group("outbox.sent", write).submit((delivery_id, record))
 
 
 async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timedelta | None = None,

@@ -12,11 +12,11 @@ from telegram import ReplyParameters
 from core.domain.people import mask_phones_in
 from core.texts import text
 from officer_bot import media
+from officer_bot.card_data import TicketView, answered_question
 from officer_bot.cards import Board, PostStep
 from officer_bot.files import send_file
 from officer_bot.render import FILE_KINDS, counted
 from officer_bot.store import Card, question_asked
-from officer_bot.view import TicketView, answered_question
 
 CAPTION_MAX = 1024
 WORDS_MAX = 3500  # with the header, within one Telegram message (4,096)

@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -30,7 +29,7 @@ from core.settings import Settings
 from officer_bot.cards import Board
 from officer_bot.dispatch import Dispatcher
 from officer_bot.handlers import chats, commands, held, replies, staff, taps
-from officer_bot.handlers.common import Ctx, Deps
+from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
 from officer_bot.inbound import Intake
 from officer_bot.pacing import Pacer
 from officer_bot.telegram_io import Telegram
@@ -58,14 +57,14 @@ class OfficerBot:
         bot = KeepingBot(token.get_secret_value(), self.intake.keep, base_url=f"{api}/bot",
                          base_file_url=f"{api}/file/bot", request=request or HTTPXRequest(connection_pool_size=16),
                          get_updates_request=get_updates_request or HTTPXRequest())
-        self.app: Application = (  # type: ignore[type-arg]
-            ApplicationBuilder().bot(bot).concurrent_updates(ChatOrdered(self.intake.handle)).build())
+        self.app = (ApplicationBuilder().bot(bot).context_types(CONTEXT_TYPES)
+                    .concurrent_updates(ChatOrdered(self.intake.handle)).build())
         self.pacer = Pacer(ctx.now)
         self.tg = Telegram(ctx, lambda: self.app.bot, self.pacer)
         self.board = Board(ctx, self.tg, settings.media_dir)
         self.dispatcher = Dispatcher(ctx, self.board)
         self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.intake)
-        self.app.bot_data["deps"] = self.deps
+        self.app.bot_data.deps = self.deps
         self._register()
         self._outbox: asyncio.Task[None] | None = None
 
@@ -82,7 +81,7 @@ class OfficerBot:
             (filters.TEXT | filters.PHOTO | filters.Document.IMAGE) & ~filters.COMMAND, replies.on_message))
         app.add_error_handler(self._on_error)
 
-    async def _on_error(self, update: object, context: Ctx) -> None:
+    async def _on_error(self, update: object, context: OfficerContext) -> None:
         """Log the failure and keep it on the update's inbox row (instead of marking it handled)."""
         log.error("officer bot handler failed", exc_info=context.error)
         self.intake.failed(update, context.error)

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 
 from core.context import Context
 from core.db.models import TelegramCard
+from officer_bot.card_data import TicketView, load_view
 from officer_bot.keyboards import bundle_keyboard
 from officer_bot.render import bundle_text
 from officer_bot.store import Card, card_at, save_card
 from officer_bot.telegram_io import Gone, Telegram
-from officer_bot.view import TicketView, load_view
 
 BUNDLE_MAX = 20
 

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 
 from core.context import Context
 from core.db.models import Attachment
-from core.domain.lifecycle import TicketState
+from core.domain.lifecycle import Chat
+from core.domain.notices import Post
 from officer_bot import media
 from officer_bot.bundles import add_to_bundle, refresh_bundle
+from officer_bot.card_data import TicketView, load_view
 from officer_bot.files import send_file
 from officer_bot.keyboards import card_keyboard
 from officer_bot.render import camat_text, desk_text, field_text
 from officer_bot.store import Card, cards_of, current_chat, save_card
 from officer_bot.telegram_io import Gone, Telegram
-from officer_bot.view import TicketView, load_view
 
 log = logging.getLogger(__name__)
-S = TicketState
-FIELD_STATES = frozenset({S.VERIFIED, S.IN_PROGRESS, S.RESOLVED})
 RENDER = {"desk": desk_text, "field": field_text, "camat": camat_text}
 PostStep = Callable[[Callable[[], Awaitable[Message | tuple[Message, ...]]]], Awaitable[None]]
 
@@ -74,24 +73,24 @@ class Board:
         await add_to_bundle(self.ctx, self.tg, view, role, chat)
         return None
 
-    async def sync(self, view: TicketView, action: str, level: int | None) -> dict[str, Card]:
-        """Bring every card of the ticket up to date, creating the ones now due."""
+    async def sync(self, view: TicketView, staff: Mapping[Chat, Post]) -> dict[str, Card]:
+        """Bring every card of the ticket up to date, and post one in each chat told (`staff`, from core's
+        notices table) that has none yet."""
         cards = await self.cards(view.ticket.id)
-        for role in ("desk", "field", "camat"):
-            card = cards.get(role)
+        for chat in Chat:
+            card = cards.get(chat.value)
             if card is not None:
                 await self.refresh(view, card)
                 continue
-            if role == "desk":
-                placed = await self.place(view, "desk", extras=self.extras_count(view) if action == "submit" else 0)
-            elif role == "field" and view.state in FIELD_STATES:
-                placed = await self.place(view, "field")
-            elif role == "camat" and action == "escalate" and level == 2:
-                placed = await self.post(view, "camat", await self.home("camat"))
-            else:
+            post = staff.get(chat)
+            if post is None:
                 continue
+            if chat is Chat.CAMAT:  # a private chat: no group's minute to share, so never bundled
+                placed: Card | None = await self.post(view, chat.value, await self.home(chat.value))
+            else:
+                placed = await self.place(view, chat.value, self.extras_count(view) if post is Post.EXTRAS else 0)
             if placed is not None:
-                cards[role] = placed
+                cards[chat.value] = placed
         return cards
 
     # -- the desk card's media: location, album, voice notes, files (posted once, as replies) ---

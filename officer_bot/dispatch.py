@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any
 
 from sqlalchemy import func, select
 from telegram import Message
@@ -13,11 +14,14 @@ from telegram.error import TelegramError
 
 from core.context import Context
 from core.db.models import SentMessage
-from core.notifications import INTAKE_FAILED_KIND
+from core.domain.lifecycle import Chat, TicketState
+from core.domain.notices import Post
+from core.notifications import INTAKE_FAILED_KIND, owed
 from core.outbox import Delivery, Failure, RetryLater
 from core.texts import text, when
 from core.usecases.held import NOTICE_KIND
 from officer_bot.answers import relay_answer
+from officer_bot.card_data import TicketView, load_view
 from officer_bot.cards import Board
 from officer_bot.handlers import held, staff
 from officer_bot.intake_notice import post_intake_failed
@@ -25,9 +29,17 @@ from officer_bot.pacing import Busy
 from officer_bot.store import REGISTRATION_KIND, Card
 from officer_bot.telegram_io import chunks, outcome
 from officer_bot.undelivered import notice
-from officer_bot.view import TicketView, load_view
 
 log = logging.getLogger(__name__)
+
+
+def told(data: dict[str, Any]) -> dict[Chat, Post]:
+    """What each staff chat is told of a change: as the row says, or (a row queued before rows said it)
+    as the notices table says for its action."""
+    staff = data.get("staff")
+    if isinstance(staff, dict):
+        return {Chat(chat): Post(post) for chat, post in staff.items()}
+    return dict(owed(str(data.get("action", "")), TicketState(str(data.get("state"))), data).staff)
 
 
 class Steps:
@@ -92,22 +104,25 @@ class Dispatcher:
                                                                            "kind": delivery.kind})
 
     async def ticket_changed(self, delivery: Delivery, steps: Steps) -> None:
+        """Render what the row says each staff chat is told (core's notices table decided it)."""
         data = delivery.data
-        action, level = str(data.get("action", "")), data.get("level")
         view = await load_view(self.ctx, int(data["ticket_id"]), with_nearby=True)
-        cards = await self.board.sync(view, action, level if isinstance(level, int) else None)
-        desk = cards.get("desk")
-        if action == "submit" and desk is not None and desk.role == "desk":
-            await self.board.post_extras(view, desk, steps)
-        elif action == "citizen_answers" and desk is not None:
-            await relay_answer(self.board, view, data, desk, steps)
-        elif action == "escalate" and level == 1:
-            await self.remind(view, cards, steps)
+        chats = told(data)
+        cards = await self.board.sync(view, chats)
+        for chat, post in chats.items():
+            card = cards.get(chat.value)
+            if card is None:
+                continue
+            if post is Post.EXTRAS and card.role == chat.value:  # a bundled ticket shows its media when opened
+                await self.board.post_extras(view, card, steps)
+            elif post is Post.ANSWER:
+                await relay_answer(self.board, view, data, card, steps)
+            elif post is Post.REMINDER:
+                await self.remind(view, card, steps)
 
-    async def remind(self, view: TicketView, cards: dict[str, Card], steps: Steps) -> None:
-        """A reminder under the card in the group whose stage is late."""
-        card = cards.get("desk") if view.ticket.state == "received" else cards.get("field")
-        if card is None or view.ticket.stage_deadline_at is None:
+    async def remind(self, view: TicketView, card: Card, steps: Steps) -> None:
+        """A reminder under the card in the chat whose stage is late."""
+        if view.ticket.stage_deadline_at is None:
             return
         due = when(view.ticket.stage_deadline_at, self.ctx.now(), self.ctx.profile.zone)
         body = escape(text("tg.reply.reminder", number=view.ticket.number, when=due))

@@ -3,7 +3,10 @@ marked handled, or left with the handler's error.
 
 The rule for a stored update: it is work to do until it is processed, whichever road brings it
 (the replay on start, Telegram sending it again, the webhook's retry). Each handling is an attempt,
-counted when it starts; a failed attempt keeps its error on the row and the update is tried again on
+counted when it starts (so an update that takes the process down with it is not retried without
+end); its mark rides on the handler's own write transaction (the use case's: the mark, the domain
+change and its outbox rows commit together, `core.db.engine.riding`), or commits alone when the
+handler wrote nothing. A failed attempt keeps its error on the row and the update is tried again on
 the next start (or when Telegram sends it again); after MAX_ATTEMPTS it is set aside for good,
 processed with its error, for someone to read.
 """
@@ -21,6 +24,7 @@ from telegram import Bot, Update
 
 from core import inbox
 from core.context import Context
+from core.db.engine import Ride, riding
 from core.inbox import RawUpdate
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ class _Attempt:
     """One handling of a stored update in this process."""
 
     claim: inbox.Claim | None = None
+    ride: Ride | None = None  # the mark riding on the handler's first write
     error: str | None = None
     later: bool = False  # a handler took over finishing it (see Intake.later)
     finished: bool = False
@@ -81,7 +86,9 @@ class Intake:
             attempt.claim = await inbox.claim(self.ctx, PLATFORM, key, MAX_ATTEMPTS)
             if attempt.claim is None:  # handled already, or set aside
                 return
-            await coroutine
+            with riding(self._mark(attempt.claim.id)) as attempt.ride:
+                await coroutine
+            attempt.ride.stop()
             if not attempt.later or attempt.error is not None:
                 await self._finish(key, attempt)
         finally:
@@ -97,6 +104,8 @@ class Intake:
         if attempt is None:
             return _nothing
         attempt.later = True
+        if attempt.ride is not None:
+            attempt.ride.stop()  # the update is done when `finish` runs, not at the handler's next write
 
         async def finish(error: BaseException | None = None) -> None:
             if error is not None and attempt.error is None:
@@ -113,10 +122,18 @@ class Intake:
         claim = attempt.claim
         if claim is None:
             return
+        marked = attempt.ride is not None and attempt.ride.taken
         if attempt.error is None:
-            await inbox.mark_handled(self.ctx, claim.id)
-        else:
-            await inbox.record_failure(self.ctx, claim.id, attempt.error, final=claim.attempts >= MAX_ATTEMPTS)
+            if not marked:
+                await inbox.mark_handled(self.ctx, claim.id)
+        else:  # a mark that rode on a write before the failure is taken back: the update stays to do
+            await inbox.record_failure(self.ctx, claim.id, attempt.error, final=claim.attempts >= MAX_ATTEMPTS,
+                                       marked=marked)
+
+    def _mark(self, item_id: int) -> Callable[[Any], Awaitable[None]]:
+        async def mark(session: Any) -> None:
+            await inbox.handled_in(session, item_id, self.ctx.now())
+        return mark
 
     def failed(self, update: object, error: BaseException | None) -> None:
         """The error handler's report: the attempt on `update` failed with `error`."""

@@ -8,11 +8,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.context import Context
 from core.db.models import Staff, Ticket
-from core.domain.lifecycle import TicketState
+from core.domain.lifecycle import Action, Chat, Snapshot, TicketState, offered
 from core.texts import text
 from officer_bot.callbacks import encode
 
-S = TicketState
 EXTEND_DAYS = (1, 3, 7)
 STAFF_ROLES = ("verifier", "officer", "camat", "admin")
 
@@ -30,35 +29,37 @@ def markup(grid: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | Non
     return InlineKeyboardMarkup(grid) if grid else None
 
 
+# The button each action has on a card: its label key and callback op. Which buttons a card shows is
+# the lifecycle's answer (`offered`); this says only how each looks and in which order, per chat.
+BUTTONS: dict[Action, tuple[str, str]] = {
+    Action.VERIFY: ("verify", "v"), Action.REJECT: ("reject", "r"), Action.MARK_DUPLICATE: ("duplicate", "d"),
+    Action.FORWARD: ("forward", "f"), Action.ASK_CITIZEN: ("ask", "q"), Action.CORRECT: ("correct", "k"),
+    Action.ACCEPT: ("accept", "a"), Action.ADD_PROGRESS: ("progress", "u"), Action.RESOLVE: ("resolve", "s"),
+    Action.RELEASE: ("release", "l"), Action.REASSIGN: ("reassign", "cr"), Action.EXTEND_DEADLINE: ("extend", "ce"),
+    Action.CLOSE: ("close", "cc"),
+}
+A = Action
+LAYOUT: dict[Chat, tuple[tuple[Action, ...], int]] = {  # chat -> button order, buttons per row
+    Chat.DESK: ((A.VERIFY, A.REJECT, A.MARK_DUPLICATE, A.FORWARD, A.ASK_CITIZEN, A.CORRECT), 2),
+    Chat.FIELD: ((A.ACCEPT, A.ADD_PROGRESS, A.RESOLVE, A.ASK_CITIZEN, A.RELEASE), 2),
+    Chat.CAMAT: ((A.REASSIGN, A.RELEASE, A.EXTEND_DEADLINE, A.CLOSE), 1),
+}
+
+
+def card_actions(chat: Chat, snapshot: Snapshot) -> list[Action]:
+    """The actions a card in `chat` offers now: those some role in the chat may take, in the chat's order."""
+    order, _ = LAYOUT[chat]
+    return [a for a in order if offered(snapshot, a, chat)]
+
+
 def card_keyboard(role: str, ticket: Ticket, locale: str = "id") -> InlineKeyboardMarkup | None:
     """The buttons a card shows in its current state (none once nothing can be done there)."""
-    state, tid = TicketState(ticket.state), ticket.id
-    if role == "desk":
-        if state is S.RECEIVED:
-            return markup([[button("verify", encode("v", tid), locale), button("reject", encode("r", tid), locale)],
-                           [button("duplicate", encode("d", tid), locale),
-                            button("forward", encode("f", tid), locale)],
-                           [button("ask", encode("q", tid), locale), button("correct", encode("k", tid), locale)]])
-        if state in (S.VERIFIED, S.IN_PROGRESS):
-            return markup([[button("ask", encode("q", tid), locale), button("correct", encode("k", tid), locale)]])
+    if role not in Chat.__members__.values():
         return None
-    if role == "field":
-        if state is S.VERIFIED:
-            return markup([[button("accept", encode("a", tid), locale)]])
-        if state is S.IN_PROGRESS:
-            return markup([[button("progress", encode("u", tid), locale), button("resolve", encode("s", tid), locale)],
-                           [button("ask", encode("q", tid), locale), button("release", encode("l", tid), locale)]])
-        return None
-    if role == "camat":
-        grid: list[list[InlineKeyboardButton]] = []
-        if state in (S.VERIFIED, S.IN_PROGRESS):
-            grid.append([button("reassign", encode("cr", tid), locale)])
-        if state in (S.RECEIVED, S.VERIFIED, S.IN_PROGRESS):
-            grid.append([button("extend", encode("ce", tid), locale)])
-        if state in (S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.RESOLVED, S.FORWARDED):
-            grid.append([button("close", encode("cc", tid), locale)])
-        return markup(grid)
-    return None
+    chat = Chat(role)
+    snapshot = Snapshot(TicketState(ticket.state), ticket.number, ticket.reporter_id, ticket.assignee_id)
+    buttons = [button(BUTTONS[a][0], encode(BUTTONS[a][1], ticket.id), locale) for a in card_actions(chat, snapshot)]
+    return markup(rows(buttons, LAYOUT[chat][1]))
 
 
 def back(tid: int, locale: str) -> list[InlineKeyboardButton]:

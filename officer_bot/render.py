@@ -14,7 +14,7 @@ from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phone, mask_phones_in
 from core.texts import duration, text, when
 from officer_bot import media
-from officer_bot.view import TicketView
+from officer_bot.card_data import TicketView
 
 S = TicketState
 FILE_KINDS = ("photo", "voice", "video", "document")

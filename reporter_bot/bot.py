@@ -20,6 +20,7 @@ from core.inbox import InboxItem, RawUpdate, UnreadableUpdate
 from core.locks import KeyedLocks
 from core.outbox import run_dispatcher
 from core.settings import Settings
+from reporter_bot.acknowledge import Acknowledger, Delivery
 from reporter_bot.graph_transport import GraphAPITransport
 from reporter_bot.intake import read_signed, split
 from reporter_bot.media import MediaFetcher
@@ -56,6 +57,7 @@ class ReporterBot:
         self.media = MediaFetcher(self.wa, settings.media_dir, media_limits, retry_delay=media_retry_delay)
         self.processor = Processor(ctx, self.media.fetch, flood_limit=flood_limit, phone_id=settings.whatsapp_phone_id)
         self.send = Sender(ctx, self.wa, settings.media_dir)
+        self._acks = Acknowledger(ctx, PLATFORM, settings.whatsapp_phone_id)
         self._quiet = asyncio.Event()  # clear while a webhook is being acknowledged: processing yields
         self._quiet.set()
         self._acknowledging = 0
@@ -131,7 +133,7 @@ class ReporterBot:
                 # taken in sorted order so that two bodies never wait for each other.
                 for sender in sorted({u.sender for u in updates}):
                     await held.enter_async_context(self._senders.hold(sender))
-                fresh = await inbox.store_new(self.ctx, PLATFORM, updates, unreadable)
+                fresh = await self._acks.store(Delivery(updates, unreadable))  # durable when it returns
                 for update in updates:
                     if (item_id := fresh.pop(update.external_id, None)) is not None:
                         self.workers.put(update.sender, InboxItem(item_id, PLATFORM, update.external_id,

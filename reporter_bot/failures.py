@@ -17,8 +17,8 @@ from core.notifications import INTAKE_FAILED_KIND, queue
 from core.texts import text
 from core.usecases.citizen import citizen_actor
 from reporter_bot import store, tickets
-from reporter_bot.inbound import Incoming, parse
 from reporter_bot.render import REPLY
+from reporter_bot.webhook_body import Incoming, parse
 
 log = logging.getLogger(__name__)
 EXCERPT = 500  # characters of the message shown to the desk
@@ -28,7 +28,8 @@ async def report_failure(ctx: Context, item: InboxItem, phone_id: str | None) ->
     """Apologise to the sender and show the message to the desk: the ticket's number if the citizen has
     an open one (never with the number then: the reporter may be anonymous), else the masked number."""
     try:
-        actor = await citizen_actor(ctx, item.sender)
+        # The failed turn rolled back whole, its record of the message too: the message did open the window.
+        actor = await citizen_actor(ctx, item.sender, inbound=True)
         citizen = await store.citizen_info(ctx, actor.id or 0)
         mine = await tickets.open_tickets(ctx, actor.id or 0, followed=False)
         message = _message(item, phone_id)

@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from core.domain.conversation import Step
 from core.domain.errors import Refused
 from core.domain.reports import Privacy
 from core.queries import nearby_open_tickets
 from core.texts import refusal
 from core.usecases.citizen import follow_ticket
 from core.usecases.held import Held, submit_or_hold
-from reporter_bot import asks
+from reporter_bot import asks, steps
 from reporter_bot.draft import Draft
-from reporter_bot.inbound import Incoming, is_id
 from reporter_bot.outgoing import TEXT_MAX, buttons
-from reporter_bot.store import IDLE
 from reporter_bot.turn import Turn
+from reporter_bot.webhook_body import Incoming, is_id
 
 log = logging.getLogger(__name__)
-HELD = "held"  # before 0006 a report over the daily limit waited here; it is filed or held on the next message
 
 
 async def absorb(turn: Turn, msg: Incoming) -> None:
@@ -48,75 +47,54 @@ async def absorb(turn: Turn, msg: Incoming) -> None:
 
 
 def _take_text(turn: Turn, words: str) -> None:
-    d, profile = turn.draft, turn.ctx.profile
-    if turn.step == "location" and not d.address and d.latitude is None:
-        d.address = words.strip()[:300]
+    """Words that answer the step's question fill that field; any others are more of the story."""
+    if steps.reads(turn, words):
         return
-    if turn.step == "desa" and (found := profile.desa_named(words)) is not None:
-        d.desa = found.name
-        return
-    if turn.step == "category" and (code := asks.match_category(profile, words)) is not None:
-        d.category = code
-        if not asks.is_label(profile, words):  # "Pohon tumbang menutup jalan" is also the story
-            d.add_text(words)
-        return
-    if turn.step == "privacy" and _privacy_named(turn, words):
-        return
+    d = turn.draft
     if not d.category and not d.description:
-        d.category = asks.match_category(profile, words)
+        d.category = asks.match_category(turn.ctx.profile, words)
     d.add_text(words)
 
 
-def _privacy_named(turn: Turn, words: str) -> bool:
-    for option in turn.ctx.profile.privacy_options:
-        if words.strip().casefold() == turn.t(f"wa.ask.privacy_{option}").casefold():
-            turn.draft.privacy = option
-            return True
-    return False
-
-
-def next_step(turn: Turn) -> str:
+def next_step(turn: Turn) -> Step:
     """The first thing the draft still lacks, in the order the citizen is asked."""
     d, profile = turn.draft, turn.ctx.profile
     category = profile.category(d.category) if d.category else None
     if category is None:
-        return "category"
+        return Step.CATEGORY
     if not d.has_story:
-        return "description"
+        return Step.DESCRIPTION
     if category.needs_location and not d.has_location:
-        return "location"
+        return Step.LOCATION
     if category.needs_location and d.latitude is None and not d.desa:
-        return "desa"
+        return Step.DESA
     if category.report_type != "aspiration" and not d.photos_done and profile.max_photos and not d.count("photo"):
-        return "photos"
+        return Step.PHOTOS
     if len(profile.privacy_options) > 1 and d.privacy is None:
-        return "privacy"
-    return "summary"
+        return Step.PRIVACY
+    return Step.SUMMARY
 
 
 async def advance(turn: Turn) -> None:
     """Ask the next missing thing (or show the summary) and remember the step."""
-    step = "summary" if turn.draft.editing and _complete(turn) else next_step(turn)
-    turn.draft.editing = False if step == "summary" else turn.draft.editing
+    step = Step.SUMMARY if turn.draft.editing and _complete(turn) else next_step(turn)
+    turn.draft.editing = False if step == Step.SUMMARY else turn.draft.editing
     turn.step = step
-    ask = {"category": asks.category_question, "description": lambda t: t.t("wa.ask.description"),
-           "location": asks.location_question, "desa": asks.desa_question, "photos": asks.photo_question,
-           "privacy": asks.privacy_question, "summary": asks.summary}[step]
-    turn.say(ask(turn))
+    turn.say(steps.question(turn, step))
 
 
 def _complete(turn: Turn) -> bool:
-    return next_step(turn) in ("summary", "privacy", "photos")
+    return next_step(turn) in (Step.SUMMARY, Step.PRIVACY, Step.PHOTOS)
 
 
 async def on_content(turn: Turn, msg: Incoming) -> None:
     """A message in the middle of a draft: take it in and ask what is next."""
     photos_before = turn.draft.count("photo")
     await absorb(turn, msg)
-    if turn.step == HELD:
+    if turn.step == Step.HELD:
         await submit(turn)
         return
-    if turn.step == "photos" and turn.draft.count("photo") > photos_before:
+    if turn.step == Step.PHOTOS and turn.draft.count("photo") > photos_before:
         count, most = turn.draft.count("photo"), turn.ctx.profile.max_photos
         if count < most:
             turn.say(buttons(turn.t("wa.ask.photo_more", count=count, max=most), ("photo:done", turn.t("wa.ask.done"))))
@@ -127,11 +105,11 @@ async def on_content(turn: Turn, msg: Incoming) -> None:
 
 async def start(turn: Turn, msg: Incoming | None) -> None:
     """Begin a new draft, from the message that started it (or from the menu button)."""
-    turn.draft, turn.step = Draft(), "new"
+    turn.draft, turn.step = Draft(), Step.NEW
     if msg is not None:
         await absorb(turn, msg)
         if turn.draft.is_empty and turn.notes:  # nothing usable came (e.g. a file too large): just say why
-            turn.step = IDLE
+            turn.step = Step.IDLE
             turn.flush_notes()
             return
     else:
@@ -140,9 +118,10 @@ async def start(turn: Turn, msg: Incoming | None) -> None:
 
 
 async def choose(turn: Turn, kind: str, value: str) -> bool:
-    """A tapped button or list row that belongs to the draft; False when it does not fit the step."""
+    """A tapped button or list row that belongs to the draft (the step takes its kind: `steps.STEPS`);
+    False when its value names nothing."""
     d, profile = turn.draft, turn.ctx.profile
-    if kind == "grp" and turn.step == "category":
+    if kind == "grp":
         turn.say(asks.category_question(turn, group=value))
         return True
     if kind == "cat" and profile.category(value) is not None:
@@ -155,9 +134,9 @@ async def choose(turn: Turn, kind: str, value: str) -> bool:
         d.privacy = value
     elif kind == "edit":
         return _edit(turn, value)
-    elif kind == "sum" and turn.step == "summary":
+    elif kind == "sum":
         return await _summary_choice(turn, value)
-    elif kind == "near" and turn.step == "nearby":
+    elif kind == "near":
         return await _nearby_choice(turn, value)
     else:
         return False
@@ -166,32 +145,31 @@ async def choose(turn: Turn, kind: str, value: str) -> bool:
 
 
 def _edit(turn: Turn, field: str) -> bool:
+    """Ubah: clear the part the citizen picked and ask for it again."""
     d = turn.draft
     d.editing = True
-    if field == "category":
-        d.category, turn.step = None, "category"
-        turn.say(asks.category_question(turn))
-    elif field == "description":
-        d.description, turn.step = "", "description"
+    if field == Step.CATEGORY:
+        d.category = None
+    elif field == Step.DESCRIPTION:
+        d.description = ""
         d.media = [m for m in d.media if m.get("kind") != "voice"]
-        turn.say(turn.t("wa.ask.description"))
-    elif field == "location":
+    elif field == Step.LOCATION:
         d.latitude = d.longitude = None
-        d.address, d.desa, turn.step = "", None, "location"
-        turn.say(asks.location_question(turn))
-    elif field == "photos":
+        d.address, d.desa = "", None
+    elif field == Step.PHOTOS:
         d.media = [m for m in d.media if m.get("kind") != "photo"]
-        d.photos_done, turn.step = False, "photos"
-        turn.say(asks.photo_question(turn))
+        d.photos_done = False
     else:
         return False
+    turn.step = Step(field)
+    turn.say(steps.question(turn, turn.step))
     return True
 
 
 async def _summary_choice(turn: Turn, value: str) -> bool:
     if value == "edit":
-        turn.step = "edit"
-        turn.say(asks.edit_question(turn))
+        turn.step = Step.EDIT
+        turn.say(steps.question(turn, Step.EDIT))
     elif value == "cancel":
         discard(turn)
     elif value == "send":
@@ -217,7 +195,7 @@ async def _offer_nearby(turn: Turn) -> bool:
     if not found:
         return False
     t = found[0]
-    d.nearby_offered, d.nearby_ids, turn.step = True, [t.id], "nearby"
+    d.nearby_offered, d.nearby_ids, turn.step = True, [t.id], Step.NEARBY
     category = turn.ctx.profile.category(t.category or "")
     where = ", ".join(p for p in (t.address, t.desa or "") if p) or "-"
     turn.say(buttons(turn.t("wa.ask.nearby", number=t.number, category=asks.label(turn, category)
@@ -245,7 +223,7 @@ async def _nearby_choice(turn: Turn, value: str) -> bool:
         turn.say(refusal(exc, turn.locale))
         await submit(turn)
         return True
-    turn.draft, turn.step = Draft(), IDLE
+    turn.draft, turn.step = Draft(), Step.IDLE
     turn.say(turn.t("wa.ask.followed", number=number))
     return True
 
@@ -264,7 +242,7 @@ async def submit(turn: Turn) -> None:
         turn.say(refusal(exc, turn.locale))
         await advance(turn)
         return
-    turn.draft, turn.step = Draft(), IDLE
+    turn.draft, turn.step = Draft(), Step.IDLE
     if isinstance(outcome, Held):
         turn.say(turn.t("wa.ask.held", limit=outcome.limit))
         return
@@ -272,5 +250,5 @@ async def submit(turn: Turn) -> None:
 
 
 def discard(turn: Turn) -> None:
-    turn.draft, turn.step = Draft(), IDLE
+    turn.draft, turn.step = Draft(), Step.IDLE
     turn.say(turn.t("wa.ask.cancelled"))

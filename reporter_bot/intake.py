@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.inbox import RawUpdate, UnreadableUpdate
-from reporter_bot.inbound import clean
+from reporter_bot.webhook_body import clean
 
 MAX_BODY = 4 * 1024 * 1024  # Meta's webhook payloads are at most 3 MB; a bigger body is hashed, not kept
 MAX_DEPTH = 32  # a message nests about 5 levels; deeper ones would trip json's recursion further on

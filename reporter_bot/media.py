@@ -16,7 +16,7 @@ import httpx
 from pywa.errors import WhatsAppError
 from pywa_async.client import WhatsApp
 
-from reporter_bot.inbound import Media
+from reporter_bot.webhook_body import Media
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024

@@ -10,16 +10,28 @@ from sqlalchemy.exc import IntegrityError
 
 from core import inbox
 from core.context import Context
-from core.domain.people import InvalidPhone
+from core.domain.people import InvalidPhone, normalise_phone
 from core.inbox import InboxItem
 from core.notifications import queue
 from reporter_bot import router, store
 from reporter_bot.failures import report_failure
-from reporter_bot.inbound import Incoming, parse
+from reporter_bot.media import Fetched
 from reporter_bot.render import REPLY
 from reporter_bot.turn import Fetch, Turn
+from reporter_bot.webhook_body import Incoming, Media, parse
 
 log = logging.getLogger(__name__)
+
+
+async def _prefetched(fetch: Fetch, msg: Incoming) -> Fetch:
+    """The message's media downloaded now, before the turn's transaction opens; a `Fetch` that hands it over."""
+    if msg.media is None:
+        return fetch
+    media, fetched = msg.media, await fetch(msg.media, msg.type)
+
+    async def handed_over(asked: Media, message_type: str) -> Fetched:
+        return fetched if asked is media else await fetch(asked, message_type)
+    return handed_over
 
 
 class Processor:
@@ -34,6 +46,7 @@ class Processor:
 
     async def __call__(self, item: InboxItem) -> None:
         error: str | None = None
+        tell = False
         try:
             messages, statuses = parse(item.payload, self.phone_id)
             if statuses:
@@ -50,8 +63,11 @@ class Processor:
             log.exception("whatsapp message could not be processed; the citizen and the desk are told",
                           extra={"inbox_id": item.id})
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            await report_failure(self.ctx, item, self.phone_id)
-        await inbox.mark_processed(self.ctx, item.id, error)
+            tell = True
+        async with self.ctx.unit():  # the failure's notices and the item's error commit together
+            if tell:
+                await report_failure(self.ctx, item, self.phone_id)
+            await inbox.mark_processed(self.ctx, item.id, error)
 
     async def turn(self, inbox_id: int, index: int, msg: Incoming, finishes_item: bool = False) -> bool:
         """One message: record it (the 24-hour window), run the conversation, commit state and replies.
@@ -59,26 +75,29 @@ class Processor:
         With `finishes_item` the same commit marks the inbox item processed; True when it did.
         """
         ctx = self.ctx
-        start = await store.start_turn(ctx, msg.wa_id, msg.name)
-        citizen = start.citizen
-        turn = Turn(ctx, start.actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, start.step,
-                    start.draft, start.first_contact, self.fetch, f"whatsapp:{inbox_id}:{index}", start.waiting)
-        if self._flooding(citizen.wa_id):
-            turn.note(turn.t("wa.ask.flood"))
-        await router.handle(turn, msg)
-        turn.flush_notes()
+        normalise_phone(msg.wa_id)  # an unusable sender is refused before anything is downloaded for it
+        fetch = await _prefetched(self.fetch, msg)  # downloads first: the unit below holds the write lock
         try:
-            async with ctx.sessions.begin() as session:
-                now = ctx.now()
-                await store.save_conversation(session, citizen.id, turn.step, turn.draft, now)
-                await store.release_waiting(session, citizen.id, now)  # the window is open: held updates go now
-                if turn.locale_changed:
-                    await store.set_locale(session, citizen.id, turn.locale)
-                for number, reply in enumerate(turn.replies):
-                    queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kind=REPLY,
-                          data=reply.to_data(), dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)
-                if finishes_item:
-                    await inbox.mark_processed_in(session, inbox_id, now)
+            async with ctx.unit():  # the whole turn, the use cases' writes with it, commits once
+                start = await store.start_turn(ctx, msg.wa_id, msg.name)
+                citizen = start.citizen
+                turn = Turn(ctx, start.actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, start.step,
+                            start.draft, start.first_contact, fetch, f"whatsapp:{inbox_id}:{index}", start.waiting)
+                if self._flooding(citizen.wa_id):
+                    turn.note(turn.t("wa.ask.flood"))
+                await router.handle(turn, msg)
+                turn.flush_notes()
+                async with ctx.sessions.begin() as session:
+                    now = ctx.now()
+                    await store.save_conversation(session, citizen.id, turn.step, turn.draft, now)
+                    await store.release_waiting(session, citizen.id, now)  # the window is open: held updates go now
+                    if turn.locale_changed:
+                        await store.set_locale(session, citizen.id, turn.locale)
+                    for number, reply in enumerate(turn.replies):
+                        queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kind=REPLY,
+                              data=reply.to_data(), dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)
+                    if finishes_item:
+                        await inbox.mark_processed_in(session, inbox_id, now)
             return finishes_item
         except IntegrityError:
             log.info("turn already committed; redelivery ignored", extra={"inbox_id": inbox_id})

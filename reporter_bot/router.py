@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from reporter_bot import asks, flow, tickets
+from core.domain.conversation import Step
+from reporter_bot import asks, flow, steps, tickets
 from reporter_bot.draft import Draft
-from reporter_bot.inbound import Incoming
-from reporter_bot.store import IDLE
 from reporter_bot.turn import Turn
+from reporter_bot.webhook_body import Incoming
 
 CONTENT_TYPES = frozenset({"text", "image", "audio", "video", "document", "location"})
 GREETINGS = frozenset({"menu", "halo", "hallo", "hai", "hi", "hello", "start", "mulai", "p", "assalamualaikum"})
@@ -17,7 +17,6 @@ LANGUAGES = {"english": "en", "inggris": "en", "bahasa inggris": "en", "indonesi
              "bahasa": "id"}
 STATUS = re.compile(r"^(?:cek status|cek|status|check status|check)\b\s*(?P<number>[a-z]{2,5}-?\d{1,9})?\s*$", re.I)
 CANCEL = re.compile(r"^(?:batal|batalkan|cancel)\b\s*(?P<number>[a-z]{2,5}-?\d{1,9})?\s*$", re.I)
-DRAFT_CHOICES = frozenset({"grp", "cat", "desa", "photo", "priv", "edit", "sum", "near"})
 TICKET_CHOICES = frozenset({"fix", "nofix", "rate", "cancel", "pick"})
 
 
@@ -35,7 +34,7 @@ async def handle(turn: Turn, msg: Incoming) -> None:
         return
     if msg.type == "text" and await _command(turn, msg.text):
         return
-    if turn.step == IDLE:
+    if turn.step == Step.IDLE:
         await _idle_content(turn, msg)
     else:
         await flow.on_content(turn, msg)
@@ -54,7 +53,7 @@ async def _command(turn: Turn, words: str) -> bool:
     elif match := STATUS.match(said):
         await tickets.show_status(turn, _number(turn, match["number"]))
     elif match := CANCEL.match(said):
-        if turn.step != IDLE and not match["number"]:
+        if turn.step != Step.IDLE and not match["number"]:
             flow.discard(turn)
         else:
             await tickets.ask_cancel(turn, _number(turn, match["number"]))
@@ -88,25 +87,26 @@ async def _idle_content(turn: Turn, msg: Incoming) -> None:
 
 async def _choice(turn: Turn, choice_id: str) -> None:
     kind, _, value = choice_id.partition(":")
-    handled = False
-    if kind == "menu":
-        handled = await _menu_choice(turn, value)
-    elif kind in DRAFT_CHOICES and turn.step != IDLE:
-        handled = await flow.choose(turn, kind, value)
-    elif kind in TICKET_CHOICES:
-        if kind == "pick" and value == "new" and turn.step == tickets.PICK:
-            await flow.advance(turn)
-            handled = True
-        else:
-            handled = await tickets.choose(turn, kind, value)
-    if not handled:  # an old menu or a button that no longer fits
-        turn.note(turn.t("wa.menu.old_button"))
+    if not (steps.takes(turn.step, kind) and await _tapped(turn, kind, value)):
+        turn.note(turn.t("wa.menu.old_button"))  # an old menu or a button that no longer fits
         turn.say(asks.menu(turn))
+
+
+async def _tapped(turn: Turn, kind: str, value: str) -> bool:
+    """A button the step takes, to its handler; False when its value names nothing."""
+    if kind == "menu":
+        return await _menu_choice(turn, value)
+    if kind == "pick" and value == "new":  # not one of the open tickets: go on with the new report
+        await flow.advance(turn)
+        return True
+    if kind in TICKET_CHOICES:
+        return await tickets.choose(turn, kind, value)
+    return await flow.choose(turn, kind, value)
 
 
 async def _menu_choice(turn: Turn, value: str) -> bool:
     if value == "report":
-        if turn.step == IDLE:
+        if turn.step == Step.IDLE:
             await flow.start(turn, None)
         else:
             await flow.advance(turn)

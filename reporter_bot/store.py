@@ -5,22 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.engine import insert_for, wake_outbox
 from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
+from core.domain.conversation import Step
 from core.domain.people import Actor
 from core.inbox import mark_processed_in
 from core.outbox import Record, owed
 from core.usecases.citizen import citizen_row
 from reporter_bot.draft import Draft
-from reporter_bot.inbound import Status
+from reporter_bot.webhook_body import Status
 
-IDLE = "idle"
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
@@ -47,7 +48,7 @@ class TurnStart:
 
     actor: Actor
     citizen: CitizenInfo
-    step: str
+    step: Step
     draft: Draft
     first_contact: bool  # the citizen never talked to the bot before
     waiting: int  # held updates (outside the 24-hour window) this message releases
@@ -63,19 +64,20 @@ async def start_turn(ctx: Context, wa_id: str, name: str) -> TurnStart:
             OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{row.id}",
             owed(), OutboxMessage.next_attempt_at > ctx.now()))
         if conversation is None:
-            return TurnStart(Actor.citizen(row.id), citizen, IDLE, Draft(), True, held or 0)
-        return TurnStart(Actor.citizen(row.id), citizen, conversation.step,
+            return TurnStart(Actor.citizen(row.id), citizen, Step.IDLE, Draft(), True, held or 0)
+        return TurnStart(Actor.citizen(row.id), citizen, Step.stored(conversation.step),
                          Draft.from_dict(conversation.draft or {}), False, held or 0)
 
 
-async def save_conversation(session: AsyncSession, citizen_id: int, step: str, draft: Draft, now: datetime) -> None:
+async def save_conversation(session: AsyncSession, citizen_id: int, step: Step, draft: Draft,
+                            now: datetime) -> None:
     """Write the step and draft in the caller's transaction (an idle step keeps no draft)."""
-    data = {} if step == IDLE else draft.to_dict()
+    data = {} if step == Step.IDLE else draft.to_dict()
     row = await session.get(Conversation, citizen_id)
     if row is None:
-        session.add(Conversation(citizen_id=citizen_id, step=step, draft=data, updated_at=now))
+        session.add(Conversation(citizen_id=citizen_id, step=step.value, draft=data, updated_at=now))
     else:
-        row.step, row.draft, row.updated_at = step, data, now
+        row.step, row.draft, row.updated_at = step.value, data, now
 
 
 async def set_locale(session: AsyncSession, citizen_id: int, locale: str) -> None:
@@ -113,6 +115,25 @@ async def record_statuses(ctx: Context, statuses: Sequence[Status], finishes_ite
     """Move sent messages' delivery states forward (sent → delivered → read, or failed), in one
     transaction; with `finishes_item` the same commit marks that inbox item processed."""
     await _upsert(ctx, [(s.wamid, None, s.status, s.error) for s in statuses], finishes_item)
+
+
+def _rank(status: Any) -> Any:
+    return case(STATUS_ORDER, value=status, else_=0)
+
+
+async def record_statuses_in(session: AsyncSession, statuses: Sequence[Status], now: datetime) -> None:
+    """`record_statuses` in the caller's transaction (the webhook's own acknowledgement): one upsert
+    each, so a send recorded at the same moment elsewhere cannot make it fail."""
+    insert = insert_for(session)
+    for s in statuses:
+        first = s.status if STATUS_ORDER.get(s.status, 0) else "sent"  # a status we do not know stays "sent"
+        stmt = insert(SentMessage).values(channel="whatsapp", external_id=s.wamid, status=first,
+                                          error=s.error[:300] or None, created_at=now, updated_at=now)
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=[SentMessage.channel, SentMessage.external_id],
+            set_={"status": stmt.excluded.status, "updated_at": now,
+                  "error": func.coalesce(stmt.excluded.error, SentMessage.error)},
+            where=_rank(stmt.excluded.status) >= _rank(SentMessage.status)))
 
 
 async def record_sent(ctx: Context, wamid: str, outbox_id: int | None) -> None:

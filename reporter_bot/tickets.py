@@ -8,8 +8,9 @@ from sqlalchemy import or_, select
 
 from core.context import Context
 from core.db.models import Follower, Ticket, TicketEvent
+from core.domain.conversation import Step
 from core.domain.errors import Refused
-from core.domain.lifecycle import OPEN_STATES, Action, TicketState
+from core.domain.lifecycle import OPEN_STATES, Action
 from core.domain.reports import Privacy
 from core.texts import refusal, when
 from core.usecases.citizen import (
@@ -22,14 +23,11 @@ from core.usecases.citizen import (
 from core.usecases.held import held_for
 from reporter_bot import asks
 from reporter_bot.draft import Draft
-from reporter_bot.inbound import is_id
 from reporter_bot.outgoing import Row, buttons, choice_list, clip
-from reporter_bot.store import IDLE
 from reporter_bot.turn import Turn
+from reporter_bot.webhook_body import is_id
 
-PICK = "pick_ticket"
 _OPEN = [s.value for s in OPEN_STATES]
-_CANCELLABLE = (TicketState.RECEIVED.value, TicketState.VERIFIED.value)
 
 
 async def open_tickets(ctx: Context, citizen_id: int, followed: bool = True) -> list[Ticket]:
@@ -157,7 +155,7 @@ async def choose(turn: Turn, kind: str, value: str) -> bool:
         elif kind == "cancel" and parts[0] == "no":
             number = await _number(ctx, ticket_id)
             turn.say(turn.t("wa.status.cancel_kept", number=number))
-        elif kind == "pick" and turn.step == PICK:
+        elif kind == "pick":  # only at Step.PICK_TICKET (steps.STEPS)
             await relay(turn, ticket_id, answer=False)
         else:
             return False
@@ -193,7 +191,7 @@ async def route_to_ticket(turn: Turn) -> bool:
     if asked is not None:
         await relay(turn, asked.id, answer=True)
         return True
-    turn.step = PICK
+    turn.step = Step.PICK_TICKET
     new = ("pick:new", turn.t("wa.ask.new_report"))
     if len(mine) <= 2:
         turn.say(buttons(turn.t("wa.ask.pick_ticket"), *[(f"pick:{tk.id}", tk.number) for tk in mine], new))
@@ -209,5 +207,5 @@ async def relay(turn: Turn, ticket_id: int, answer: bool) -> None:
     d = turn.draft
     await citizen_answers(turn.ctx, turn.actor, ticket_id, d.description, d.attachments())
     number = await _number(turn.ctx, ticket_id)
-    turn.draft, turn.step = Draft(), IDLE
+    turn.draft, turn.step = Draft(), Step.IDLE
     turn.say(turn.t("wa.ask.answer_relayed" if answer else "wa.ask.relayed", number=number))

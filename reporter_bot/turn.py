@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.context import Context
+from core.domain.conversation import Step
 from core.domain.people import Actor
 from core.texts import text
 from reporter_bot.draft import Draft
-from reporter_bot.inbound import Media
 from reporter_bot.media import Fetched
 from reporter_bot.outgoing import TEXT_MAX, Outgoing, clip
+from reporter_bot.webhook_body import Media
 
 Fetch = Callable[[Media, str], Awaitable[Fetched]]
 
@@ -26,7 +27,7 @@ class Turn:
     wa_id: str
     name: str
     locale: str
-    step: str
+    step: Step
     draft: Draft
     first_contact: bool
     fetch: Fetch

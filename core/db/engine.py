@@ -6,7 +6,7 @@ import asyncio
 import collections
 import contextlib
 import contextvars
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,11 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 BEGIN_MODE = "lapor_sqlite_begin"  # a connection execution option: DEFERRED for reads, IMMEDIATE to write
 _WAKES_OUTBOX = "lapor_wakes_outbox"
+_WROTE = "lapor_wrote"  # the transaction has written (a ride goes only with one that did)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -69,6 +70,11 @@ class _LaporSession(Session):
         return super().begin(nested)
 
 
+def _note_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 def wake_outbox(session: AsyncSession | Session, channel: str) -> None:
     """Mark the transaction as one that queued or woke rows of `channel`: its commit wakes that dispatcher."""
     session.info.setdefault(_WAKES_OUTBOX, set()).add(channel)
@@ -83,15 +89,158 @@ def make_sessions(
     none: an acknowledged webhook or a claim must not send the dispatchers looking.
     """
     session_class = type("LaporSession", (_LaporSession,), {})
+    event.listen(session_class, "do_orm_execute", _note_write)
+    event.listen(session_class, "after_flush", lambda session, _context: session.info.__setitem__(_WROTE, True))
+    for ended in ("after_commit", "after_rollback"):
+        event.listen(session_class, ended, lambda session: session.info.pop(_WROTE, None))
     if on_commit is not None:
         def after_commit(session: Session) -> None:
             on_commit(frozenset(session.info.pop(_WAKES_OUTBOX, ())))
 
         event.listen(session_class, "after_commit", after_commit)
         event.listen(session_class, "after_rollback", lambda session: session.info.pop(_WAKES_OUTBOX, None))
-    maker = GatedSessions if engine.dialect.name == "sqlite" else async_sessionmaker
-    return maker(engine, expire_on_commit=False, sync_session_class=session_class,
+    maker = GatedSessions if engine.dialect.name == "sqlite" else Sessions
+    return maker(engine, expire_on_commit=False, sync_session_class=session_class, class_=_UnitAwareSession,
                  execution_options={BEGIN_MODE: "DEFERRED"})
+
+
+# -- A unit of work: every transaction opened inside it joins one, committed once at its end ---------
+
+
+class _UnitAwareSession(AsyncSession):
+    """An AsyncSession that a unit of work lends to the reads inside it: their `async with` leaves it open."""
+
+    _lent = 0
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._lent:
+            self._lent -= 1  # a read inside the unit is over; the unit closes the session at its end
+            return
+        await super().__aexit__(*exc)
+
+
+class _Unit:
+    """The open unit of the task that opened it; its session exists from the first write on."""
+
+    def __init__(self) -> None:
+        self.owner = asyncio.current_task()
+        self.session: _UnitAwareSession | None = None
+        self.stack = contextlib.AsyncExitStack()
+        self.open = True
+
+
+_UNIT: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("lapor_unit", default=None)
+
+
+def _current_unit() -> _Unit | None:
+    """The unit this task opened, if one is open (a task started inside a unit does not join it)."""
+    unit = _UNIT.get()
+    if unit is None or not unit.open or unit.owner is not asyncio.current_task():
+        return None
+    return unit
+
+
+class Sessions(async_sessionmaker[AsyncSession]):
+    """The session factory, aware of units of work (`unit`).
+
+    Inside `unit()`, the first `begin()` opens the unit's one transaction (lazily: reads and I/O
+    before it hold no write lock), later `begin()`s join it as savepoints (a failing block undoes its
+    own writes, as its own transaction would have), and reads from then on use its session, so the
+    unit sees its own writes. The unit commits once at its end, or rolls everything back on an error.
+    Use cases keep writing `async with ctx.sessions.begin()`: they join their caller's unit unchanged.
+    """
+
+    def __call__(self, **local_kw: Any) -> AsyncSession:
+        unit = _current_unit()
+        if unit is None or unit.session is None or local_kw:
+            return super().__call__(**local_kw)
+        unit.session._lent += 1
+        return unit.session
+
+    @contextlib.asynccontextmanager
+    async def begin(self, first: bool = False) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        unit = _current_unit()
+        if unit is None:
+            async with self._own(first) as session:
+                yield session
+                await _take_ride(session)
+            return
+        if unit.session is None:
+            session = await unit.stack.enter_async_context(self._own(first))
+            assert isinstance(session, _UnitAwareSession)
+            unit.session = session
+        async with unit.session.begin_nested():
+            yield unit.session
+
+    def _own(self, first: bool) -> AsyncContextManager[AsyncSession]:
+        """A transaction of its own (outside a unit, or the unit's one)."""
+        return super().begin()
+
+    @contextlib.asynccontextmanager
+    async def unit(self) -> AsyncIterator[None]:
+        """One unit of work: what the block writes through these sessions commits once, at its end.
+
+        Inside another unit of this task it simply joins that one."""
+        if _current_unit() is not None:
+            yield
+            return
+        unit = _Unit()
+        token = _UNIT.set(unit)
+        try:
+            async with unit.stack:  # on leaving: commit (or roll back on an error), then the write gate
+                try:
+                    yield
+                    if unit.session is not None:
+                        await _take_ride(unit.session)
+                finally:
+                    unit.open = False
+        finally:
+            _UNIT.reset(token)
+
+
+Rider = Callable[[AsyncSession], Awaitable[None]]
+
+
+class Ride:
+    """Work that commits with the next write transaction of the task that asked (`riding`)."""
+
+    def __init__(self, work: Rider) -> None:
+        self.work, self.owner, self.taken = work, asyncio.current_task(), False
+
+    def stop(self) -> None:
+        """No transaction takes it from now on (if none did, its caller writes it itself)."""
+        self.owner = None
+
+
+_RIDE: contextvars.ContextVar[Ride | None] = contextvars.ContextVar("lapor_ride", default=None)
+
+
+@contextlib.contextmanager
+def riding(work: Rider) -> Iterator[Ride]:
+    """Within the block, `work` runs inside the first write transaction this task commits (a use case's),
+    just before its commit; `taken` says whether one did (if not, the caller writes it on its own)."""
+    ride = Ride(work)
+    token = _RIDE.set(ride)
+    try:
+        yield ride
+    finally:
+        _RIDE.reset(token)
+
+
+async def _take_ride(session: AsyncSession) -> None:
+    ride = _RIDE.get()
+    if ride is None or ride.taken or ride.owner is None or ride.owner is not asyncio.current_task():
+        return
+    if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:  # a read goes alone
+        ride.taken = True
+        await ride.work(session)
+
+
+def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncContextManager[None]:
+    """`Sessions.unit` for any session factory (one that knows no units just runs the block)."""
+    if isinstance(sessions, Sessions):
+        return sessions.unit()
+    return contextlib.nullcontext()
 
 
 class WriteGate:
@@ -138,17 +287,21 @@ class WriteGate:
         self._held = False
 
 
-class GatedSessions(async_sessionmaker[AsyncSession]):
-    """SQLite's session factory: `begin()` (a write) goes through the process's `WriteGate`."""
+class GatedSessions(Sessions):
+    """SQLite's session factory: a write transaction of its own (or a unit's) goes through the process's
+    `WriteGate`; one that joins a unit is already through it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.gate = WriteGate()
 
     @contextlib.asynccontextmanager
-    async def begin(self, first: bool = False) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
-        async with self.gate.hold(first), super().begin() as session:
+    async def _gated(self, first: bool) -> AsyncIterator[AsyncSession]:
+        async with self.gate.hold(first), async_sessionmaker.begin(self) as session:
             yield session
+
+    def _own(self, first: bool) -> AsyncContextManager[AsyncSession]:
+        return self._gated(first)
 
 
 def begin_first(sessions: async_sessionmaker[AsyncSession]) -> AsyncContextManager[AsyncSession]:

@@ -1,15 +1,23 @@
 """The ticket lifecycle: every state, every action, who may take it and where it leads.
 
-Everything that affects a ticket's state lives in the two tables below. An action that is not
-listed for a state is illegal there; an actor whose roles are not listed for an action may not take
-it. `decide` is the one function that applies both tables.
+Everything that affects a ticket's state lives in the tables below. An action that is not listed
+for a state is illegal there; an actor whose roles are not listed for an action may not take it;
+some actions are the reporter's or the assignee's own. `decide` is the one function that applies
+them all (and reads `core.domain.notices` for who hears of it); the cards' buttons (`offered`) and
+the scheduler's scan (`REMINDABLE`) are readings of the same tables.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
 
-from core.domain.errors import Refused
+from core.domain.errors import NotAssignee, NotYourTicket, Refused
+
+if TYPE_CHECKING:
+    from core.domain.notices import Owed
 
 
 class TicketState(StrEnum):
@@ -202,11 +210,152 @@ def must_be_assignee(action: Action, roles: frozenset[Role]) -> bool:
     return not roles & (free | {Role.ADMIN, Role.CAMAT})
 
 
-def decide(state: TicketState, action: Action, roles: frozenset[Role]) -> TicketState:
-    """The state `action` leads to from `state`, or raise without changing anything."""
+def next_state(state: TicketState, action: Action, roles: frozenset[Role]) -> TicketState:
+    """The state `action` leads to from `state` for `roles`, or raise (the two tables alone, no ticket)."""
     if not may(roles, action):
         raise NotAllowed(action, roles)
     try:
         return TRANSITIONS[state][action]
     except KeyError:
         raise IllegalTransition(state, action) from None
+
+
+# -- decide: everything a use case needs to know about one action on one ticket -------------------
+
+
+class Party(Protocol):
+    """Who acts, as `decide` reads them (`core.domain.people.Actor` is one)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def roles(self) -> frozenset[Role]: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What `decide` reads of a ticket (taken under its lock). `assignee` (the holder's name) is only
+    needed to word a refusal; `decide` asks for it through `Decision.needs_holder`."""
+
+    state: TicketState
+    number: str = ""
+    reporter_id: int | None = None
+    assignee_id: int | None = None
+    assignee: str = ""
+
+
+class Clock(StrEnum):
+    """What an action does to the stage clock (the deadline and the escalation level)."""
+
+    KEEP = "keep"  # the stage runs on
+    RESTART = "restart"  # a new stage (or a new officer on it): full time from now, level 0
+    EXTEND = "extend"  # the same stage, `days` more from its deadline (or now), level 0
+    RAISE = "raise"  # the escalation level goes up to the event's `level`
+
+
+# Actions whose clock is not "restart when the state changes, else keep".
+CLOCKS: dict[Action, Clock] = {
+    A.REASSIGN: Clock.RESTART,  # the new officer gets the full resolve time
+    A.EXTEND_DEADLINE: Clock.EXTEND,
+    A.ESCALATE: Clock.RAISE,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """`decide`'s answer: the refusal, or the new state, the clock and the notices owed."""
+
+    action: Action
+    old: TicketState
+    new: TicketState
+    refusal: Refused | None = None
+    clock: Clock = Clock.KEEP
+    notices: Owed | None = None  # None when refused: a refusal tells no one
+    needs_holder: bool = False  # the refusal names whoever holds the ticket: decide again with `assignee`
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+    def check(self) -> Decision:
+        """This decision, or raise its refusal (nothing has changed)."""
+        if self.refusal is not None:
+            raise self.refusal
+        return self
+
+
+def decide(snapshot: Snapshot, action: Action, actor: Party, data: dict[str, Any] | None = None) -> Decision:
+    """Whether `actor` may take `action` on the ticket as it is, and what follows. No I/O.
+
+    Checks in this order: the role table, the party (the reporter's own actions, the assignee's own
+    work), then the state table; the first that fails is the refusal. `data` is the event's (an
+    escalation's level, a correction's "sla_changed"): some notices depend on it.
+    """
+    from core.domain.notices import owed  # the notices table is written in this module's words
+
+    state = snapshot.state
+
+    def refused(refusal: Refused, needs_holder: bool = False) -> Decision:
+        return Decision(action, state, state, refusal, needs_holder=needs_holder)
+
+    if not may(actor.roles, action):
+        return refused(NotAllowed(action, actor.roles))
+    if action in REPORTER_ONLY and not (actor.kind == "citizen" and actor.id == snapshot.reporter_id):
+        return refused(NotYourTicket(number=snapshot.number))
+    mine = snapshot.assignee_id is not None and snapshot.assignee_id == actor.id
+    if must_be_assignee(action, actor.roles) and not mine:
+        if state is TicketState.IN_PROGRESS:
+            return refused(NotAssignee(number=snapshot.number, by=snapshot.assignee), needs_holder=True)
+        return refused(IllegalTransition(state, action))
+    new = TRANSITIONS[state].get(action)
+    if new is None:
+        if action is Action.ACCEPT and snapshot.assignee_id is not None:
+            return refused(AlreadyTaken(state, action, by=snapshot.assignee), needs_holder=True)
+        return refused(IllegalTransition(state, action))
+    clock = CLOCKS.get(action, Clock.RESTART if new != state else Clock.KEEP)
+    return Decision(action, state, new, clock=clock, notices=owed(action, new, data))
+
+
+# -- the staff chats: which roles work in each (what a card there may offer) ---------------------
+
+
+class Chat(StrEnum):
+    """The staff chats a ticket's card lives in."""
+
+    DESK = "desk"
+    FIELD = "field"
+    CAMAT = "camat"  # the camat's private chat with the bot
+
+
+# Admin may act anywhere but works in no chat of its own, so it adds no button to any card.
+CHAT_ROLES: dict[Chat, frozenset[Role]] = {
+    Chat.DESK: frozenset({Role.VERIFIER}),
+    Chat.FIELD: frozenset({Role.OFFICER}),
+    Chat.CAMAT: frozenset({Role.CAMAT}),
+}
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A chat's member as `decide` sees them: a role, and the ticket's assignee when it has one."""
+
+    roles: frozenset[Role]
+    id: int | None
+    kind: str = "staff"
+
+
+def offered(snapshot: Snapshot, action: Action, chat: Chat) -> bool:
+    """Whether some role in `chat` may take `action` on the ticket now (so its card shows the button)."""
+    return any(decide(snapshot, action, _Member(frozenset({role}), snapshot.assignee_id)).allowed
+               for role in CHAT_ROLES[chat])
+
+
+def assignable(roles: Iterable[str]) -> bool:
+    """Whether staff holding `roles` may hold a ticket (be reassigned one): those who may accept one."""
+    return bool(set(roles) & ALLOWED_ROLES[Action.ACCEPT])  # a Role equals its value
+
+
+# States in which the scheduler reminds and escalates: those an escalation may be taken in.
+REMINDABLE = frozenset(s for s, actions in TRANSITIONS.items() if Action.ESCALATE in actions)

@@ -1,8 +1,8 @@
-"""The one path every ticket action takes: lock, check, change, audit, notify — in one transaction."""
+"""The one path every ticket action takes: lock, decide, change, audit, notify — in one transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,19 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.models import Staff, Ticket, TicketEvent
-from core.domain.errors import NotAssignee, NotYourTicket, TicketNotFound
-from core.domain.lifecycle import (
-    REPORTER_ONLY,
-    Action,
-    AlreadyTaken,
-    IllegalTransition,
-    TicketState,
-    decide,
-    must_be_assignee,
-)
+from core.domain.errors import TicketNotFound
+from core.domain.lifecycle import Action, Clock, Decision, Snapshot, TicketState, decide
 from core.domain.people import Actor
 from core.domain.sla import STAGE_OF_STATE
-from core.notifications import citizen_kind_for, notify_change
+from core.notifications import notify_change
 
 
 async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket:
@@ -36,14 +28,19 @@ async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket:
     return ticket
 
 
-async def check_party(session: AsyncSession, ticket: Ticket, action: Action, actor: Actor) -> None:
-    """Refuse actions on someone else's ticket: the reporter's own, or the assignee's own."""
-    if action in REPORTER_ONLY and not (actor.kind == "citizen" and actor.id == ticket.reporter_id):
-        raise NotYourTicket(number=ticket.number)
-    if must_be_assignee(action, actor.roles) and ticket.assignee_id != actor.id:
-        if ticket.state == TicketState.IN_PROGRESS:
-            raise NotAssignee(number=ticket.number, by=await staff_name(session, ticket.assignee_id))
-        raise IllegalTransition(TicketState(ticket.state), action)
+def snapshot_of(ticket: Ticket, assignee: str = "") -> Snapshot:
+    """What the lifecycle reads of a ticket row."""
+    return Snapshot(TicketState(ticket.state), ticket.number, ticket.reporter_id, ticket.assignee_id, assignee)
+
+
+async def decide_on(session: AsyncSession, ticket: Ticket, action: Action, actor: Actor,
+                    data: dict[str, Any] | None = None) -> Decision:
+    """The lifecycle's decision on `ticket`; a refusal naming who holds the ticket is worded with their name."""
+    decision = decide(snapshot_of(ticket), action, actor, data)
+    if decision.needs_holder:
+        holder = await staff_name(session, ticket.assignee_id)
+        decision = decide(snapshot_of(ticket, holder), action, actor, data)
+    return decision
 
 
 async def staff_name(session: AsyncSession, staff_id: int | None) -> str:
@@ -60,25 +57,31 @@ async def transition(
     actor: Actor,
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """Apply `action` to a locked ticket: new state, stage clock, audit event and outbox rows."""
-    await check_party(session, ticket, action, actor)
-    old = TicketState(ticket.state)
-    try:
-        new = decide(old, action, actor.roles)
-    except IllegalTransition:
-        if action is Action.ACCEPT and ticket.assignee_id is not None:
-            raise AlreadyTaken(old, action, by=await staff_name(session, ticket.assignee_id)) from None
-        raise
+    """Apply the lifecycle's decision on a locked ticket: new state, stage clock, audit event, outbox rows."""
+    data = data or {}
+    decision = (await decide_on(session, ticket, action, actor, data)).check()
+    assert decision.notices is not None
     now = ctx.now()
-    ticket.state = new
+    ticket.state = decision.new
     ticket.updated_at = now
-    if new != old:
-        restart_stage_clock(ctx, ticket)
-    event = new_event(ticket.id, action.value, actor, old.value, new.value, data or {}, now)
+    set_clock(ctx, ticket, decision.clock, data)
+    event = new_event(ticket.id, action.value, actor, decision.old.value, decision.new.value, data, now)
     session.add(event)
     await session.flush()
-    await notify_change(session, ticket, event, citizen_kind_for(action, event.data), now)
+    await notify_change(session, ticket, event, decision.notices, now)
     return event
+
+
+def set_clock(ctx: Context, ticket: Ticket, clock: Clock, data: dict[str, Any]) -> None:
+    """Do to the stage clock what the lifecycle decided (an extension's `days`, an escalation's `level`)."""
+    if clock is Clock.RESTART:
+        restart_stage_clock(ctx, ticket)
+    elif clock is Clock.EXTEND:
+        now = ctx.now()
+        ticket.stage_deadline_at = max(ticket.stage_deadline_at or now, now) + timedelta(days=int(data["days"]))
+        ticket.escalation_level = 0
+    elif clock is Clock.RAISE:
+        ticket.escalation_level = int(data["level"])
 
 
 def new_event(ticket_id: int, action: str, actor: Actor, from_state: str | None, to_state: str,

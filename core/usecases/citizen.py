@@ -16,7 +16,7 @@ from core.domain.errors import InvalidInput, Refused, TicketNotFound
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor, normalise_phone
 from core.domain.reports import AttachmentRole, NewAttachment, NewReport, Privacy, format_number
-from core.notifications import notify_change
+from core.notifications import SUBMIT, notify_change, owed
 from core.usecases._ticket import lock_ticket, new_event, restart_stage_clock, transition
 from core.usecases.attachments import attach
 from core.usecases.follows import add_follower
@@ -120,7 +120,7 @@ async def create_ticket(ctx: Context, session: AsyncSession, citizen_id: int, re
     event = new_event(ticket.id, "submit", reporter, None, ticket.state, event_data or {}, now)
     session.add(event)
     await session.flush()
-    await notify_change(session, ticket, event, "ticket.received", now)
+    await notify_change(session, ticket, event, owed(SUBMIT, TicketState.RECEIVED, event.data), now)
     return ticket
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.db.models import Ticket
 from core.domain.errors import InvalidInput
-from core.domain.lifecycle import Action, TicketState, decide
+from core.domain.lifecycle import Action, TicketState, next_state
 from core.domain.people import Actor
 from core.domain.sla import STAGE_OF_STATE
 from core.usecases._ticket import lock_ticket, transition
@@ -53,7 +53,7 @@ async def correct_ticket(ctx: Context, actor: Actor, ticket_id: int, category: s
         raise InvalidInput("nothing to correct", field="category")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(session, ticket_id)
-        decide(TicketState(ticket.state), Action.CORRECT, actor.roles)  # refuse the state before the input
+        next_state(TicketState(ticket.state), Action.CORRECT, actor.roles)  # refuse the state before the input
         old_category = ticket.category
         changes = set_details(ctx, ticket, category, desa)
         if not changes:

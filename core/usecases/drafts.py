@@ -8,12 +8,10 @@ from sqlalchemy import select
 
 from core.context import Context
 from core.db.models import Conversation
+from core.domain.conversation import NEVER_EXPIRED, Step
 from core.notifications import queue
 
-IDLE = "idle"
-# Before 0006 a report over the daily limit waited in the conversation at this step; such a report
-# is the citizen's, not a draft, and is never expired (their next message files or holds it).
-KEPT = (IDLE, "held")
+KEPT = [step.value for step in NEVER_EXPIRED]
 
 
 async def idle_drafts(ctx: Context, idle_since: datetime, limit: int = 500) -> list[int]:
@@ -39,7 +37,7 @@ async def expire_draft(ctx: Context, citizen_id: int, idle_since: datetime) -> b
             return False
         now = ctx.now()
         step, since = conversation.step, conversation.updated_at
-        conversation.step, conversation.draft, conversation.updated_at = IDLE, {}, now
+        conversation.step, conversation.draft, conversation.updated_at = Step.IDLE.value, {}, now
         queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kind="draft.expired",
               data={"step": step, "idle_since": since.isoformat()},
               dedupe_key=f"draft.expired:{citizen_id}:{since.isoformat()}", now=now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,9 +10,9 @@ from sqlalchemy import select
 from core.context import Context
 from core.db.models import Staff
 from core.domain.errors import InvalidInput
-from core.domain.lifecycle import Action, Role
+from core.domain.lifecycle import Action, assignable
 from core.domain.people import Actor
-from core.usecases._ticket import lock_ticket, restart_stage_clock, transition
+from core.usecases._ticket import lock_ticket, transition
 
 
 async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int, *,
@@ -29,7 +29,6 @@ async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int
         if ticket.escalation_level >= level or (due_at is not None and ticket.stage_deadline_at != due_at):
             return False
         await transition(ctx, session, ticket, Action.ESCALATE, actor, {**(details or {}), "level": level})
-        ticket.escalation_level = level
         return True
 
 
@@ -39,23 +38,19 @@ async def extend_deadline(ctx: Context, actor: Actor, ticket_id: int, days: int)
         raise InvalidInput("extension is 1 to 30 days", field="days")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(session, ticket_id)
-        await transition(ctx, session, ticket, Action.EXTEND_DEADLINE, actor, {"days": days})
-        base = max(ticket.stage_deadline_at or ctx.now(), ctx.now())
-        ticket.stage_deadline_at = base + timedelta(days=days)
-        ticket.escalation_level = 0
+        await transition(ctx, session, ticket, Action.EXTEND_DEADLINE, actor, {"days": days})  # the clock: EXTEND
 
 
 async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id: int) -> None:
     """Give the ticket to another active officer."""
     async with ctx.sessions.begin() as session:
         officer = await session.scalar(select(Staff).where(Staff.id == officer_id, Staff.active.is_(True)))
-        if officer is None or not {Role.OFFICER, Role.ADMIN} & set(officer.roles):
+        if officer is None or not assignable(officer.roles):
             raise InvalidInput("not an active officer", field="officer")
         ticket = await lock_ticket(session, ticket_id)
         await transition(ctx, session, ticket, Action.REASSIGN, actor, {"officer": officer.name})
         ticket.assignee_id = officer.id
-        ticket.accepted_at = ticket.accepted_at or ctx.now()
-        restart_stage_clock(ctx, ticket)  # the new officer gets the full resolve time
+        ticket.accepted_at = ticket.accepted_at or ctx.now()  # the clock restarts: the new officer gets full time
 
 
 async def close_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> None:

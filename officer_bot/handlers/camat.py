@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery
 
 from core.domain.errors import InvalidInput
-from core.domain.lifecycle import Action, Role
+from core.domain.lifecycle import Action, assignable
 from core.domain.people import Actor
 from core.texts import text
 from core.usecases.oversight import extend_deadline, reassign_ticket
@@ -21,7 +21,7 @@ async def reassign(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Ans
     """Tugaskan ulang: pick an active officer."""
     ticket = await precheck(d, actor, tap.target, Action.REASSIGN)
     if tap.op == "cr":
-        officers = [s for s in await list_staff(d.ctx) if {Role.OFFICER.value, Role.ADMIN.value} & set(s.roles)]
+        officers = [s for s in await list_staff(d.ctx) if assignable(s.roles)]
         await show_menu(d, query, keyboards.officer_menu(tap.target, officers))
         return Answer(text("tg.answer.pick_officer", number=ticket.number))
     await reassign_ticket(d.ctx, actor, tap.target, tap.args[0])

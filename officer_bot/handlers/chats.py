@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from telegram import Update
 
-from officer_bot.handlers.common import Ctx, deps
+from officer_bot.handlers.common import OfficerContext
 from officer_bot.store import migrate_chat
 
 
-async def on_migrate(update: Update, context: Ctx) -> None:
+async def on_migrate(update: Update, context: OfficerContext) -> None:
     """Both service messages (old chat: migrate_to, new chat: migrate_from) store the same binding."""
     message = update.effective_message
     if message is None:
         return
-    d = deps(context)
+    d = context.deps
     if message.migrate_to_chat_id:
         await migrate_chat(d.ctx, message.chat.id, message.migrate_to_chat_id)
         d.tg.pacer.forget(message.chat.id)

@@ -18,21 +18,21 @@ from core.domain.people import Actor
 from core.texts import refusal, text
 from core.usecases.staff import add_staff, staff_actor
 from officer_bot.callbacks import MAX_ID
-from officer_bot.handlers.common import Ctx, Deps, deps, precheck
+from officer_bot.card_data import load_view, ticket_id_of
+from officer_bot.handlers.common import Deps, OfficerContext, precheck
 from officer_bot.handlers.scope import in_scope, reply, shows_cases
 from officer_bot.handlers.staff import roles_label
 from officer_bot.render import history_text
 from officer_bot.store import close_prompts, open_prompt
 from officer_bot.telegram_io import chunks
-from officer_bot.view import load_view, ticket_id_of
 
 log = logging.getLogger(__name__)
 CAMAT_LINK = Actor.system("camat /start")  # the profile names the camat's Telegram id; /start links it
 
 
-async def private(update: Update, context: Ctx) -> tuple[Deps, Message, int] | None:
+async def private(update: Update, context: OfficerContext) -> tuple[Deps, Message, int] | None:
     """The message, if it came in a private chat; otherwise tell the sender to use one."""
-    message, user, d = update.effective_message, update.effective_user, deps(context)
+    message, user, d = update.effective_message, update.effective_user, context.deps
     if message is None or user is None:
         return None
     if not await in_scope(d, message, user.id, "start", private_only=True):
@@ -40,7 +40,7 @@ async def private(update: Update, context: Ctx) -> tuple[Deps, Message, int] | N
     return d, message, user.id
 
 
-async def start(update: Update, context: Ctx) -> None:
+async def start(update: Update, context: OfficerContext) -> None:
     """/start: a progress deep link (`p123`), the camat linking their account, or a greeting."""
     found = await private(update, context)
     if found is None:

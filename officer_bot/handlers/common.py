@@ -1,30 +1,31 @@
-"""What every handler shares: its dependencies, the tap answer, and checks before showing a menu."""
+"""What every handler shares: its dependencies (typed through PTB's `ContextTypes`), the tap answer,
+and checks before showing a menu."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from telegram.ext import CallbackContext
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from core.context import Context
 from core.db.models import Ticket
 from core.domain.errors import TicketNotFound
-from core.domain.lifecycle import Action, TicketState, decide
+from core.domain.lifecycle import Action
 from core.domain.people import Actor
 from core.settings import Settings
-from core.usecases._ticket import check_party
+from core.usecases._ticket import decide_on
 from officer_bot.albums import Albums
 from officer_bot.cards import Board
 from officer_bot.inbound import Intake
 from officer_bot.telegram_io import Telegram
 
-Ctx = CallbackContext[Any, Any, Any, Any]
-
 
 @dataclass
 class Deps:
+    """What the handlers work with: core's context, the Telegram sender, the cards, the intake."""
+
     ctx: Context
     settings: Settings
     tg: Telegram
@@ -43,19 +44,32 @@ class Answer:
     url: str | None = None
 
 
-def deps(context: Ctx) -> Deps:
-    return cast(Deps, context.bot_data["deps"])
+class BotData:
+    """PTB's `context.bot_data`, typed: PTB makes it empty when the Application is built, and
+    `OfficerBot` sets `deps` before the first update."""
+
+    deps: Deps
+
+
+class OfficerContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The `context` every handler gets: PTB's own, with the bot's dependencies typed."""
+
+    @property
+    def deps(self) -> Deps:
+        return self.bot_data.deps
+
+
+CONTEXT_TYPES = ContextTypes(context=OfficerContext, bot_data=BotData)
 
 
 async def precheck(d: Deps, actor: Actor, ticket_id: int, action: Action) -> Ticket:
     """Refuse now, before showing a menu, what core would refuse at the end (core checks again then).
 
-    The same tables decide: the lifecycle's roles and states, and whose assignment the action needs.
+    The same decision: `lifecycle.decide` on the ticket as it is now.
     """
     async with d.ctx.sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
         if ticket is None:
             raise TicketNotFound(ticket=ticket_id)
-        decide(TicketState(ticket.state), action, actor.roles)
-        await check_party(session, ticket, action, actor)
+        (await decide_on(session, ticket, action, actor)).check()
         return ticket

@@ -13,9 +13,9 @@ from core.usecases.corrections import correct_ticket
 from core.usecases.desk import mark_duplicate, reject_ticket, verify_ticket
 from officer_bot import keyboards
 from officer_bot.callbacks import Tap
+from officer_bot.card_data import load_view
 from officer_bot.handlers.common import Answer, Deps, precheck
 from officer_bot.handlers.prompts import ask_for_reply
-from officer_bot.view import load_view
 
 
 def pick(options: list[str], index: int) -> str:

@@ -16,7 +16,7 @@ from core.usecases.held import release_held
 from core.usecases.staff import staff_actor
 from officer_bot.callbacks import MAX_ID
 from officer_bot.cards import Board, PostStep
-from officer_bot.handlers.common import Ctx, Deps, deps
+from officer_bot.handlers.common import Deps, OfficerContext
 from officer_bot.render import category_label, short
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,12 @@ async def post_notice(board: Board, data: dict[str, Any], step: PostStep) -> Non
     await step(lambda: board.tg.send_text(chat, body, keyboard))
 
 
-async def on_tap(update: Update, context: Ctx) -> None:
+async def on_tap(update: Update, context: OfficerContext) -> None:
     """"Kirim sekarang": lift the limit for this report, file it, and answer the tap whatever happens."""
     query = update.callback_query
     if query is None:
         return
-    d = deps(context)
+    d = context.deps
     said, filed = await file_now(d, query.from_user.id, str(query.data or ""))
     if filed and query.message is not None:
         try:

@@ -18,10 +18,10 @@ from core.usecases.desk import ask_citizen, forward_ticket, mark_duplicate, reje
 from core.usecases.field import add_progress, resolve_ticket
 from core.usecases.oversight import close_ticket
 from officer_bot.albums import Post
+from officer_bot.card_data import load_view, ticket_id_of
 from officer_bot.handlers.common import Deps
 from officer_bot.keyboards import card_keyboard
 from officer_bot.store import Prompt, card_at, close_prompts, open_prompt, update_prompt
-from officer_bot.view import load_view, ticket_id_of
 
 log = logging.getLogger(__name__)
 

@@ -12,20 +12,20 @@ from core.texts import refusal, text
 from core.usecases.field import add_progress
 from core.usecases.staff import staff_actor
 from officer_bot.albums import Post
-from officer_bot.handlers.common import Ctx, Deps, deps
+from officer_bot.card_data import load_view
+from officer_bot.handlers.common import Deps, OfficerContext
 from officer_bot.handlers.prompts import StillNeeded, answer_prompt
 from officer_bot.store import Prompt, card_at, close_prompts, latest_prompt, open_prompt, prompt_at
-from officer_bot.view import load_view
 
 log = logging.getLogger(__name__)
 
 
-async def on_message(update: Update, context: Ctx) -> None:
+async def on_message(update: Update, context: OfficerContext) -> None:
     """Route a staff message to the prompt or card it answers; an album's photos go together."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or user.is_bot:
         return
-    d = deps(context)
+    d = context.deps
     if message.media_group_id:  # its other photos are separate updates on their way: wait for them all
         d.albums.add(message, lambda items: route(d, Post(tuple(items))), finish=d.intake.later(update))
         return

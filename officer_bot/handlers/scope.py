@@ -19,12 +19,12 @@ from core.domain.errors import Refused
 from core.domain.people import Actor
 from core.texts import refusal, text
 from core.usecases.staff import staff_actor
-from officer_bot.handlers.common import Ctx, Deps, deps
+from officer_bot.handlers.common import Deps, OfficerContext
 from officer_bot.store import configured_chat
 
 log = logging.getLogger(__name__)
 CaseCommand = Callable[[Deps, Message, Actor, list[str]], Awaitable[None]]
-Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, OfficerContext], Coroutine[Any, Any, None]]
 
 
 async def reply(d: Deps, message: Message, body: str, html: bool = False) -> None:
@@ -55,8 +55,8 @@ def shows_cases(private_only: bool = False) -> Callable[[CaseCommand], Handler]:
 
     def wrap(command: CaseCommand) -> Handler:
         @functools.wraps(command)
-        async def guarded(update: Update, context: Ctx) -> None:
-            message, user, d = update.effective_message, update.effective_user, deps(context)
+        async def guarded(update: Update, context: OfficerContext) -> None:
+            message, user, d = update.effective_message, update.effective_user, context.deps
             if message is None or user is None:
                 return
             if not await in_scope(d, message, user.id, command.__name__, private_only):

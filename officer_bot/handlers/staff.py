@@ -19,7 +19,7 @@ from core.texts import text
 from core.usecases.staff import add_staff, record_declined, staff_actor
 from officer_bot.callbacks import Tap
 from officer_bot.cards import Board, PostStep
-from officer_bot.handlers.common import Answer, Ctx, Deps, deps
+from officer_bot.handlers.common import Answer, Deps, OfficerContext
 from officer_bot.handlers.scope import in_scope
 from officer_bot.keyboards import STAFF_ROLES, registration_keyboard
 from officer_bot.store import REGISTRATION, bind_prompt, claim_prompt, open_registration, prompt_by_id
@@ -31,9 +31,9 @@ def roles_label(actor: Actor) -> str:
     return ", ".join(text(f"tg.role.{r.value}") for r in sorted(actor.roles))
 
 
-async def register(update: Update, context: Ctx) -> None:
+async def register(update: Update, context: OfficerContext) -> None:
     """/daftar: ask the desk's admins to register the sender, once; a repeat hears it is pending."""
-    message, user, d = update.effective_message, update.effective_user, deps(context)
+    message, user, d = update.effective_message, update.effective_user, context.deps
     if message is None or user is None:
         return
     if not await in_scope(d, message, user.id, "daftar", private_only=True):

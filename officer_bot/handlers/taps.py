@@ -13,12 +13,12 @@ from core.domain.people import Actor
 from core.texts import refusal, text
 from core.usecases.staff import staff_actor
 from officer_bot.callbacks import Tap, decode
+from officer_bot.card_data import load_view
 from officer_bot.handlers import camat, desk, field, staff
-from officer_bot.handlers.common import Answer, Ctx, Deps, deps
+from officer_bot.handlers.common import Answer, Deps, OfficerContext
 from officer_bot.keyboards import card_keyboard
 from officer_bot.pacing import Busy
 from officer_bot.store import card_at
-from officer_bot.view import load_view
 
 log = logging.getLogger(__name__)
 # taps on a menu: put the card's buttons back when they are refused
@@ -60,12 +60,12 @@ OPS: dict[str, Op] = {
 }
 
 
-async def on_tap(update: Update, context: Ctx) -> None:
+async def on_tap(update: Update, context: OfficerContext) -> None:
     """Answer every tap exactly once, whatever happens."""
     query = update.callback_query
     if query is None:
         return
-    d = deps(context)
+    d = context.deps
     answer = await run(d, query)
     try:
         await query.answer(answer.text[:200], url=answer.url)

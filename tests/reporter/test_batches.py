@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy import select
 
 from core.db.models import InboxUpdate
-from reporter_bot.inbound import parse
+from reporter_bot.webhook_body import parse
 from simulator.whatsapp import Citizen, WhatsAppSimulator, sign
 from simulator.whatsapp import webhooks as wire
 from tests.reporter.conftest import APP_SECRET, PHONE_ID, Harness

@@ -22,7 +22,7 @@ from core.context import Context
 from core.db.models import InboxUpdate, OutboxMessage
 from lapor_camat.web import health_routes
 from reporter_bot import router
-from reporter_bot.inbound import Incoming, parse
+from reporter_bot.webhook_body import Incoming, parse
 from simulator.whatsapp import webhooks as wire
 from tests.faults import hostile_cases as corpus
 from tests.officer.conftest import World, sim_options, world  # noqa: F401  (fixtures)

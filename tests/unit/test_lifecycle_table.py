@@ -15,7 +15,7 @@ from core.domain.lifecycle import (
     NotAllowed,
     Role,
     TicketState,
-    decide,
+    next_state,
 )
 
 ALL_ROLES = frozenset(Role)
@@ -26,19 +26,19 @@ def test_every_pair(state: TicketState, action: Action) -> None:
     expected = TRANSITIONS[state].get(action)
     if expected is None:
         with pytest.raises(IllegalTransition):
-            decide(state, action, ALL_ROLES)
+            next_state(state, action, ALL_ROLES)
     else:
-        assert decide(state, action, ALL_ROLES) is expected
+        assert next_state(state, action, ALL_ROLES) is expected
 
 
 @pytest.mark.parametrize(("action", "role"), list(itertools.product(Action, Role)))
 def test_roles(action: Action, role: Role) -> None:
     state = next(s for s in TicketState if action in TRANSITIONS[s])
     if role in ALLOWED_ROLES[action]:
-        decide(state, action, frozenset({role}))
+        next_state(state, action, frozenset({role}))
     else:
         with pytest.raises(NotAllowed):
-            decide(state, action, frozenset({role}))
+            next_state(state, action, frozenset({role}))
 
 
 def test_design_lifecycle_paths() -> None:
@@ -48,7 +48,7 @@ def test_design_lifecycle_paths() -> None:
             (Action.RESOLVE, TicketState.RESOLVED), (Action.CONFIRM_FIXED, TicketState.CLOSED)]
     state = TicketState.RECEIVED
     for action, expected in path:
-        state = decide(state, action, ALL_ROLES)
+        state = next_state(state, action, ALL_ROLES)
         assert state is expected
 
 

@@ -1,4 +1,4 @@
-"""Everything a card shows about one ticket, read in one go."""
+"""The data a card (or a command's answer) shows about one ticket, read in one go; `render.py` makes its text."""
 
 from __future__ import annotations
 

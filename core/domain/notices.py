@@ -1,0 +1,99 @@
+"""Who hears of each action on a ticket, on which channel: the one table of notices.
+
+Every change brings every card the ticket already has up to date (a card shows the ticket as it is
+now); the table says what each party is told beyond that: the citizen's message (and whether the
+ticket's followers get it too), and for each staff chat what is posted there. A staff chat that is
+told and has no card of the ticket yet gets one first. The bots only render what this table says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from core.domain.lifecycle import Action, Chat, TicketState
+
+A, D, F, C = Action, Chat.DESK, Chat.FIELD, Chat.CAMAT
+SUBMIT = "submit"  # the event that creates a ticket (not an action on one)
+
+
+class Post(StrEnum):
+    """What a staff chat is sent about a change."""
+
+    CARD = "card"  # the ticket's card (posted if the chat has none yet)
+    EXTRAS = "extras"  # the card, then the report's location, photos, voice notes and files under it
+    ANSWER = "answer"  # the citizen's answer, under the question it answers (else under the desk card)
+    REMINDER = "reminder"  # a reminder under the card: the stage is late
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one event tells: `citizen` is the reporter's message kind; `followers` whether followers get it."""
+
+    citizen: str | None = None
+    followers: bool = False
+    staff: Mapping[Chat, Post] = field(default_factory=lambda: MappingProxyType({}))
+    only_if: str | None = None  # the citizen is told only when the event's data holds this flag
+
+
+def _n(citizen: str | None = None, followers: bool = True, only_if: str | None = None, **staff: Post) -> Notice:
+    return Notice(citizen, followers and citizen is not None, MappingProxyType({Chat(k): v for k, v in staff.items()}),
+                  only_if)
+
+
+# event (an action, or "submit") -> who hears of it. Followers hear what concerns the problem, not
+# what is between the office and the reporter (a question, the rating, a cancellation, the receipt).
+NOTICES: dict[str, Notice] = {
+    SUBMIT: _n("ticket.received", followers=False, desk=Post.EXTRAS),
+    A.VERIFY: _n("ticket.verified", field=Post.CARD),  # a new case for the field
+    A.REJECT: _n("ticket.rejected"),
+    A.MARK_DUPLICATE: _n("ticket.duplicate"),
+    A.FORWARD: _n("ticket.forwarded"),
+    A.ASK_CITIZEN: _n("ticket.question", followers=False),
+    A.CITIZEN_ANSWERS: _n(desk=Post.ANSWER),
+    A.ACCEPT: _n("ticket.accepted"),
+    A.RELEASE: _n(),
+    A.ADD_PROGRESS: _n("ticket.progress"),
+    A.RESOLVE: _n("ticket.resolved"),
+    A.CONFIRM_FIXED: _n("ticket.closed"),
+    A.REPORT_NOT_FIXED: _n("ticket.reopened"),
+    A.RATE: _n("ticket.rated", followers=False),
+    A.CLOSE: _n("ticket.closed"),
+    A.AUTO_CLOSE: _n("ticket.closed_auto"),
+    A.ESCALATE: _n(),  # staff by level: ESCALATION below
+    A.EXTEND_DEADLINE: _n(),
+    A.REASSIGN: _n(),
+    A.CANCEL: _n("ticket.cancelled", followers=False),
+    # A corrected category matters to the citizen when it moves the deadline they were given.
+    A.CORRECT: _n("ticket.corrected", only_if="sla_changed"),
+}
+
+# An escalation's staff notices by level: 1 reminds the chat whose stage is late, 2 goes to the camat.
+LATE_CHAT: dict[TicketState, Chat] = {TicketState.RECEIVED: D, TicketState.VERIFIED: F, TicketState.IN_PROGRESS: F}
+ESCALATION: dict[int, Post] = {1: Post.REMINDER, 2: Post.CARD}
+
+
+@dataclass(frozen=True)
+class Owed:
+    """The notices one event owes, resolved for its data: the kinds for the reporter and followers
+    (None: not told), and what each staff chat is sent."""
+
+    reporter: str | None
+    followers: str | None
+    staff: Mapping[Chat, Post]
+
+
+def owed(event: str, state: TicketState, data: Mapping[str, Any] | None = None) -> Owed:
+    """What `event` owes on a ticket now in `state`, given the event's data."""
+    notice, data = NOTICES[event], data or {}
+    citizen = notice.citizen if notice.only_if is None or data.get(notice.only_if) else None
+    staff = dict(notice.staff)
+    level = data.get("level")
+    if event == A.ESCALATE and isinstance(level, int) and level in ESCALATION:
+        chat = C if level == 2 else LATE_CHAT.get(state)
+        if chat is not None:
+            staff[chat] = ESCALATION[level]
+    return Owed(citizen, citizen if notice.followers else None, MappingProxyType(staff))
