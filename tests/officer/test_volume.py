@@ -65,7 +65,9 @@ async def test_a_flood_of_sixty_becomes_bundles(world: World, clock: Clock, sim_
         tid = await report(world.ctx, world.cast.reporter, f"Banjir di lorong {n}", category="drainase",
                            latitude=-5.4 + n / 100)
         await verify_ticket(world.ctx, world.cast.verifier, tid)
-    await world.settled(timeout=30)
+    # A deadline for the event, not a speed check: 120 cards and edits took 15 s on an idle 2-core
+    # machine and 34 s on one with CPU stolen by its neighbours (bench/flood.py measures the speed).
+    await world.settled(timeout=120)
     assert too_many(world) == []
     assert await unsent(world) == 0
     for chat in (world.desk, world.field):
