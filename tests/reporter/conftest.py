@@ -107,6 +107,13 @@ async def report(citizen: Any, story: str = "Lampu jalan mati di depan masjid", 
                  longitude: float = 119.5400, privacy: str = "Biasa") -> str:
     """A citizen's first report, the short way (story, shared location, no photo); its number."""
     await citizen.sends_text(story)
+    await located_to_kirim(citizen, latitude, longitude, privacy)
+    received = await citizen.wait_for(has("PTL-"))
+    return next(w for w in (received.text or "").replace(".", " ").split() if w.startswith("PTL-"))
+
+
+async def located_to_kirim(citizen: Any, latitude: float, longitude: float, privacy: str = "Biasa") -> None:
+    """From the bot's location request to the tap on Kirim: the shared point, no photo, the privacy."""
     await citizen.wait_for(lambda m: m.kind == "location_request")
     await citizen.sends_location(latitude, longitude)
     await citizen.wait_for(lambda m: "Lewati" in m.button_titles)
@@ -115,5 +122,3 @@ async def report(citizen: Any, story: str = "Lampu jalan mati di depan masjid", 
     await citizen.taps(privacy)
     await citizen.wait_for(lambda m: "Kirim" in m.button_titles)
     await citizen.taps("Kirim")
-    received = await citizen.wait_for(has("PTL-"))
-    return next(w for w in (received.text or "").replace(".", " ").split() if w.startswith("PTL-"))

@@ -11,7 +11,7 @@ from core.domain.reports import NewReport, Privacy
 from core.usecases.citizen import citizen_actor, submit_ticket
 from core.usecases.desk import ask_citizen, verify_ticket
 from core.usecases.staff import add_staff
-from tests.reporter.conftest import Harness, has
+from tests.reporter.conftest import Harness, has, located_to_kirim
 
 LIGHT = {"category": "lampu_jalan", "latitude": -5.4500, "longitude": 119.5400, "desa": "Bajeng"}
 
@@ -33,14 +33,7 @@ async def test_a_forged_follow_reply_follows_nothing(harness: Harness) -> None:
     shown = await submit_ticket(harness.ctx, open_, NewReport("Lampu jalan mati", **LIGHT))  # type: ignore[arg-type]
     citizen = harness.sim.citizen("081311110003", name="Penasaran")
     await citizen.sends_text("Lampu jalan mati, gelap sekali")
-    await citizen.wait_for(lambda m: m.kind == "location_request")
-    await citizen.sends_location(-5.4501, 119.5401)
-    await citizen.wait_for(lambda m: "Lewati" in m.button_titles)
-    await citizen.taps("Lewati")
-    await citizen.wait_for(lambda m: "Biasa" in m.button_titles)
-    await citizen.taps("Biasa")
-    await citizen.wait_for(lambda m: "Kirim" in m.button_titles)
-    await citizen.taps("Kirim")
+    await located_to_kirim(citizen, -5.4501, 119.5401)
     offer = await citizen.wait_for(lambda m: "Ikut pantau" in m.button_titles)
     assert shown.number in (offer.text or "") and secret.number not in (offer.text or "")  # never offered
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.context import Context
 from scheduler import expire_drafts, file_held_reports
-from tests.reporter.conftest import Harness, has, report
+from tests.reporter.conftest import Harness, has, located_to_kirim, report
 from tests.scheduler.conftest import rows, wita
 
 
@@ -20,14 +20,7 @@ async def test_a_held_report_survives_draft_expiry_and_is_filed_the_next_local_d
     await citizen.sends_text("Sampah di selokan depan rumah")
     await citizen.wait_for(lambda m: m.kind == "buttons")  # a message for the open ticket, or a new report?
     await citizen.taps("Laporan baru")
-    await citizen.wait_for(lambda m: m.kind == "location_request")
-    await citizen.sends_location(-5.30, 119.30)
-    await citizen.wait_for(lambda m: "Lewati" in m.button_titles)
-    await citizen.taps("Lewati")
-    await citizen.wait_for(lambda m: "Biasa" in m.button_titles)
-    await citizen.taps("Biasa")
-    await citizen.wait_for(lambda m: "Kirim" in m.button_titles)
-    await citizen.taps("Kirim")
+    await located_to_kirim(citizen, -5.30, 119.30)
     held = await citizen.wait_for(has("1 laporan hari ini"))
     assert "kirim otomatis besok" in (held.text or "") and (held.text or "").count("simpan") == 1  # said once
     assert len(await harness.tickets()) == 1

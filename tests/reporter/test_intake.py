@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core import inbox
 from core.db.models import InboxUpdate, OutboxMessage, SentMessage
 from simulator.whatsapp import sign
-from tests.reporter.conftest import APP_SECRET, PHONE_ID, VERIFY_TOKEN, Harness, has
+from tests.reporter.conftest import APP_SECRET, PHONE_ID, VERIFY_TOKEN, Harness, has, located_to_kirim
 
 
 def _text_webhook(wamid: str, wa_id: str, body: str) -> bytes:
@@ -113,14 +113,7 @@ async def test_restart_in_the_middle_of_a_report_continues(harness: Harness) -> 
     await citizen.chooses("Lingkungan")
     await citizen.wait_for(lambda m: "Drainase / banjir" in m.row_titles)
     await citizen.chooses("Drainase / banjir")
-    await citizen.wait_for(lambda m: m.kind == "location_request")
-    await citizen.sends_location(-5.41, 119.52)
-    await citizen.wait_for(lambda m: "Lewati" in m.button_titles)
-    await citizen.taps("Lewati")
-    await citizen.wait_for(lambda m: "Biasa" in m.button_titles)
-    await citizen.taps("Biasa")
-    await citizen.wait_for(lambda m: "Kirim" in m.button_titles)
-    await citizen.taps("Kirim")
+    await located_to_kirim(citizen, -5.41, 119.52)
     await citizen.wait_for(has("PTL-000001"))
     [ticket] = await harness.tickets()
     assert ticket.description == "Saluran tersumbat, air meluap ke jalan" and ticket.category == "drainase"
