@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from _common import (
     HOST,
     LAPOR_CAMAT,
@@ -49,6 +48,7 @@ from _common import (
     system,
     system_env,
 )
+from _http_load import open_loop
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -119,30 +119,11 @@ class Figures:
 
 
 async def fixed_rate(url: str, rate: int, seconds: float, citizens: int, prefix: str, f: Figures) -> None:
-    """Open loop: request i is due at start + i/rate; latency counts from when it was due."""
+    """Open loop: request i is due at start + i/rate; latency counts from when it was due (bench/_http_load.py)."""
     n = int(rate * seconds)
-    bodies = [webhook(i, citizens, prefix) for i in range(n)]
-    loop = asyncio.get_running_loop()
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        start = loop.time() + 0.5
-
-        async def one(i: int) -> None:
-            signature, body = bodies[i]
-            due = start + i / rate
-            await asyncio.sleep(due - loop.time())
-            try:
-                answer = await client.post("/webhook/whatsapp", content=body,
-                                           headers={"X-Hub-Signature-256": signature,
-                                                    "Content-Type": "application/json"})
-                ok = answer.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            latencies.append(loop.time() - due)
-            f.fixed_errors += not ok
-
-        await asyncio.gather(*(one(i) for i in range(n)))
+    requests = [({"X-Hub-Signature-256": signature, "Content-Type": "application/json"}, body)
+                for signature, body in (webhook(i, citizens, prefix) for i in range(n))]
+    latencies, f.fixed_errors = await open_loop(url, "/webhook/whatsapp", requests, rate)
     f.fixed_p50, f.fixed_p99 = pct(latencies, 50) * 1000, pct(latencies, 99) * 1000
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.db.engine import make_engine
 from core.db.migrate import upgrade_async
 from core.db.models import Citizen, Ticket
-from core.deadlines import due_query
+from core.deadline_scan import due_query
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 OPEN = (("received", 0.2), ("verified", 0.2), ("in_progress", 0.45), ("resolved", 0.15))

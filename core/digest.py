@@ -150,7 +150,7 @@ def category_label(ctx: Context, code: str | None, locale: str) -> str:
     category = ctx.profile.category(code) if code else None
     if category is None:
         return text("digest.no_category", locale)
-    return category.label_en if locale == "en" else category.label
+    return category.label_for(locale)
 
 
 def _compliance_line(key: str, figure: Compliance, locale: str) -> str:

@@ -163,28 +163,43 @@ async def store_new(ctx: Context, platform: str, updates: Sequence[RawUpdate],
     if not updates and unreadable is None:
         return {}
     async with begin_first(ctx.sessions) as session:
-        return await store_new_in(session, platform, updates, unreadable, ctx.now())
+        return (await store_new_in(session, platform, [(updates, unreadable)], ctx.now()))[0]
 
 
-async def store_new_in(session: AsyncSession, platform: str, updates: Sequence[RawUpdate],
-                       unreadable: UnreadableUpdate | None, now: datetime) -> dict[str, int]:
-    """`store_new` in the caller's transaction (one that stores several deliveries at once).
+STORE_CHUNK = 1_000  # rows per INSERT: SQLite binds at most 32,766 values, each row takes 6
 
-    One INSERT per update, in the given order, so row ids (the replay order after a crash) follow it.
-    """
-    fresh: dict[str, int] = {}
-    rows: list[dict[str, object]] = [
-        {"external_id": u.external_id, "sender": u.sender, "payload": u.payload} for u in updates]
-    if unreadable is not None:
-        rows.append({"external_id": unreadable.external_id, "sender": "", "payload": unreadable.excerpt,
-                     "processed_at": now, "error": unreadable.reason})
+
+async def store_new_in(session: AsyncSession, platform: str,
+                       deliveries: Sequence[tuple[Sequence[RawUpdate], UnreadableUpdate | None]],
+                       now: datetime) -> list[dict[str, int]]:
+    """`store_new` for several deliveries in the caller's transaction (a group commit): per delivery, the
+    row ids of its updates not stored before. One multi-row INSERT for all of them (a round trip per
+    chunk, not per update), in the given order, so row ids (the replay order after a crash) follow it;
+    an update that two deliveries of the batch both carry is the first one's."""
+    rows: list[dict[str, object]] = []
+    owners: list[int] = []
+    for index, (updates, unreadable) in enumerate(deliveries):
+        for u in updates:
+            rows.append({"external_id": u.external_id, "sender": u.sender, "payload": u.payload,
+                         "processed_at": None, "error": None})
+            owners.append(index)
+        if unreadable is not None:
+            rows.append({"external_id": unreadable.external_id, "sender": "", "payload": unreadable.excerpt,
+                         "processed_at": now, "error": unreadable.reason})
+            owners.append(index)
+    ids: dict[str, int] = {}
     insert = insert_for(session)
-    for row in rows:
-        found = await session.scalar(
-            insert(InboxUpdate).values(platform=platform, received_at=now, attempts=0, **row)
-            .on_conflict_do_nothing(index_elements=["platform", "external_id"]).returning(InboxUpdate.id))
-        if found is not None:
-            fresh[str(row["external_id"])] = found
+    for at in range(0, len(rows), STORE_CHUNK):
+        values = [{"platform": platform, "received_at": now, "attempts": 0, **row}
+                  for row in rows[at:at + STORE_CHUNK]]
+        found = await session.execute(insert(InboxUpdate).values(values).on_conflict_do_nothing(
+            index_elements=["platform", "external_id"]).returning(InboxUpdate.external_id, InboxUpdate.id))
+        ids.update({external_id: item_id for external_id, item_id in found.all()})
+    fresh: list[dict[str, int]] = [{} for _ in deliveries]
+    for row, owner in zip(rows, owners, strict=True):
+        key = str(row["external_id"])
+        if key in ids:
+            fresh[owner][key] = ids.pop(key)  # popped: a second delivery with the same update gets nothing
     return fresh
 
 

@@ -286,3 +286,33 @@ async def run_dispatcher(ctx: Context, channel: str, send: Send,
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(idle):
                 await wake.wait()
+
+
+class DispatcherTask:
+    """One channel's `run_dispatcher` as a task its bot starts and stops with itself."""
+
+    def __init__(self, ctx: Context, channel: str, send: Send, idle: float = 1.0) -> None:
+        self.ctx, self.channel, self.send, self.idle = ctx, channel, send, idle
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        """Start delivering in the running loop."""
+        self._stopping = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(
+            run_dispatcher(self.ctx, self.channel, self.send, self.ctx.outbox.event(self.channel), idle=self.idle,
+                           stopping=self._stopping),
+            name=f"{self.channel}-outbox")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let the batch in hand finish (its sent marks written); cancel only a batch stuck past `grace` seconds."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        self.ctx.outbox.event(self.channel).set()  # out of its idle wait now
+        done, _ = await asyncio.wait({self._task}, timeout=grace)
+        if not done:
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None

@@ -7,7 +7,7 @@ import tomllib
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holiday_data
@@ -65,7 +65,20 @@ class StageSla(Strict):
         return getattr(self, stage.value)  # type: ignore[no-any-return]
 
 
-class Category(Strict):
+class Labelled:
+    """A profile entry shown to people under an Indonesian label and an English one."""
+
+    # Declared for mypy only: a runtime annotation here would become a pydantic field ahead of `code`.
+    if TYPE_CHECKING:
+        label: str
+        label_en: str
+
+    def label_for(self, locale: str) -> str:
+        """The label in the reader's locale (Indonesian unless the reader chose English)."""
+        return self.label_en if locale == "en" else self.label
+
+
+class Category(Strict, Labelled):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
     group: str
     label: str = Field(min_length=1, max_length=24)
@@ -79,7 +92,7 @@ class Category(Strict):
     sla: StageSla
 
 
-class CategoryGroup(Strict):
+class CategoryGroup(Strict, Labelled):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
     label: str = Field(min_length=1, max_length=24)
     label_en: str = Field(min_length=1, max_length=24)

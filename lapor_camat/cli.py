@@ -282,7 +282,7 @@ async def telegram_chats() -> None:
     Add the bot to the desk and field groups, send a command there (e.g. /start@YourBot) while
     `lapor-camat run` is running, then run this.
     """
-    from officer_bot.chats import seen_chats
+    from officer_bot.seen_chats import seen_chats
 
     async with open_context(_settings()) as ctx:
         chats = await seen_chats(ctx)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import json
 import logging
@@ -24,15 +22,15 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from core.context import Context
-from core.outbox import run_dispatcher
+from core.outbox import DispatcherTask
 from core.settings import Settings
 from officer_bot.cards import Board
-from officer_bot.dispatch import Dispatcher
+from officer_bot.channel import TelegramChannel
 from officer_bot.handlers import chats, commands, held, replies, staff, taps
 from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
-from officer_bot.inbound import Intake
 from officer_bot.pacing import Pacer
 from officer_bot.telegram_io import Telegram
+from officer_bot.update_inbox import UpdateInbox
 from officer_bot.updates import ChatOrdered, KeepingBot
 
 log = logging.getLogger(__name__)
@@ -53,20 +51,20 @@ class OfficerBot:
         self.ctx, self.settings = ctx, settings
         self.webhook_url, self.poll_timeout = webhook_url, poll_timeout
         api = settings.telegram_api_url.rstrip("/")
-        self.intake = Intake(ctx)
-        bot = KeepingBot(token.get_secret_value(), self.intake.keep, base_url=f"{api}/bot",
+        self.update_inbox = UpdateInbox(ctx)
+        bot = KeepingBot(token.get_secret_value(), self.update_inbox.keep, base_url=f"{api}/bot",
                          base_file_url=f"{api}/file/bot", request=request or HTTPXRequest(connection_pool_size=16),
                          get_updates_request=get_updates_request or HTTPXRequest())
         self.app = (ApplicationBuilder().bot(bot).context_types(CONTEXT_TYPES)
-                    .concurrent_updates(ChatOrdered(self.intake.handle)).build())
+                    .concurrent_updates(ChatOrdered(self.update_inbox.handle)).build())
         self.pacer = Pacer(ctx.now)
         self.tg = Telegram(ctx, lambda: self.app.bot, self.pacer)
         self.board = Board(ctx, self.tg, settings.media_dir)
-        self.dispatcher = Dispatcher(ctx, self.board)
-        self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.intake)
+        self.channel = TelegramChannel(ctx, self.board)
+        self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.update_inbox)
         self.app.bot_data.deps = self.deps
         self._register()
-        self._outbox: asyncio.Task[None] | None = None
+        self._dispatcher = DispatcherTask(ctx, "telegram", self.channel.send)
 
     def _register(self) -> None:
         app = self.app
@@ -84,7 +82,7 @@ class OfficerBot:
     async def _on_error(self, update: object, context: OfficerContext) -> None:
         """Log the failure and keep it on the update's inbox row (instead of marking it handled)."""
         log.error("officer bot handler failed", exc_info=context.error)
-        self.intake.failed(update, context.error)
+        self.update_inbox.failed(update, context.error)
 
     async def start(self) -> None:
         """Initialise the Application, handle what was stored but not handled (a crash), then start
@@ -92,7 +90,7 @@ class OfficerBot:
         await self.app.initialize()
         self.deps.bot_username = self.app.bot.username
         await self.app.start()
-        for update in await self.intake.stored(self.app.bot):  # ahead of anything fetched now
+        for update in await self.update_inbox.stored(self.app.bot):  # ahead of anything fetched now
             await self.app.update_queue.put(update)
         if self.webhook_url:
             secret = self.settings.telegram_webhook_secret
@@ -102,25 +100,13 @@ class OfficerBot:
             assert self.app.updater is not None
             await self.app.updater.start_polling(poll_interval=0, timeout=int(self.poll_timeout),
                                                  allowed_updates=ALLOWED_UPDATES)
-        self._stopping = asyncio.Event()
-        self._outbox = asyncio.create_task(
-            run_dispatcher(self.ctx, "telegram", self.dispatcher.send, self.ctx.outbox.event("telegram"),
-                           stopping=self._stopping),
-            name="telegram-outbox")
+        self._dispatcher.start()
         log.info("officer bot started", extra={"mode": "webhook" if self.webhook_url else "polling"})
 
     async def stop(self) -> None:
         """Stop the dispatcher, then updates, then the Application."""
         await self.deps.albums.close()  # an album being handled finishes; one still arriving waits for the next start
-        if self._outbox is not None:
-            self._stopping.set()
-            self.ctx.outbox.event("telegram").set()
-            done, _ = await asyncio.wait({self._outbox}, timeout=5)
-            if not done:
-                self._outbox.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._outbox
-            self._outbox = None
+        await self._dispatcher.stop()
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -143,7 +129,7 @@ class OfficerBot:
             log.warning("unreadable telegram webhook body")
             return Response(status_code=400)
         try:
-            await self.intake.keep([update])  # before the 200: Telegram forgets an update once answered
+            await self.update_inbox.keep([update])  # before the 200: Telegram forgets an update once answered
         except SQLAlchemyError:
             log.exception("telegram webhook not stored; Telegram sends it again")
             return Response(status_code=503)

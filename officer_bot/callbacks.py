@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.db.ids import MAX_ID
+
 # op -> how many integer arguments follow the ticket (or prompt) id
 OPS: dict[str, tuple[int, ...]] = {
     "v": (0,),  # verify
@@ -37,9 +39,6 @@ OPS: dict[str, tuple[int, ...]] = {
 }
 
 
-MAX_ID = 2**31 - 1  # ids and indexes are INTEGER columns (PostgreSQL refuses larger values)
-
-
 @dataclass(frozen=True)
 class Tap:
     op: str
@@ -64,6 +63,6 @@ def decode(data: str | None) -> Tap | None:
         numbers = [int(p) for p in parts]
     except ValueError:
         return None
-    if numbers[0] <= 0 or any(n < 0 or n > MAX_ID for n in numbers):
+    if numbers[0] <= 0 or any(n < 0 or n > MAX_ID for n in numbers):  # indexes are stored in INTEGER too
         return None
     return Tap(op, numbers[0], tuple(numbers[1:]))

@@ -13,12 +13,12 @@ from core.db.models import Attachment
 from core.domain.lifecycle import Chat
 from core.domain.notices import Post
 from officer_bot import media
-from officer_bot.bundles import add_to_bundle, refresh_bundle
+from officer_bot.bundles import Bundles
 from officer_bot.card_data import TicketView, load_view
 from officer_bot.files import send_file
 from officer_bot.keyboards import card_keyboard
 from officer_bot.render import camat_text, desk_text, field_text
-from officer_bot.store import Card, cards_of, current_chat, save_card
+from officer_bot.store import WAITING, Card, cards_of, current_chat, save_card
 from officer_bot.telegram_io import Gone, Telegram
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ class Board:
 
     def __init__(self, ctx: Context, tg: Telegram, media_dir: Path) -> None:
         self.ctx, self.tg, self.media_dir = ctx, tg, media_dir
+        self.bundles = Bundles(ctx, tg)
 
     def render(self, role: str, view: TicketView) -> tuple[str, InlineKeyboardMarkup | None]:
         return RENDER[role](self.ctx, view), card_keyboard(role, view.ticket)
@@ -48,8 +49,11 @@ class Board:
 
     async def refresh(self, view: TicketView, card: Card) -> None:
         """Edit the card (or the bundle listing it) to show the ticket as it is now."""
+        if card.message_id == WAITING:  # listed, not yet shown: the group's next post carries it
+            await self.bundles.show(card.chat_id, card.role, card.ticket_id)
+            return
         if card.role.startswith("bundle_"):
-            await refresh_bundle(self.ctx, self.tg, card.chat_id, card.message_id)
+            await self.bundles.refresh(card.chat_id, card.role, card.message_id)
             return
         body, keyboard = self.render(card.role, view)
         try:
@@ -66,11 +70,13 @@ class Board:
         return card
 
     async def place(self, view: TicketView, role: str, extras: int = 0) -> Card | None:
-        """A new card in the role's group, or a place in its bundle when the group's minute is nearly full."""
+        """A new card in the role's group, or a place in its bundles when the group is flooded: its minute
+        nearly full, a bundle posted within it, or tickets waiting for the next post (none jumps that queue)."""
         chat = await self.home(role)
-        if self.tg.pacer.room(chat) >= 1 + extras:
+        calm = not self.bundles.flooded(chat) and not await self.bundles.waiting(chat, role)
+        if calm and self.tg.pacer.room(chat) >= 1 + extras:
             return await self.post(view, role, chat)
-        await add_to_bundle(self.ctx, self.tg, view, role, chat)
+        await self.bundles.add(view.ticket.id, role, chat)
         return None
 
     async def sync(self, view: TicketView, staff: Mapping[Chat, Post]) -> dict[str, Card]:
@@ -81,6 +87,8 @@ class Board:
             card = cards.get(chat.value)
             if card is not None:
                 await self.refresh(view, card)
+                if card.message_id == WAITING:  # shown now, in the bundle post that carried it
+                    cards[chat.value] = (await self.cards(view.ticket.id))[chat.value]
                 continue
             post = staff.get(chat)
             if post is None:
@@ -137,7 +145,7 @@ class Board:
         role = bundled.role.removeprefix("bundle_")
         view = await load_view(self.ctx, ticket_id, with_nearby=role == "desk")
         card = await self.post(view, role, chat_id, reply_to=bundled.message_id)
-        await refresh_bundle(self.ctx, self.tg, chat_id, bundled.message_id)
+        await self.bundles.refresh(chat_id, bundled.role, bundled.message_id)
         if role == "desk":
             async def now(run: Callable[[], Awaitable[object]]) -> None:
                 await run()

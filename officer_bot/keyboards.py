@@ -78,7 +78,7 @@ def choices(tid: int, op: str, labels: Sequence[str], extra: Sequence[int] = (),
 
 def category_menu(ctx: Context, tid: int, locale: str = "id", op: str = "vc") -> InlineKeyboardMarkup:
     """The profile's categories: for verifying (`vc`) or correcting (`kc`)."""
-    labels = [c.label_en if locale == "en" else c.label for c in ctx.profile.categories]
+    labels = [c.label_for(locale) for c in ctx.profile.categories]
     return choices(tid, op, labels, locale=locale)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
 
@@ -10,9 +11,10 @@ from babel.dates import format_time
 
 from core.audit import actor_label
 from core.context import Context
+from core.db.models import Ticket
 from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phone, mask_phones_in
-from core.texts import duration, text, when
+from core.texts import clip, duration, text, when
 from officer_bot import media
 from officer_bot.card_data import TicketView
 
@@ -30,12 +32,7 @@ def category_label(ctx: Context, code: str | None, locale: str = "id") -> str:
     category = ctx.profile.category(code) if code else None
     if category is None:
         return text("tg.card.no_category", locale)
-    return category.label_en if locale == "en" else category.label
-
-
-def short(value: str, limit: int) -> str:
-    value = value.strip()
-    return value if len(value) <= limit else value[: limit - 1] + "…"
+    return category.label_for(locale)
 
 
 def osm_link(lat: float, lon: float) -> str:
@@ -53,9 +50,10 @@ def header(ctx: Context, view: TicketView, locale: str) -> list[str]:
              escape(text("tg.card.desa", locale, desa=t.desa or text("tg.card.no_desa", locale)))]
     if t.description:
         visible = t.description[:DESCRIPTION_MAX + 40]  # mask what can show, not a 100 KB story
-        lines.append(f"<i>{escape(short(mask_phones_in(visible), DESCRIPTION_MAX))}</i>")
+        lines.append(f"<i>{escape(clip(mask_phones_in(visible).strip(), DESCRIPTION_MAX))}</i>")
     if t.address:
-        lines.append(escape(text("tg.card.address", locale, address=short(mask_phones_in(t.address[:240]), 200))))
+        address = clip(mask_phones_in(t.address[:240]).strip(), 200)
+        lines.append(escape(text("tg.card.address", locale, address=address)))
     if t.latitude is not None and t.longitude is not None:
         lines.append(f'<a href="{escape(osm_link(t.latitude, t.longitude))}">{escape(text("tg.card.map", locale))}</a>')
     return lines
@@ -100,7 +98,7 @@ def outcome_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
         lines.append(text("tg.card.assignee", locale, name=view.assignee))
     progress = view.last("add_progress", "resolve")
     if progress is not None and progress.data.get("note") and state in (S.IN_PROGRESS, S.RESOLVED, S.CLOSED):
-        lines.append(text("tg.card.progress", locale, note=short(str(progress.data["note"]), NOTE_MAX)))
+        lines.append(text("tg.card.progress", locale, note=clip(str(progress.data["note"]).strip(), NOTE_MAX)))
     if state is S.RESOLVED and t.resolved_at is not None:
         lines.append(text("tg.card.resolved", locale, time=clock_time(ctx, t.resolved_at, locale)))
     if state is S.CLOSED and t.closed_at is not None:
@@ -143,8 +141,8 @@ def desk_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
         lines.append(escape(text("tg.card.nearby", locale, numbers=", ".join(n.number for n in view.nearby))))
     question = view.last("ask_citizen")
     if question is not None and view.state in OPEN_STATES:
-        lines.append(escape(text("tg.card.question", locale, text=short(str(question.data.get("question", "")),
-                                                                          NOTE_MAX))))
+        asked = clip(str(question.data.get("question", "")).strip(), NOTE_MAX)
+        lines.append(escape(text("tg.card.question", locale, text=asked)))
     lines += [escape(line) for line in status_lines(ctx, view, locale)]
     return "\n".join(lines)
 
@@ -160,11 +158,10 @@ def camat_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
     return "\n".join([title, *header(ctx, view, locale), *[escape(s) for s in status_lines(ctx, view, locale)]])
 
 
-def bundle_text(ctx: Context, views: list[TicketView], locale: str = "id") -> str:
+def bundle_text(ctx: Context, tickets: Sequence[Ticket], locale: str = "id") -> str:
     """One message listing many new tickets (a flood), each with a button to open its card."""
-    lines = [f"<b>{escape(text('tg.card.bundle_title', locale, count=len(views)))}</b>"]
-    for view in views:
-        t = view.ticket
+    lines = [f"<b>{escape(text('tg.card.bundle_title', locale, count=len(tickets)))}</b>"]
+    for t in tickets:
         line = text("tg.card.bundle_line", locale, number=t.number, category=category_label(ctx, t.category, locale),
                     desa=t.desa or "-", state=text(f"state.{t.state}", locale))
         lines.append(escape(line))

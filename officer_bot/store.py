@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core.context import Context
@@ -22,7 +22,7 @@ class Card:
     ticket_id: int
     chat_id: int
     message_id: int
-    role: str  # desk, field, camat; bundle_desk / bundle_field while listed in a bundle
+    role: str  # desk, field, camat; bundle_desk / bundle_field while listed in a bundle (or WAITING for one)
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,33 @@ async def save_card(ctx: Context, card: Card) -> None:
                                      role=card.role, created_at=now, updated_at=now))
         else:
             row.message_id, row.role, row.updated_at = card.message_id, card.role, now
+
+
+WAITING = 0  # a bundled card's message id until a bundle post shows it: listed, waiting for the chat's next post
+
+
+async def bundle_tickets(ctx: Context, chat_id: int, role: str, message_id: int) -> list[int]:
+    """The tickets one bundle message lists (or, for WAITING, those waiting for the next post), in order."""
+    async with ctx.sessions() as session:
+        return list(await session.scalars(select(TelegramCard.ticket_id).where(
+            TelegramCard.chat_id == chat_id, TelegramCard.role == role, TelegramCard.message_id == message_id)
+            .order_by(TelegramCard.id)))
+
+
+async def newest_bundle(ctx: Context, chat_id: int, role: str) -> int | None:
+    """The chat's newest bundle message (of `role`, e.g. bundle_desk) showing any ticket."""
+    async with ctx.sessions() as session:
+        found = await session.scalar(select(func.max(TelegramCard.message_id)).where(
+            TelegramCard.chat_id == chat_id, TelegramCard.role == role, TelegramCard.message_id != WAITING))
+        return int(found) if found is not None else None
+
+
+async def move_cards(ctx: Context, chat_id: int, ticket_ids: list[int], message_id: int) -> None:
+    """Record that one message now shows these tickets' cards in this chat (one transaction)."""
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(TelegramCard).where(
+            TelegramCard.chat_id == chat_id, TelegramCard.ticket_id.in_(ticket_ids)).values(
+            message_id=message_id, updated_at=ctx.now()))
 
 
 async def current_chat(ctx: Context, configured_id: int) -> int:

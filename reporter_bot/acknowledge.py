@@ -45,8 +45,8 @@ class Acknowledger:
     async def _write(self, take: Callable[[], list[Delivery]]) -> list[dict[str, int]]:
         async with begin_first(self.ctx.sessions) as session:
             deliveries, now = take(), self.ctx.now()
-            stored = [await inbox.store_new_in(session, self.platform, d.updates, d.unreadable, now)
-                      for d in deliveries]
+            stored = await inbox.store_new_in(session, self.platform,
+                                              [(d.updates, d.unreadable) for d in deliveries], now)
             handled: list[int] = []
             for delivery, fresh in zip(deliveries, stored, strict=True):
                 for update in delivery.updates:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from core.profile import Category, Profile
+from core.profile import Profile
+from core.texts import clip
 from reporter_bot.draft import Draft
-from reporter_bot.outgoing import Outgoing, Row, buttons, choice_list, clip
+from reporter_bot.outgoing import Outgoing, Row, buttons, choice_list
 from reporter_bot.turn import Turn
 
 DISPLAY_MAX = 300  # how much of a long story the summary shows
@@ -19,24 +20,19 @@ def menu(turn: Turn, greeting: bool = True) -> Outgoing:
                    ("menu:help", turn.t("wa.menu.help")))
 
 
-def label(turn: Turn, category: Category) -> str:
-    return category.label_en if turn.locale == "en" else category.label
-
-
 def category_question(turn: Turn, group: str | None = None) -> Outgoing:
     """The categories as a list grouped by the profile's groups (groups first when they do not fit)."""
     profile = turn.ctx.profile
-    english = turn.locale == "en"
     cats = [c for c in profile.categories if group is None or c.group == group]
     if len(cats) > 10:
-        rows = [Row(f"grp:{g.code}", g.label_en if english else g.label) for g in profile.category_groups]
+        rows = [Row(f"grp:{g.code}", g.label_for(turn.locale)) for g in profile.category_groups]
         return choice_list(turn.t("wa.ask.category"), turn.t("wa.ask.category_button"),
                            [(turn.t("wa.ask.category_button"), rows)])
     sections = []
     for g in profile.category_groups:
-        rows = [Row(f"cat:{c.code}", label(turn, c), c.description) for c in cats if c.group == g.code]
+        rows = [Row(f"cat:{c.code}", c.label_for(turn.locale), c.description) for c in cats if c.group == g.code]
         if rows:
-            sections.append((g.label_en if english else g.label, rows))
+            sections.append((g.label_for(turn.locale), rows))
     return choice_list(turn.t("wa.ask.category"), turn.t("wa.ask.category_button"), sections)
 
 
@@ -66,7 +62,7 @@ def summary(turn: Turn) -> Outgoing:
     """The draft as the citizen will send it, with Kirim · Ubah · Batal."""
     d, t = turn.draft, turn.t
     category = turn.ctx.profile.category(d.category) if d.category else None
-    lines = [t("wa.ask.line_category", value=label(turn, category) if category else t("wa.ask.none")),
+    lines = [t("wa.ask.line_category", value=category.label_for(turn.locale) if category else t("wa.ask.none")),
              t("wa.ask.line_description", value=clip(d.description, DISPLAY_MAX) or t("wa.ask.none"))]
     if d.count("voice"):
         lines.append(t("wa.ask.line_voice", count=d.count("voice")))

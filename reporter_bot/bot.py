@@ -18,14 +18,14 @@ from core import inbox
 from core.context import Context
 from core.inbox import InboxItem, RawUpdate, UnreadableUpdate
 from core.locks import KeyedLocks
-from core.outbox import run_dispatcher
+from core.outbox import DispatcherTask
 from core.settings import Settings
 from reporter_bot.acknowledge import Acknowledger, Delivery
+from reporter_bot.channel import WhatsAppChannel
 from reporter_bot.graph_transport import GraphAPITransport
 from reporter_bot.intake import read_signed, split
 from reporter_bot.media import MediaFetcher
 from reporter_bot.processing import Processor
-from reporter_bot.sender import Sender
 from reporter_bot.workers import KeyedWorkers
 
 log = logging.getLogger(__name__)
@@ -56,15 +56,14 @@ class ReporterBot:
         )
         self.media = MediaFetcher(self.wa, settings.media_dir, media_limits, retry_delay=media_retry_delay)
         self.processor = Processor(ctx, self.media.fetch, flood_limit=flood_limit, phone_id=settings.whatsapp_phone_id)
-        self.send = Sender(ctx, self.wa, settings.media_dir)
+        self.channel = WhatsAppChannel(ctx, self.wa, settings.media_dir)
         self._acks = Acknowledger(ctx, PLATFORM, settings.whatsapp_phone_id)
         self._quiet = asyncio.Event()  # clear while a webhook is being acknowledged: processing yields
         self._quiet.set()
         self._acknowledging = 0
         self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.processor, quiet=self._quiet)
         self._senders = KeyedLocks()
-        self._dispatcher: asyncio.Task[None] | None = None
-        self._dispatcher_idle = dispatcher_idle
+        self._dispatcher = DispatcherTask(ctx, PLATFORM, self.channel.send, idle=dispatcher_idle)
         self._accepting = False
         self.routes = [Route(PATH, self.verify, methods=["GET"]), Route(PATH, self.receive, methods=["POST"])]
 
@@ -73,24 +72,13 @@ class ReporterBot:
         for item in await inbox.pending(self.ctx, PLATFORM, limit=100_000):
             self.workers.put(item.sender, item)
         self._accepting = True
-        wake = self.ctx.outbox.event(PLATFORM)
-        self._stopping = asyncio.Event()
-        self._dispatcher = asyncio.get_running_loop().create_task(
-            run_dispatcher(self.ctx, PLATFORM, self.send, wake, idle=self._dispatcher_idle, stopping=self._stopping))
+        self._dispatcher.start()
 
     async def stop(self) -> None:
         """Refuse new webhooks (WhatsApp retries them), finish the work in hand, close the client."""
         self._accepting = False
         await self.workers.drain()
-        if self._dispatcher is not None:
-            self._stopping.set()
-            self.ctx.outbox.event(PLATFORM).set()
-            done, _ = await asyncio.wait({self._dispatcher}, timeout=5)
-            if not done:
-                self._dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._dispatcher
-            self._dispatcher = None
+        await self._dispatcher.stop()
         await self._session.aclose()
 
     async def verify(self, request: Request) -> Response:

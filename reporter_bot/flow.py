@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from core.db.ids import is_id
 from core.domain.conversation import Step
 from core.domain.errors import Refused
 from core.domain.reports import Privacy
@@ -16,7 +17,7 @@ from reporter_bot import asks, steps
 from reporter_bot.draft import Draft
 from reporter_bot.outgoing import TEXT_MAX, buttons
 from reporter_bot.turn import Turn
-from reporter_bot.webhook_body import Incoming, is_id
+from reporter_bot.webhook_body import Incoming
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ async def _offer_nearby(turn: Turn) -> bool:
     d.nearby_offered, d.nearby_ids, turn.step = True, [t.id], Step.NEARBY
     category = turn.ctx.profile.category(t.category or "")
     where = ", ".join(p for p in (t.address, t.desa or "") if p) or "-"
-    turn.say(buttons(turn.t("wa.ask.nearby", number=t.number, category=asks.label(turn, category)
+    turn.say(buttons(turn.t("wa.ask.nearby", number=t.number, category=category.label_for(turn.locale)
                             if category else "-", where=where),
                      (f"near:follow:{t.id}", turn.t("wa.ask.follow")),
                      ("near:submit", turn.t("wa.ask.submit_anyway"))))

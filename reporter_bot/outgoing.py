@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from core.texts import clip
+
 TEXT_MAX = 4096
 BODY_MAX = 1024
 CAPTION_MAX = 1024
 BUTTON_TITLE_MAX = 20
 ROW_TITLE_MAX = 24
 ROW_DESCRIPTION_MAX = 72
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def encodable(text: str) -> str:

@@ -78,8 +78,9 @@ class Processor:
         normalise_phone(msg.wa_id)  # an unusable sender is refused before anything is downloaded for it
         fetch = await _prefetched(self.fetch, msg)  # downloads first: the unit below holds the write lock
         try:
+            known = await store.known_citizen(ctx, msg.wa_id, msg.name)
             async with ctx.unit():  # the whole turn, the use cases' writes with it, commits once
-                start = await store.start_turn(ctx, msg.wa_id, msg.name)
+                start = await store.start_turn(ctx, known)
                 citizen = start.citizen
                 turn = Turn(ctx, start.actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, start.step,
                             start.draft, start.first_contact, fetch, f"whatsapp:{inbox_id}:{index}", start.waiting)
@@ -89,10 +90,9 @@ class Processor:
                 turn.flush_notes()
                 async with ctx.sessions.begin() as session:
                     now = ctx.now()
+                    await store.record_inbound(session, citizen, msg.name, turn.locale, now)
                     await store.save_conversation(session, citizen.id, turn.step, turn.draft, now)
                     await store.release_waiting(session, citizen.id, now)  # the window is open: held updates go now
-                    if turn.locale_changed:
-                        await store.set_locale(session, citizen.id, turn.locale)
                     for number, reply in enumerate(turn.replies):
                         queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kind=REPLY,
                               data=reply.to_data(), dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)

@@ -12,8 +12,8 @@ from core.context import Context
 from core.db.models import Attachment, Ticket
 from core.notifications import queue
 from core.outbox import Delivery, Record
-from core.texts import text, when
-from reporter_bot.outgoing import CAPTION_MAX, Outgoing, Row, buttons, choice_list, clip
+from core.texts import clip, text, when
+from reporter_bot.outgoing import CAPTION_MAX, Outgoing, Row, buttons, choice_list
 from reporter_bot.store import CitizenInfo
 
 REPLY = "wa.reply"
@@ -70,7 +70,7 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
         return Outgoing(t("wa.update.cancelled", number=number))
     if kind == "corrected":  # queued only when the correction moved the deadline the citizen was given
         found = ctx.profile.category(str(data.get("category") or ""))
-        label = (found.label_en if locale == "en" else found.label) if found else "-"
+        label = found.label_for(locale) if found else "-"
         return Outgoing(t("wa.update.corrected", number=number, category=label, deadline=due) if due
                         else t("wa.update.corrected_later", number=number, category=label))
     state = str(data.get("state") or (ticket.state if ticket else "received"))

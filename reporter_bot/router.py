@@ -47,7 +47,7 @@ async def _command(turn: Turn, words: str) -> bool:
     elif said in HELP:
         turn.say(asks.menu(turn, greeting=False))
     elif said in LANGUAGES:
-        turn.locale, turn.locale_changed = LANGUAGES[said], True
+        turn.locale = LANGUAGES[said]
         turn.note(turn.t("wa.menu.language"))
         turn.say(asks.menu(turn))
     elif match := STATUS.match(said):

@@ -12,13 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
-from core.db.engine import insert_for, wake_outbox
+from core.db.engine import insert_for, is_sqlite, wake_outbox
 from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
 from core.domain.conversation import Step
-from core.domain.people import Actor
+from core.domain.people import Actor, normalise_phone
 from core.inbox import mark_processed_in
 from core.outbox import Record, owed
-from core.usecases.citizen import citizen_row
 from reporter_bot.draft import Draft
 from reporter_bot.webhook_body import Status
 
@@ -44,7 +43,7 @@ async def citizen_info(ctx: Context, citizen_id: int) -> CitizenInfo | None:
 
 @dataclass(frozen=True)
 class TurnStart:
-    """What a message's turn starts from, read in the one transaction that records the message."""
+    """What a message's turn starts from, read at the start of its unit of work."""
 
     actor: Actor
     citizen: CitizenInfo
@@ -54,34 +53,60 @@ class TurnStart:
     waiting: int  # held updates (outside the 24-hour window) this message releases
 
 
-async def start_turn(ctx: Context, wa_id: str, name: str) -> TurnStart:
-    """Record an inbound message (it opens the 24-hour window) and load the citizen's conversation."""
-    async with ctx.sessions.begin() as session:
-        row = await citizen_row(ctx, session, wa_id, name, inbound=True)
-        citizen = CitizenInfo(row.id, row.wa_id, row.name, row.locale, row.last_inbound_at)
-        conversation = await session.get(Conversation, row.id)
+async def known_citizen(ctx: Context, wa_id: str, name: str) -> CitizenInfo:
+    """The sender's row, read; a citizen new to the bot gets one first, in a short commit of its own
+    (their id is in every row their turn writes)."""
+    phone = normalise_phone(wa_id)
+    async with ctx.sessions() as session:
+        row = await session.scalar(select(Citizen).where(Citizen.wa_id == phone))
+    if row is None:
+        async with ctx.sessions.begin() as session:
+            await session.execute(insert_for(session)(Citizen).values(
+                wa_id=phone, name=name, locale=ctx.profile.default_locale, created_at=ctx.now(),
+            ).on_conflict_do_nothing(index_elements=[Citizen.wa_id]))
+            row = await session.scalar(select(Citizen).where(Citizen.wa_id == phone))
+    assert row is not None
+    return CitizenInfo(row.id, row.wa_id, row.name, row.locale, row.last_inbound_at)
+
+
+async def start_turn(ctx: Context, citizen: CitizenInfo) -> TurnStart:
+    """Inside the turn's unit: load the citizen's conversation. Reads only on SQLite, so the write lock
+    is taken at the turn's end (`record_inbound`), not held while the conversation runs; on PostgreSQL
+    the citizen's row is locked first, until the turn commits, so two replicas never run one citizen's
+    turns at once (on SQLite one process writes, and its workers take a citizen's messages in turn)."""
+    if not is_sqlite(ctx.sessions):
+        async with ctx.sessions.begin() as session:
+            await session.execute(select(Citizen.id).where(Citizen.id == citizen.id).with_for_update())
+    async with ctx.sessions() as session:
+        conversation = await session.get(Conversation, citizen.id)
         held = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{row.id}",
+            OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen.id}",
             owed(), OutboxMessage.next_attempt_at > ctx.now()))
-        if conversation is None:
-            return TurnStart(Actor.citizen(row.id), citizen, Step.IDLE, Draft(), True, held or 0)
-        return TurnStart(Actor.citizen(row.id), citizen, Step.stored(conversation.step),
-                         Draft.from_dict(conversation.draft or {}), False, held or 0)
+    if conversation is None:
+        return TurnStart(Actor.citizen(citizen.id), citizen, Step.IDLE, Draft(), True, held or 0)
+    return TurnStart(Actor.citizen(citizen.id), citizen, Step.stored(conversation.step),
+                     Draft.from_dict(conversation.draft or {}), False, held or 0)
+
+
+async def record_inbound(session: AsyncSession, citizen: CitizenInfo, name: str, locale: str, now: datetime) -> None:
+    """In the turn's commit, one statement: the message opened the 24-hour window (and named a citizen
+    we knew unnamed, or changed their language)."""
+    values: dict[str, Any] = {"last_inbound_at": now}
+    if name and not citizen.name:
+        values["name"] = name
+    if locale != citizen.locale:
+        values["locale"] = locale
+    await session.execute(update(Citizen).where(Citizen.id == citizen.id).values(**values))
 
 
 async def save_conversation(session: AsyncSession, citizen_id: int, step: Step, draft: Draft,
                             now: datetime) -> None:
-    """Write the step and draft in the caller's transaction (an idle step keeps no draft)."""
+    """Write the step and draft in the caller's transaction, one upsert (an idle step keeps no draft)."""
     data = {} if step == Step.IDLE else draft.to_dict()
-    row = await session.get(Conversation, citizen_id)
-    if row is None:
-        session.add(Conversation(citizen_id=citizen_id, step=step.value, draft=data, updated_at=now))
-    else:
-        row.step, row.draft, row.updated_at = step.value, data, now
-
-
-async def set_locale(session: AsyncSession, citizen_id: int, locale: str) -> None:
-    await session.execute(update(Citizen).where(Citizen.id == citizen_id).values(locale=locale))
+    stmt = insert_for(session)(Conversation).values(citizen_id=citizen_id, step=step.value, draft=data, updated_at=now)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[Conversation.citizen_id],
+        set_={"step": stmt.excluded.step, "draft": stmt.excluded.draft, "updated_at": stmt.excluded.updated_at}))
 
 
 async def release_waiting(session: AsyncSession, citizen_id: int, now: datetime) -> int:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 
 from core.context import Context
+from core.db.ids import is_id
 from core.db.models import Follower, Ticket, TicketEvent
 from core.domain.conversation import Step
 from core.domain.errors import Refused
 from core.domain.lifecycle import OPEN_STATES, Action
 from core.domain.reports import Privacy
-from core.texts import refusal, when
+from core.texts import clip, refusal, when
 from core.usecases.citizen import (
     cancel_ticket,
     citizen_answers,
@@ -21,11 +22,9 @@ from core.usecases.citizen import (
     report_not_fixed,
 )
 from core.usecases.held import held_for
-from reporter_bot import asks
 from reporter_bot.draft import Draft
-from reporter_bot.outgoing import Row, buttons, choice_list, clip
+from reporter_bot.outgoing import Row, buttons, choice_list
 from reporter_bot.turn import Turn
-from reporter_bot.webhook_body import is_id
 
 _OPEN = [s.value for s in OPEN_STATES]
 
@@ -104,7 +103,7 @@ def _category(turn: Turn, ticket: Ticket, details: bool) -> str:
     if not details:
         return turn.t("wa.status.confidential")
     category = turn.ctx.profile.category(ticket.category or "")
-    return asks.label(turn, category) if category else turn.t("wa.status.no_category")
+    return category.label_for(turn.locale) if category else turn.t("wa.status.no_category")
 
 
 async def _latest_note(ctx: Context, ticket_id: int, reporter: bool) -> str:

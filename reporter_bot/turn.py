@@ -9,10 +9,10 @@ from typing import Any
 from core.context import Context
 from core.domain.conversation import Step
 from core.domain.people import Actor
-from core.texts import text
+from core.texts import clip, text
 from reporter_bot.draft import Draft
 from reporter_bot.media import Fetched
-from reporter_bot.outgoing import TEXT_MAX, Outgoing, clip
+from reporter_bot.outgoing import TEXT_MAX, Outgoing
 from reporter_bot.webhook_body import Media
 
 Fetch = Callable[[Media, str], Awaitable[Fetched]]
@@ -34,7 +34,6 @@ class Turn:
     source: str = ""  # the inbox message this turn handles; makes a reprocessed "Kirim" return the same ticket
     released: int = 0  # held updates this message made due again (the window reopened)
     replies: list[Outgoing] = field(default_factory=list)
-    locale_changed: bool = False
     notes: list[str] = field(default_factory=list)  # one-line notices put before the next question
 
     def t(self, key: str, **params: Any) -> str:

@@ -21,14 +21,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-MAX_ID = 2**31 - 1  # database ids are INTEGER columns
-
-
-def is_id(text: str) -> bool:
-    """Whether a button's id part can name a database row (digits, within INTEGER)."""
-    return text.isdigit() and 0 < int(text) <= MAX_ID
-
-
 def clean(value: object) -> str:
     """Text from a webhook as a string everything downstream accepts: control characters dropped, what
     UTF-8 cannot encode replaced with U+FFFD, and a number as its digits (an object or list is no text)."""

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from core.context import Context
-from core.deadlines import DueTicket, closable_tickets, due_tickets, report_stuck, stuck_outbox_rows, tick_lock
+from core.deadline_scan import DueTicket, closable_tickets, due_tickets, report_stuck, stuck_outbox_rows, tick_lock
 from core.digest import build_digest, queue_summary, render_digest, summary_sent
 from core.domain.errors import Refused
 from core.domain.people import Actor

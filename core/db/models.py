@@ -339,7 +339,7 @@ class TelegramPrompt(Base):
     __table_args__ = (Index("ix_telegram_prompts_message", "chat_id", "message_id"),)
 
 
-# The deadline scan (core/deadlines.py): levels 0 and 1 with a deadline before now, without reading
+# The deadline scan (core/deadline_scan.py): levels 0 and 1 with a deadline before now, without reading
 # the open tickets already escalated to the camat. Declared here so autogenerate keeps it.
 Index("ix_tickets_escalation_due", Ticket.escalation_level, Ticket.stage_deadline_at)
 

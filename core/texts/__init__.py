@@ -59,6 +59,11 @@ def refusal(error: Refused, locale: str = DEFAULT_LOCALE) -> str:
         return text("error.refused", locale)
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut (no space left dangling before it)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def words(items: list[str], locale: str = DEFAULT_LOCALE) -> str:
     """A list as a sentence says it: "kategori dan desa/kelurahan", "a, b dan c"."""
     if len(items) < 2:

@@ -11,13 +11,13 @@ from html import escape
 
 from telegram import Message, Update
 
+from core.db.ids import is_id
 from core.digest import digest_text
 from core.domain.errors import NotRegistered, Refused, TicketNotFound
 from core.domain.lifecycle import Action, NotAllowed, Role
 from core.domain.people import Actor
 from core.texts import refusal, text
 from core.usecases.staff import add_staff, staff_actor
-from officer_bot.callbacks import MAX_ID
 from officer_bot.card_data import load_view, ticket_id_of
 from officer_bot.handlers.common import Deps, OfficerContext, precheck
 from officer_bot.handlers.scope import in_scope, reply, shows_cases
@@ -49,7 +49,7 @@ async def start(update: Update, context: OfficerContext) -> None:
     name = message.from_user.first_name if message.from_user else ""
     payload = context.args[0] if context.args else ""
     try:
-        if payload.startswith("p") and payload[1:].isdigit() and 0 < int(payload[1:]) <= MAX_ID:
+        if payload.startswith("p") and is_id(payload[1:]):
             await start_progress(d, message, user_id, int(payload[1:]))
             return
         if user_id == d.ctx.profile.telegram.camat_user_id:

@@ -18,20 +18,20 @@ from core.settings import Settings
 from core.usecases._ticket import decide_on
 from officer_bot.albums import Albums
 from officer_bot.cards import Board
-from officer_bot.inbound import Intake
 from officer_bot.telegram_io import Telegram
+from officer_bot.update_inbox import UpdateInbox
 
 
 @dataclass
 class Deps:
-    """What the handlers work with: core's context, the Telegram sender, the cards, the intake."""
+    """What the handlers work with: core's context, the Telegram sender, the cards, the update inbox."""
 
     ctx: Context
     settings: Settings
     tg: Telegram
     board: Board
     media_dir: Path
-    intake: Intake  # an album's updates are finished once the album is handled (Intake.later)
+    update_inbox: UpdateInbox  # an album's updates are finished once the album is handled (UpdateInbox.later)
     bot_username: str = ""
     albums: Albums = field(default_factory=Albums)
 

@@ -9,15 +9,15 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
+from core.db.ids import MAX_ID
 from core.domain.errors import Refused
 from core.domain.people import mask_phones_in
-from core.texts import refusal, text
+from core.texts import clip, refusal, text
 from core.usecases.held import release_held
 from core.usecases.staff import staff_actor
-from officer_bot.callbacks import MAX_ID
 from officer_bot.cards import Board, PostStep
 from officer_bot.handlers.common import Deps, OfficerContext
-from officer_bot.render import category_label, short
+from officer_bot.render import category_label
 
 log = logging.getLogger(__name__)
 OP = "hf"  # file a held report now; the only callback this module answers
@@ -36,7 +36,7 @@ def notice_text(board: Board, data: dict[str, Any], locale: str = "id") -> str:
              escape(text("tg.card.desa", locale, desa=data.get("desa") or text("tg.card.no_desa", locale)))]
     description = str(data.get("description") or "")
     if description:
-        lines.append(f"<i>{escape(short(mask_phones_in(description), DESCRIPTION_MAX))}</i>")
+        lines.append(f"<i>{escape(clip(mask_phones_in(description).strip(), DESCRIPTION_MAX))}</i>")
     lines.append(escape(text("tg.reply.held_footer", locale)))
     return "\n".join(lines)
 

@@ -27,7 +27,7 @@ async def on_message(update: Update, context: OfficerContext) -> None:
         return
     d = context.deps
     if message.media_group_id:  # its other photos are separate updates on their way: wait for them all
-        d.albums.add(message, lambda items: route(d, Post(tuple(items))), finish=d.intake.later(update))
+        d.albums.add(message, lambda items: route(d, Post(tuple(items))), finish=d.update_inbox.later(update))
         return
     await route(d, Post((message,)))
 

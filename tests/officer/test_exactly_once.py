@@ -28,7 +28,7 @@ from core.settings import Settings
 from core.usecases.desk import verify_ticket
 from core.usecases.field import accept_ticket
 from officer_bot import OfficerBot
-from officer_bot.inbound import MAX_ATTEMPTS, external_id
+from officer_bot.update_inbox import MAX_ATTEMPTS, external_id
 from simulator.telegram import SimChat, SimMessage, SimUser, TelegramSimulator
 from tests.core.story import Cast, cast, report, ticket
 from tests.officer.conftest import TOKEN, until

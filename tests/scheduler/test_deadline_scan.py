@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.context import Context
-from core.deadlines import due_tickets
+from core.deadline_scan import due_tickets
 from core.domain.lifecycle import TicketState
 from core.usecases import desk, field, oversight
 from scheduler import scan_deadlines

@@ -1,4 +1,5 @@
-"""The "telegram" outbox channel: each row becomes card edits, new cards and replies in the right chats."""
+"""The "telegram" outbox channel (reporter_bot/channel.py is the "whatsapp" one): the `send` core.outbox's
+dispatcher calls for each claimed row, which becomes card edits, new cards and replies in the right staff chats."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ class Steps:
                                     created_at=now, updated_at=now))
 
 
-class Dispatcher:
-    """`send` for core.outbox: one row at a time, so each chat sees its messages in order."""
+class TelegramChannel:
+    """`send` delivers one outbox row at a time, so each chat sees its messages in order."""
 
     def __init__(self, ctx: Context, board: Board) -> None:
         self.ctx, self.board = ctx, board

@@ -1,4 +1,5 @@
-"""The "whatsapp" outbox dispatcher's `send`: render, respect the 24-hour window, map pywa's errors.
+"""The "whatsapp" outbox channel: the `send` core.outbox's dispatcher calls for each claimed row. It renders,
+respects the 24-hour window and maps pywa's errors (officer_bot/channel.py is the "telegram" one).
 
 A message WhatsApp refuses for good falls back, step by step, to what it will take: a smaller
 rendition of the photo, the words without the photo, the bare text, then the approved template
@@ -25,8 +26,8 @@ from pywa_async.types.templates import TemplateLanguage
 from core.context import Context
 from core.images import store_rendition
 from core.outbox import Delivery, Failure, Permanent, Record, RetryLater
-from core.texts import text
-from reporter_bot.outgoing import CAPTION_MAX, TEXT_MAX, Outgoing, clip
+from core.texts import clip, text
+from reporter_bot.outgoing import CAPTION_MAX, TEXT_MAX, Outgoing
 from reporter_bot.render import render, short_status, with_follow_ups
 from reporter_bot.store import CitizenInfo, citizen_info, record_sent, sent_record, template_sent_for
 from reporter_bot.wa_errors import classify
@@ -42,13 +43,13 @@ def network(exc: httpx.HTTPError) -> RetryLater:
     return RetryLater(f"network: {type(exc).__name__}", failure=Failure.NETWORK)
 
 
-class Sender:
-    """Delivers one outbox row: RetryLater for what waiting may fix, Permanent once every fallback was refused."""
+class WhatsAppChannel:
+    """`send` delivers one row: RetryLater for what waiting may fix, Permanent once every fallback was refused."""
 
     def __init__(self, ctx: Context, wa: WhatsApp, media_dir: Path) -> None:
         self.ctx, self.wa, self.media_dir = ctx, wa, media_dir
 
-    async def __call__(self, delivery: Delivery) -> Record | None:
+    async def send(self, delivery: Delivery) -> Record | None:
         citizen_id = delivery.recipient.removeprefix("citizen:")
         citizen = await citizen_info(self.ctx, int(citizen_id)) if citizen_id.isdigit() else None
         if citizen is None:

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, cast, exists, literal, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from core.context import Context
-from core.db.engine import wake_outbox
+from core.db.engine import insert_for, wake_outbox
 from core.db.models import OutboxMessage, Ticket
 from core.domain.lifecycle import REMINDABLE, TicketState
 from core.outbox import owed
@@ -138,8 +137,7 @@ async def report_stuck(ctx: Context, rows: list[StuckRow]) -> int:
         if not values:
             return 0
         wake_outbox(session, "telegram")
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+        stmt = insert_for(session)(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
         result = await session.execute(stmt.returning(OutboxMessage.id), values)
         written = len(result.all())
     if written:

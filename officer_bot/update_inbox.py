@@ -57,11 +57,11 @@ class _Attempt:
     claim: inbox.Claim | None = None
     ride: Ride | None = None  # the mark riding on the handler's first write
     error: str | None = None
-    later: bool = False  # a handler took over finishing it (see Intake.later)
+    later: bool = False  # a handler took over finishing it (see UpdateInbox.later)
     finished: bool = False
 
 
-class Intake:
+class UpdateInbox:
     """The officer bot's side of the inbox: `keep` on arrival, `handle` around PTB's processing."""
 
     def __init__(self, ctx: Context) -> None:
