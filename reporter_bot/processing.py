@@ -78,9 +78,8 @@ class Processor:
         normalise_phone(msg.wa_id)  # an unusable sender is refused before anything is downloaded for it
         fetch = await _prefetched(self.fetch, msg)  # downloads first: the unit below holds the write lock
         try:
-            known = await store.known_citizen(ctx, msg.wa_id, msg.name)
             async with ctx.unit():  # the whole turn, the use cases' writes with it, commits once
-                start = await store.start_turn(ctx, known)
+                start = await store.start_turn(ctx, await store.known_citizen(ctx, msg.wa_id, msg.name))
                 citizen = start.citizen
                 turn = Turn(ctx, start.actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, start.step,
                             start.draft, start.first_contact, fetch, f"whatsapp:{inbox_id}:{index}", start.waiting)

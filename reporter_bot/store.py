@@ -54,8 +54,8 @@ class TurnStart:
 
 
 async def known_citizen(ctx: Context, wa_id: str, name: str) -> CitizenInfo:
-    """The sender's row, read; a citizen new to the bot gets one first, in a short commit of its own
-    (their id is in every row their turn writes)."""
+    """The sender's row, read; a citizen new to the bot gets one (inside the turn's unit: the first write
+    of the turn, so SQLite's write lock is then held from here to the turn's commit)."""
     phone = normalise_phone(wa_id)
     async with ctx.sessions() as session:
         row = await session.scalar(select(Citizen).where(Citizen.wa_id == phone))

@@ -134,6 +134,18 @@ async def test_a_citizen_message_costs_one_write_transaction(harness: Harness, r
         assert turn & {"insert:conversations", "update:conversations"}, commits
 
 
+async def test_a_new_citizens_first_message_costs_one_write_transaction(harness: Harness,  # noqa: F811
+                                                                        recorder: Recorder) -> None:
+    citizen = harness.sim.citizen("081234567891", name="Daeng Baru")
+    with counting(recorder) as commits:
+        await citizen.sends_text("halo")
+        await citizen.wait_for(lambda m: m.kind == "buttons")
+        await harness.settle()
+    [first] = _work(commits)  # the citizen's row comes with the turn that answers them
+    assert {"insert:citizens", "update:citizens", "insert:outbox", "update:inbox"} <= first, commits
+    assert first & {"insert:conversations", "update:conversations"}, commits
+
+
 async def test_an_officer_tap_costs_one_write_transaction(world: World, recorder: Recorder) -> None:  # noqa: F811
     await report(world.ctx, world.cast.reporter)
     card = await world.card(world.desk, "PTL-000001", "Lampu jalan")
