@@ -90,6 +90,11 @@ async def _empty_tables(url: str) -> None:
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
+            # A connection an earlier test's event loop left open (a task destroyed mid-transaction when
+            # that loop closed, e.g. an acknowledgement's group commit) would hold its locks for good, and
+            # TRUNCATE would wait on them for ever (seen in CI): end every other session of this database.
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     finally:
