@@ -75,6 +75,11 @@ class Context:
             self._groups[name] = GroupCommit(write)
         return self._groups[name]
 
+    async def settle_groups(self) -> None:
+        """Wait for every group commit's writer to finish what it holds (before the engine is closed)."""
+        for group in list(self._groups.values()):
+            await group.settle()
+
     def calendar(self, year: int) -> WorkingCalendar:
         """Office hours and holidays around `year` (built once per year, holidays are costly)."""
         if year not in self._calendars:

@@ -58,5 +58,7 @@ async def notify_change(session: AsyncSession, ticket: Ticket, event: TicketEven
         followers = await session.scalars(select(Follower.citizen_id).where(Follower.ticket_id == ticket.id))
         told += [(c, notices.followers) for c in followers if c != ticket.reporter_id]
     for citizen_id, kind in told:
-        queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kind=kind, data=data,
+        asks = notices.asks if citizen_id == ticket.reporter_id else None
+        queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kind=kind,
+              data={**data, "asks": str(asks) if asks else None},
               dedupe_key=f"event:{event.id}:whatsapp:{citizen_id}", now=now, ticket_id=ticket.id)

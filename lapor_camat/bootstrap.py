@@ -18,8 +18,10 @@ async def open_context(settings: Settings, clock: Callable[[], datetime] = utc_n
     profile = load_profile(settings.kecamatan_profile)
     engine = make_engine(settings.database_url)
     signal = OutboxSignal()
+    ctx = Context(sessions=make_sessions(engine, on_commit=signal.committed), profile=profile, clock=clock,
+                  outbox=signal)
     try:
-        yield Context(sessions=make_sessions(engine, on_commit=signal.committed), profile=profile, clock=clock,
-                      outbox=signal)
+        yield ctx
     finally:
+        await ctx.settle_groups()  # no group commit cut off mid-transaction by the engine's close
         await engine.dispose()

@@ -42,6 +42,10 @@ class Acknowledger:
     async def store(self, delivery: Delivery) -> dict[str, int]:
         return await self._group.submit(delivery)
 
+    async def settle(self) -> None:
+        """Return once no group of webhooks is being written."""
+        await self._group.settle()
+
     async def _write(self, take: Callable[[], list[Delivery]]) -> list[dict[str, int]]:
         async with begin_first(self.ctx.sessions) as session:
             deliveries, now = take(), self.ctx.now()

@@ -77,8 +77,10 @@ class ReporterBot:
     async def stop(self) -> None:
         """Refuse new webhooks (WhatsApp retries them), finish the work in hand, close the client."""
         self._accepting = False
+        await self._acks.settle()  # webhooks in hand are stored (and answered) before anything closes
         await self.workers.drain()
         await self._dispatcher.stop()
+        await self.ctx.settle_groups()
         await self._session.aclose()
 
     async def verify(self, request: Request) -> Response:

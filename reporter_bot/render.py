@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.models import Attachment, Ticket
+from core.domain.notices import NOTICES, Ask
 from core.notifications import queue
 from core.outbox import Delivery, Record
 from core.texts import clip, text, when
@@ -33,7 +34,7 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
         return Outgoing(t("wa.update.draft_expired"))
     ticket = await _ticket(ctx, delivery.ticket_id or data.get("ticket_id"))
     number = str(data.get("number") or (ticket.number if ticket else "-"))
-    reporter = ticket is not None and ticket.reporter_id == citizen.id
+    asks = asks_of(data, ticket is not None and ticket.reporter_id == citizen.id)
     kind = delivery.kind.removeprefix("ticket.")
     due = _deadline(ctx, ticket, locale, data.get("state"))
     if kind == "received":
@@ -55,9 +56,9 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
         officer = str(data.get("officer") or data.get("actor") or "").split()
         return Outgoing(t("wa.update.accepted", number=number, officer=officer[0] if officer else "-"))
     if kind in ("progress", "resolved"):
-        return await _with_photo(ctx, delivery, media_dir, t, number, kind == "resolved" and reporter)
+        return await _with_photo(ctx, delivery, media_dir, t, number, asks is Ask.FIXED)
     if kind == "closed":
-        if reporter and ticket is not None and ticket.rating is None and data.get("action") == "confirm_fixed":
+        if asks is Ask.RATING and ticket is not None and ticket.rating is None:  # not rated meanwhile
             return _rating(t, number, ticket.id)
         return Outgoing(t("wa.update.closed", number=number))
     if kind == "closed_auto":
@@ -75,6 +76,15 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
                         else t("wa.update.corrected_later", number=number, category=label))
     state = str(data.get("state") or (ticket.state if ticket else "received"))
     return Outgoing(t("wa.update.other", number=number, state=t(f"state.{state}")))
+
+
+def asks_of(data: dict[str, Any], to_reporter: bool) -> Ask | None:
+    """What the message asks back, as the notices table said when the row was queued (a row queued before
+    rows said it: the table's word for its action, to the reporter only)."""
+    if "asks" in data:
+        return Ask(data["asks"]) if data["asks"] else None
+    action = str(data.get("action") or "")
+    return NOTICES[action].asks if to_reporter and action in NOTICES else None
 
 
 def short_status(delivery: Delivery, locale: str) -> str:

@@ -8,6 +8,7 @@ writes goes in the next transaction: no timer, so a lone caller waits for nothin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,6 +38,12 @@ class GroupCommit(Generic[Item, Result]):
             # A context of its own: the writer must not join a caller's unit of work or write gate.
             self._writer = asyncio.get_running_loop().create_task(self._run(), context=contextvars.Context())
         return await asyncio.shield(done)  # a caller that gives up does not cancel the others' commit
+
+    async def settle(self) -> None:
+        """Return once nothing waits and no transaction is being written (a stop: not mid-commit)."""
+        while self._writer is not None and not self._writer.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._writer)
 
     async def _run(self) -> None:
         await asyncio.sleep(0)  # callers of this same moment join the first transaction

@@ -29,6 +29,13 @@ class Post(StrEnum):
     REMINDER = "reminder"  # a reminder under the card: the stage is late
 
 
+class Ask(StrEnum):
+    """What the reporter's message asks back (followers get the same news without it)."""
+
+    FIXED = "fixed"  # fixed, or not? (two buttons)
+    RATING = "rating"  # how was the service? (a list of stars)
+
+
 @dataclass(frozen=True)
 class Notice:
     """What one event tells: `citizen` is the reporter's message kind; `followers` whether followers get it."""
@@ -37,11 +44,13 @@ class Notice:
     followers: bool = False
     staff: Mapping[Chat, Post] = field(default_factory=lambda: MappingProxyType({}))
     only_if: str | None = None  # the citizen is told only when the event's data holds this flag
+    asks: Ask | None = None  # what the reporter's message asks of them
 
 
-def _n(citizen: str | None = None, followers: bool = True, only_if: str | None = None, **staff: Post) -> Notice:
+def _n(citizen: str | None = None, followers: bool = True, only_if: str | None = None, asks: Ask | None = None,
+       **staff: Post) -> Notice:
     return Notice(citizen, followers and citizen is not None, MappingProxyType({Chat(k): v for k, v in staff.items()}),
-                  only_if)
+                  only_if, asks)
 
 
 # event (an action, or "submit") -> who hears of it. Followers hear what concerns the problem, not
@@ -57,8 +66,8 @@ NOTICES: dict[str, Notice] = {
     A.ACCEPT: _n("ticket.accepted"),
     A.RELEASE: _n(),
     A.ADD_PROGRESS: _n("ticket.progress"),
-    A.RESOLVE: _n("ticket.resolved"),
-    A.CONFIRM_FIXED: _n("ticket.closed"),
+    A.RESOLVE: _n("ticket.resolved", asks=Ask.FIXED),
+    A.CONFIRM_FIXED: _n("ticket.closed", asks=Ask.RATING),
     A.REPORT_NOT_FIXED: _n("ticket.reopened"),
     A.RATE: _n("ticket.rated", followers=False),
     A.CLOSE: _n("ticket.closed"),
@@ -79,11 +88,12 @@ ESCALATION: dict[int, Post] = {1: Post.REMINDER, 2: Post.CARD}
 @dataclass(frozen=True)
 class Owed:
     """The notices one event owes, resolved for its data: the kinds for the reporter and followers
-    (None: not told), and what each staff chat is sent."""
+    (None: not told), what the reporter's message asks back, and what each staff chat is sent."""
 
     reporter: str | None
     followers: str | None
     staff: Mapping[Chat, Post]
+    asks: Ask | None = None
 
 
 def owed(event: str, state: TicketState, data: Mapping[str, Any] | None = None) -> Owed:
@@ -96,4 +106,5 @@ def owed(event: str, state: TicketState, data: Mapping[str, Any] | None = None) 
         chat = C if level == 2 else LATE_CHAT.get(state)
         if chat is not None:
             staff[chat] = ESCALATION[level]
-    return Owed(citizen, citizen if notice.followers else None, MappingProxyType(staff))
+    return Owed(citizen, citizen if notice.followers else None, MappingProxyType(staff),
+                notice.asks if citizen else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 # taps on a menu: put the card's buttons back when they are refused
 AFTER_MENU = frozenset({"vc", "vd", "rr", "rw", "dd", "dw", "fa", "co", "cx", "kc", "kd"})
 Op = Callable[[Deps, CallbackQuery, Actor, Tap], Awaitable[Answer]]
+# Telegram takes a tap's answer for a short while only (about 15 s): a handling still running after this
+# long answers "being handled" first, so the officer's button stops spinning with a word, not silence.
+ANSWER_WITHIN = 10.0
 
 
 async def back(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
@@ -65,8 +69,33 @@ async def on_tap(update: Update, context: OfficerContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    d = context.deps
-    answer = await run(d, query)
+    answered = False
+
+    async def working() -> None:  # the handling is slow: say so while Telegram still takes an answer
+        nonlocal answered
+        await asyncio.sleep(ANSWER_WITHIN)
+        answered = True
+        await _answer(query, Answer(text("tg.answer.working")))
+
+    # The handling stays in this task (the update's inbox mark rides on its write); a watch answers early.
+    watch = asyncio.get_running_loop().create_task(working())
+    try:
+        answer = await run(context.deps, query)
+    finally:
+        if not answered:
+            watch.cancel()
+    if answered:
+        try:
+            await watch  # its answer goes out before this update counts as handled
+        except Exception:  # the work is done: a lost toast is no reason to handle the tap again
+            log.warning("could not answer a slow tap", exc_info=True)
+        log.info("tap answered as being handled before its handling ended; the card shows the outcome",
+                 extra={"op": (query.data or "")[:8], "answer": answer.text[:80]})
+        return
+    await _answer(query, answer)
+
+
+async def _answer(query: CallbackQuery, answer: Answer) -> None:
     try:
         await query.answer(answer.text[:200], url=answer.url)
     except BadRequest as exc:

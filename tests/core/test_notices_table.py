@@ -30,6 +30,13 @@ async def _told(ctx: Context, event: TicketEvent) -> tuple[dict[str, str], dict[
     return citizens, card.data["staff"]
 
 
+async def _citizen_data(ctx: Context, event: TicketEvent) -> dict[str, dict[str, object]]:
+    async with ctx.sessions() as session:
+        rows = await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedupe_key.like(f"event:{event.id}:whatsapp:%")))
+        return {r.recipient: r.data for r in rows}
+
+
 async def _last_event(ctx: Context, ticket_id: int) -> TicketEvent:
     async with ctx.sessions() as session:
         found = await session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
@@ -59,6 +66,9 @@ async def test_each_action_tells_exactly_whom_the_table_names(ctx: Context, acti
     if said and notice.followers:
         expected[f"citizen:{follower.id}"] = said
     assert citizens == expected
+    asked = {r: d.get("asks") for r, d in (await _citizen_data(ctx, event)).items()}
+    assert asked == {r: (str(notice.asks) if notice.asks and r == f"citizen:{people.reporter.id}" else None)
+                     for r in expected}  # only the reporter is asked back
     assert (due.reporter, due.followers) == (said, said if notice.followers else None)
     assert staff == {str(c): str(p) for c, p in due.staff.items()}
     if action is not Action.ESCALATE:

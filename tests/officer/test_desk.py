@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.domain.lifecycle import TicketState
 from core.usecases.citizen import citizen_answers
+from officer_bot.handlers import taps
 from tests.core.story import report, snapshot, ticket
 from tests.officer.conftest import World
 
@@ -150,3 +153,15 @@ async def test_numbers_a_citizen_types_are_masked_on_the_desk_card(world: World)
     card = await world.card(world.desk, "PTL-000001", "0813*****444", "0852*****999", "0813*****666")
     for raw in ("2222", "1111-9999", "55556666"):
         assert raw not in (card.text or "")
+
+
+async def test_a_tap_still_being_handled_is_answered_in_time_and_still_done(world: World,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(taps, "ANSWER_WITHIN", 0.0)  # every handling counts as slow
+    tid = await report(world.ctx, world.cast.reporter)
+    card = await world.card(world.desk, "PTL-000001", "Lampu jalan")
+    answer = await world.verifier.taps(card, "Verifikasi")
+    assert answer.text == "Sedang diproses, mohon tunggu sebentar…"
+    await world.card(world.field, "PTL-000001", "Diverifikasi")  # the work is done all the same
+    assert (await ticket(world.ctx, tid)).state == TicketState.VERIFIED
+    assert len(world.verifier.callback_answers) == 1  # answered once: the late toast is not sent too
