@@ -3,6 +3,7 @@ dispatcher calls for each claimed row, which becomes card edits, new cards and r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from html import escape
@@ -16,7 +17,6 @@ from core.context import Context
 from core.db.models import SentMessage
 from core.domain.lifecycle import Chat, TicketState
 from core.domain.notices import Post
-from core.locks import InTurn, Place
 from core.notifications import INTAKE_FAILED_KIND, owed
 from core.outbox import Delivery, Failure, RetryLater
 from core.texts import text, when
@@ -70,52 +70,44 @@ class Steps:
 
 
 class TelegramChannel:
-    """`send` delivers one outbox row. The dispatcher hands over several rows at once (each ticket's in
-    order); each row reads what it needs alongside the others, then posts and edits in the order the
-    rows were handed over, one row at a time, so every chat sees its messages in order."""
+    """`send` delivers one outbox row at a time, so each chat sees its messages in order."""
 
     def __init__(self, ctx: Context, board: Board) -> None:
         self.ctx, self.board = ctx, board
-        self._line = InTurn()
+        self._lock = asyncio.Lock()
 
     async def send(self, delivery: Delivery) -> None:
-        place = self._line.place()  # before any await: the dispatcher's order
-        try:
-            await self._send(delivery, place)
-        except Busy as exc:
-            raise RetryLater(str(exc), exc.after, Failure.RATE_LIMITED) from exc
-        except TelegramError as exc:  # what telegram_io's fallbacks (plain text, split) could not get past
-            log.warning("telegram refused a delivery", extra={"outbox_id": delivery.id, "error": str(exc)})
-            raise outcome(exc) from exc
-        finally:
-            place.leave()
+        async with self._lock:
+            try:
+                await self._send(delivery)
+            except Busy as exc:
+                raise RetryLater(str(exc), exc.after, Failure.RATE_LIMITED) from exc
+            except TelegramError as exc:  # what telegram_io's fallbacks (plain text, split) could not get past
+                log.warning("telegram refused a delivery", extra={"outbox_id": delivery.id, "error": str(exc)})
+                raise outcome(exc) from exc
 
-    async def _send(self, delivery: Delivery, place: Place) -> None:
+    async def _send(self, delivery: Delivery) -> None:
         steps = await Steps.of(self.ctx, delivery)
         if delivery.kind == "ticket.changed":
-            view = await load_view(self.ctx, int(delivery.data["ticket_id"]), with_nearby=True)
-            async with place:
-                await self.ticket_changed(delivery, view, steps)
-            return
-        async with place:
-            if delivery.kind in ("digest", "digest.weekly"):
-                await self.to_camat(str(delivery.data.get("text", "")), steps)
-            elif delivery.kind == "outbox.stuck":
-                await self.stuck(delivery.data, steps)
-            elif delivery.kind == NOTICE_KIND:
-                await held.post_notice(self.board, delivery.data, steps)
-            elif delivery.kind == REGISTRATION_KIND:
-                await staff.post_request(self.board, delivery.data, steps)
-            elif delivery.kind == INTAKE_FAILED_KIND:
-                await post_intake_failed(self.board, self.ctx, delivery.data, steps)
-            else:
-                log.warning("unknown telegram outbox kind; skipped", extra={"outbox_id": delivery.id,
-                                                                               "kind": delivery.kind})
+            await self.ticket_changed(delivery, steps)
+        elif delivery.kind in ("digest", "digest.weekly"):
+            await self.to_camat(str(delivery.data.get("text", "")), steps)
+        elif delivery.kind == "outbox.stuck":
+            await self.stuck(delivery.data, steps)
+        elif delivery.kind == NOTICE_KIND:
+            await held.post_notice(self.board, delivery.data, steps)
+        elif delivery.kind == REGISTRATION_KIND:
+            await staff.post_request(self.board, delivery.data, steps)
+        elif delivery.kind == INTAKE_FAILED_KIND:
+            await post_intake_failed(self.board, self.ctx, delivery.data, steps)
+        else:
+            log.warning("unknown telegram outbox kind; skipped", extra={"outbox_id": delivery.id,
+                                                                           "kind": delivery.kind})
 
-    async def ticket_changed(self, delivery: Delivery, view: TicketView, steps: Steps) -> None:
-        """Render what the row says each staff chat is told (core's notices table decided it); `view` was
-        read just before this row's turn (the ticket's own rows go one after another)."""
+    async def ticket_changed(self, delivery: Delivery, steps: Steps) -> None:
+        """Render what the row says each staff chat is told (core's notices table decided it)."""
         data = delivery.data
+        view = await load_view(self.ctx, int(data["ticket_id"]), with_nearby=True)
         chats = told(data)
         cards = await self.board.sync(view, chats)
         for chat, post in chats.items():
