@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import os
+from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
@@ -52,7 +53,7 @@ class OfficerBot:
         self.webhook_url, self.poll_timeout = webhook_url, poll_timeout
         api = settings.telegram_api_url.rstrip("/")
         self.update_inbox = UpdateInbox(ctx)
-        bot = KeepingBot(token.get_secret_value(), self.update_inbox.keep, base_url=f"{api}/bot",
+        bot = KeepingBot(token.get_secret_value(), self._keep, base_url=f"{api}/bot",
                          base_file_url=f"{api}/file/bot", request=request or HTTPXRequest(connection_pool_size=16),
                          get_updates_request=get_updates_request or HTTPXRequest())
         self.app = (ApplicationBuilder().bot(bot).context_types(CONTEXT_TYPES)
@@ -65,6 +66,11 @@ class OfficerBot:
         self.app.bot_data.deps = self.deps
         self._register()
         self._dispatcher = DispatcherTask(ctx, "telegram", self.channel.send)
+
+    async def _keep(self, updates: Sequence[Update]) -> None:
+        """Store fetched updates, then start their taps' answer windows (officer_bot/tap_window.py)."""
+        await self.update_inbox.keep(updates)
+        self.deps.taps.fetched(updates)
 
     def _register(self) -> None:
         app = self.app
@@ -111,6 +117,7 @@ class OfficerBot:
             await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
+        await self.deps.taps.close()
         await self.app.shutdown()
 
     @property
@@ -129,7 +136,7 @@ class OfficerBot:
             log.warning("unreadable telegram webhook body")
             return Response(status_code=400)
         try:
-            await self.update_inbox.keep([update])  # before the 200: Telegram forgets an update once answered
+            await self._keep([update])  # before the 200: Telegram forgets an update once answered
         except SQLAlchemyError:
             log.exception("telegram webhook not stored; Telegram sends it again")
             return Response(status_code=503)

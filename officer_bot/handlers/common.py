@@ -18,6 +18,7 @@ from core.settings import Settings
 from core.usecases._ticket import decide_on
 from officer_bot.albums import Albums
 from officer_bot.cards import Board
+from officer_bot.tap_window import TapWindow
 from officer_bot.telegram_io import Telegram
 from officer_bot.update_inbox import UpdateInbox
 
@@ -34,6 +35,7 @@ class Deps:
     update_inbox: UpdateInbox  # an album's updates are finished once the album is handled (UpdateInbox.later)
     bot_username: str = ""
     albums: Albums = field(default_factory=Albums)
+    taps: TapWindow = field(default_factory=TapWindow)  # every tap answered in time
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
 
 from core.domain.errors import Refused
 from core.domain.people import Actor
@@ -25,9 +23,6 @@ log = logging.getLogger(__name__)
 # taps on a menu: put the card's buttons back when they are refused
 AFTER_MENU = frozenset({"vc", "vd", "rr", "rw", "dd", "dw", "fa", "co", "cx", "kc", "kd"})
 Op = Callable[[Deps, CallbackQuery, Actor, Tap], Awaitable[Answer]]
-# Telegram takes a tap's answer for a short while only (about 15 s): a handling still running after this
-# long answers "being handled" first, so the officer's button stops spinning with a word, not silence.
-ANSWER_WITHIN = 10.0
 
 
 async def back(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
@@ -65,45 +60,13 @@ OPS: dict[str, Op] = {
 
 
 async def on_tap(update: Update, context: OfficerContext) -> None:
-    """Answer every tap exactly once, whatever happens."""
+    """Answer every tap exactly once, whatever happens (in time: officer_bot/tap_window.py)."""
     query = update.callback_query
     if query is None:
         return
-    answered = False
-
-    async def working() -> None:  # the handling is slow: say so while Telegram still takes an answer
-        nonlocal answered
-        await asyncio.sleep(ANSWER_WITHIN)
-        answered = True
-        await _answer(query, Answer(text("tg.answer.working")))
-
-    # The handling stays in this task (the update's inbox mark rides on its write); a watch answers early.
-    watch = asyncio.get_running_loop().create_task(working())
-    try:
-        answer = await run(context.deps, query)
-    finally:
-        if not answered:
-            watch.cancel()
-    if answered:
-        try:
-            await watch  # its answer goes out before this update counts as handled
-        except Exception:  # the work is done: a lost toast is no reason to handle the tap again
-            log.warning("could not answer a slow tap", exc_info=True)
-        log.info("tap answered as being handled before its handling ended; the card shows the outcome",
-                 extra={"op": (query.data or "")[:8], "answer": answer.text[:80]})
-        return
-    await _answer(query, answer)
-
-
-async def _answer(query: CallbackQuery, answer: Answer) -> None:
-    try:
-        await query.answer(answer.text[:200], url=answer.url)
-    except BadRequest as exc:
-        # A tap handled late (kept in the inbox across a restart): the work is done, only the toast
-        # is gone, and Telegram takes an answer for a short while only.
-        if "query is too old" not in str(exc).lower():
-            raise
-        log.info("tap handled after its answer window", extra={"op": (query.data or "")[:8]})
+    deps = context.deps
+    answer = await run(deps, query)
+    await deps.taps.answer(query, answer.text, answer.url)
 
 
 async def run(d: Deps, query: CallbackQuery) -> Answer:

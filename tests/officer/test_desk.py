@@ -6,7 +6,7 @@ import pytest
 
 from core.domain.lifecycle import TicketState
 from core.usecases.citizen import citizen_answers
-from officer_bot.handlers import taps
+from officer_bot import tap_window
 from tests.core.story import report, snapshot, ticket
 from tests.officer.conftest import World
 
@@ -157,7 +157,7 @@ async def test_numbers_a_citizen_types_are_masked_on_the_desk_card(world: World)
 
 async def test_a_tap_still_being_handled_is_answered_in_time_and_still_done(world: World,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(taps, "ANSWER_WITHIN", 0.0)  # every handling counts as slow
+    monkeypatch.setattr(tap_window, "ANSWER_WITHIN", 0.0)  # every handling counts as slow
     tid = await report(world.ctx, world.cast.reporter)
     card = await world.card(world.desk, "PTL-000001", "Lampu jalan")
     answer = await world.verifier.taps(card, "Verifikasi")
