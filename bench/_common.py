@@ -67,11 +67,13 @@ async def loopback(app: Any, port: int | None = None) -> AsyncIterator[str]:
 
 def system_env(database_url: str, port: int, folder: pathlib.Path, **more: str) -> dict[str, str]:
     """The environment `lapor-camat run` gets: the sandbox credentials, loopback URLs, a temp media dir."""
+    from core.profile import SAMPLE_PROFILE
     from simulator.sandbox import SANDBOX_SETTINGS
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "TELEGRAM_", "DATABASE_"))}
     env.update(SANDBOX_SETTINGS)
-    env.update({"DATABASE_URL": database_url, "HTTP_HOST": HOST, "HTTP_PORT": str(port), "LOG_LEVEL": "WARNING",
+    env.update({"DATABASE_URL": database_url, "KECAMATAN_PROFILE": str(SAMPLE_PROFILE), "HTTP_HOST": HOST,
+                "HTTP_PORT": str(port), "LOG_LEVEL": "WARNING",
                 "MEDIA_DIR": str(folder / "media"), **more})
     return env
 

@@ -1,11 +1,11 @@
-"""What every use case needs from the outside world: the database, the profile and the clock."""
+"""What every use case needs from the outside world: the database, its kecamatan's profile and the clock."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db.engine import unit_of_work
 from core.db.group import GroupCommit
 from core.domain.sla import Stage, WorkingCalendar, deadline
+from core.kabupaten import Kabupaten
 from core.profile import Profile
 
 
@@ -50,14 +51,41 @@ class OutboxSignal:
 
 @dataclass
 class Context:
-    """Passed to every use case. `clock` is injected so tests and the scheduler control time."""
+    """Passed to every use case: it acts in one kecamatan (the tenant), `profile`; `at` gives the same
+    database, clock and signals in another kecamatan of the install. `clock` is injected so tests and
+    the scheduler control time."""
 
     sessions: async_sessionmaker[AsyncSession]
     profile: Profile
     clock: Callable[[], datetime] = utc_now
     outbox: OutboxSignal = field(default_factory=OutboxSignal)
+    kabupaten: Kabupaten = None  # type: ignore[assignment]  # None given: a kabupaten of `profile` alone
     _calendars: dict[int, WorkingCalendar] = field(default_factory=dict, repr=False)
     _groups: dict[str, GroupCommit[Any, Any]] = field(default_factory=dict, repr=False)
+    _tenants: dict[str, Context] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kabupaten is None:
+            self.kabupaten = Kabupaten.of_one(self.profile)
+        self._tenants.setdefault(self.profile.code, self)
+
+    @property
+    def kecamatan(self) -> str:
+        """The code of the kecamatan this context acts in (`tickets.kecamatan`)."""
+        return self.profile.code
+
+    def at(self, kecamatan: str) -> Context:
+        """This install's context for another of its kecamatan (shared database, clock, signals, commits)."""
+        if kecamatan in self._tenants:
+            return self._tenants[kecamatan]
+        profile = self.kabupaten.profile(kecamatan)
+        if profile.code in self._tenants:
+            return self._tenants[profile.code]
+        return replace(self, profile=profile, _calendars={}, _groups=self._groups, _tenants=self._tenants)
+
+    def tenants(self) -> list[Context]:
+        """A context for every kecamatan of the install, in the kabupaten file's order."""
+        return [self.at(p.code) for p in self.kabupaten]
 
     def now(self) -> datetime:
         return self.clock()

@@ -42,12 +42,13 @@ class DueTicket:
     level: int
 
 
-def due_query(now: datetime, limit: int = 1000) -> object:
-    """The deadline scan: stages due by `now` below level 2, never-reminded first, then oldest deadline."""
+def due_query(kecamatan: str, now: datetime, limit: int = 1000) -> object:
+    """The deadline scan of one kecamatan: stages due by `now` below level 2, never-reminded first, then
+    oldest deadline (the due index finds them; the kecamatan filters what is due)."""
     return (
         select(Ticket.id, Ticket.number, Ticket.state, Ticket.category, Ticket.stage_deadline_at,
                Ticket.escalation_level)
-        .where(Ticket.escalation_level.in_((0, 1)), Ticket.stage_deadline_at <= now,
+        .where(Ticket.kecamatan == kecamatan, Ticket.escalation_level.in_((0, 1)), Ticket.stage_deadline_at <= now,
                Ticket.state.in_(sorted(s.value for s in REMINDABLE)))  # the states escalation applies to
         .order_by(Ticket.escalation_level, Ticket.stage_deadline_at).limit(limit)  # the index order: no sort
     )
@@ -56,7 +57,7 @@ def due_query(now: datetime, limit: int = 1000) -> object:
 async def due_tickets(ctx: Context, now: datetime, limit: int = 1000) -> list[DueTicket]:
     """Tickets whose current stage is overdue at `now` and may still need a reminder or escalation."""
     async with ctx.sessions() as session:
-        rows = await session.execute(due_query(now, limit))  # type: ignore[call-overload]
+        rows = await session.execute(due_query(ctx.kecamatan, now, limit))  # type: ignore[call-overload]
         return [DueTicket(*row) for row in rows.all()]
 
 
@@ -64,7 +65,8 @@ async def closable_tickets(ctx: Context, now: datetime, limit: int = 500) -> lis
     """Resolved tickets whose citizen let the confirmation deadline pass."""
     async with ctx.sessions() as session:
         rows = await session.scalars(
-            select(Ticket.id).where(Ticket.stage_deadline_at <= now, Ticket.state == S.RESOLVED.value)
+            select(Ticket.id).where(Ticket.kecamatan == ctx.kecamatan, Ticket.stage_deadline_at <= now,
+                                    Ticket.state == S.RESOLVED.value)
             .order_by(Ticket.stage_deadline_at).limit(limit))
         return list(rows)
 
@@ -114,7 +116,7 @@ async def stuck_outbox_rows(ctx: Context, older_than: datetime, limit: int = 200
     query = (
         select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.last_error,
                OutboxMessage.created_at, OutboxMessage.attempts)
-        .where(owed(), OutboxMessage.created_at < older_than,
+        .where(OutboxMessage.kecamatan == ctx.kecamatan, owed(), OutboxMessage.created_at < older_than,
                OutboxMessage.kind != STUCK_KIND, ~reported)
         .order_by(OutboxMessage.id).limit(limit)
     )
@@ -130,7 +132,7 @@ async def report_stuck(ctx: Context, rows: list[StuckRow]) -> int:
     async with ctx.sessions.begin() as session:
         found = await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])))
         values = [{
-            "channel": "telegram", "recipient": "chat:desk", "kind": STUCK_KIND,
+            "channel": "telegram", "recipient": "chat:desk", "kecamatan": row.kecamatan, "kind": STUCK_KIND,
             "data": await notice_data(session, row, set_aside=False), "dedupe_key": notice_key(row.id, False),
             "ticket_id": None, "attempts": 0, "next_attempt_at": now, "created_at": now,
         } for row in found.all()]

@@ -27,8 +27,6 @@ from core.texts import duration, text
 S = TicketState
 WAITING = (S.RECEIVED.value, S.VERIFIED.value, S.IN_PROGRESS.value)  # stages that can be late
 OPEN = (*WAITING, S.RESOLVED.value)
-LIST_LIMIT = 10
-BREAKDOWN_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -79,26 +77,33 @@ def shown() -> ColumnElement[bool]:
     return Ticket.privacy != "confidential"
 
 
-async def count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
-    return await session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
+# Every figure is one kecamatan's: each query below takes the kecamatan it counts.
+
+async def count(session: AsyncSession, kecamatan: str, *where: ColumnElement[bool]) -> int:
+    return await session.scalar(select(func.count()).select_from(Ticket)
+                                .where(Ticket.kecamatan == kecamatan, *where)) or 0
 
 
-async def compliance(session: AsyncSession, start: datetime, end: datetime) -> Compliance:
+async def compliance(session: AsyncSession, kecamatan: str, start: datetime, end: datetime) -> Compliance:
     """Tickets resolved in [start, end): how many were never reminded or escalated on the way."""
     window = and_(Ticket.resolved_at >= start, Ticket.resolved_at < end)
     late = exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action == "escalate")
-    return Compliance(on_time=await count(session, window, ~late), total=await count(session, window))
+    return Compliance(on_time=await count(session, kecamatan, window, ~late),
+                      total=await count(session, kecamatan, window))
 
 
-async def rating(session: AsyncSession, start: datetime, end: datetime) -> tuple[float | None, int]:
+async def rating(session: AsyncSession, kecamatan: str, start: datetime, end: datetime) -> tuple[float | None, int]:
     """Average rating of tickets closed in [start, end), and how many were rated."""
     row = (await session.execute(select(func.avg(Ticket.rating), func.count(Ticket.rating)).where(
-        Ticket.rating.is_not(None), Ticket.closed_at >= start, Ticket.closed_at < end))).one()
+        Ticket.kecamatan == kecamatan, Ticket.rating.is_not(None), Ticket.closed_at >= start,
+        Ticket.closed_at < end))).one()
     return (float(row[0]) if row[0] is not None else None), int(row[1])
 
 
-async def _grouped(session: AsyncSession, column: InstrumentedAttribute[str | None]) -> list[tuple[str | None, int]]:
-    rows = await session.execute(select(column, func.count()).where(Ticket.state.in_(OPEN), shown())
+async def _grouped(session: AsyncSession, kecamatan: str,
+                   column: InstrumentedAttribute[str | None]) -> list[tuple[str | None, int]]:
+    rows = await session.execute(select(column, func.count())
+                                 .where(Ticket.kecamatan == kecamatan, Ticket.state.in_(OPEN), shown())
                                  .group_by(column).order_by(func.count().desc(), column))
     return [(key, n) for key, n in rows.all()]
 
@@ -109,37 +114,38 @@ async def build_digest(ctx: Context, day: date | None = None) -> Digest:
     day = day or now.astimezone(ctx.profile.zone).date()
     end = local_midnight(ctx, day)
     start = local_midnight(ctx, day - timedelta(days=1))
-    assignee = aliased(Staff)
+    assignee, k = aliased(Staff), ctx.kecamatan
+    mine = Ticket.kecamatan == k
     async with ctx.sessions() as session:
-        states = await session.execute(select(Ticket.state, func.count()).group_by(Ticket.state))
+        states = await session.execute(select(Ticket.state, func.count()).where(mine).group_by(Ticket.state))
         late = and_(Ticket.state.in_(WAITING), Ticket.stage_deadline_at < now)
         overdue_rows = await session.execute(
             select(Ticket.number, Ticket.category, Ticket.state, Ticket.stage_deadline_at, assignee.name)
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
-            .where(late, shown()).order_by(Ticket.stage_deadline_at, Ticket.id))
+            .where(mine, late, shown()).order_by(Ticket.stage_deadline_at, Ticket.id))
         overdue = [Overdue(n, c, s, now - (due or now), a) for n, c, s, due, a in overdue_rows.all()]
-        overdue_total = await count(session, late)
+        overdue_total = await count(session, k, late)
         officers = await session.execute(
             select(Staff.name,
                    func.count().filter(Ticket.state == S.IN_PROGRESS.value),
                    func.count().filter(Ticket.resolved_at >= end - timedelta(days=7), Ticket.resolved_at < end))
-            .join(Ticket, Ticket.assignee_id == Staff.id).where(shown())
+            .join(Ticket, Ticket.assignee_id == Staff.id).where(mine, shown())
             .group_by(Staff.id, Staff.name).order_by(Staff.name))
-        average, rated = await rating(session, end - timedelta(days=30), end)
+        average, rated = await rating(session, k, end - timedelta(days=30), end)
         return Digest(
             day=day,
             by_state={state: n for state, n in states.all()},
-            new=await count(session, Ticket.created_at >= start, Ticket.created_at < end),
-            resolved=await count(session, Ticket.resolved_at >= start, Ticket.resolved_at < end),
-            closed=await count(session, Ticket.state == S.CLOSED.value, Ticket.closed_at >= start,
+            new=await count(session, k, Ticket.created_at >= start, Ticket.created_at < end),
+            resolved=await count(session, k, Ticket.resolved_at >= start, Ticket.resolved_at < end),
+            closed=await count(session, k, Ticket.state == S.CLOSED.value, Ticket.closed_at >= start,
                                Ticket.closed_at < end),
             overdue=overdue,
             overdue_total=overdue_total,
             overdue_hidden=overdue_total - len(overdue),
-            sla_7=await compliance(session, end - timedelta(days=7), end),
-            sla_30=await compliance(session, end - timedelta(days=30), end),
-            by_desa=[(d or "", n) for d, n in await _grouped(session, Ticket.desa)],
-            by_category=[(c or "", n) for c, n in await _grouped(session, Ticket.category)],
+            sla_7=await compliance(session, k, end - timedelta(days=7), end),
+            sla_30=await compliance(session, k, end - timedelta(days=30), end),
+            by_desa=[(d or "", n) for d, n in await _grouped(session, k, Ticket.desa)],
+            by_category=[(c or "", n) for c, n in await _grouped(session, k, Ticket.category)],
             by_officer=[(name, busy, done) for name, busy, done in officers.all() if busy or done],
             rating=average,
             ratings=rated,
@@ -159,12 +165,12 @@ def _compliance_line(key: str, figure: Compliance, locale: str) -> str:
     return text(key, locale, on_time=figure.on_time, total=figure.total, percent=figure.percent)
 
 
-def _breakdown(title: str, rows: list[tuple[str, int]], locale: str) -> list[str]:
+def _breakdown(title: str, rows: list[tuple[str, int]], locale: str, limit: int) -> list[str]:
     if not rows:
         return []
-    lines = [title] + [text("digest.item", locale, name=name, count=n) for name, n in rows[:BREAKDOWN_LIMIT]]
-    if len(rows) > BREAKDOWN_LIMIT:
-        lines.append(text("digest.more_rows", locale, count=sum(n for _, n in rows[BREAKDOWN_LIMIT:])))
+    lines = [title] + [text("digest.item", locale, name=name, count=n) for name, n in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(text("digest.more_rows", locale, count=sum(n for _, n in rows[limit:])))
     return lines
 
 
@@ -181,15 +187,16 @@ def render_digest(ctx: Context, digest: Digest, locale: str = "id", late: bool =
     for state in OPEN:
         lines.append(t("digest.item", name=t(f"state.{state}"), count=digest.by_state.get(state, 0)))
     lines += ["", t("digest.yesterday", new=digest.new, resolved=digest.resolved, closed=digest.closed), ""]
+    listed = ctx.profile.digest_list_limit
     if digest.overdue_total:
         lines.append(t("digest.overdue_title", count=digest.overdue_total))
-        for i, item in enumerate(digest.overdue[:LIST_LIMIT], 1):
+        for i, item in enumerate(digest.overdue[:listed], 1):
             lines.append(t("digest.overdue_item", index=i, number=item.number,
                            category=category_label(ctx, item.category, locale)))
             lines.append(t("digest.overdue_detail", age=duration(item.late_by, locale),
                            who=item.assignee or t(f"state.{item.state}")))
-        if len(digest.overdue) > LIST_LIMIT:
-            lines.append(t("digest.overdue_more", count=len(digest.overdue) - LIST_LIMIT))
+        if len(digest.overdue) > listed:
+            lines.append(t("digest.overdue_more", count=len(digest.overdue) - listed))
         if digest.overdue_hidden:
             lines.append(t("digest.overdue_hidden", count=digest.overdue_hidden))
     else:
@@ -199,7 +206,7 @@ def render_digest(ctx: Context, digest: Digest, locale: str = "id", late: bool =
     desa = [(name or t("digest.no_desa"), n) for name, n in digest.by_desa]
     categories = [(category_label(ctx, code or None, locale), n) for code, n in digest.by_category]
     for title, rows in ((t("digest.desa_title"), desa), (t("digest.category_title"), categories)):
-        block = _breakdown(title, rows, locale)
+        block = _breakdown(title, rows, locale, ctx.profile.digest_breakdown_limit)
         lines += ["", *block] if block else []
     if digest.by_officer:
         lines += ["", t("digest.officer_title")]
@@ -218,25 +225,25 @@ async def digest_text(ctx: Context, day: date | None = None, locale: str = "id")
     return render_digest(ctx, await build_digest(ctx, day), locale)
 
 
-def summary_key(kind: str, day: date) -> str:
-    """The once-only key of a summary: `digest:2026-11-27`, `digest.weekly:2026-11-23`."""
-    return f"{kind}:{day.isoformat()}"
+def summary_key(kind: str, kecamatan: str, day: date) -> str:
+    """The once-only key of a kecamatan's summary: `digest:pattallassang:2026-11-27`."""
+    return f"{kind}:{kecamatan}:{day.isoformat()}"
 
 
 async def summary_sent(ctx: Context, kind: str, day: date) -> bool:
     async with ctx.sessions() as session:
-        return await session.get(JobRun, summary_key(kind, day)) is not None
+        return await session.get(JobRun, summary_key(kind, ctx.kecamatan, day)) is not None
 
 
 async def queue_summary(ctx: Context, kind: str, day: date, body: str, late: bool) -> bool:
     """Queue a summary to the camat once per `kind` and day, across instances; False if already queued."""
-    key, now = summary_key(kind, day), ctx.now()
+    key, now = summary_key(kind, ctx.kecamatan, day), ctx.now()
     try:
         async with ctx.sessions.begin() as session:
             if await session.get(JobRun, key) is not None:
                 return False
             session.add(JobRun(key=key, ran_at=now, detail={"late": late}))
-            queue(session, channel="telegram", recipient="camat", kind=kind,
+            queue(session, channel="telegram", recipient="camat", kecamatan=ctx.kecamatan, kind=kind,
                   data={"text": body, "date": day.isoformat(), "late": late}, dedupe_key=key, now=now)
             await session.flush()
     except IntegrityError:  # another instance queued it between our check and our insert

@@ -31,16 +31,18 @@ def queue(
     *,
     channel: str,
     recipient: str,
+    kecamatan: str,
     kind: str,
     data: dict[str, Any],
     dedupe_key: str,
     now: datetime,
     ticket_id: int | None = None,
 ) -> None:
-    """Add one outbox row to the caller's transaction (its commit wakes the dispatchers)."""
+    """Add one outbox row to the caller's transaction (its commit wakes the dispatchers); `kecamatan`
+    says whose number or chats it goes out on."""
     wake_outbox(session, channel)
     session.add(OutboxMessage(
-        channel=channel, recipient=recipient, kind=kind, data=data, dedupe_key=dedupe_key,
+        channel=channel, recipient=recipient, kecamatan=kecamatan, kind=kind, data=data, dedupe_key=dedupe_key,
         ticket_id=ticket_id, attempts=0, next_attempt_at=now, created_at=now,
     ))
 
@@ -51,7 +53,8 @@ async def notify_change(session: AsyncSession, ticket: Ticket, event: TicketEven
     data = {"ticket_id": ticket.id, "number": ticket.number, "state": ticket.state,
             "action": event.action, "actor": event.actor_name, **event.data}
     staff = {str(chat): str(post) for chat, post in notices.staff.items()}
-    queue(session, channel="telegram", recipient=f"ticket:{ticket.id}", kind="ticket.changed",
+    queue(session, channel="telegram", recipient=f"ticket:{ticket.id}", kecamatan=ticket.kecamatan,
+          kind="ticket.changed",
           data={**data, "staff": staff}, dedupe_key=f"event:{event.id}:telegram", now=now, ticket_id=ticket.id)
     told = [(ticket.reporter_id, notices.reporter)] if notices.reporter else []
     if notices.followers:
@@ -59,6 +62,6 @@ async def notify_change(session: AsyncSession, ticket: Ticket, event: TicketEven
         told += [(c, notices.followers) for c in followers if c != ticket.reporter_id]
     for citizen_id, kind in told:
         asks = notices.asks if citizen_id == ticket.reporter_id else None
-        queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kind=kind,
+        queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kecamatan=ticket.kecamatan, kind=kind,
               data={**data, "asks": str(asks) if asks else None},
               dedupe_key=f"event:{event.id}:whatsapp:{citizen_id}", now=now, ticket_id=ticket.id)

@@ -58,6 +58,7 @@ class Delivery:
     attempts: int
     leased_until: datetime | None = None  # the claim's lease; a row woken since then stays woken
     failure: str | None = None  # how its last attempt failed (a Failure), if it did
+    kecamatan: str = ""  # whose WhatsApp number or Telegram chats it goes out on
 
 
 class Failure(StrEnum):
@@ -127,7 +128,7 @@ async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delive
             row.next_attempt_at = now + LEASE  # other dispatchers skip it while we work on it
             row.claimed_at = now
         return [Delivery(r.id, r.channel, r.recipient, r.kind, r.data, r.ticket_id, r.attempts, now + LEASE,
-                         r.failure_reason) for r in rows]
+                         r.failure_reason, r.kecamatan) for r in rows]
 
 
 async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None) -> None:

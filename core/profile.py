@@ -101,6 +101,7 @@ class CategoryGroup(Strict, Labelled):
 class Desa(Strict):
     name: str = Field(min_length=1, max_length=24)
     kind: Literal["desa", "kelurahan"] = "desa"
+    centroid: tuple[float, float] | None = None  # (lat, lon): where a report without a location is placed
 
 
 class WorkingHours(Strict):
@@ -147,6 +148,12 @@ class Profile(Strict):
     privacy_options: list[Literal["normal", "anonymous", "confidential"]] = ["normal"]
     reject_reasons: list[str] = Field(min_length=1)
     agencies: list[str] = []
+    office: tuple[float, float] | None = None  # (lat, lon) of the kecamatan office: where maps are centred
+    whatsapp_phone_id: str | None = Field(default=None, pattern=r"^\d{5,20}$")  # this kecamatan's number
+    extension_days: list[int] = Field(default=[1, 3, 7], min_length=1, max_length=5)  # the camat's extend menu
+    extension_max_days: int = Field(default=30, ge=1, le=365)  # the most days one extension may give
+    digest_list_limit: int = Field(default=10, ge=1, le=50)  # overdue cases listed by name in the digest
+    digest_breakdown_limit: int = Field(default=5, ge=1, le=20)  # rows per breakdown (desa, category)
     escalation_grace: SpanField = Span(minutes=60)
     uncategorised_verify: SpanField = Span(minutes=120)
     digest_time: time = time(7, 0)
@@ -222,16 +229,17 @@ def load_profile(path: Path) -> Profile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ProfileError(path, ["file not found (set KECAMATAN_PROFILE to a profile TOML file)"]) from None
+        raise ProfileError(path, ["file not found (set KECAMATAN_PROFILE to a profile TOML file, "
+                                  "or KABUPATEN_FILE to a kabupaten file)"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, [f"not valid TOML: {exc}"]) from None
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError(path, [_describe(err) for err in exc.errors()]) from None
+        raise ProfileError(path, [describe_error(err) for err in exc.errors()]) from None
 
 
-def _describe(err: object) -> str:
+def describe_error(err: object) -> str:
     assert isinstance(err, dict)
     where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
     message = str(err["msg"]).removeprefix("Value error, ")

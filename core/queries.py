@@ -12,6 +12,7 @@ from core.db.models import Attachment, Citizen, InboxUpdate, OutboxMessage, Staf
 from core.domain.geo import degree_box, distance_m
 from core.domain.lifecycle import OPEN_STATES
 from core.outbox import owed
+from core.usecases._ticket import in_kecamatan
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ def _rows() -> object:
 async def list_tickets(ctx: Context, state: str | None = None, category: str | None = None,
                        desa: str | None = None, limit: int = 50) -> list[TicketRow]:
     """The newest tickets, optionally filtered."""
-    query = _rows().order_by(Ticket.id.desc()).limit(limit)  # type: ignore[attr-defined]
+    query = _rows().where(Ticket.kecamatan == ctx.kecamatan).order_by(  # type: ignore[attr-defined]
+        Ticket.id.desc()).limit(limit)
     for column, value in ((Ticket.state, state), (Ticket.category, category), (Ticket.desa, desa)):
         if value:
             query = query.where(column == value)
@@ -48,7 +50,8 @@ async def list_tickets(ctx: Context, state: str | None = None, category: str | N
 
 
 async def ticket_detail(ctx: Context, number: str) -> TicketDetail | None:
-    """One ticket with its history and attachments, by public number (case-insensitive)."""
+    """One ticket with its history and attachments, by public number (case-insensitive); another
+    kecamatan's number is refused (OtherKecamatan), naming whose it is."""
     async with ctx.sessions() as session:
         found = (await session.execute(
             _rows().where(Ticket.number == number.strip().upper())  # type: ignore[attr-defined]
@@ -56,6 +59,7 @@ async def ticket_detail(ctx: Context, number: str) -> TicketDetail | None:
         if found is None:
             return None
         ticket, wa_id, name = found
+        in_kecamatan(ctx, ticket)
         events = list(await session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)))
         files = list(await session.scalars(
@@ -69,7 +73,8 @@ async def nearby_open_tickets(ctx: Context, category: str | None, latitude: floa
     """Open tickets of the same category within the profile's radius, or naming the same desa and landmark."""
     if not category:
         return []
-    query = select(Ticket).where(Ticket.category == category, Ticket.state.in_([s.value for s in OPEN_STATES]))
+    query = select(Ticket).where(Ticket.kecamatan == ctx.kecamatan, Ticket.category == category,
+                                 Ticket.state.in_([s.value for s in OPEN_STATES]))
     if exclude_id is not None:
         query = query.where(Ticket.id != exclude_id)
     radius = ctx.profile.duplicate_radius_m

@@ -11,7 +11,6 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.db.url import BadDatabaseURL, async_database_url
-from core.profile import SAMPLE_PROFILE
 
 Component = Literal["database", "whatsapp", "telegram"]
 
@@ -37,7 +36,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = Field(default="sqlite+aiosqlite:///./var/lapor-camat.db")
-    kecamatan_profile: Path = SAMPLE_PROFILE
+    # The install: one kecamatan profile, or a kabupaten file naming several (exactly one of the two).
+    kecamatan_profile: Path | None = None
+    kabupaten_file: Path | None = None
     media_dir: Path = Path("./var/media")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"

@@ -42,5 +42,5 @@ def notice_key(outbox_id: int, set_aside: bool) -> str:
 
 async def tell_desk(session: AsyncSession, row: OutboxMessage, now: datetime, set_aside: bool) -> None:
     """Queue the desk's notice about `row` in the caller's transaction."""
-    queue(session, channel="telegram", recipient="chat:desk", kind=STUCK_KIND,
+    queue(session, channel="telegram", recipient="chat:desk", kecamatan=row.kecamatan, kind=STUCK_KIND,
           data=await notice_data(session, row, set_aside), dedupe_key=notice_key(row.id, set_aside), now=now)

@@ -19,8 +19,9 @@ from core.context import utc_now
 from core.db.migrate import upgrade
 from core.domain.errors import Refused
 from core.domain.people import Actor, mask_phones_in, staff_view_of_reporter
+from core.kabupaten import Kabupaten, load_install, sole_kecamatan
 from core.logs import configure_logging
-from core.profile import ProfileError, load_profile
+from core.profile import ProfileError
 from core.queries import list_tickets, ticket_detail
 from core.settings import Component, Settings, SettingsError, load_settings
 from core.texts import refusal, text
@@ -84,9 +85,12 @@ def db_upgrade(revision: str) -> None:
     """Create or migrate the schema of DATABASE_URL."""
     settings = _settings()
     try:
-        upgrade(settings.database_url, revision)
+        upgrade(settings.database_url, revision, sole_kecamatan(settings.kabupaten_file, settings.kecamatan_profile))
     except OperationalError as exc:
         click.echo(f"Cannot reach the database: {exc.orig}", err=True)
+        sys.exit(1)
+    except RuntimeError as exc:  # a migration that needs to be told something (it says what)
+        click.echo(f"Migration stopped: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Schema is at {revision} on {settings.database_url.split('@')[-1]}")
 
@@ -95,20 +99,25 @@ def db_upgrade(revision: str) -> None:
 @click.option("--component", "components", multiple=True, type=click.Choice(["database", "whatsapp", "telegram"]),
               help="Check only these parts (default: all).")
 def check_config(components: tuple[Component, ...]) -> None:
-    """Validate the settings and the kecamatan profile; exit non-zero naming each problem."""
+    """Validate the settings, the kabupaten file or kecamatan profile; exit non-zero naming each problem."""
     settings = _settings(check_database=False)
     problems = settings.problems(components or ("database", "whatsapp", "telegram"))
+    install: Kabupaten | None = None
     try:
-        profile = load_profile(settings.kecamatan_profile)
+        install = load_install(settings.kabupaten_file, settings.kecamatan_profile)
     except ProfileError as exc:
-        problems += [f"KECAMATAN_PROFILE {exc.path}: {p}" for p in exc.problems]
-        profile = None
+        key = "KABUPATEN_FILE" if settings.kabupaten_file else "KECAMATAN_PROFILE"
+        where = f"{key} {exc.path}: " if settings.kabupaten_file or settings.kecamatan_profile else ""
+        problems += [f"{where}{p}" for p in exc.problems]
     if problems:
         click.echo(f"{len(problems)} problem(s) in the configuration:", err=True)
         _fail(problems, code=1)
-    assert profile is not None
-    click.echo(f"OK: {profile.name} ({profile.ticket_prefix}), {len(profile.desa)} desa/kelurahan, "
-               f"{len(profile.categories)} categories, zone {profile.timezone}")
+    assert install is not None
+    if len(install) > 1:
+        click.echo(f"OK: {install.name}, {len(install)} kecamatan, {len(install.agencies)} agencies")
+    for profile in install:
+        click.echo(f"OK: {profile.name} ({profile.ticket_prefix}), {len(profile.desa)} desa/kelurahan, "
+                   f"{len(profile.categories)} categories, zone {profile.timezone}")
     click.echo(f"    database {settings.database_url.split('@')[-1]}, WhatsApp API {settings.whatsapp_api_url}, "
                f"Telegram API {settings.telegram_api_url}")
 
@@ -228,7 +237,7 @@ async def tickets_show(number: str) -> None:
     click.echo(f"  reporter  {reporter}   assignee {detail.assignee or '-'}   escalation {t.escalation_level}")
     click.echo(f"  where     {where}")
     if t.stage_deadline_at:
-        click.echo(f"  due       {t.stage_deadline_at.astimezone(zone):%Y-%m-%d %H:%M} WITA")
+        click.echo(f"  due       {t.stage_deadline_at.astimezone(zone):%Y-%m-%d %H:%M %Z}")
     click.echo(f"  text      {mask_phones_in(t.description[:300])}")
     for f in detail.attachments:
         click.echo(f"  file      {f.role}/{f.kind} {f.mime or ''} {f.size or ''} {f.fetch_error or ''}".rstrip())
@@ -348,7 +357,7 @@ def simulator(host: str, whatsapp_port: int, telegram_port: int, webhook_url: st
 
     settings = _settings()
     try:
-        profile = load_profile(settings.kecamatan_profile)
+        profile = load_install(settings.kabupaten_file, settings.kecamatan_profile).first
     except ProfileError as exc:
         click.echo(f"Profile {exc.path} is invalid:", err=True)
         _fail(exc.problems)

@@ -18,7 +18,8 @@ import uvicorn
 from core.context import Context
 from core.db.migrate import upgrade_async
 from core.domain.lifecycle import Role
-from core.profile import load_profile
+from core.kabupaten import load_install
+from core.profile import SAMPLE_PROFILE
 from core.settings import Settings, load_settings
 from core.usecases.staff import add_staff
 from lapor_camat.bootstrap import open_context
@@ -51,6 +52,7 @@ def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port
                   data_dir: Path = DEMO_DIR) -> Settings:
     return load_settings({**{key.lower(): value for key, value in SANDBOX_SETTINGS.items()},
                           "database_url": f"sqlite+aiosqlite:///{data_dir}/lapor-camat.db",
+                          "kecamatan_profile": SAMPLE_PROFILE,  # the demo names its sample: there is no default
                           "media_dir": data_dir / "media",
                           "whatsapp_api_url": f"http://{host}:{whatsapp_port}",
                           "telegram_api_url": f"http://{host}:{telegram_port}", "http_host": host,
@@ -58,7 +60,7 @@ def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port
 
 
 async def _register_staff(ctx_settings: Settings, sandbox: Sandbox, clock: FastClock) -> list[StaffMember]:
-    profile = load_profile(ctx_settings.kecamatan_profile)
+    profile = load_install(ctx_settings.kabupaten_file, ctx_settings.kecamatan_profile).first
     people = [*DEMO_STAFF, (profile.telegram.camat_user_id, "Pak Camat", Role.CAMAT)]
     groups = [sandbox.telegram.chat(profile.telegram.desk_chat_id),
               *(sandbox.telegram.chat(c) for c in profile.telegram.field_chat_ids)]
@@ -102,7 +104,7 @@ async def demo(host: str = "127.0.0.1", port: int = 8080, data_dir: Path = DEMO_
     settings = demo_settings(host, system_port, whatsapp_port, telegram_port, data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade_async(settings.database_url)
-    profile = load_profile(settings.kecamatan_profile)
+    profile = load_install(settings.kabupaten_file, settings.kecamatan_profile).first
     clock = FastClock()
     sandbox = build_sandbox(profile, f"http://{host}:{system_port}/webhook/whatsapp",
                             settings.whatsapp_api_url, settings.telegram_api_url, clock=clock)

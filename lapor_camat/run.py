@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 
 from core.context import Context
 from core.db.migrate import upgrade_async
+from core.kabupaten import sole_kecamatan
 from core.settings import Component, Settings, SettingsError
 from lapor_camat.bootstrap import open_context
 from lapor_camat.web import health_routes
@@ -165,6 +166,7 @@ async def run(settings: Settings, parts: tuple[str, ...] = PARTS, migrate: bool 
     """The production entry point."""
     check(settings, parts)
     if migrate:
-        await upgrade_async(settings.database_url)
+        await upgrade_async(settings.database_url,
+                            kecamatan=sole_kecamatan(settings.kabupaten_file, settings.kecamatan_profile))
     async with open_context(settings) as ctx:
         await serve(ctx, settings, build_parts(ctx, settings, parts))

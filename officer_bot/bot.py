@@ -60,8 +60,10 @@ class OfficerBot:
                     .concurrent_updates(ChatOrdered(self.update_inbox.handle)).build())
         self.pacer = Pacer(ctx.now)
         self.tg = Telegram(ctx, lambda: self.app.bot, self.pacer)
-        self.board = Board(ctx, self.tg, settings.media_dir)
-        self.channel = TelegramChannel(ctx, self.board)
+        # One board per kecamatan: its cards, in its chats (outbox rows name their kecamatan).
+        boards = {tenant.kecamatan: Board(tenant, self.tg, settings.media_dir) for tenant in ctx.tenants()}
+        self.board = boards[ctx.kecamatan]
+        self.channel = TelegramChannel(boards)
         self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.update_inbox)
         self.app.bot_data.deps = self.deps
         self._register()

@@ -70,72 +70,79 @@ class Steps:
 
 
 class TelegramChannel:
-    """`send` delivers one outbox row at a time, so each chat sees its messages in order."""
+    """`send` delivers one outbox row at a time, so each chat sees its messages in order; a row goes to
+    the chats of its kecamatan (its board)."""
 
-    def __init__(self, ctx: Context, board: Board) -> None:
-        self.ctx, self.board = ctx, board
+    def __init__(self, boards: dict[str, Board]) -> None:
+        self.boards = boards
         self._lock = asyncio.Lock()
+
+    def board(self, kecamatan: str) -> Board:
+        """The kecamatan's board ("" is a row from before kabupaten installs: the one kecamatan's)."""
+        if kecamatan in self.boards:
+            return self.boards[kecamatan]
+        return self.boards[next(iter(self.boards.values())).ctx.kabupaten.profile(kecamatan).code]
 
     async def send(self, delivery: Delivery) -> None:
         async with self._lock:
             try:
-                await self._send(delivery)
+                await self._send(self.board(delivery.kecamatan), delivery)
             except Busy as exc:
                 raise RetryLater(str(exc), exc.after, Failure.RATE_LIMITED) from exc
             except TelegramError as exc:  # what telegram_io's fallbacks (plain text, split) could not get past
                 log.warning("telegram refused a delivery", extra={"outbox_id": delivery.id, "error": str(exc)})
                 raise outcome(exc) from exc
 
-    async def _send(self, delivery: Delivery) -> None:
-        steps = await Steps.of(self.ctx, delivery)
+    async def _send(self, board: Board, delivery: Delivery) -> None:
+        steps = await Steps.of(board.ctx, delivery)
         if delivery.kind == "ticket.changed":
-            await self.ticket_changed(delivery, steps)
+            await self.ticket_changed(board, delivery, steps)
         elif delivery.kind in ("digest", "digest.weekly"):
-            await self.to_camat(str(delivery.data.get("text", "")), steps)
+            await self.to_camat(board, str(delivery.data.get("text", "")), steps)
         elif delivery.kind == "outbox.stuck":
-            await self.stuck(delivery.data, steps)
+            await self.stuck(board, delivery.data, steps)
         elif delivery.kind == NOTICE_KIND:
-            await held.post_notice(self.board, delivery.data, steps)
+            await held.post_notice(board, delivery.data, steps)
         elif delivery.kind == REGISTRATION_KIND:
-            await staff.post_request(self.board, delivery.data, steps)
+            await staff.post_request(board, delivery.data, steps)
         elif delivery.kind == INTAKE_FAILED_KIND:
-            await post_intake_failed(self.board, self.ctx, delivery.data, steps)
+            await post_intake_failed(board, board.ctx, delivery.data, steps)
         else:
             log.warning("unknown telegram outbox kind; skipped", extra={"outbox_id": delivery.id,
                                                                            "kind": delivery.kind})
 
-    async def ticket_changed(self, delivery: Delivery, steps: Steps) -> None:
+    async def ticket_changed(self, board: Board, delivery: Delivery, steps: Steps) -> None:
         """Render what the row says each staff chat is told (core's notices table decided it)."""
         data = delivery.data
-        view = await load_view(self.ctx, int(data["ticket_id"]), with_nearby=True)
+        view = await load_view(board.ctx, int(data["ticket_id"]), with_nearby=True)
         chats = told(data)
-        cards = await self.board.sync(view, chats)
+        cards = await board.sync(view, chats)
         for chat, post in chats.items():
             card = cards.get(chat.value)
             if card is None:
                 continue
             if post is Post.EXTRAS and card.role == chat.value:  # a bundled ticket shows its media when opened
-                await self.board.post_extras(view, card, steps)
+                await board.post_extras(view, card, steps)
             elif post is Post.ANSWER:
-                await relay_answer(self.board, view, data, card, steps)
+                await relay_answer(board, view, data, card, steps)
             elif post is Post.REMINDER:
-                await self.remind(view, card, steps)
+                await self.remind(board, view, card, steps)
 
-    async def remind(self, view: TicketView, card: Card, steps: Steps) -> None:
+    async def remind(self, board: Board, view: TicketView, card: Card, steps: Steps) -> None:
         """A reminder under the card in the chat whose stage is late."""
         if view.ticket.stage_deadline_at is None:
             return
-        due = when(view.ticket.stage_deadline_at, self.ctx.now(), self.ctx.profile.zone)
+        due = when(view.ticket.stage_deadline_at, board.ctx.now(), board.ctx.profile.zone)
         body = escape(text("tg.reply.reminder", number=view.ticket.number, when=due))
-        await steps(lambda: self.board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
+        await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
 
-    async def to_camat(self, body: str, steps: Steps) -> None:
-        chat = await self.board.home("camat")
+    async def to_camat(self, board: Board, body: str, steps: Steps) -> None:
+        chat = await board.home("camat")
         for part in chunks(body):
-            await steps(lambda part=part: self.board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
+            await steps(lambda part=part: board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
 
-    async def stuck(self, data: dict[str, object], steps: Steps) -> None:
+    async def stuck(self, board: Board, data: dict[str, object], steps: Steps) -> None:
         """Tell the desk, in plain words and local time, about a message that did not go out."""
-        body = notice(self.ctx, data)
-        chat = await self.board.home("desk")
-        await steps(lambda: self.board.tg.send_text(chat, escape(body)))
+        body = notice(board.ctx, data)
+        chat = await board.home("desk")
+        await steps(lambda: board.tg.send_text(chat, escape(body)))

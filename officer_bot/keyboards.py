@@ -12,7 +12,6 @@ from core.domain.lifecycle import Action, Chat, Snapshot, TicketState, offered
 from core.texts import text
 from officer_bot.callbacks import encode
 
-EXTEND_DAYS = (1, 3, 7)
 STAFF_ROLES = ("verifier", "officer", "camat", "admin")
 
 
@@ -116,8 +115,9 @@ def officer_menu(tid: int, officers: Sequence[Staff], locale: str = "id") -> Inl
     return InlineKeyboardMarkup([*rows(buttons, 2), back(tid, locale)])
 
 
-def days_menu(tid: int, locale: str = "id") -> InlineKeyboardMarkup:
-    buttons = [button("days", encode("cx", tid, d), locale, days=d) for d in EXTEND_DAYS]
+def days_menu(tid: int, days: Sequence[int], locale: str = "id") -> InlineKeyboardMarkup:
+    """The profile's extension choices (`extension_days`)."""
+    buttons = [button("days", encode("cx", tid, d), locale, days=d) for d in days]
     return InlineKeyboardMarkup([buttons, back(tid, locale)])
 
 

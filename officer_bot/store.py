@@ -162,7 +162,7 @@ async def open_registration(ctx: Context, desk_chat: int, user_id: int, name: st
             index_where=text("kind = 'registration' AND closed_at IS NULL")).returning(TelegramPrompt.id))
         if prompt_id is None:
             return None
-        queue(session, channel="telegram", recipient="chat:desk", kind=REGISTRATION_KIND,
+        queue(session, channel="telegram", recipient="chat:desk", kecamatan=ctx.kecamatan, kind=REGISTRATION_KIND,
               data={"prompt_id": prompt_id, "user_id": user_id, "name": name},
               dedupe_key=f"registration:{prompt_id}", now=now)
         return int(prompt_id)

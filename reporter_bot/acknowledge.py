@@ -35,8 +35,8 @@ class Delivery:
 class Acknowledger:
     """`store(delivery)`: the row ids of its updates not stored before (statuses excluded: handled already)."""
 
-    def __init__(self, ctx: Context, platform: str, phone_id: str) -> None:
-        self.ctx, self.platform, self.phone_id = ctx, platform, phone_id
+    def __init__(self, ctx: Context, platform: str, lines: frozenset[str]) -> None:
+        self.ctx, self.platform, self.lines = ctx, platform, lines
         self._group: GroupCommit[Delivery, dict[str, int]] = GroupCommit(self._write)
 
     async def store(self, delivery: Delivery) -> dict[str, int]:
@@ -76,7 +76,7 @@ class Acknowledger:
     def _statuses(self, update: RawUpdate) -> list[Status] | None:
         """The update's statuses when it holds statuses only, else None."""
         try:
-            messages, statuses = parse(update.payload, self.phone_id)
+            messages, statuses = parse(update.payload, self.lines)
         except Exception:
             return None
         return statuses if statuses and not messages else None

@@ -44,7 +44,6 @@ class ReporterBot:
             raise ValueError("the reporter bot needs WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_TOKEN "
                              "and WHATSAPP_PHONE_ID")
         self.ctx, self.settings = ctx, settings
-        self._phone_id: str = settings.whatsapp_phone_id
         self._secret = secret.get_secret_value().encode()
         transport = GraphAPITransport(settings.whatsapp_api_url, inner=graph_transport)
         self._session = httpx.AsyncClient(transport=transport, timeout=30)
@@ -57,7 +56,7 @@ class ReporterBot:
         self.media = MediaFetcher(self.wa, settings.media_dir, media_limits, retry_delay=media_retry_delay)
         self.processor = Processor(ctx, self.media.fetch, flood_limit=flood_limit, phone_id=settings.whatsapp_phone_id)
         self.channel = WhatsAppChannel(ctx, self.wa, settings.media_dir)
-        self._acks = Acknowledger(ctx, PLATFORM, settings.whatsapp_phone_id)
+        self._acks = Acknowledger(ctx, PLATFORM, self.processor.lines)
         self._quiet = asyncio.Event()  # clear while a webhook is being acknowledged: processing yields
         self._quiet.set()
         self._acknowledging = 0
@@ -103,13 +102,14 @@ class ReporterBot:
             return PlainTextResponse("Forbidden", status_code=403)
         if not self._accepting:
             return PlainTextResponse("Starting or stopping", status_code=503)
-        found = split(body, self._phone_id)
+        found = split(body, self.processor.lines)
         unreadable = found.unreadable(body)
         if unreadable is not None:  # the reason only: a body may hold what citizens wrote
             log.warning("whatsapp webhook that cannot be read kept with its reason",
                         extra={"reason": unreadable.reason, "key": unreadable.external_id})
         if found.foreign:
-            log.warning("whatsapp webhook for another phone number id ignored", extra={"updates": found.foreign})
+            log.warning("whatsapp webhook for a phone number id no kecamatan answers on ignored",
+                        extra={"updates": found.foreign})
         if found.updates or unreadable is not None:
             await self._store(found.updates, unreadable)
         return PlainTextResponse("ok")

@@ -44,10 +44,15 @@ def network(exc: httpx.HTTPError) -> RetryLater:
 
 
 class WhatsAppChannel:
-    """`send` delivers one row: RetryLater for what waiting may fix, Permanent once every fallback was refused."""
+    """`send` delivers one row, from its kecamatan's number: RetryLater for what waiting may fix, Permanent
+    once every fallback was refused."""
 
     def __init__(self, ctx: Context, wa: WhatsApp, media_dir: Path) -> None:
         self.ctx, self.wa, self.media_dir = ctx, wa, media_dir
+
+    def _sender(self, delivery: Delivery) -> str | None:
+        """The phone number id the row goes out from: its kecamatan's, else (None) the install's own."""
+        return self.ctx.at(delivery.kecamatan).profile.whatsapp_phone_id
 
     async def send(self, delivery: Delivery) -> Record | None:
         citizen_id = delivery.recipient.removeprefix("citizen:")
@@ -58,7 +63,7 @@ class WhatsAppChannel:
         if not self._in_window(citizen):
             await self._outside_window(delivery, citizen)
         try:
-            message = await render(self.ctx, delivery, citizen, self.media_dir)
+            message = await render(self.ctx.at(delivery.kecamatan), delivery, citizen, self.media_dir)
         except Exception as exc:  # a row that cannot be rendered still owes the citizen the gist: the template
             log.exception("outbox row could not be rendered", extra={"outbox_id": delivery.id})
             return await self._template_instead(delivery, citizen, Permanent(
@@ -67,7 +72,7 @@ class WhatsAppChannel:
         async with contextlib.aclosing(self._fallbacks(message, citizen.locale, lambda: refused.failure)) as tries:
             async for variant in tries:
                 try:
-                    wamid = await self._send(citizen.wa_id, variant)
+                    wamid = await self._send(citizen.wa_id, variant, self._sender(delivery))
                 except ReEngagementMessage:
                     await self._outside_window(delivery, citizen, platform_said=True)
                 except WhatsAppError as exc:
@@ -129,10 +134,11 @@ class WhatsAppChannel:
 
     async def _template(self, delivery: Delivery, citizen: CitizenInfo) -> str:
         """The approved template for a ticket update (its number and status); the wamid."""
-        template = self.ctx.profile.templates["ticket_update"]
+        template = self.ctx.at(delivery.kecamatan).profile.templates["ticket_update"]
         params = [delivery.data.get("number") or "-", short_status(delivery, template.language)][:template.params]
         sent = await self.wa.send_template(
-            to=citizen.wa_id, name=template.name, language=TemplateLanguage(template.language),
+            to=citizen.wa_id, sender=self._sender(delivery), name=template.name,
+            language=TemplateLanguage(template.language),
             params=[{"type": "body", "parameters": [{"type": "text", "text": str(p)} for p in params]},
                     {"type": "button", "sub_type": "quick_reply", "index": 0,
                      "parameters": [{"type": "payload", "payload": REOPEN}]}])
@@ -158,21 +164,21 @@ class WhatsAppChannel:
         last = citizen.last_inbound_at
         return last is not None and self.ctx.now() - last < WINDOW
 
-    async def _send(self, to: str, out: Outgoing) -> str:
+    async def _send(self, to: str, out: Outgoing, sender: str | None) -> str:
         wa, out = self.wa, out.encodable()  # whatever text reached the row (half an emoji), it is sendable now
         if out.image_path and Path(out.image_path).is_file():
             reply = [Button(title, i) for i, title in out.buttons] or None
             sent = await wa.send_image(to=to, image=Path(out.image_path).read_bytes(), mime_type=out.image_mime,
-                                       caption=clip(out.text, CAPTION_MAX), buttons=reply)
+                                       caption=clip(out.text, CAPTION_MAX), buttons=reply, sender=sender)
             return str(sent.id)
         if out.location_request:
-            return str((await wa.request_location(to=to, text=clip(out.text, 1024))).id)
+            return str((await wa.request_location(to=to, text=clip(out.text, 1024), sender=sender)).id)
         if out.sections:
             sections = [Section(title, [SectionRow(r.title, r.id, r.description or None) for r in rows])
                         for title, rows in out.sections]
             listed = SectionList(button_title=out.list_button, sections=sections)
-            return str((await wa.send_message(to=to, text=out.text, buttons=listed)).id)
+            return str((await wa.send_message(to=to, text=out.text, buttons=listed, sender=sender)).id)
         if out.buttons:
             choices = [Button(title, i) for i, title in out.buttons]
-            return str((await wa.send_message(to=to, text=out.text, buttons=choices)).id)
-        return str((await wa.send_message(to=to, text=clip(out.text, TEXT_MAX))).id)
+            return str((await wa.send_message(to=to, text=out.text, buttons=choices, sender=sender)).id)
+        return str((await wa.send_message(to=to, text=clip(out.text, TEXT_MAX), sender=sender)).id)

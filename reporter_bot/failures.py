@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 EXCERPT = 500  # characters of the message shown to the desk
 
 
-async def report_failure(ctx: Context, item: InboxItem, phone_id: str | None) -> None:
+async def report_failure(ctx: Context, item: InboxItem, lines: frozenset[str] | None) -> None:
     """Apologise to the sender and show the message to the desk: the ticket's number if the citizen has
     an open one (never with the number then: the reporter may be anonymous), else the masked number."""
     try:
@@ -32,7 +32,7 @@ async def report_failure(ctx: Context, item: InboxItem, phone_id: str | None) ->
         actor = await citizen_actor(ctx, item.sender, inbound=True)
         citizen = await store.citizen_info(ctx, actor.id or 0)
         mine = await tickets.open_tickets(ctx, actor.id or 0, followed=False)
-        message = _message(item, phone_id)
+        message = _message(item, lines)
         data = {"platform": item.platform, "ref": item.id, "kind": message.type if message else "",
                 "text": mask_phones_in(message.text[:EXCERPT]) if message else "",
                 "number": mine[-1].number if mine else None,
@@ -40,21 +40,21 @@ async def report_failure(ctx: Context, item: InboxItem, phone_id: str | None) ->
                 "received_at": ctx.now().isoformat()}
         async with ctx.sessions.begin() as session:
             now = ctx.now()
-            queue(session, channel="whatsapp", recipient=f"citizen:{actor.id}", kind=REPLY,
+            queue(session, channel="whatsapp", recipient=f"citizen:{actor.id}", kecamatan=ctx.kecamatan, kind=REPLY,
                   data={"text": text("wa.ask.failed", citizen.locale if citizen else "id")},
                   dedupe_key=f"wa:{item.id}:failed", now=now)
-            queue(session, channel="telegram", recipient="chat:desk", kind=INTAKE_FAILED_KIND, data=data,
-                  dedupe_key=f"{INTAKE_FAILED_KIND}:{item.platform}:{item.id}", now=now)
+            queue(session, channel="telegram", recipient="chat:desk", kecamatan=ctx.kecamatan, kind=INTAKE_FAILED_KIND,
+                  data=data, dedupe_key=f"{INTAKE_FAILED_KIND}:{item.platform}:{item.id}", now=now)
     except (InvalidPhone, IntegrityError):
         log.warning("could not tell the sender and the desk about a failed update", extra={"inbox_id": item.id})
     except Exception:  # telling must never take the worker down with it
         log.exception("could not tell the sender and the desk about a failed update", extra={"inbox_id": item.id})
 
 
-def _message(item: InboxItem, phone_id: str | None) -> Incoming | None:
+def _message(item: InboxItem, lines: frozenset[str] | None) -> Incoming | None:
     """The (first) message of the item, if it can be read at all."""
     try:
-        messages, _ = parse(item.payload, phone_id)
+        messages, _ = parse(item.payload, lines)
     except Exception:  # the failure may have been reading it
         return None
     return messages[0] if messages else None

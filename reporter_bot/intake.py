@@ -55,7 +55,7 @@ async def read_signed(chunks: AsyncIterator[bytes], secret: bytes) -> SignedBody
 class Split:
     updates: list[RawUpdate] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # why parts could not be read; no content in them
-    foreign: int = 0  # messages and statuses for another business number of the app (not ours to answer)
+    foreign: int = 0  # messages and statuses for a business number this install does not serve (never answered)
 
     def unreadable(self, body: SignedBody) -> UnreadableUpdate | None:
         """What is kept of the unreadable parts: named by the body's signature, so Meta's retry is kept once."""
@@ -66,8 +66,9 @@ class Split:
         return UnreadableUpdate(f"unreadable:{body.signature[7:47]}", excerpt, reason[:2000])
 
 
-def split(body: SignedBody, phone_id: str) -> Split:
-    """Each message and status for `phone_id` as an update of its own, and why any part cannot be read."""
+def split(body: SignedBody, lines: frozenset[str]) -> Split:
+    """Each message and status for one of our numbers (`lines`, phone number ids) as an update of its own,
+    and why any part cannot be read."""
     found = Split()
     if not body.complete:
         found.problems.append("too large")
@@ -100,7 +101,7 @@ def split(body: SignedBody, phone_id: str) -> Split:
             if not isinstance(value, dict):
                 found.problems.append(f"entry {e} change {c}: no value object")
                 continue
-            _value(found, f"entry {e} change {c}", _Envelope(data, entry, change, value), phone_id)
+            _value(found, f"entry {e} change {c}", _Envelope(data, entry, change, value), lines)
     return found
 
 
@@ -122,11 +123,11 @@ class _Envelope:
                                                                "value": value}]}]})
 
 
-def _value(found: Split, where: str, envelope: _Envelope, phone_id: str) -> None:
+def _value(found: Split, where: str, envelope: _Envelope, lines: frozenset[str]) -> None:
     value = envelope.value
     metadata = value.get("metadata")
     messages, statuses = value.get("messages") or [], value.get("statuses") or []
-    if not isinstance(metadata, dict) or str(metadata.get("phone_number_id", "")) != phone_id:
+    if not isinstance(metadata, dict) or str(metadata.get("phone_number_id", "")) not in lines:
         found.foreign += sum(len(p) for p in (messages, statuses) if isinstance(p, list))
         return  # another number's, or no messages at all (account and template updates)
     contacts = [c for c in value.get("contacts") or () if isinstance(c, dict)] \

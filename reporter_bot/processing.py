@@ -18,7 +18,7 @@ from reporter_bot.failures import report_failure
 from reporter_bot.media import Fetched
 from reporter_bot.render import REPLY
 from reporter_bot.turn import Fetch, Turn
-from reporter_bot.webhook_body import Incoming, Media, parse
+from reporter_bot.webhook_body import Incoming, Media, line_of, parse
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +40,37 @@ class Processor:
     def __init__(self, ctx: Context, fetch: Fetch, flood_limit: int = 30,
                  flood_window: timedelta = timedelta(minutes=1), phone_id: str | None = None) -> None:
         self.ctx, self.fetch, self.phone_id = ctx, fetch, phone_id
+        self.lines = ctx.kabupaten.phone_ids(default=phone_id)  # the numbers we answer on
         self.flood_limit, self.flood_window = flood_limit, flood_window
         self._recent: dict[str, collections.deque[datetime]] = collections.defaultdict(collections.deque)
         self._warned: dict[str, datetime] = {}
 
+    def tenant(self, payload: str) -> Context | None:
+        """The context of the kecamatan whose number the update came to; None when no kecamatan of the
+        install answers on it (never answered from another kecamatan's)."""
+        try:
+            profile = self.ctx.kabupaten.by_phone_id(line_of(payload), default=self.phone_id)
+        except ValueError:  # not JSON: the turn below keeps why
+            return self.ctx
+        return self.ctx.at(profile.code) if profile is not None else None
+
     async def __call__(self, item: InboxItem) -> None:
         error: str | None = None
         tell = False
+        ctx = self.tenant(item.payload)
+        if ctx is None:  # stored under a number the install served then and no longer does
+            log.warning("whatsapp update for a number no kecamatan answers on; kept unanswered",
+                        extra={"inbox_id": item.id})
+            await inbox.mark_processed(self.ctx, item.id, "no kecamatan answers on this number")
+            return
         try:
-            messages, statuses = parse(item.payload, self.phone_id)
+            messages, statuses = parse(item.payload, self.lines)
             if statuses:
-                await store.record_statuses(self.ctx, statuses, finishes_item=None if messages else item.id)
+                await store.record_statuses(ctx, statuses, finishes_item=None if messages else item.id)
                 if not messages:
                     return
             for index, message in enumerate(messages):
-                if await self.turn(item.id, index, message, finishes_item=index == len(messages) - 1):
+                if await self.turn(ctx, item.id, index, message, finishes_item=index == len(messages) - 1):
                     return  # the last turn's commit marked the item processed
         except InvalidPhone as exc:  # no citizen to answer: keep the update with the reason
             log.warning("whatsapp message from an unusable sender id", extra={"inbox_id": item.id})
@@ -64,17 +80,15 @@ class Processor:
                           extra={"inbox_id": item.id})
             error = f"{type(exc).__name__}: {exc}"[:2000]
             tell = True
-        async with self.ctx.unit():  # the failure's notices and the item's error commit together
+        async with ctx.unit():  # the failure's notices and the item's error commit together
             if tell:
-                await report_failure(self.ctx, item, self.phone_id)
-            await inbox.mark_processed(self.ctx, item.id, error)
+                await report_failure(ctx, item, self.lines)
+            await inbox.mark_processed(ctx, item.id, error)
 
-    async def turn(self, inbox_id: int, index: int, msg: Incoming, finishes_item: bool = False) -> bool:
-        """One message: record it (the 24-hour window), run the conversation, commit state and replies.
-
-        With `finishes_item` the same commit marks the inbox item processed; True when it did.
+    async def turn(self, ctx: Context, inbox_id: int, index: int, msg: Incoming, finishes_item: bool = False) -> bool:
+        """One message to `ctx`'s kecamatan: record it (the 24-hour window), run the conversation, commit
+        state and replies. With `finishes_item` the same commit marks the inbox item processed; True when it did.
         """
-        ctx = self.ctx
         normalise_phone(msg.wa_id)  # an unusable sender is refused before anything is downloaded for it
         fetch = await _prefetched(self.fetch, msg)  # downloads first: the unit below holds the write lock
         try:
@@ -90,10 +104,11 @@ class Processor:
                 async with ctx.sessions.begin() as session:
                     now = ctx.now()
                     await store.record_inbound(session, citizen, msg.name, turn.locale, now)
-                    await store.save_conversation(session, citizen.id, turn.step, turn.draft, now)
+                    await store.save_conversation(session, citizen.id, ctx.kecamatan, turn.step, turn.draft, now)
                     await store.release_waiting(session, citizen.id, now)  # the window is open: held updates go now
                     for number, reply in enumerate(turn.replies):
-                        queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kind=REPLY,
+                        queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kecamatan=ctx.kecamatan,
+                              kind=REPLY,
                               data=reply.to_data(), dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)
                     if finishes_item:
                         await inbox.mark_processed_in(session, inbox_id, now)

@@ -164,6 +164,7 @@ def with_follow_ups(ctx: Context, delivery: Delivery, message: Outgoing, record:
     async def both(session: AsyncSession) -> None:
         await record(session)
         for index, follow in enumerate(message.then, start=1):
-            queue(session, channel="whatsapp", recipient=delivery.recipient, kind=REPLY, data=follow.to_data(),
+            queue(session, channel="whatsapp", recipient=delivery.recipient, kecamatan=delivery.kecamatan, kind=REPLY,
+                  data=follow.to_data(),
                   dedupe_key=f"outbox:{delivery.id}:then:{index}", now=ctx.now())
     return both

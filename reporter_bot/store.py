@@ -78,7 +78,7 @@ async def start_turn(ctx: Context, citizen: CitizenInfo) -> TurnStart:
         async with ctx.sessions.begin() as session:
             await session.execute(select(Citizen.id).where(Citizen.id == citizen.id).with_for_update())
     async with ctx.sessions() as session:
-        conversation = await session.get(Conversation, citizen.id)
+        conversation = await session.get(Conversation, (citizen.id, ctx.kecamatan))
         held = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen.id}",
             owed(), OutboxMessage.next_attempt_at > ctx.now()))
@@ -99,13 +99,15 @@ async def record_inbound(session: AsyncSession, citizen: CitizenInfo, name: str,
     await session.execute(update(Citizen).where(Citizen.id == citizen.id).values(**values))
 
 
-async def save_conversation(session: AsyncSession, citizen_id: int, step: Step, draft: Draft,
+async def save_conversation(session: AsyncSession, citizen_id: int, kecamatan: str, step: Step, draft: Draft,
                             now: datetime) -> None:
-    """Write the step and draft in the caller's transaction, one upsert (an idle step keeps no draft)."""
+    """Write the step and draft of the citizen's conversation with `kecamatan` in the caller's transaction,
+    one upsert (an idle step keeps no draft)."""
     data = {} if step == Step.IDLE else draft.to_dict()
-    stmt = insert_for(session)(Conversation).values(citizen_id=citizen_id, step=step.value, draft=data, updated_at=now)
+    stmt = insert_for(session)(Conversation).values(citizen_id=citizen_id, kecamatan=kecamatan, step=step.value,
+                                                    draft=data, updated_at=now)
     await session.execute(stmt.on_conflict_do_update(
-        index_elements=[Conversation.citizen_id],
+        index_elements=[Conversation.citizen_id, Conversation.kecamatan],
         set_={"step": stmt.excluded.step, "draft": stmt.excluded.draft, "updated_at": stmt.excluded.updated_at}))
 
 

@@ -30,8 +30,8 @@ _OPEN = [s.value for s in OPEN_STATES]
 
 
 async def open_tickets(ctx: Context, citizen_id: int, followed: bool = True) -> list[Ticket]:
-    """The citizen's open tickets (reported, and followed when asked), oldest first."""
-    query = select(Ticket).where(Ticket.state.in_(_OPEN))
+    """The citizen's open tickets with this kecamatan (reported, and followed when asked), oldest first."""
+    query = select(Ticket).where(Ticket.kecamatan == ctx.kecamatan, Ticket.state.in_(_OPEN))
     mine = Ticket.reporter_id == citizen_id
     if followed:
         follows = select(Follower.ticket_id).where(Follower.citizen_id == citizen_id)
@@ -56,10 +56,12 @@ class Seen:
 
 
 async def visible(ctx: Context, citizen_id: int, number: str) -> Seen | None:
-    """The ticket with this number if the citizen reported or follows it, checked on every look
-    (a follow made before followers were checked, or a merge into a confidential case, shows no more)."""
+    """The ticket with this number if the citizen reported or follows it and it is this kecamatan's,
+    checked on every look (a follow made before followers were checked, or a merge into a confidential
+    case, shows no more)."""
     async with ctx.sessions() as session:
-        ticket = await session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == number.strip().upper(),
+                                                           Ticket.kecamatan == ctx.kecamatan))
         if ticket is None:
             return None
         if ticket.reporter_id == citizen_id:

@@ -69,22 +69,32 @@ class Status:
     error: str = ""
 
 
-def _values(body: Any, phone_id: str | None = None) -> list[dict[str, Any]]:
-    """The change values of a body; with `phone_id`, only those for that business number (Meta sends
+Lines = str | frozenset[str]  # the business number(s) this install answers on, by phone number id
+
+
+def _values(body: Any, lines: Lines | None = None) -> list[dict[str, Any]]:
+    """The change values of a body; with `lines`, only those for these business numbers (Meta sends
     every number of the app to one webhook: another number's messages are not ours to answer)."""
     values = [change["value"] for entry in _dicts(_dict(body).get("entry")) for change in _dicts(entry.get("changes"))
               if isinstance(change.get("value"), dict)]
-    if phone_id is None:
+    if lines is None:
         return values
-    return [v for v in values if str(_dict(v.get("metadata")).get("phone_number_id", "")) == phone_id]
+    ours = frozenset({lines}) if isinstance(lines, str) else lines
+    return [v for v in values if str(_dict(v.get("metadata")).get("phone_number_id", "")) in ours]
 
 
-def parse(raw: str, phone_id: str | None = None) -> tuple[list[Incoming], list[Status]]:
-    """The messages and statuses of a webhook body (for `phone_id`, if given); parts of the wrong shape
+def line_of(raw: str) -> str:
+    """The business number (phone number id) a stored update came to: each is stored alone, with its metadata."""
+    values = _values(json.loads(raw))
+    return str(_dict(values[0].get("metadata")).get("phone_number_id", "")) if values else ""
+
+
+def parse(raw: str, lines: Lines | None = None) -> tuple[list[Incoming], list[Status]]:
+    """The messages and statuses of a webhook body (for `lines`, if given); parts of the wrong shape
     are read as far as they go (the intake split off what has no id)."""
     messages: list[Incoming] = []
     statuses: list[Status] = []
-    for value in _values(json.loads(raw), phone_id):
+    for value in _values(json.loads(raw), lines):
         contacts = _dicts(value.get("contacts"))
         names = {clean(c.get("wa_id")): clean(_dict(c.get("profile")).get("name")) for c in contacts}
         for message in _dicts(value.get("messages")):

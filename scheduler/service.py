@@ -31,7 +31,8 @@ STOP_TIMEOUT = 10.0
 
 
 class Scheduler:
-    """Runs the jobs on `ctx` until stopped; start and stop inside the running event loop."""
+    """Runs the jobs until stopped, each for every kecamatan of the install in turn (digests, reminders and
+    escalations are per kecamatan); start and stop inside the running event loop."""
 
     def __init__(self, ctx: Context, intervals: dict[str, int] | None = None) -> None:
         self.ctx = ctx
@@ -71,11 +72,14 @@ class Scheduler:
         if task is not None:
             self._running.add(task)
         try:
-            result = await job(self.ctx)
-            if result:
-                log.info("job done", extra={"job": job_id, "result": repr(result)[:200]})
-        except Exception:
-            log.exception("job failed", extra={"job": job_id})
+            for tenant in self.ctx.tenants():
+                try:  # one kecamatan's failure does not keep the job from the others
+                    result = await job(tenant)
+                    if result:
+                        log.info("job done", extra={"job": job_id, "kecamatan": tenant.kecamatan,
+                                                    "result": repr(result)[:200]})
+                except Exception:
+                    log.exception("job failed", extra={"job": job_id, "kecamatan": tenant.kecamatan})
         finally:
             self._ran[job_id].set()
             if task is not None:

@@ -28,11 +28,12 @@ class Week:
 async def _week(ctx: Context, start: datetime, end: datetime) -> Week:
     async with ctx.sessions() as session:
         return Week(
-            new=await count(session, Ticket.created_at >= start, Ticket.created_at < end),
-            resolved=await count(session, Ticket.resolved_at >= start, Ticket.resolved_at < end),
-            closed=await count(session, Ticket.state == "closed", Ticket.closed_at >= start, Ticket.closed_at < end),
-            sla=await compliance(session, start, end),
-            rating=(await rating(session, start, end))[0],
+            new=await count(session, ctx.kecamatan, Ticket.created_at >= start, Ticket.created_at < end),
+            resolved=await count(session, ctx.kecamatan, Ticket.resolved_at >= start, Ticket.resolved_at < end),
+            closed=await count(session, ctx.kecamatan, Ticket.state == "closed", Ticket.closed_at >= start,
+                               Ticket.closed_at < end),
+            sla=await compliance(session, ctx.kecamatan, start, end),
+            rating=(await rating(session, ctx.kecamatan, start, end))[0],
         )
 
 
@@ -58,8 +59,8 @@ async def weekly_text(ctx: Context, day: date, locale: str = "id", late: bool = 
     this, before = await _week(ctx, end - timedelta(days=7), end), await _week(ctx, end - timedelta(days=14),
                                                                              end - timedelta(days=7))
     async with ctx.sessions() as session:
-        still_open = await count(session, Ticket.state.in_(WAITING))
-        overdue = await count(session, Ticket.state.in_(WAITING), Ticket.stage_deadline_at < ctx.now())
+        still_open = await count(session, ctx.kecamatan, Ticket.state.in_(WAITING))
+        overdue = await count(session, ctx.kecamatan, Ticket.state.in_(WAITING), Ticket.stage_deadline_at < ctx.now())
     def t(key: str, **params: Any) -> str:
         return text(key, locale, **params)
 

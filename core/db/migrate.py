@@ -20,10 +20,15 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Bring the schema up to `revision`. Runs its own event loop: call from sync code or a thread."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "heads", kecamatan: str | None = None) -> None:
+    """Bring the schema up to `revision`. Runs its own event loop: call from sync code or a thread.
+
+    `kecamatan`: the code of the install's one kecamatan, which rows from before kabupaten installs
+    belong to (migration 0008); None lets the migration read it from the tickets."""
+    config = alembic_config(database_url)
+    config.attributes["kecamatan"] = kecamatan
+    command.upgrade(config, revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "heads") -> None:
-    await asyncio.to_thread(upgrade, database_url, revision)
+async def upgrade_async(database_url: str, revision: str = "heads", kecamatan: str | None = None) -> None:
+    await asyncio.to_thread(upgrade, database_url, revision, kecamatan)

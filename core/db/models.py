@@ -222,6 +222,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(12))  # whatsapp, telegram
     recipient: Mapped[str] = mapped_column(String(64))  # citizen:12, chat:desk, chat:field, staff:3
+    kecamatan: Mapped[str] = mapped_column(String(40))  # whose number or chats it goes out on
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]]
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -249,6 +250,7 @@ class HeldReport(Base):
     __tablename__ = "held_reports"
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    kecamatan: Mapped[str] = mapped_column(String(40))
     report: Mapped[dict[str, Any]]
     source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
     held_at: Mapped[datetime]
@@ -261,10 +263,12 @@ class HeldReport(Base):
 
 
 class Conversation(Base):
-    """A citizen's place in the WhatsApp conversation: the step and the unfinished draft report."""
+    """A citizen's place in the WhatsApp conversation with one kecamatan's number: the step and the
+    unfinished draft report (a citizen writing to two kecamatan has two)."""
 
     __tablename__ = "conversations"
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), primary_key=True)
+    kecamatan: Mapped[str] = mapped_column(String(40), primary_key=True)
     step: Mapped[str] = mapped_column(String(32), default="idle")
     draft: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(index=True)

@@ -20,6 +20,12 @@ class TicketNotFound(Refused):
     code = "error.ticket_not_found"
 
 
+class OtherKecamatan(Refused):
+    """A case of another kecamatan of the install: each kecamatan acts on its own cases only."""
+
+    code = "error.other_kecamatan"
+
+
 class NotRegistered(Refused):
     code = "error.not_registered"
 

@@ -10,21 +10,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.models import Staff, Ticket, TicketEvent
-from core.domain.errors import TicketNotFound
+from core.domain.errors import OtherKecamatan, TicketNotFound
 from core.domain.lifecycle import Action, Clock, Decision, Snapshot, TicketState, decide
 from core.domain.people import Actor
 from core.domain.sla import STAGE_OF_STATE
 from core.notifications import notify_change
 
 
-async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket:
-    """The ticket, locked against concurrent changes until the transaction ends.
+async def lock_ticket(ctx: Context, session: AsyncSession, ticket_id: int) -> Ticket:
+    """The ticket of `ctx`'s kecamatan, locked against concurrent changes until the transaction ends.
 
     PostgreSQL takes a row lock; SQLite transactions already hold the write lock (BEGIN IMMEDIATE).
     """
     ticket = await session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
     if ticket is None:
         raise TicketNotFound(ticket=ticket_id)
+    return in_kecamatan(ctx, ticket)
+
+
+def in_kecamatan(ctx: Context, ticket: Ticket) -> Ticket:
+    """The ticket, if it is `ctx`'s kecamatan's: a case of another kecamatan is refused, naming whose it is."""
+    if ticket.kecamatan != ctx.kecamatan:
+        try:
+            owner = ctx.kabupaten.profile(ticket.kecamatan).name
+        except KeyError:
+            owner = ticket.kecamatan
+        raise OtherKecamatan(number=ticket.number, kecamatan=owner, here=ctx.profile.name)
     return ticket
 
 

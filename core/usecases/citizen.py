@@ -129,7 +129,7 @@ async def reports_today(ctx: Context, session: AsyncSession, citizen_id: int) ->
     local_midnight = datetime.combine(ctx.now().astimezone(ctx.profile.zone).date(), time.min, ctx.profile.zone)
     count = await session.scalar(
         select(func.count()).select_from(Ticket).where(
-            Ticket.reporter_id == citizen_id, Ticket.created_at >= local_midnight
+            Ticket.reporter_id == citizen_id, Ticket.kecamatan == ctx.kecamatan, Ticket.created_at >= local_midnight
         )
     )
     return count or 0
@@ -143,7 +143,7 @@ async def _check_daily_limit(ctx: Context, session: AsyncSession, actor: Actor) 
 async def follow_ticket(ctx: Context, actor: Actor, ticket_id: int) -> str:
     """Make the citizen a follower of an open ticket (e.g. the same problem reported by a neighbour)."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         if TicketState(ticket.state) not in OPEN_STATES:
             raise InvalidInput("ticket is no longer open", number=ticket.number)
         if ticket.privacy == Privacy.CONFIDENTIAL and ticket.reporter_id != actor.id:
@@ -156,7 +156,7 @@ async def citizen_answers(ctx: Context, actor: Actor, ticket_id: int, text: str,
                           attachments: tuple[NewAttachment, ...] = ()) -> None:
     """Relay the citizen's message (an answer to the desk, or more detail) to the ticket's chat."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         rows = attach(session, ticket.id, attachments, AttachmentRole.REPORT, actor, ctx.now())
         await session.flush()
         await transition(ctx, session, ticket, Action.CITIZEN_ANSWERS, actor,
@@ -166,7 +166,7 @@ async def citizen_answers(ctx: Context, actor: Actor, ticket_id: int, text: str,
 async def confirm_fixed(ctx: Context, actor: Actor, ticket_id: int) -> None:
     """The citizen says the problem is fixed: the ticket closes and a rating is asked for."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.CONFIRM_FIXED, actor)
         ticket.closed_at = ctx.now()
 
@@ -174,7 +174,7 @@ async def confirm_fixed(ctx: Context, actor: Actor, ticket_id: int) -> None:
 async def report_not_fixed(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> None:
     """The citizen says it is not fixed: the ticket goes back to its officer, in progress."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.REPORT_NOT_FIXED, actor, {"reason": reason})
         ticket.resolved_at = None
 
@@ -184,7 +184,7 @@ async def rate_ticket(ctx: Context, actor: Actor, ticket_id: int, stars: int) ->
     if not 1 <= stars <= 5:
         raise InvalidInput("rating must be 1 to 5", field="rating")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.RATE, actor, {"rating": stars})
         ticket.rating = stars
 
@@ -192,6 +192,6 @@ async def rate_ticket(ctx: Context, actor: Actor, ticket_id: int, stars: int) ->
 async def cancel_ticket(ctx: Context, actor: Actor, ticket_id: int) -> None:
     """The citizen withdraws a report that nobody has started working on."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.CANCEL, actor)
         ticket.closed_at = ctx.now()

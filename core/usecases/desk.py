@@ -21,7 +21,7 @@ async def verify_ticket(
     under the new category, and the citizen's "verified" message gives the new deadline).
     """
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         changes = set_details(ctx, ticket, category, desa)
         corrected = {field: change for field, change in changes.items() if change[0] is not None}
         if corrected:
@@ -39,7 +39,7 @@ async def reject_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str)
     if not reason.strip():
         raise InvalidInput("a rejection needs a reason", field="reason")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.REJECT, actor, {"reason": reason.strip()})
         ticket.reject_reason = reason.strip()
         ticket.closed_at = ctx.now()
@@ -50,8 +50,8 @@ async def mark_duplicate(ctx: Context, actor: Actor, ticket_id: int, original_id
     if original_id == ticket_id:
         raise InvalidInput("a ticket cannot duplicate itself", field="original")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
-        original = await lock_ticket(session, original_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
+        original = await lock_ticket(ctx, session, original_id)
         if TicketState(original.state) not in OPEN_STATES:
             raise InvalidInput("the original is no longer open", number=original.number)
         await transition(ctx, session, ticket, Action.MARK_DUPLICATE, actor,
@@ -66,7 +66,7 @@ async def forward_ticket(ctx: Context, actor: Actor, ticket_id: int, agency: str
     if agency not in ctx.profile.agencies:
         raise InvalidInput(f"unknown agency {agency!r}", field="agency")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.FORWARD, actor, {"agency": agency, "reference": reference})
         ticket.forward_agency, ticket.forward_reference = agency, reference or None
 
@@ -76,5 +76,5 @@ async def ask_citizen(ctx: Context, actor: Actor, ticket_id: int, question: str)
     if not question.strip():
         raise InvalidInput("empty question", field="question")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.ASK_CITIZEN, actor, {"question": question.strip()})

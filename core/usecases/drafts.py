@@ -15,11 +15,12 @@ KEPT = [step.value for step in NEVER_EXPIRED]
 
 
 async def idle_drafts(ctx: Context, idle_since: datetime, limit: int = 500) -> list[int]:
-    """Citizens whose unfinished draft has not moved since before `idle_since`."""
+    """Citizens whose unfinished draft with this kecamatan has not moved since before `idle_since`."""
     async with ctx.sessions() as session:
         rows = await session.scalars(
             select(Conversation.citizen_id)
-            .where(Conversation.updated_at < idle_since, Conversation.step.not_in(KEPT))
+            .where(Conversation.kecamatan == ctx.kecamatan, Conversation.updated_at < idle_since,
+                   Conversation.step.not_in(KEPT))
             .order_by(Conversation.updated_at).limit(limit))
         return list(rows)
 
@@ -32,13 +33,15 @@ async def expire_draft(ctx: Context, citizen_id: int, idle_since: datetime) -> b
     """
     async with ctx.sessions.begin() as session:
         conversation = await session.scalar(
-            select(Conversation).where(Conversation.citizen_id == citizen_id).with_for_update())
+            select(Conversation).where(Conversation.citizen_id == citizen_id,
+                                       Conversation.kecamatan == ctx.kecamatan).with_for_update())
         if conversation is None or conversation.step in KEPT or conversation.updated_at >= idle_since:
             return False
         now = ctx.now()
         step, since = conversation.step, conversation.updated_at
         conversation.step, conversation.draft, conversation.updated_at = Step.IDLE.value, {}, now
-        queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kind="draft.expired",
+        queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kecamatan=ctx.kecamatan,
+              kind="draft.expired",
               data={"step": step, "idle_since": since.isoformat()},
-              dedupe_key=f"draft.expired:{citizen_id}:{since.isoformat()}", now=now)
+              dedupe_key=f"draft.expired:{ctx.kecamatan}:{citizen_id}:{since.isoformat()}", now=now)
         return True

@@ -14,7 +14,7 @@ from core.usecases.attachments import attach
 async def accept_ticket(ctx: Context, actor: Actor, ticket_id: int) -> str:
     """Take the ticket; the first officer wins, the others get AlreadyTaken naming the winner."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.ACCEPT, actor, {"officer": actor.name})
         ticket.assignee_id, ticket.accepted_at = actor.id, ctx.now()
         return ticket.number
@@ -23,7 +23,7 @@ async def accept_ticket(ctx: Context, actor: Actor, ticket_id: int) -> str:
 async def release_ticket(ctx: Context, actor: Actor, ticket_id: int) -> None:
     """Give the ticket back to the field group for another officer."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.RELEASE, actor)
         ticket.assignee_id = None
 
@@ -34,7 +34,7 @@ async def add_progress(ctx: Context, actor: Actor, ticket_id: int, note: str,
     if not note.strip() and not attachments:
         raise InvalidInput("progress needs a note or a photo", field="note")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         rows = attach(session, ticket.id, attachments, AttachmentRole.PROGRESS, actor, ctx.now())
         await session.flush()
         await transition(ctx, session, ticket, Action.ADD_PROGRESS, actor,
@@ -47,7 +47,7 @@ async def resolve_ticket(ctx: Context, actor: Actor, ticket_id: int, note: str,
     if not note.strip() or not any(a.kind is AttachmentKind.PHOTO for a in attachments):
         raise ProofRequired(has_note=bool(note.strip()))
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         rows = attach(session, ticket.id, attachments, AttachmentRole.PROOF, actor, ctx.now())
         await session.flush()
         await transition(ctx, session, ticket, Action.RESOLVE, actor,

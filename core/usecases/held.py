@@ -80,32 +80,34 @@ async def submit_or_hold(ctx: Context, actor: Actor, report: NewReport) -> Submi
         if await reports_today(ctx, session, citizen_id) < limit:
             ticket = await create_ticket(ctx, session, citizen_id, report)
             return Submitted(ticket.id, ticket.number, ticket.stage_deadline_at)
-        waiting = await waiting_count(session, citizen_id)
+        waiting = await waiting_count(session, citizen_id, ctx.kecamatan)
         if waiting >= limit:
             raise TooManyHeld(limit=limit, count=waiting)
-        row = HeldReport(citizen_id=citizen_id, report=_to_data(report), source_ref=report.source_ref,
-                         held_at=ctx.now(), released_by="")
+        row = HeldReport(citizen_id=citizen_id, kecamatan=ctx.kecamatan, report=_to_data(report),
+                         source_ref=report.source_ref, held_at=ctx.now(), released_by="")
         session.add(row)
         await session.flush()
         await _tell_desk(ctx, session, row, report)
         return Held(row.id, limit)
 
 
-async def waiting_count(session: AsyncSession, citizen_id: int) -> int:
+async def waiting_count(session: AsyncSession, citizen_id: int, kecamatan: str) -> int:
     return await session.scalar(select(func.count()).select_from(HeldReport).where(
-        HeldReport.citizen_id == citizen_id, HeldReport.filed_at.is_(None))) or 0
+        HeldReport.citizen_id == citizen_id, HeldReport.kecamatan == kecamatan,
+        HeldReport.filed_at.is_(None))) or 0
 
 
 async def held_for(ctx: Context, citizen_id: int) -> int:
     """How many of the citizen's reports wait for the daily limit."""
     async with ctx.sessions() as session:
-        return await waiting_count(session, citizen_id)
+        return await waiting_count(session, citizen_id, ctx.kecamatan)
 
 
 async def waiting_reports(ctx: Context, limit: int = 500) -> list[int]:
-    """Held reports not filed yet, oldest first."""
+    """This kecamatan's held reports not filed yet, oldest first."""
     async with ctx.sessions() as session:
-        return list(await session.scalars(select(HeldReport.id).where(HeldReport.filed_at.is_(None))
+        return list(await session.scalars(select(HeldReport.id).where(HeldReport.kecamatan == ctx.kecamatan,
+                                                                      HeldReport.filed_at.is_(None))
                                           .order_by(HeldReport.held_at, HeldReport.id).limit(limit)))
 
 
@@ -113,7 +115,8 @@ async def file_if_allowed(ctx: Context, held_id: int) -> Filed | None:
     """The scheduler's step: file the held report if its citizen's limit allows it now; None if not
     (not yet, already filed, or held by another instance at this moment)."""
     async with ctx.sessions.begin() as session:
-        row = await session.scalar(select(HeldReport).where(HeldReport.id == held_id)
+        row = await session.scalar(select(HeldReport).where(HeldReport.id == held_id,
+                                                            HeldReport.kecamatan == ctx.kecamatan)
                                    .with_for_update(skip_locked=True))
         if row is None or row.filed_at is not None:
             return None
@@ -128,7 +131,8 @@ async def release_held(ctx: Context, actor: Actor, held_id: int) -> Filed:
     if actor.kind != "system" and not may(actor.roles, Action.VERIFY):
         raise NotAllowed(Action.VERIFY, actor.roles)
     async with ctx.sessions.begin() as session:
-        row = await session.scalar(select(HeldReport).where(HeldReport.id == held_id).with_for_update())
+        row = await session.scalar(select(HeldReport).where(
+            HeldReport.id == held_id, HeldReport.kecamatan == ctx.kecamatan).with_for_update())
         if row is None:
             raise HeldNotFound(held=held_id)
         if row.filed_at is not None and row.ticket_id is not None:
@@ -143,7 +147,8 @@ async def list_waiting(ctx: Context) -> list[Waiting]:
     async with ctx.sessions() as session:
         rows = (await session.execute(
             select(HeldReport, Citizen.wa_id).join(Citizen, Citizen.id == HeldReport.citizen_id)
-            .where(HeldReport.filed_at.is_(None)).order_by(HeldReport.held_at, HeldReport.id))).all()
+            .where(HeldReport.kecamatan == ctx.kecamatan, HeldReport.filed_at.is_(None))
+            .order_by(HeldReport.held_at, HeldReport.id))).all()
     found = []
     for row, wa_id in rows:
         report = _from_data(row.report)
@@ -172,7 +177,7 @@ async def _tell_desk(ctx: Context, session: AsyncSession, row: HeldReport, repor
     data = {"held_id": row.id, "reporter": staff_view_of_reporter(report.privacy.value, wa_id),
             "category": report.category, "desa": report.desa, "description": report.description[:600],
             "limit": ctx.profile.daily_ticket_limit, "held_at": row.held_at.isoformat()}
-    queue(session, channel="telegram", recipient="chat:desk", kind=NOTICE_KIND, data=data,
+    queue(session, channel="telegram", recipient="chat:desk", kecamatan=row.kecamatan, kind=NOTICE_KIND, data=data,
           dedupe_key=f"{NOTICE_KIND}:{row.id}", now=ctx.now())
 
 

@@ -25,7 +25,7 @@ async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int
     if level not in (1, 2):
         raise InvalidInput("escalation level is 1 or 2", field="level")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         if ticket.escalation_level >= level or (due_at is not None and ticket.stage_deadline_at != due_at):
             return False
         await transition(ctx, session, ticket, Action.ESCALATE, actor, {**(details or {}), "level": level})
@@ -34,10 +34,10 @@ async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int
 
 async def extend_deadline(ctx: Context, actor: Actor, ticket_id: int, days: int) -> None:
     """Give the current stage more days; reminders start over."""
-    if not 1 <= days <= 30:
-        raise InvalidInput("extension is 1 to 30 days", field="days")
+    if not 1 <= days <= ctx.profile.extension_max_days:
+        raise InvalidInput(f"extension is 1 to {ctx.profile.extension_max_days} days", field="days")
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.EXTEND_DEADLINE, actor, {"days": days})  # the clock: EXTEND
 
 
@@ -47,7 +47,7 @@ async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id
         officer = await session.scalar(select(Staff).where(Staff.id == officer_id, Staff.active.is_(True)))
         if officer is None or not assignable(officer.roles):
             raise InvalidInput("not an active officer", field="officer")
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.REASSIGN, actor, {"officer": officer.name})
         ticket.assignee_id = officer.id
         ticket.accepted_at = ticket.accepted_at or ctx.now()  # the clock restarts: the new officer gets full time
@@ -56,7 +56,7 @@ async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id
 async def close_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> None:
     """The camat closes the ticket by hand, with a reason."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.CLOSE, actor, {"reason": reason})
         ticket.closed_at = ctx.now()
 
@@ -64,6 +64,6 @@ async def close_ticket(ctx: Context, actor: Actor, ticket_id: int, reason: str =
 async def auto_close_ticket(ctx: Context, actor: Actor, ticket_id: int) -> None:
     """The scheduler closes a resolved ticket whose citizen stayed silent past the confirm deadline."""
     async with ctx.sessions.begin() as session:
-        ticket = await lock_ticket(session, ticket_id)
+        ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.AUTO_CLOSE, actor)
         ticket.closed_at = ctx.now()

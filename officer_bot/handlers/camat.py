@@ -30,13 +30,13 @@ async def reassign(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Ans
 
 
 async def extend(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
-    """Perpanjang: 1, 3 or 7 days."""
+    """Perpanjang: the profile's choices of days (1, 3 or 7 unless it says otherwise)."""
     ticket = await precheck(d, actor, tap.target, Action.EXTEND_DEADLINE)
     if tap.op == "ce":
-        await show_menu(d, query, keyboards.days_menu(tap.target))
+        await show_menu(d, query, keyboards.days_menu(tap.target, d.ctx.profile.extension_days))
         return Answer(text("tg.answer.pick_days", number=ticket.number))
     days = tap.args[0]
-    if days not in keyboards.EXTEND_DAYS:
+    if days not in d.ctx.profile.extension_days:
         raise InvalidInput("not an offered extension", field="days")
     await extend_deadline(d.ctx, actor, tap.target, days)
     return Answer(text("tg.answer.extended", number=ticket.number, days=days))

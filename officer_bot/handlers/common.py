@@ -15,7 +15,7 @@ from core.domain.errors import TicketNotFound
 from core.domain.lifecycle import Action
 from core.domain.people import Actor
 from core.settings import Settings
-from core.usecases._ticket import decide_on
+from core.usecases._ticket import decide_on, in_kecamatan
 from officer_bot.albums import Albums
 from officer_bot.cards import Board
 from officer_bot.tap_window import TapWindow
@@ -73,5 +73,5 @@ async def precheck(d: Deps, actor: Actor, ticket_id: int, action: Action) -> Tic
         ticket = await session.get(Ticket, ticket_id)
         if ticket is None:
             raise TicketNotFound(ticket=ticket_id)
-        (await decide_on(session, ticket, action, actor)).check()
+        (await decide_on(session, in_kecamatan(d.ctx, ticket), action, actor)).check()
         return ticket

@@ -16,7 +16,7 @@ from simulator.sandbox import Sandbox
 from . import telegram_routes, telegram_view, whatsapp_routes
 from .controls import SandboxControls
 from .feed import ChangeFeed
-from .places import PATTALLASSANG, map_config
+from .places import map_centre, map_config
 from .state import STATIC, BadInput, SandboxState, action, body, int_field
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ async def flood(request: Request) -> Response:
 
 
 def build_sandbox_web(sandbox: Sandbox, profile: Profile, controls: SandboxControls | None = None,
-                      *, center: tuple[float, float] = PATTALLASSANG) -> Starlette:
+                      *, center: tuple[float, float] | None = None) -> Starlette:
     """The sandbox page for these simulators; ``app.state.feed.close()`` ends open event streams."""
     controls = controls or SandboxControls()
     telegram_view.ensure_staff(sandbox.telegram, controls.staff_members())
@@ -93,6 +93,6 @@ def build_sandbox_web(sandbox: Sandbox, profile: Profile, controls: SandboxContr
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)
-    app.state.sandbox = SandboxState(sandbox, profile, controls, feed, center)
+    app.state.sandbox = SandboxState(sandbox, profile, controls, feed, center or map_centre(profile))
     app.state.feed = feed
     return app

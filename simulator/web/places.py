@@ -8,7 +8,7 @@ from typing import Any
 
 from core.profile import Profile
 
-PATTALLASSANG = (-5.43, 119.60)  # the sample profile's kecamatan, roughly
+INDONESIA = (-2.5, 118.0)  # where a map starts when the profile names no place at all
 OUTSIDE = ("Di luar kecamatan (Makassar)", -5.1477, 119.4327)
 
 
@@ -18,6 +18,16 @@ class Place:
     latitude: float
     longitude: float
     address: str = ""
+
+
+def map_centre(profile: Profile) -> tuple[float, float]:
+    """The profile's kecamatan office, else the middle of its desa centroids, else Indonesia."""
+    if profile.office is not None:
+        return profile.office
+    points = [d.centroid for d in profile.desa if d.centroid is not None]
+    if points:
+        return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+    return INDONESIA
 
 
 def presets(profile: Profile, center: tuple[float, float]) -> list[Place]:

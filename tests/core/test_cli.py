@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from core.context import Context
+from core.profile import SAMPLE_PROFILE
 from tests.core.story import cast, report
 
 CLI = str(Path(sys.executable).parent / "lapor-camat")
@@ -19,16 +20,21 @@ VALID = {
 }
 
 
-def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run(cwd: Path, *args: str, sample: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a clean environment; with `sample` its kecamatan is the sample profile."""
     base = {"PATH": os.environ["PATH"], "HOME": str(cwd)}
+    if sample:
+        base["KECAMATAN_PROFILE"] = str(SAMPLE_PROFILE)
     return subprocess.run([CLI, *args], cwd=cwd, env=base | env, capture_output=True, text=True, timeout=120)
 
 
 def test_check_config_with_an_empty_environment_names_the_missing_keys(tmp_path: Path) -> None:
-    result = run(tmp_path, "check-config")
+    result = run(tmp_path, "check-config", sample=False)
     assert result.returncode == 1
     for key in VALID:
         assert f"{key}: missing" in result.stderr
+    # No kecamatan is assumed: an install that names none is told how to name one.
+    assert "no kecamatan configured: set KECAMATAN_PROFILE" in result.stderr and "KABUPATEN_FILE" in result.stderr
     assert "Traceback" not in result.stderr
 
 

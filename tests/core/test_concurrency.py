@@ -56,6 +56,7 @@ async def test_a_read_does_not_wait_for_a_writer_and_commits_only_wake_for_outbo
             async with ctx.sessions() as reader:
                 assert await reader.scalar(select(func.count()).select_from(Citizen)) == 1
     async with ctx.sessions.begin() as session:
-        queue(session, channel="whatsapp", recipient="citizen:1", kind="reply", data={"text": "x"},
+        queue(session, kecamatan="pattallassang",
+              channel="whatsapp", recipient="citizen:1", kind="reply", data={"text": "x"},
               dedupe_key="wake", now=ctx.now())
     assert wake.is_set()

@@ -20,7 +20,8 @@ from tests.conftest import Clock
 async def _queue(ctx: Context, *rows: tuple[str, str]) -> None:
     async with ctx.sessions.begin() as session:
         for n, (recipient, text) in enumerate(rows):
-            queue(session, channel="telegram", recipient=recipient, kind="note", data={"text": text},
+            queue(session, kecamatan="pattallassang",
+                  channel="telegram", recipient=recipient, kind="note", data={"text": text},
                   dedupe_key=f"{recipient}:{text}:{n}", now=ctx.now())
 
 

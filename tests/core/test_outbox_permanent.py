@@ -27,7 +27,8 @@ async def _rows(ctx: Context, kind: str | None = None) -> list[OutboxMessage]:
 async def _queue_for_citizen(ctx: Context, citizen_id: int, *texts: str, ticket_id: int | None = None) -> None:
     async with ctx.sessions.begin() as session:
         for text in texts:
-            queue(session, channel="whatsapp", recipient=f"citizen:{citizen_id}", kind="wa.reply",
+            queue(session, kecamatan="pattallassang",
+                  channel="whatsapp", recipient=f"citizen:{citizen_id}", kind="wa.reply",
                   data={"text": text}, dedupe_key=f"test:{text}", now=ctx.now(), ticket_id=ticket_id)
 
 
@@ -120,7 +121,8 @@ async def test_what_is_worth_waiting_for_is_retried_in_order_and_never_set_aside
 
 async def test_a_desk_notice_that_cannot_reach_the_desk_is_not_announced_again(ctx: Context) -> None:
     async with ctx.sessions.begin() as session:
-        queue(session, channel="telegram", recipient="chat:desk", kind=STUCK_KIND, data={"outbox_id": 1},
+        queue(session, kecamatan="pattallassang",
+              channel="telegram", recipient="chat:desk", kind=STUCK_KIND, data={"outbox_id": 1},
               dedupe_key="stuck:test", now=ctx.now())
 
     async def send(delivery: Delivery) -> None:

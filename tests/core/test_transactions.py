@@ -172,7 +172,8 @@ async def test_a_turn_that_fails_after_its_use_case_leaves_nothing_half_done(
     await harness.settle()
     async with harness.ctx.sessions() as session:
         tickets = await session.scalar(select(func.count()).select_from(Ticket))
-        conversation = await session.get(Conversation, (await harness.citizen_row(citizen.wa_id)).id)
+        citizen_id = (await harness.citizen_row(citizen.wa_id)).id
+        conversation = await session.get(Conversation, (citizen_id, harness.ctx.kecamatan))
         failed = await session.scalar(select(func.count()).select_from(InboxUpdate).where(
             InboxUpdate.error.like("RuntimeError%")))
     assert tickets == 0 and failed == 1  # no ticket without the conversation that filed it

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from core.profile import SAMPLE_PROFILE
 from simulator.sandbox import SANDBOX_SETTINGS
 from simulator.telegram import TelegramSimulator
 from simulator.whatsapp import WhatsAppSimulator
@@ -130,7 +131,7 @@ class Loopback:
         return {**SANDBOX_SETTINGS, "WHATSAPP_API_URL": self.whatsapp.base_url,
                 "TELEGRAM_API_URL": self.telegram.base_url, "DATABASE_URL": f"sqlite+aiosqlite:///{data}/lapor.db",
                 "MEDIA_DIR": str(data / "media"), "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(self.system_port),
-                "LOG_FORMAT": "json"}
+                "LOG_FORMAT": "json", "KECAMATAN_PROFILE": str(SAMPLE_PROFILE)}
 
     @property
     def system_url(self) -> str:

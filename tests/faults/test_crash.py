@@ -49,7 +49,8 @@ class System:
         self.env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PTB_TIMEDELTA": "true",
                     **SANDBOX_SETTINGS, "DATABASE_URL": f"sqlite+aiosqlite:///{self.db}",
                     "WHATSAPP_API_URL": f"http://127.0.0.1:{wa_port}", "TELEGRAM_API_URL": f"http://127.0.0.1:{tg_port}",
-                    "HTTP_PORT": str(port), "MEDIA_DIR": str(tmp_path / "media"), "LOG_LEVEL": "WARNING"}
+                    "HTTP_PORT": str(port), "MEDIA_DIR": str(tmp_path / "media"), "LOG_LEVEL": "WARNING",
+                    "KECAMATAN_PROFILE": str(SAMPLE_PROFILE)}
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:

@@ -73,9 +73,11 @@ async def test_reminder_then_escalation_with_the_camat_buttons(world: World) -> 
 async def test_scheduler_messages_reach_the_camat_and_the_desk(world: World) -> None:
     await link_camat(world)
     async with world.ctx.sessions.begin() as session:
-        queue(session, channel="telegram", recipient="camat", kind="digest", data={"text": "Ringkasan <uji>",
+        queue(session, kecamatan="pattallassang",
+              channel="telegram", recipient="camat", kind="digest", data={"text": "Ringkasan <uji>",
               "late": False}, dedupe_key="digest:test", now=world.ctx.now())
-        queue(session, channel="telegram", recipient="chat:desk", kind="outbox.stuck",
+        queue(session, kecamatan="pattallassang",
+              channel="telegram", recipient="chat:desk", kind="outbox.stuck",
               data={"outbox_id": 42, "channel": "whatsapp", "kind": "ticket.verified", "recipient": "citizen",
                     "number": "PTL-000042", "citizen": "0812****789", "failure": "rate_limited", "attempts": 4,
                     "since": world.ctx.now().isoformat(), "set_aside": False}, dedupe_key="stuck:test",

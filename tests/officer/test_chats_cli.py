@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.profile import SAMPLE_PROFILE
 from tests.officer.conftest import World
 
 CLI = str(Path(sys.executable).parent / "lapor-camat")
@@ -19,7 +20,8 @@ async def test_chats_the_bot_has_seen(world: World, db_url: str, tmp_path: Path)
     await world.verifier.sends(world.desk, "/start@LaporCamatBot")
     await world.desk.wait_for(lambda m: m.from_bot)
     await world.bot.stop()  # stored updates are what the command reads
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DATABASE_URL": db_url}
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DATABASE_URL": db_url,
+           "KECAMATAN_PROFILE": str(SAMPLE_PROFILE)}
     result = await asyncio.to_thread(subprocess.run, [CLI, "telegram", "chats"], cwd=tmp_path, env=env,
                                      capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

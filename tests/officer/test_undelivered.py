@@ -42,7 +42,8 @@ async def test_a_chat_that_blocked_the_bot_is_set_aside_the_desk_told_and_the_ne
     world.camat.blocks_bot()
     async with world.ctx.sessions.begin() as session:
         for day in ("senin", "selasa"):
-            queue(session, channel="telegram", recipient="camat", kind="digest", data={"text": f"Ringkasan {day}"},
+            queue(session, kecamatan="pattallassang",
+                  channel="telegram", recipient="camat", kind="digest", data={"text": f"Ringkasan {day}"},
                   dedupe_key=f"digest:{day}", now=world.ctx.now())
 
     async def both_set_aside() -> bool:

@@ -140,7 +140,8 @@ async def test_draft_expired_from_the_scheduler_is_rendered(harness: Harness) ->
     await citizen.wait_for(lambda m: m.kind == "buttons")
     row = await harness.citizen_row(citizen.wa_id)
     async with harness.ctx.sessions.begin() as session:
-        queue(session, channel="whatsapp", recipient=f"citizen:{row.id}", kind="draft.expired", data={},
+        queue(session, kecamatan="pattallassang",
+              channel="whatsapp", recipient=f"citizen:{row.id}", kind="draft.expired", data={},
               dedupe_key="draft-expired-1", now=harness.clock())
     await citizen.wait_for(has("kami hapus karena lama tidak dilanjutkan"))
     async with harness.ctx.sessions() as session:

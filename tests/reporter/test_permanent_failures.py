@@ -47,7 +47,8 @@ async def test_text_that_cannot_be_encoded_still_reaches_the_citizen_and_the_nex
     row = await harness.citizen_row(citizen.wa_id)
     async with harness.ctx.sessions.begin() as session:
         for n, words in enumerate(("Terima kasih \ud83d", "Pesan berikutnya")):  # half an emoji, as Meta may send
-            queue(session, channel="whatsapp", recipient=f"citizen:{row.id}", kind="wa.reply",
+            queue(session, kecamatan="pattallassang",
+                  channel="whatsapp", recipient=f"citizen:{row.id}", kind="wa.reply",
                   data={"text": words}, dedupe_key=f"test:{n}", now=harness.ctx.now())
     await citizen.wait_for(has("Pesan berikutnya"))
     assert [m.text for m in citizen.received[-2:]] == ["Terima kasih \ufffd", "Pesan berikutnya"]

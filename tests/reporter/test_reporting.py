@@ -32,7 +32,7 @@ async def test_single_photo_with_caption_becomes_a_ticket(harness: Harness) -> N
     await harness.settle()  # the acknowledgement is the ticket's own notification: it may beat the turn's commit
     async with harness.ctx.sessions() as session:
         [photo] = list(await session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)))
-        conversation = await session.get(Conversation, ticket.reporter_id)
+        conversation = await session.get(Conversation, (ticket.reporter_id, ticket.kecamatan))
     assert photo.kind == "photo" and photo.fetch_error is None and photo.stored_path
     assert Path(photo.stored_path).read_bytes() == JPEG and Path(photo.stored_path).name.startswith(photo.sha256 or "?")
     assert conversation is not None and conversation.step == "idle" and conversation.draft == {}

@@ -42,10 +42,10 @@ async def test_a_resolved_ticket_closes_itself_when_the_citizen_stays_silent(
 
 async def conversation(ctx: Context, citizen_id: int, step: str) -> None:
     async with ctx.sessions.begin() as session:
-        row = await session.get(Conversation, citizen_id)
+        row = await session.get(Conversation, (citizen_id, ctx.kecamatan))
         if row is None:
-            session.add(Conversation(citizen_id=citizen_id, step=step, draft={"description": "Sampah"},
-                                     updated_at=ctx.now()))
+            session.add(Conversation(citizen_id=citizen_id, kecamatan=ctx.kecamatan, step=step,
+                                     draft={"description": "Sampah"}, updated_at=ctx.now()))
         else:
             row.step, row.updated_at = step, ctx.now()
 
@@ -61,7 +61,8 @@ async def test_an_idle_draft_is_discarded_once_with_a_notice(ctx: Context, other
     both = await asyncio.gather(expire_drafts(ctx), expire_drafts(other_ctx))
     assert sorted(both) == [[], [idle_id]]
     async with ctx.sessions() as session:
-        idle, busy = await session.get(Conversation, idle_id), await session.get(Conversation, busy_id)
+        idle = await session.get(Conversation, (idle_id, ctx.kecamatan))
+        busy = await session.get(Conversation, (busy_id, ctx.kecamatan))
         assert idle is not None and (idle.step, idle.draft) == ("idle", {})
         assert busy is not None and busy.step == "ask_location"
     [notice] = await rows(ctx, "draft.expired")

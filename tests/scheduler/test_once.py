@@ -77,7 +77,8 @@ async def test_a_missed_digest_is_sent_once_late_and_says_so(ctx: Context, other
     assert await send_daily_digest(ctx)
     assert not await send_daily_digest(other_ctx)
     [row] = await rows(ctx, "digest")
-    assert row.recipient == "camat" and row.channel == "telegram" and row.dedupe_key == "digest:2026-11-24"
+    assert row.recipient == "camat" and row.channel == "telegram"
+    assert row.dedupe_key == "digest:pattallassang:2026-11-24"
     assert row.data["date"] == "2026-11-24" and row.data["late"] is True
     assert "Terlambat dikirim: seharusnya pukul 07.00" in row.data["text"]
     async with ctx.sessions() as session:

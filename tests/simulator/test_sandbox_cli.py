@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 
+from core.profile import SAMPLE_PROFILE
+
 CLI = str(Path(sys.executable).parent / "lapor-camat")
 
 
@@ -21,7 +23,8 @@ def _free_port() -> int:
 
 def test_simulator_command_serves_both_apis(tmp_path: Path) -> None:
     wa_port, tg_port = _free_port(), _free_port()
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PTB_TIMEDELTA": "true"}
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PTB_TIMEDELTA": "true",
+           "KECAMATAN_PROFILE": str(SAMPLE_PROFILE)}
     proc = subprocess.Popen([CLI, "simulator", "--whatsapp-port", str(wa_port), "--telegram-port", str(tg_port)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

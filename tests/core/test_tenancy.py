@@ -1,0 +1,139 @@
+"""Kecamatan is the tenant: two kecamatan of the Takalar sample on one database, each acting on its own
+cases only. Every use case tried from the other kecamatan is refused, naming whose case it is, and
+changes nothing; numbers run per prefix; lists, digests and the deadline scan count one kecamatan."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from core.context import Context
+from core.db.models import TicketEvent
+from core.deadline_scan import due_tickets
+from core.digest import build_digest
+from core.domain.errors import OtherKecamatan
+from core.domain.lifecycle import TicketState
+from core.domain.reports import NewReport
+from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
+from core.queries import list_tickets, ticket_detail
+from core.texts import refusal
+from core.usecases import citizen, corrections, desk, field, oversight
+from tests.conftest import Clock
+from tests.core.story import PHOTO, Cast, cast, force_state, report, snapshot, ticket
+
+TAKALAR = load_kabupaten(SAMPLE_KABUPATEN)
+S = TicketState
+
+
+@pytest.fixture
+def home(ctx: Context) -> Context:
+    """Kecamatan Pattallassang of a Takalar install, on the test database and clock."""
+    return Context(sessions=ctx.sessions, profile=TAKALAR.profile("pattallassang"), clock=ctx.clock,
+                   outbox=ctx.outbox, kabupaten=TAKALAR)
+
+
+async def _galesong_case(home: Context, people: Cast) -> int:
+    galesong = home.at("galesong")
+    return (await citizen.submit_ticket(galesong, people.reporter, NewReport(
+        description="Sampah menumpuk di pasar", category="sampah", desa="Boddia"))).ticket_id
+
+
+Attempt = Callable[[Context, Cast, int, int], Awaitable[Any]]
+# (the state that lets the action through in its own kecamatan, the attempt from Pattallassang)
+ATTEMPTS: dict[str, tuple[TicketState, Attempt]] = {
+    "verify": (S.RECEIVED, lambda c, p, t, _: desk.verify_ticket(c, p.verifier, t, "sampah", "Boddia")),
+    "reject": (S.RECEIVED, lambda c, p, t, _: desk.reject_ticket(c, p.verifier, t, "Spam / bukan laporan")),
+    "duplicate": (S.RECEIVED, lambda c, p, t, own: desk.mark_duplicate(c, p.verifier, t, own)),
+    "duplicate_of": (S.RECEIVED, lambda c, p, t, own: desk.mark_duplicate(c, p.verifier, own, t)),
+    "forward": (S.VERIFIED, lambda c, p, t, _: desk.forward_ticket(c, p.verifier, t, "Dinas PUPR")),
+    "ask": (S.RECEIVED, lambda c, p, t, _: desk.ask_citizen(c, p.verifier, t, "Di mana tepatnya?")),
+    "accept": (S.VERIFIED, lambda c, p, t, _: field.accept_ticket(c, p.officer, t)),
+    "release": (S.IN_PROGRESS, lambda c, p, t, _: field.release_ticket(c, p.officer, t)),
+    "progress": (S.IN_PROGRESS, lambda c, p, t, _: field.add_progress(c, p.officer, t, "Sedang dikerjakan")),
+    "resolve": (S.IN_PROGRESS, lambda c, p, t, _: field.resolve_ticket(c, p.officer, t, "Sudah bersih", (PHOTO,))),
+    "escalate": (S.VERIFIED, lambda c, p, t, _: oversight.escalate_ticket(c, p.system, t, 1)),
+    "extend": (S.VERIFIED, lambda c, p, t, _: oversight.extend_deadline(c, p.camat, t, 3)),
+    "reassign": (S.IN_PROGRESS, lambda c, p, t, _: oversight.reassign_ticket(c, p.camat, t, p.officer2.id or 0)),
+    "close": (S.VERIFIED, lambda c, p, t, _: oversight.close_ticket(c, p.camat, t, "Selesai")),
+    "auto_close": (S.RESOLVED, lambda c, p, t, _: oversight.auto_close_ticket(c, p.system, t)),
+    "correct": (S.VERIFIED, lambda c, p, t, _: corrections.correct_ticket(c, p.verifier, t, category="drainase")),
+    "follow": (S.VERIFIED, lambda c, p, t, _: citizen.follow_ticket(c, p.neighbour, t)),
+    "answer": (S.RECEIVED, lambda c, p, t, _: citizen.citizen_answers(c, p.reporter, t, "Di depan pasar")),
+    "confirm": (S.RESOLVED, lambda c, p, t, _: citizen.confirm_fixed(c, p.reporter, t)),
+    "not_fixed": (S.RESOLVED, lambda c, p, t, _: citizen.report_not_fixed(c, p.reporter, t, "Masih ada")),
+    "rate": (S.CLOSED, lambda c, p, t, _: citizen.rate_ticket(c, p.reporter, t, 5)),
+    "cancel": (S.RECEIVED, lambda c, p, t, _: citizen.cancel_ticket(c, p.reporter, t)),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ATTEMPTS))
+async def test_every_use_case_refuses_another_kecamatans_case_and_changes_nothing(home: Context,
+                                                                                  action: str) -> None:
+    people = await cast(home)
+    theirs = await _galesong_case(home, people)
+    own = await report(home, people.neighbour, category="sampah", desa="Bajeng")
+    state, attempt = ATTEMPTS[action]
+    holder = people.officer if state in (S.IN_PROGRESS, S.RESOLVED) else None
+    await force_state(home, theirs, state, holder)
+    await force_state(home, own, S.RECEIVED)
+    before, before_own = await snapshot(home, theirs), await snapshot(home, own)
+    with pytest.raises(OtherKecamatan) as refused:
+        await attempt(home, people, theirs, own)
+    assert refusal(refused.value) == ("Laporan GLS-000001 milik Kecamatan Galesong, bukan Kecamatan "
+                                      "Pattallassang: hanya kecamatan pemiliknya yang dapat menanganinya.")
+    assert await snapshot(home, theirs) == before and await snapshot(home, own) == before_own
+
+
+async def test_the_same_action_in_its_own_kecamatan_goes_through(home: Context) -> None:
+    """The control: the refusals above are the kecamatan's, not the state's or the actor's."""
+    people = await cast(home)
+    theirs = await _galesong_case(home, people)
+    await desk.verify_ticket(home.at("galesong"), people.verifier, theirs, "sampah", "Boddia")
+    await field.accept_ticket(home.at("galesong"), people.officer, theirs)
+    assert (await ticket(home, theirs)).state == S.IN_PROGRESS.value
+
+
+async def test_numbers_run_per_prefix(home: Context) -> None:
+    people = await cast(home)
+    first = await report(home, people.reporter, category="sampah")
+    theirs = await _galesong_case(home, people)
+    second = await report(home, people.neighbour, category="sampah")
+    numbers = [(await ticket(home, t)).number for t in (first, theirs, second)]
+    assert numbers == ["PTL-000001", "GLS-000001", "PTL-000002"]
+    assert [(await ticket(home, t)).kecamatan for t in (first, theirs)] == ["pattallassang", "galesong"]
+
+
+async def test_a_desa_of_another_kecamatan_is_not_this_kecamatans(home: Context) -> None:
+    people = await cast(home)
+    with pytest.raises(Exception, match="unknown desa 'Boddia'"):
+        await report(home, people.reporter, category="sampah", desa="Boddia")
+
+
+async def test_lists_digests_and_the_scan_count_one_kecamatan(home: Context, clock: Clock) -> None:
+    people = await cast(home)
+    own = await report(home, people.reporter, category="sampah")
+    theirs = await _galesong_case(home, people)
+    galesong = home.at("galesong")
+    assert [r.ticket.id for r in await list_tickets(home)] == [own]
+    assert [r.ticket.id for r in await list_tickets(galesong)] == [theirs]
+    with pytest.raises(OtherKecamatan):
+        await ticket_detail(home, "GLS-000001")
+    detail = await ticket_detail(galesong, "gls-000001")
+    assert detail is not None and detail.ticket.id == theirs
+    clock.advance(days=3)
+    assert [d.id for d in await due_tickets(home, home.now())] == [own]
+    assert [d.id for d in await due_tickets(galesong, home.now())] == [theirs]
+    digest = await build_digest(home)
+    assert sum(digest.by_state.values()) == 1 and digest.overdue_total == 1
+    assert [o.number for o in digest.overdue] == ["PTL-000001"]
+
+
+async def test_a_kecamatans_events_name_its_own_case(home: Context) -> None:
+    people = await cast(home)
+    theirs = await _galesong_case(home, people)
+    async with home.sessions() as session:
+        events = (await session.execute(TicketEvent.__table__.select().where(
+            TicketEvent.ticket_id == theirs))).all()
+    assert [e.action for e in events] == ["submit"]
