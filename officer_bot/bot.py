@@ -18,6 +18,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -30,6 +31,7 @@ from officer_bot.channel import TelegramChannel
 from officer_bot.handlers import chats, commands, held, replies, staff, taps
 from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
 from officer_bot.pacing import Pacer
+from officer_bot.store import configured_chat
 from officer_bot.telegram_io import Telegram
 from officer_bot.update_inbox import UpdateInbox
 from officer_bot.updates import ChatOrdered, KeepingBot
@@ -64,7 +66,7 @@ class OfficerBot:
         boards = {tenant.kecamatan: Board(tenant, self.tg, settings.media_dir) for tenant in ctx.tenants()}
         self.board = boards[ctx.kecamatan]
         self.channel = TelegramChannel(boards)
-        self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.update_inbox)
+        self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.update_inbox, boards=boards)
         self.app.bot_data.deps = self.deps
         self._register()
         self._dispatcher = DispatcherTask(ctx, "telegram", self.channel.send)
@@ -74,8 +76,20 @@ class OfficerBot:
         await self.update_inbox.keep(updates)
         self.deps.taps.fetched(updates)
 
+    async def _route(self, update: Update, context: OfficerContext) -> None:
+        """Before any handler: an update from a kecamatan's desk or field group is handled in that kecamatan
+        (its context, profile and cards). A private chat and any other chat stay with the first kecamatan."""
+        chat = update.effective_chat
+        if chat is None or chat.type == "private":
+            return
+        profile = self.ctx.kabupaten.by_chat(await configured_chat(self.ctx, chat.id))
+        if profile is not None:
+            context.tenant = self.deps.at(profile.code)
+
     def _register(self) -> None:
         app = self.app
+        if len(self.ctx.kabupaten) > 1:  # a kabupaten of one has nothing to choose (and no extra read)
+            app.add_handler(TypeHandler(Update, self._route), group=-1)
         app.add_handler(held.HANDLER)  # before on_tap, which takes every other tap
         app.add_handler(CallbackQueryHandler(taps.on_tap))
         app.add_handler(CommandHandler("start", commands.start))

@@ -3,7 +3,7 @@ and checks before showing a menu."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,17 @@ class Deps:
     bot_username: str = ""
     albums: Albums = field(default_factory=Albums)
     taps: TapWindow = field(default_factory=TapWindow)  # every tap answered in time
+    boards: dict[str, Board] = field(default_factory=dict)  # each kecamatan's board, by code
+    _tenants: dict[str, Deps] = field(default_factory=dict, repr=False)
+
+    def at(self, kecamatan: str) -> Deps:
+        """The same bot acting in another kecamatan of the install: its context and its board."""
+        if kecamatan == self.ctx.kecamatan:
+            return self
+        if kecamatan not in self._tenants:
+            self._tenants[kecamatan] = replace(self, ctx=self.ctx.at(kecamatan), board=self.boards[kecamatan],
+                                               _tenants=self._tenants)
+        return self._tenants[kecamatan]
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,14 @@ class BotData:
 
 
 class OfficerContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """The `context` every handler gets: PTB's own, with the bot's dependencies typed."""
+    """The `context` every handler gets: PTB's own, with the bot's dependencies typed: those of the
+    kecamatan whose chat the update came from (`officer_bot.bot.OfficerBot._route` sets it first)."""
+
+    tenant: Deps | None = None
 
     @property
     def deps(self) -> Deps:
-        return self.bot_data.deps
+        return self.tenant or self.bot_data.deps
 
 
 CONTEXT_TYPES = ContextTypes(context=OfficerContext, bot_data=BotData)
