@@ -230,20 +230,22 @@ def summary_key(kind: str, kecamatan: str, day: date) -> str:
     return f"{kind}:{kecamatan}:{day.isoformat()}"
 
 
-async def summary_sent(ctx: Context, kind: str, day: date) -> bool:
+async def summary_sent(ctx: Context, kind: str, day: date, scope: str | None = None) -> bool:
     async with ctx.sessions() as session:
-        return await session.get(JobRun, summary_key(kind, ctx.kecamatan, day)) is not None
+        return await session.get(JobRun, summary_key(kind, scope or ctx.kecamatan, day)) is not None
 
 
-async def queue_summary(ctx: Context, kind: str, day: date, body: str, late: bool) -> bool:
-    """Queue a summary to the camat once per `kind` and day, across instances; False if already queued."""
-    key, now = summary_key(kind, ctx.kecamatan, day), ctx.now()
+async def queue_summary(ctx: Context, kind: str, day: date, body: str, late: bool, *, to: str = "camat",
+                        scope: str | None = None) -> bool:
+    """Queue a summary (to the camat, or to "kabupaten") once per `kind`, day and scope (the kecamatan,
+    or the kabupaten's code), across instances; False if already queued."""
+    key, now = summary_key(kind, scope or ctx.kecamatan, day), ctx.now()
     try:
         async with ctx.sessions.begin() as session:
             if await session.get(JobRun, key) is not None:
                 return False
             session.add(JobRun(key=key, ran_at=now, detail={"late": late}))
-            queue(session, channel="telegram", recipient="camat", kecamatan=ctx.kecamatan, kind=kind,
+            queue(session, channel="telegram", recipient=to, kecamatan=ctx.kecamatan, kind=kind,
                   data={"text": body, "date": day.isoformat(), "late": late}, dedupe_key=key, now=now)
             await session.flush()
     except IntegrityError:  # another instance queued it between our check and our insert

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +39,7 @@ class Agency(Strict):
 
 class KabupatenTelegram(Strict):
     chat_id: int | None = None  # the kabupaten's chat: the third escalation level and its digest
+    digest_time: time = time(7, 0)  # when the kecamatan comparison is sent, local time
 
 
 class KabupatenFile(Strict):

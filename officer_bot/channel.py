@@ -27,7 +27,7 @@ from officer_bot.cards import Board
 from officer_bot.handlers import held, staff
 from officer_bot.intake_notice import post_intake_failed
 from officer_bot.pacing import Busy
-from officer_bot.store import REGISTRATION_KIND, Card
+from officer_bot.store import REGISTRATION_KIND, Card, current_chat
 from officer_bot.telegram_io import chunks, outcome
 from officer_bot.undelivered import notice
 
@@ -99,6 +99,8 @@ class TelegramChannel:
             await self.ticket_changed(board, delivery, steps)
         elif delivery.kind in ("digest", "digest.weekly"):
             await self.to_camat(board, str(delivery.data.get("text", "")), steps)
+        elif delivery.kind == "digest.kabupaten":
+            await self.to_kabupaten(board, str(delivery.data.get("text", "")), steps)
         elif delivery.kind == "outbox.stuck":
             await self.stuck(board, delivery.data, steps)
         elif delivery.kind == NOTICE_KIND:
@@ -138,6 +140,15 @@ class TelegramChannel:
 
     async def to_camat(self, board: Board, body: str, steps: Steps) -> None:
         chat = await board.home("camat")
+        for part in chunks(body):
+            await steps(lambda part=part: board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
+
+    async def to_kabupaten(self, board: Board, body: str, steps: Steps) -> None:
+        chat = board.ctx.kabupaten.telegram.chat_id
+        if chat is None:  # the kabupaten file lost its chat since the row was queued
+            log.warning("kabupaten message without a kabupaten chat; skipped")
+            return
+        chat = await current_chat(board.ctx, chat)
         for part in chunks(body):
             await steps(lambda part=part: board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from core.context import Context
 from core.deadline_scan import DueTicket, closable_tickets, due_tickets, report_stuck, stuck_outbox_rows, tick_lock
 from core.digest import build_digest, queue_summary, render_digest, summary_sent
 from core.domain.errors import Refused
 from core.domain.people import Actor
+from core.kabupaten_digest import build_comparison, render_comparison
 from core.usecases.drafts import expire_draft, idle_drafts
 from core.usecases.held import file_if_allowed, waiting_reports
 from core.usecases.oversight import auto_close_ticket, escalate_ticket
@@ -94,6 +96,22 @@ async def send_daily_digest(ctx: Context) -> bool:
     if sent:
         log.info("daily digest queued", extra={"day": day.isoformat(), "late": late})
     return sent
+
+
+async def send_kabupaten_digest(ctx: Context) -> bool:
+    """Queue the morning comparison of every kecamatan to the kabupaten's chat; once per day. An install
+    of one kecamatan, or one whose kabupaten names no chat, has none."""
+    kabupaten = ctx.kabupaten
+    if len(kabupaten) < 2 or kabupaten.telegram.chat_id is None:
+        return False
+    now = ctx.now()
+    day = now.astimezone(ctx.profile.zone).date()
+    due = datetime.combine(day, kabupaten.telegram.digest_time, ctx.profile.zone)
+    if now < due or await summary_sent(ctx, "digest.kabupaten", day, scope=kabupaten.code):
+        return False
+    late = policy.is_late(now, due)
+    body = render_comparison(ctx, await build_comparison(ctx, day), day, ctx.profile.default_locale, late=late)
+    return await queue_summary(ctx, "digest.kabupaten", day, body, late, to="kabupaten", scope=kabupaten.code)
 
 
 async def send_weekly_summary(ctx: Context) -> bool:

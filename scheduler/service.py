@@ -26,7 +26,9 @@ JOBS: tuple[tuple[str, Job, int], ...] = (
     ("expire_drafts", jobs.expire_drafts, 300),
     ("file_held_reports", jobs.file_held_reports, 60),
     ("sweep_outbox", jobs.sweep_outbox, 300),
+    ("kabupaten_digest", jobs.send_kabupaten_digest, 60),
 )
+KABUPATEN_JOBS = frozenset({"kabupaten_digest"})  # of the whole kabupaten: once per tick, not per kecamatan
 STOP_TIMEOUT = 10.0
 
 
@@ -72,7 +74,7 @@ class Scheduler:
         if task is not None:
             self._running.add(task)
         try:
-            for tenant in self.ctx.tenants():
+            for tenant in [self.ctx] if job_id in KABUPATEN_JOBS else self.ctx.tenants():
                 try:  # one kecamatan's failure does not keep the job from the others
                     result = await job(tenant)
                     if result:

@@ -10,6 +10,7 @@ from core.domain.lifecycle import TicketState
 from core.domain.reports import NewReport
 from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
 from core.usecases.citizen import submit_ticket
+from scheduler.jobs import send_kabupaten_digest
 from simulator.telegram import TelegramSimulator
 from tests.core.story import cast, report, ticket
 from tests.officer.conftest import TOKEN, bot_for, settled
@@ -49,5 +50,29 @@ async def test_cards_go_to_their_kecamatan_and_a_tap_acts_in_it(ctx: Context, tm
                 assert all(t.startswith(prefix) for t in numbered), (chat.title, numbered)
             assert not [m for m in field_ptl.messages if m.from_bot]
             assert sim.unanswered_callbacks() == []
+        finally:
+            await bot.stop()
+
+
+async def test_the_morning_comparison_reaches_the_kabupaten_chat(ctx: Context, tmp_path: Path) -> None:
+    home = Context(sessions=ctx.sessions, profile=TAKALAR.profile("pattallassang"), clock=ctx.clock,
+                   outbox=ctx.outbox, kabupaten=TAKALAR)
+    assert TAKALAR.telegram.chat_id is not None
+    async with TelegramSimulator(token=TOKEN) as sim:
+        kabupaten_chat = sim.group("Kabupaten Takalar", chat_id=TAKALAR.telegram.chat_id)
+        people = await cast(home)
+        await report(home, people.reporter, category="sampah", desa="Bajeng")
+        bot = bot_for(home, sim, tmp_path / "media")
+        await bot.start()
+        try:
+            ctx.clock.advance(days=1)  # type: ignore[attr-defined]  # Tuesday 09.00: past 07.00
+            assert await send_kabupaten_digest(home)
+            posted = await kabupaten_chat.wait_for(
+                lambda m: m.from_bot and "Perbandingan kecamatan" in (m.text or ""))
+            assert "Pattallassang: 1 baru · 1 terbuka" in (posted.text or "")
+            assert "Galesong: 0 baru · 0 terbuka · 0 terlambat" in (posted.text or "")
+            await settled(home)
+            assert not await send_kabupaten_digest(home)  # once a day
+            assert not await send_kabupaten_digest(ctx)  # an install of one kecamatan has none
         finally:
             await bot.stop()
