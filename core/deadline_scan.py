@@ -1,7 +1,8 @@
 """What the scheduler finds due: overdue stages, silent resolved tickets, stuck outbox rows.
 
-Each read is one indexed range query (`ix_tickets_escalation_due`: escalation level, then stage
-deadline), so a scan costs what is due, not what is stored or what was escalated long ago.
+Each read is one indexed range query (`ix_tickets_escalation_due`: kecamatan, escalation level, then
+stage deadline), so a scan costs what is due in its kecamatan, not what is stored, what was escalated
+long ago or what another kecamatan has due.
 Doing the work once across instances rests on two locks: `tick_lock` lets one instance at a time
 run a job on PostgreSQL (an advisory lock), and each use case re-checks its ticket under the row
 lock, which alone already makes it exactly once.

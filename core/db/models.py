@@ -124,6 +124,11 @@ class Ticket(Base):
         Index("ix_tickets_state_category", "state", "category"),
         Index("ix_tickets_reporter", "reporter_id"),
         Index("ix_tickets_latlon", "latitude", "longitude"),
+        # A kecamatan's figures (digest, weekly summary, the kabupaten's comparison) read its own rows.
+        Index("ix_tickets_kecamatan_state", "kecamatan", "state"),
+        Index("ix_tickets_kecamatan_created", "kecamatan", "created_at"),
+        Index("ix_tickets_kecamatan_resolved", "kecamatan", "resolved_at"),
+        Index("ix_tickets_kecamatan_closed", "kecamatan", "closed_at"),
     )
 
 
@@ -343,9 +348,10 @@ class TelegramPrompt(Base):
     __table_args__ = (Index("ix_telegram_prompts_message", "chat_id", "message_id"),)
 
 
-# The deadline scan (core/deadline_scan.py): levels 0 and 1 with a deadline before now, without reading
-# the open tickets already escalated to the camat. Declared here so autogenerate keeps it.
-Index("ix_tickets_escalation_due", Ticket.escalation_level, Ticket.stage_deadline_at)
+# The deadline scan (core/deadline_scan.py), per kecamatan: levels 0 and 1 with a deadline before now,
+# without reading the open tickets already escalated, nor another kecamatan's. Declared here so
+# autogenerate keeps it.
+Index("ix_tickets_escalation_due", Ticket.kecamatan, Ticket.escalation_level, Ticket.stage_deadline_at)
 
 # One open registration request per person: a second /daftar (even on another replica, at the same
 # moment) fails on this index instead of posting another request to the desk.

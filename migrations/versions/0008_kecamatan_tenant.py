@@ -1,4 +1,5 @@
-"""kecamatan is the tenant: conversations are per citizen and kecamatan; outbox rows and held reports name theirs
+"""kecamatan is the tenant: conversations are per citizen and kecamatan; outbox rows and held reports name theirs;
+the deadline scan's index leads with the kecamatan
 
 Revision ID: 0008
 Revises: 0007
@@ -20,6 +21,9 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("conversations", "outbox", "held_reports")
+# A kecamatan's figures read its own rows (digest, weekly summary, the kabupaten's comparison).
+FIGURES = (("ix_tickets_kecamatan_state", "state"), ("ix_tickets_kecamatan_created", "created_at"),
+           ("ix_tickets_kecamatan_resolved", "resolved_at"), ("ix_tickets_kecamatan_closed", "closed_at"))
 
 
 def _existing_kecamatan() -> str:
@@ -50,9 +54,17 @@ def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.alter_column("kecamatan", server_default=None)
+    op.drop_index("ix_tickets_escalation_due", table_name="tickets")
+    op.create_index("ix_tickets_escalation_due", "tickets", ["kecamatan", "escalation_level", "stage_deadline_at"])
+    for name, column in FIGURES:
+        op.create_index(name, "tickets", ["kecamatan", column])
 
 
 def downgrade() -> None:
+    for name, _ in FIGURES:
+        op.drop_index(name, table_name="tickets")
+    op.drop_index("ix_tickets_escalation_due", table_name="tickets")
+    op.create_index("ix_tickets_escalation_due", "tickets", ["escalation_level", "stage_deadline_at"])
     for table in ("outbox", "held_reports"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("kecamatan")
