@@ -106,24 +106,25 @@ class GraphAPI:
         method = request.method
         sim = self.sim
         if len(parts) == 2 and parts[1] in ("messages", "media") and method == "POST":
-            if parts[0] != sim.phone_id:
-                raise rules.unknown_object(parts[0], method)
+            phone_id = parts[0]
+            if phone_id not in sim.accounts:
+                raise rules.unknown_object(phone_id, method)
             if parts[1] == "messages":
                 try:
                     payload = json.loads(body or b"{}")
                 except ValueError:
                     raise rules.invalid_parameter("The request body must be JSON.") from None
-                return 200, graph.send(sim, payload)
+                return 200, graph.send(sim, payload, phone_id)
             form = parse_multipart(request.headers.get("content-type", ""), body)
-            return 200, graph.upload(sim, form)
+            return 200, graph.upload(sim, form, phone_id)
         if len(parts) == 1 and method in ("GET", "DELETE"):
             object_id = parts[0]
             if method == "DELETE":
                 return 200, graph.delete(sim, object_id, request.query_params.get("phone_number_id"))
-            if object_id == sim.phone_id:
-                return 200, graph.phone_number(sim)
-            return 200, graph.lookup(sim, object_id)
-        if len(parts) == 2 and method in ("GET", "POST", "DELETE") and parts[0] != sim.phone_id:
+            if object_id in sim.accounts and method == "GET":
+                return 200, graph.phone_number(sim, object_id)
+            return 200, graph.lookup(sim, object_id, request.query_params.get("phone_number_id"))
+        if len(parts) == 2 and method in ("GET", "POST", "DELETE") and parts[0] not in sim.accounts:
             raise rules.unknown_object(parts[0], method)
         raise rules.unknown_path("/".join(parts))
 

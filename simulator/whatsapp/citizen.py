@@ -51,11 +51,16 @@ Predicate = Callable[[Received], bool]
 
 
 class Citizen:
-    """One WhatsApp user. Create with ``sim.citizen(phone, name=...)``."""
+    """One WhatsApp user's chat with one business number. Create with ``sim.citizen(phone, name=...)``.
 
-    def __init__(self, sim: WhatsAppSimulator, wa_id: str, name: str | None) -> None:
+    ``business`` is the phone_number_id of the business number the chat is with (the default one
+    unless ``sim.citizen(..., business=phone_id)``); each chat has its own 24-hour window.
+    """
+
+    def __init__(self, sim: WhatsAppSimulator, wa_id: str, name: str | None, business: str | None = None) -> None:
         self.sim = sim
         self.wa_id = wa_id
+        self.business = sim.phone_id if business is None else business
         self.name = name
         self.user_id = business_scoped_user_id(wa_id, sim.waba_id)
         self.received: list[Received] = []
@@ -69,7 +74,9 @@ class Citizen:
         self._taken: set[int] = set()
 
     def __repr__(self) -> str:
-        return f"Citizen({self.wa_id!r}, name={self.name!r})"
+        if self.business == self.sim.phone_id:
+            return f"Citizen({self.wa_id!r}, name={self.name!r})"
+        return f"Citizen({self.wa_id!r}, name={self.name!r}, business={self.business!r})"
 
     # ---- observation ------------------------------------------------------------------------
 
@@ -124,7 +131,7 @@ class Citizen:
         return await self._send("text", {"body": text}, context=self.sim.context_for(self, message_id), **faults)
 
     def _media(self, data: bytes, mime: str, filename: str | None = None, **extra: Any) -> dict[str, Any]:
-        stored = self.sim.media.put(data, mime, phone_id=self.sim.phone_id, filename=filename, by_business=False)
+        stored = self.sim.media.put(data, mime, phone_id=self.business, filename=filename, by_business=False)
         content: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
         if filename is not None:
             content["filename"] = filename

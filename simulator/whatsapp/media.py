@@ -88,10 +88,14 @@ class MediaStore:
             f"&ext={ext}&hash={self.url_hash(media.id)}"
         )
 
-    def check_media_kind(self, media_id: str, message_type: str) -> StoredMedia:
-        """The stored media for a send of ``message_type`` by id, or the error Meta answers."""
+    def check_media_kind(self, media_id: str, message_type: str, *, phone_id: str | None = None) -> StoredMedia:
+        """The stored media for a send of ``message_type`` by id, or the error Meta answers.
+
+        With ``phone_id`` (the sending number) the media must belong to that number: only the number
+        it was uploaded on (or received by) can send it.
+        """
         media = self._items.get(media_id)
-        if media is None:
+        if media is None or (phone_id is not None and media.phone_id != phone_id):
             raise rules.media_not_found(media_id)
         kind = rules.media_kind(media.mime_type)
         allowed = {message_type} | ({"image", "audio", "video", "sticker"} if message_type == "document" else set())

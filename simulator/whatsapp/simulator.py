@@ -29,10 +29,11 @@ def _utcnow() -> dt.datetime:
 
 
 class WhatsAppSimulator(ApiFaults):
-    """A strict local WhatsApp Cloud API for one business phone number.
+    """A strict local WhatsApp Cloud API for one WABA: a default business number, and more with add_number().
 
     ``sim.app`` is the Graph API (ASGI); ``sim.citizen(...)`` creates simulated users whose
-    messages are POSTed, signed, to ``webhook_url``.
+    messages are POSTed, signed, to ``webhook_url``. A user has a separate chat (and 24-hour
+    customer service window) with each business number: ``sim.citizen(phone, business=phone_id)``.
     """
 
     def __init__(
@@ -59,7 +60,9 @@ class WhatsAppSimulator(ApiFaults):
         self.phone_id = str(phone_id)
         self.waba_id = str(waba_id)
         self.token = token
-        self.account = Account(self.waba_id, self.phone_id, display_phone_number)
+        self.account = Account(self.waba_id, self.phone_id, display_phone_number)  # the default number
+        # every business number of the WABA by phone_number_id, the default first
+        self.accounts: dict[str, Account] = {self.phone_id: self.account}
         self.messages_per_second = messages_per_second
         self.clock = clock or _utcnow
         self.monotonic = monotonic
@@ -68,7 +71,8 @@ class WhatsAppSimulator(ApiFaults):
         self.auto_read = auto_read
         self.faults = WebhookFaults()
         self.media = MediaStore()
-        self.citizens: dict[str, Citizen] = {}
+        self.citizens: dict[str, Citizen] = {}  # the chats with the default number, by wa_id
+        self.chats: dict[tuple[str, str], Citizen] = {}  # every chat by (business phone_id, wa_id)
         self.templates: dict[tuple[str, str], int] = {}
         # the latest `history` requests/answers and webhook deliveries, oldest first
         self.transcript: collections.deque[TranscriptEntry] = collections.deque(maxlen=history)
@@ -77,7 +81,7 @@ class WhatsAppSimulator(ApiFaults):
         self.incoming: dict[str, Citizen] = {}
         # called with the citizen whenever their chat changes (a message either way, a delivery, a read)
         self.observers: list[Callable[[Citizen], None]] = []
-        self._sent_times: collections.deque[float] = collections.deque()
+        self._sent_times: dict[str, collections.deque[float]] = {}  # per business number
         self._fail_next: collections.deque[rules.GraphError] = collections.deque()
         self._sender = WebhookSender(
             webhook_url,
@@ -114,24 +118,68 @@ class WhatsAppSimulator(ApiFaults):
     def webhook_retry_base_delay(self, value: float) -> None:
         self._sender.retry_base_delay = value
 
-    def citizen(self, phone: str, name: str | None = None) -> Citizen:
-        """The citizen with this phone number (created on first use; 0812… becomes 62812…)."""
+    def add_number(self, phone_id: str, display_phone_number: str) -> None:
+        """Register another business phone number of the same WABA (same webhook URL, same token)."""
+        phone_id, display = str(phone_id), str(display_phone_number)
+        if not phone_id.isdigit():
+            raise ValueError(f"a phone_number_id is digits only: {phone_id!r}")
+        if not display.isdigit():
+            raise ValueError(f"a display_phone_number is digits only (country code first): {display!r}")
+        if phone_id in self.accounts or phone_id == self.waba_id:
+            raise ValueError(f"phone number id {phone_id!r} is already registered")
+        if any(a.display_phone_number == display for a in self.accounts.values()):
+            raise ValueError(f"display phone number {display!r} is already registered")
+        self.accounts[phone_id] = Account(self.waba_id, phone_id, display)
+
+    def account_for(self, phone_id: str) -> Account:
+        """The registered business number with this phone_number_id (KeyError if none)."""
+        return self.accounts[phone_id]
+
+    def citizen(self, phone: str, name: str | None = None, business: str | None = None) -> Citizen:
+        """The citizen's chat with a business number (created on first use; 0812… becomes 62812…).
+
+        ``business`` is a registered phone_number_id; None (or ``sim.phone_id``) is the default number,
+        whose chats are ``sim.citizens``.
+        """
+        business = self.phone_id if business is None else str(business)
+        if business not in self.accounts:
+            raise ValueError(f"business phone number {business!r} is not registered (see add_number)")
         wa_id = normalise_phone(phone)
-        found = self.citizens.get(wa_id)
+        found = self.citizens.get(wa_id) if business == self.phone_id else self.chats.get((business, wa_id))
         if found is None:
-            found = self.citizens[wa_id] = Citizen(self, wa_id, name)
+            found = Citizen(self, wa_id, name, business=business)
+            if business == self.phone_id:
+                self.citizens[wa_id] = found
+            self.chats[(business, wa_id)] = found
             self.changed(found)
         elif name is not None:
             found.name = name
         return found
+
+    def all_chats(self) -> list[Citizen]:
+        """Every chat: the default number's, then the other numbers'."""
+        default = list(self.citizens.values())
+        return default + [c for (business, _), c in self.chats.items() if business != self.phone_id]
 
     def changed(self, citizen: Citizen) -> None:
         """Tell the observers that this citizen's chat changed."""
         for observer in list(self.observers):
             observer(citizen)
 
-    def citizen_by_user_id(self, user_id: str) -> Citizen | None:
-        return next((c for c in self.citizens.values() if c.user_id == user_id), None)
+    def citizen_by_user_id(self, user_id: str, business: str | None = None) -> Citizen | None:
+        """The chat of the user with this business-scoped user id with ``business`` (default number if None).
+
+        A BSUID is scoped to the WABA, so a user known to one number of it can be reached from another:
+        their chat with ``business`` is created then.
+        """
+        business = self.phone_id if business is None else business
+        chats = self.all_chats()
+        found = next((c for c in chats if c.user_id == user_id and c.business == business), None)
+        if found is None:
+            known = next((c for c in chats if c.user_id == user_id), None)
+            if known is not None:
+                found = self.citizen(known.wa_id, known.name, business=business)
+        return found
 
     def approve_template(self, name: str, language: str = "id", params: int = 0) -> None:
         """Register an approved template with ``params`` body parameters."""
@@ -162,17 +210,22 @@ class WhatsAppSimulator(ApiFaults):
         raw = b"\x1c\x18\x0d" + wa_id.encode() + b"\x15\x02\x00\x11\x18\x12" + secrets.token_hex(9).upper().encode()
         return "wamid." + base64.b64encode(raw).decode()
 
-    def check_throughput(self) -> None:
+    def check_throughput(self, phone_id: str | None = None) -> None:
+        """Meta's throughput limit, counted per business phone number."""
+        sent = self._sent_times.setdefault(self.phone_id if phone_id is None else phone_id, collections.deque())
         now = self.monotonic()
-        while self._sent_times and now - self._sent_times[0] >= 1.0:
-            self._sent_times.popleft()
-        if len(self._sent_times) >= self.messages_per_second:
+        while sent and now - sent[0] >= 1.0:
+            sent.popleft()
+        if len(sent) >= self.messages_per_second:
             raise rules.rate_limited(self.messages_per_second)
-        self._sent_times.append(now)
+        sent.append(now)
 
     def context_for(self, citizen: Citizen, message_id: str) -> dict[str, str]:
         """The ``context`` a citizen's reply to ``message_id`` carries."""
-        sender = self.account.display_phone_number if message_id in self.outgoing else citizen.wa_id
+        if message_id in self.outgoing:
+            sender = self.accounts[self.outgoing[message_id][0].business].display_phone_number
+        else:
+            sender = citizen.wa_id
         return {"from": sender, "id": message_id}
 
     def contact_of(self, citizen: Citizen) -> dict[str, Any]:
@@ -192,7 +245,8 @@ class WhatsAppSimulator(ApiFaults):
         citizen.order.append(wamid)
         self.incoming[wamid] = citizen
         self.changed(citizen)
-        await self._dispatcher.dispatch(webhooks.message_payload(self.account, self.contact_of(citizen), item), faults)
+        payload = webhooks.message_payload(self.accounts[citizen.business], self.contact_of(citizen), item)
+        await self._dispatcher.dispatch(payload, faults)
         return wamid
 
     async def release_held(self) -> None:
@@ -202,7 +256,8 @@ class WhatsAppSimulator(ApiFaults):
     async def redeliver(self, wamid: str) -> Delivery:
         """POST the webhook of a citizen's earlier message again, byte for byte (Meta duplicates deliveries)."""
         citizen = self.incoming[wamid]
-        payload = webhooks.message_payload(self.account, self.contact_of(citizen), citizen.sent_items[wamid])
+        account = self.accounts[citizen.business]
+        payload = webhooks.message_payload(account, self.contact_of(citizen), citizen.sent_items[wamid])
         return await self._sender.deliver(self._sender.encode(payload))
 
     def _record_delivery(self, delivery: Delivery) -> None:
@@ -225,7 +280,7 @@ class WhatsAppSimulator(ApiFaults):
         await self._dispatcher.send_in_order(
             [
                 webhooks.status_payload(
-                    self.account,
+                    self.accounts[citizen.business],
                     self.contact_of(citizen),
                     wamid,
                     status,

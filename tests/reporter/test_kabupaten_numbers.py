@@ -64,10 +64,15 @@ async def test_a_number_the_install_does_not_serve_is_acknowledged_and_never_ans
 
 
 async def test_a_message_to_a_kecamatans_number_is_that_kecamatans(takalar: Harness) -> None:
+    takalar.sim.add_number(GALESONG, "6241100000002")  # the same WhatsApp Business Account
     citizen = takalar.sim.citizen("081300000010")
-    await citizen.sends_text("halo")  # to the simulator's number: Pattallassang's
+    await citizen.sends_text("halo")  # to the simulator's default number: Pattallassang's
     await citizen.wait_for(lambda m: m.text is not None and "Kecamatan Pattallassang" in m.text)
-    assert await _post(takalar, _text_to(GALESONG, "wamid.gls.1", citizen.wa_id, "halo")) == 200
+    to_galesong = takalar.sim.citizen("081300000010", business=GALESONG)  # the same person, another chat
+    await to_galesong.sends_text("halo")
+    await to_galesong.wait_for(lambda m: m.text is not None and "Kecamatan Galesong" in m.text)
+    await takalar.settle()
+    assert not [m for m in citizen.received if "Galesong" in (m.text or "")]  # never from the wrong number
     async with takalar.ctx.sessions() as session:
         conversations = {c.kecamatan for c in await session.scalars(select(Conversation))}
         replies = list(await session.scalars(select(OutboxMessage).where(
