@@ -203,14 +203,6 @@ def _clashes(path: Path, loaded: list[tuple[Path, Profile]], head: KabupatenFile
     return problems
 
 
-def is_kabupaten_file(path: Path) -> bool:
-    """Whether the TOML file lists kecamatan (a kabupaten file) rather than being one profile."""
-    try:
-        return "kecamatan" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
-
-
 def sole_kecamatan(kabupaten_file: Path | None, kecamatan_profile: Path | None) -> str | None:
     """The code of the install's kecamatan when it has exactly one (what older rows belong to), else None."""
     try:

@@ -37,11 +37,17 @@ class Board:
         return RENDER[role](self.ctx, view), card_keyboard(role, view.ticket)
 
     async def home(self, role: str) -> int:
-        """The chat a role's cards go to (followed through migrations)."""
+        """The chat a role's messages go to (followed through migrations); "kabupaten" is the kabupaten's
+        chat (ask `has_home` first: a kabupaten file may name none)."""
         chats = self.ctx.profile.telegram
         configured = {"desk": chats.desk_chat_id, "field": chats.field_chat_ids[0],
-                      "camat": chats.camat_user_id}[role]
+                      "camat": chats.camat_user_id, "kabupaten": self.ctx.kabupaten.telegram.chat_id}[role]
+        if configured is None:
+            raise LookupError(f"no chat for {role!r}")
         return await current_chat(self.ctx, configured)
+
+    def has_home(self, role: str) -> bool:
+        return role != "kabupaten" or self.ctx.kabupaten.telegram.chat_id is not None
 
     async def cards(self, ticket_id: int) -> dict[str, Card]:
         """The ticket's cards by role (a bundled ticket's entry is keyed by its card role)."""

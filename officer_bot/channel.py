@@ -27,7 +27,7 @@ from officer_bot.cards import Board
 from officer_bot.handlers import held, staff
 from officer_bot.intake_notice import post_intake_failed
 from officer_bot.pacing import Busy
-from officer_bot.store import REGISTRATION_KIND, Card, current_chat
+from officer_bot.store import REGISTRATION_KIND, Card
 from officer_bot.telegram_io import chunks, outcome
 from officer_bot.undelivered import notice
 
@@ -97,10 +97,8 @@ class TelegramChannel:
         steps = await Steps.of(board.ctx, delivery)
         if delivery.kind == "ticket.changed":
             await self.ticket_changed(board, delivery, steps)
-        elif delivery.kind in ("digest", "digest.weekly"):
-            await self.to_camat(board, str(delivery.data.get("text", "")), steps)
-        elif delivery.kind == "digest.kabupaten":
-            await self.to_kabupaten(board, str(delivery.data.get("text", "")), steps)
+        elif delivery.kind in ("digest", "digest.weekly", "digest.kabupaten"):
+            await self.summary(board, delivery.recipient, str(delivery.data.get("text", "")), steps)
         elif delivery.kind == "outbox.stuck":
             await self.stuck(board, delivery.data, steps)
         elif delivery.kind == NOTICE_KIND:
@@ -138,17 +136,12 @@ class TelegramChannel:
         body = escape(text("tg.reply.reminder", number=view.ticket.number, when=due))
         await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
 
-    async def to_camat(self, board: Board, body: str, steps: Steps) -> None:
-        chat = await board.home("camat")
-        for part in chunks(body):
-            await steps(lambda part=part: board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
-
-    async def to_kabupaten(self, board: Board, body: str, steps: Steps) -> None:
-        chat = board.ctx.kabupaten.telegram.chat_id
-        if chat is None:  # the kabupaten file lost its chat since the row was queued
-            log.warning("kabupaten message without a kabupaten chat; skipped")
+    async def summary(self, board: Board, role: str, body: str, steps: Steps) -> None:
+        """A summary (the camat's digests, the kabupaten's comparison) to the role's chat, in parts."""
+        if not board.has_home(role):  # the kabupaten file lost its chat since the row was queued
+            log.warning("summary for a chat the profile no longer names; skipped", extra={"role": role})
             return
-        chat = await current_chat(board.ctx, chat)
+        chat = await board.home(role)
         for part in chunks(body):
             await steps(lambda part=part: board.tg.send_text(chat, escape(part)))  # type: ignore[misc]
 

@@ -24,6 +24,7 @@ from core.context import Context, OutboxSignal
 from core.db.engine import make_engine, make_sessions
 from core.db.migrate import upgrade
 from core.db.models import Base
+from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
 from core.profile import SAMPLE_PROFILE, Profile, load_profile
 
 TEST_DATABASE = os.environ.get("LAPOR_TEST_DATABASE", "sqlite")
@@ -149,3 +150,12 @@ async def ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Cont
     sessions = make_sessions(engine, on_commit=signal.committed)
     yield Context(sessions=sessions, profile=profile, clock=clock, outbox=signal)
     await engine.dispose()
+
+
+TAKALAR = load_kabupaten(SAMPLE_KABUPATEN)
+
+
+def in_takalar(ctx: Context, kecamatan: str = "pattallassang") -> Context:
+    """The test's database, clock and signals as a kecamatan of the Takalar sample install (9 kecamatan)."""
+    return Context(sessions=ctx.sessions, profile=TAKALAR.profile(kecamatan), clock=ctx.clock, outbox=ctx.outbox,
+                   kabupaten=TAKALAR)

@@ -16,22 +16,19 @@ from core.digest import build_digest
 from core.domain.errors import OtherKecamatan
 from core.domain.lifecycle import TicketState
 from core.domain.reports import NewReport
-from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
 from core.queries import list_tickets, ticket_detail
 from core.texts import refusal
 from core.usecases import citizen, corrections, desk, field, oversight
-from tests.conftest import Clock
+from tests.conftest import Clock, in_takalar
 from tests.core.story import PHOTO, Cast, cast, force_state, report, snapshot, ticket
 
-TAKALAR = load_kabupaten(SAMPLE_KABUPATEN)
 S = TicketState
 
 
 @pytest.fixture
 def home(ctx: Context) -> Context:
     """Kecamatan Pattallassang of a Takalar install, on the test database and clock."""
-    return Context(sessions=ctx.sessions, profile=TAKALAR.profile("pattallassang"), clock=ctx.clock,
-                   outbox=ctx.outbox, kabupaten=TAKALAR)
+    return in_takalar(ctx)
 
 
 async def _galesong_case(home: Context, people: Cast) -> int:

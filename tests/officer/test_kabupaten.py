@@ -8,19 +8,16 @@ from pathlib import Path
 from core.context import Context
 from core.domain.lifecycle import TicketState
 from core.domain.reports import NewReport
-from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
 from core.usecases.citizen import submit_ticket
 from scheduler.jobs import send_kabupaten_digest
 from simulator.telegram import TelegramSimulator
+from tests.conftest import TAKALAR, in_takalar
 from tests.core.story import cast, report, ticket
 from tests.officer.conftest import TOKEN, bot_for, settled
 
-TAKALAR = load_kabupaten(SAMPLE_KABUPATEN)
-
 
 async def test_cards_go_to_their_kecamatan_and_a_tap_acts_in_it(ctx: Context, tmp_path: Path) -> None:
-    home = Context(sessions=ctx.sessions, profile=TAKALAR.profile("pattallassang"), clock=ctx.clock,
-                   outbox=ctx.outbox, kabupaten=TAKALAR)
+    home = in_takalar(ctx)
     galesong = home.at("galesong")
     ptl, gls = home.profile.telegram, galesong.profile.telegram
     async with TelegramSimulator(token=TOKEN) as sim:
@@ -55,8 +52,7 @@ async def test_cards_go_to_their_kecamatan_and_a_tap_acts_in_it(ctx: Context, tm
 
 
 async def test_the_morning_comparison_reaches_the_kabupaten_chat(ctx: Context, tmp_path: Path) -> None:
-    home = Context(sessions=ctx.sessions, profile=TAKALAR.profile("pattallassang"), clock=ctx.clock,
-                   outbox=ctx.outbox, kabupaten=TAKALAR)
+    home = in_takalar(ctx)
     assert TAKALAR.telegram.chat_id is not None
     async with TelegramSimulator(token=TOKEN) as sim:
         kabupaten_chat = sim.group("Kabupaten Takalar", chat_id=TAKALAR.telegram.chat_id)

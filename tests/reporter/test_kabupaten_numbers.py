@@ -4,7 +4,6 @@ to, and a number the install does not serve is acknowledged, logged and never an
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -12,13 +11,10 @@ from sqlalchemy import func, select
 
 from core.context import Context
 from core.db.models import Conversation, InboxUpdate, OutboxMessage
-from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
-from core.settings import Settings
 from simulator.whatsapp import sign
-from tests.conftest import Clock
+from tests.conftest import TAKALAR, in_takalar
 from tests.reporter.conftest import APP_SECRET, PHONE_ID, Harness
 
-TAKALAR = load_kabupaten(SAMPLE_KABUPATEN)
 GALESONG = TAKALAR.profile("galesong").whatsapp_phone_id or ""
 
 
@@ -32,18 +28,11 @@ def _text_to(phone_id: str, wamid: str, wa_id: str, body: str) -> bytes:
 
 
 @pytest.fixture
-async def takalar(ctx: Context, settings: Settings, clock: Clock) -> AsyncIterator[Harness]:
-    """The reporter bot of a Takalar install: the simulator's number is Pattallassang's."""
-    home = Context(sessions=ctx.sessions, profile=TAKALAR.profile("pattallassang"), clock=ctx.clock,
-                   outbox=ctx.outbox, kabupaten=TAKALAR)
+def ctx(ctx: Context) -> Context:
+    """The reporter bot of these tests serves a Takalar install: the simulator's number is Pattallassang's."""
+    home = in_takalar(ctx)
     assert home.profile.whatsapp_phone_id == PHONE_ID
-    harness = Harness(home, settings, clock)
-    await harness.start()
-    try:
-        yield harness
-    finally:
-        await harness.stop()
-        await harness.sim.aclose()
+    return home
 
 
 async def _post(harness: Harness, body: bytes) -> int:
@@ -55,25 +44,25 @@ async def _post(harness: Harness, body: bytes) -> int:
 
 
 async def test_a_number_the_install_does_not_serve_is_acknowledged_and_never_answered(
-        takalar: Harness, caplog: pytest.LogCaptureFixture) -> None:
-    assert await _post(takalar, _text_to("999000111222", "wamid.stranger", "6281300000099", "halo")) == 200
-    async with takalar.ctx.sessions() as session:
+        harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    assert await _post(harness, _text_to("999000111222", "wamid.stranger", "6281300000099", "halo")) == 200
+    async with harness.ctx.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     assert "phone number id no kecamatan answers on ignored" in caplog.text
 
 
-async def test_a_message_to_a_kecamatans_number_is_that_kecamatans(takalar: Harness) -> None:
-    takalar.sim.add_number(GALESONG, "6241100000002")  # the same WhatsApp Business Account
-    citizen = takalar.sim.citizen("081300000010")
+async def test_a_message_to_a_kecamatans_number_is_that_kecamatans(harness: Harness) -> None:
+    harness.sim.add_number(GALESONG, "6241100000002")  # the same WhatsApp Business Account
+    citizen = harness.sim.citizen("081300000010")
     await citizen.sends_text("halo")  # to the simulator's default number: Pattallassang's
     await citizen.wait_for(lambda m: m.text is not None and "Kecamatan Pattallassang" in m.text)
-    to_galesong = takalar.sim.citizen("081300000010", business=GALESONG)  # the same person, another chat
+    to_galesong = harness.sim.citizen("081300000010", business=GALESONG)  # the same person, another chat
     await to_galesong.sends_text("halo")
     await to_galesong.wait_for(lambda m: m.text is not None and "Kecamatan Galesong" in m.text)
-    await takalar.settle()
+    await harness.settle()
     assert not [m for m in citizen.received if "Galesong" in (m.text or "")]  # never from the wrong number
-    async with takalar.ctx.sessions() as session:
+    async with harness.ctx.sessions() as session:
         conversations = {c.kecamatan for c in await session.scalars(select(Conversation))}
         replies = list(await session.scalars(select(OutboxMessage).where(
             OutboxMessage.channel == "whatsapp").order_by(OutboxMessage.id)))
