@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db.engine import unit_of_work
 from core.db.group import GroupCommit
 from core.domain.sla import Stage, WorkingCalendar, deadline
-from core.kabupaten import Kabupaten
+from core.kabupaten import DEFAULT_AGENCY_SLA, Kabupaten
 from core.profile import Profile
 
 
@@ -114,8 +114,13 @@ class Context:
             self._calendars[year] = self.profile.calendar(range(year - 1, year + 3))
         return self._calendars[year]
 
-    def stage_deadline(self, category_code: str | None, stage: Stage, start: datetime) -> datetime | None:
-        """When `stage` of a ticket in the category is due; None for a category the profile lacks."""
+    def stage_deadline(self, category_code: str | None, stage: Stage, start: datetime,
+                       agency: str | None = None) -> datetime | None:
+        """When `stage` of a ticket in the category is due; None for a category the profile lacks. A case
+        with an agency is due on the agency's follow-up time, in working time, whatever its category."""
+        if stage is Stage.AGENCY:
+            found = self.kabupaten.agency(agency or "")
+            return deadline(start, found.sla if found else DEFAULT_AGENCY_SLA, self.calendar(start.year))
         category = self.profile.category(category_code) if category_code else None
         if category is None:
             # The desk may set the category while verifying; until then the profile's default applies.

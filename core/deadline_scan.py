@@ -41,24 +41,27 @@ class DueTicket:
     category: str | None
     deadline: datetime
     level: int
+    agency: str | None = None  # the agency a forwarded case is with
 
 
-def due_query(kecamatan: str, now: datetime, limit: int = 1000) -> object:
-    """The deadline scan of one kecamatan: stages due by `now` below level 2, never-reminded first, then
-    oldest deadline (the due index finds them; the kecamatan filters what is due)."""
+def due_query(kecamatan: str, now: datetime, limit: int = 1000, top: int = 2) -> object:
+    """The deadline scan of one kecamatan: stages due by `now` below level `top` (2, the camat; 3 when the
+    kabupaten's chat takes what the camat leaves), never-reminded first, then oldest deadline (the due
+    index finds them; the kecamatan filters what is due)."""
     return (
         select(Ticket.id, Ticket.number, Ticket.state, Ticket.category, Ticket.stage_deadline_at,
-               Ticket.escalation_level)
-        .where(Ticket.kecamatan == kecamatan, Ticket.escalation_level.in_((0, 1)), Ticket.stage_deadline_at <= now,
+               Ticket.escalation_level, Ticket.forward_agency)
+        .where(Ticket.kecamatan == kecamatan, Ticket.escalation_level.in_(tuple(range(top))),
+               Ticket.stage_deadline_at <= now,
                Ticket.state.in_(sorted(s.value for s in REMINDABLE)))  # the states escalation applies to
         .order_by(Ticket.escalation_level, Ticket.stage_deadline_at).limit(limit)  # the index order: no sort
     )
 
 
-async def due_tickets(ctx: Context, now: datetime, limit: int = 1000) -> list[DueTicket]:
+async def due_tickets(ctx: Context, now: datetime, limit: int = 1000, top: int = 2) -> list[DueTicket]:
     """Tickets whose current stage is overdue at `now` and may still need a reminder or escalation."""
     async with ctx.sessions() as session:
-        rows = await session.execute(due_query(ctx.kecamatan, now, limit))  # type: ignore[call-overload]
+        rows = await session.execute(due_query(ctx.kecamatan, now, limit, top))  # type: ignore[call-overload]
         return [DueTicket(*row) for row in rows.all()]
 
 

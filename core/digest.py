@@ -20,13 +20,17 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from core.context import Context
 from core.db.models import JobRun, Staff, Ticket, TicketEvent
-from core.domain.lifecycle import TicketState
+from core.domain.lifecycle import REMINDABLE, TicketState
+from core.domain.sla import Stage
 from core.notifications import queue
 from core.texts import duration, text
 
 S = TicketState
-WAITING = (S.RECEIVED.value, S.VERIFIED.value, S.IN_PROGRESS.value)  # stages that can be late
+WAITING = tuple(s.value for s in S if s in REMINDABLE)  # stages that can be late (a case with an agency too)
 OPEN = (*WAITING, S.RESOLVED.value)
+# The moment a ticket leaves each stage that has a clock, for "on time per stage".
+STAGE_DONE: dict[Stage, InstrumentedAttribute[datetime | None]] = {
+    Stage.VERIFY: Ticket.verified_at, Stage.ACCEPT: Ticket.accepted_at, Stage.RESOLVE: Ticket.resolved_at}
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Overdue:
     state: str
     late_by: timedelta
     assignee: str | None
+    agency: str | None = None  # the agency a late forwarded case waits on
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Digest:
     by_desa: list[tuple[str, int]]
     by_category: list[tuple[str, int]]
     by_officer: list[tuple[str, int, int]]  # name, in progress now, resolved in the last 7 days
+    by_agency: list[tuple[str, int]]  # agency code, open cases with it
     rating: float | None
     ratings: int
 
@@ -92,6 +98,20 @@ async def compliance(session: AsyncSession, kecamatan: str, start: datetime, end
                       total=await count(session, kecamatan, window))
 
 
+async def stage_compliance(session: AsyncSession, kecamatan: str, stage: Stage, start: datetime,
+                           end: datetime) -> Compliance:
+    """Tickets that finished `stage` in [start, end): how many did so without a reminder or escalation of
+    that stage. The agency stage ends when the agency answers (the ticket is resolved from it)."""
+    done = STAGE_DONE.get(stage, Ticket.resolved_at)
+    window = and_(done >= start, done < end)
+    if stage is Stage.AGENCY:
+        window = and_(window, Ticket.forward_agency.is_not(None))
+    late = exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action == "escalate",
+                          TicketEvent.data["stage"].as_string() == stage.value)
+    return Compliance(on_time=await count(session, kecamatan, window, ~late),
+                      total=await count(session, kecamatan, window))
+
+
 async def rating(session: AsyncSession, kecamatan: str, start: datetime, end: datetime) -> tuple[float | None, int]:
     """Average rating of tickets closed in [start, end), and how many were rated."""
     row = (await session.execute(select(func.avg(Ticket.rating), func.count(Ticket.rating)).where(
@@ -100,10 +120,10 @@ async def rating(session: AsyncSession, kecamatan: str, start: datetime, end: da
     return (float(row[0]) if row[0] is not None else None), int(row[1])
 
 
-async def _grouped(session: AsyncSession, kecamatan: str,
-                   column: InstrumentedAttribute[str | None]) -> list[tuple[str | None, int]]:
+async def _grouped(session: AsyncSession, kecamatan: str, column: InstrumentedAttribute[str | None],
+                   *where: ColumnElement[bool]) -> list[tuple[str | None, int]]:
     rows = await session.execute(select(column, func.count())
-                                 .where(Ticket.kecamatan == kecamatan, Ticket.state.in_(OPEN), shown())
+                                 .where(Ticket.kecamatan == kecamatan, Ticket.state.in_(OPEN), shown(), *where)
                                  .group_by(column).order_by(func.count().desc(), column))
     return [(key, n) for key, n in rows.all()]
 
@@ -120,10 +140,11 @@ async def build_digest(ctx: Context, day: date | None = None) -> Digest:
         states = await session.execute(select(Ticket.state, func.count()).where(mine).group_by(Ticket.state))
         late = and_(Ticket.state.in_(WAITING), Ticket.stage_deadline_at < now)
         overdue_rows = await session.execute(
-            select(Ticket.number, Ticket.category, Ticket.state, Ticket.stage_deadline_at, assignee.name)
+            select(Ticket.number, Ticket.category, Ticket.state, Ticket.stage_deadline_at, assignee.name,
+                   Ticket.forward_agency)
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
             .where(mine, late, shown()).order_by(Ticket.stage_deadline_at, Ticket.id))
-        overdue = [Overdue(n, c, s, now - (due or now), a) for n, c, s, due, a in overdue_rows.all()]
+        overdue = [Overdue(n, c, s, now - (due or now), a, g) for n, c, s, due, a, g in overdue_rows.all()]
         overdue_total = await count(session, k, late)
         officers = await session.execute(
             select(Staff.name,
@@ -147,6 +168,8 @@ async def build_digest(ctx: Context, day: date | None = None) -> Digest:
             by_desa=[(d or "", n) for d, n in await _grouped(session, k, Ticket.desa)],
             by_category=[(c or "", n) for c, n in await _grouped(session, k, Ticket.category)],
             by_officer=[(name, busy, done) for name, busy, done in officers.all() if busy or done],
+            by_agency=[(code or "", n) for code, n in await _grouped(
+                session, k, Ticket.forward_agency, Ticket.state == S.FORWARDED.value)],
             rating=average,
             ratings=rated,
         )
@@ -157,6 +180,14 @@ def category_label(ctx: Context, code: str | None, locale: str) -> str:
     if category is None:
         return text("digest.no_category", locale)
     return category.label_for(locale)
+
+
+def agency_name(ctx: Context, code: str | None) -> str | None:
+    """An agency by name (one the kabupaten file no longer lists, or stored by name, as stored)."""
+    if not code:
+        return None
+    found = ctx.kabupaten.agency(code)
+    return found.name if found else code
 
 
 def _compliance_line(key: str, figure: Compliance, locale: str) -> str:
@@ -194,7 +225,7 @@ def render_digest(ctx: Context, digest: Digest, locale: str = "id", late: bool =
             lines.append(t("digest.overdue_item", index=i, number=item.number,
                            category=category_label(ctx, item.category, locale)))
             lines.append(t("digest.overdue_detail", age=duration(item.late_by, locale),
-                           who=item.assignee or t(f"state.{item.state}")))
+                           who=item.assignee or agency_name(ctx, item.agency) or t(f"state.{item.state}")))
         if len(digest.overdue) > listed:
             lines.append(t("digest.overdue_more", count=len(digest.overdue) - listed))
         if digest.overdue_hidden:
@@ -205,7 +236,9 @@ def render_digest(ctx: Context, digest: Digest, locale: str = "id", late: bool =
               _compliance_line("digest.sla_30", digest.sla_30, locale)]
     desa = [(name or t("digest.no_desa"), n) for name, n in digest.by_desa]
     categories = [(category_label(ctx, code or None, locale), n) for code, n in digest.by_category]
-    for title, rows in ((t("digest.desa_title"), desa), (t("digest.category_title"), categories)):
+    agencies = [(agency_name(ctx, code) or "-", n) for code, n in digest.by_agency]
+    for title, rows in ((t("digest.desa_title"), desa), (t("digest.category_title"), categories),
+                        (t("digest.agency_title"), agencies)):
         block = _breakdown(title, rows, locale, ctx.profile.digest_breakdown_limit)
         lines += ["", *block] if block else []
     if digest.by_officer:

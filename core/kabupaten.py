@@ -5,6 +5,11 @@ any profile key, e.g. categories, SLAs, office hours and cuti bersama) and the a
 forwarded to. A profile's own value wins over the shared one; a category the profile lists again by
 code is merged over the shared entry (an override: `{ code = "sampah", sla = { resolve = "1d" } }`).
 A kecamatan profile given alone (KECAMATAN_PROFILE) is a kabupaten of one.
+
+A kabupaten may also run one number for all of its kecamatan (`[whatsapp] phone_id`): a citizen writing
+to it is asked where the problem is (a shared location, a typed desa, or a pick from lists), and the
+report then goes to that kecamatan. `nearest_within` is how far from a desa's centroid a shared
+location may be and still be that desa's (for desa without a boundary).
 """
 
 from __future__ import annotations
@@ -15,14 +20,18 @@ from collections.abc import Iterator
 from datetime import time
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
+from core.domain.places import Place
 from core.domain.sla import Span
 from core.profile import Profile, ProfileError, SpanField, Strict, describe_error, load_profile
 
 SAMPLE_KABUPATEN = Path(__file__).parent / "profiles" / "takalar" / "kabupaten.toml"
+
+
+DEFAULT_AGENCY_SLA = Span(days=5)  # SP4N-LAPOR!: five working days to coordinate and answer
 
 
 class Agency(Strict):
@@ -33,13 +42,33 @@ class Agency(Strict):
     kind: Literal["opd", "bumd", "vertical"]
     categories: list[str] = Field(default_factory=list)  # the categories it usually takes
     telegram_chat_id: int | None = None  # its group; without one the desk records its answers
-    sla: SpanField = Span(days=5)  # SP4N-LAPOR!: five working days to coordinate and answer
+    sla: SpanField = DEFAULT_AGENCY_SLA
     contact: str = Field(default="", max_length=200)  # for an agency without Telegram: whom the desk calls
 
 
 class KabupatenTelegram(Strict):
     chat_id: int | None = None  # the kabupaten's chat: the third escalation level and its digest
     digest_time: time = time(7, 0)  # when the kecamatan comparison is sent, local time
+
+
+_DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|m)\s*$")
+
+
+def _parse_distance(value: object) -> float:
+    """Metres from "3km", "500m" or a number of metres."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = _DISTANCE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a distance like '3km' or '500m'")
+    return float(match[1]) * (1000 if match[2] == "km" else 1)
+
+
+class KabupatenWhatsApp(Strict):
+    """The kabupaten-wide number: citizens writing to it are routed to their kecamatan."""
+
+    phone_id: str = Field(pattern=r"^\d{5,20}$")
+    nearest_within: Annotated[float, BeforeValidator(_parse_distance), Field(gt=0, le=50_000)] = 3000.0
 
 
 class KabupatenFile(Strict):
@@ -51,26 +80,28 @@ class KabupatenFile(Strict):
     defaults: dict[str, Any] = Field(default_factory=dict)
     agencies: list[Agency] = Field(default_factory=list)
     telegram: KabupatenTelegram = KabupatenTelegram()
+    whatsapp: KabupatenWhatsApp | None = None
 
 
 class Kabupaten:
     """Every kecamatan of the install, found by code, WhatsApp number or Telegram chat."""
 
     def __init__(self, code: str, name: str, profiles: list[Profile], agencies: list[Agency] | None = None,
-                 telegram: KabupatenTelegram | None = None) -> None:
+                 telegram: KabupatenTelegram | None = None, whatsapp: KabupatenWhatsApp | None = None) -> None:
         if not profiles:
             raise ValueError("a kabupaten needs at least one kecamatan")
         self.code, self.name = code, name
         self.profiles = {p.code: p for p in profiles}
         self.agencies = list(agencies or [])
         self.telegram = telegram or KabupatenTelegram()
+        self.whatsapp = whatsapp  # the kabupaten-wide number, if it runs one
 
     @classmethod
     def of_one(cls, profile: Profile) -> Kabupaten:
         """A single kecamatan profile as an install (today's file: a kabupaten of one)."""
         name = profile.kabupaten or profile.name
         code = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:40] or profile.code
-        return cls(code, name, [profile])
+        return cls(code, name, [profile], [_named_agency(n) for n in profile.agencies])
 
     def __iter__(self) -> Iterator[Profile]:
         return iter(self.profiles.values())
@@ -114,10 +145,42 @@ class Kabupaten:
         own = {p.whatsapp_phone_id for p in self if p.whatsapp_phone_id}
         if len(self.profiles) == 1 and not own and default:
             own.add(default)
+        if self.whatsapp is not None:
+            own.add(self.whatsapp.phone_id)
         return frozenset(own)
+
+    def is_kabupaten_line(self, phone_id: str) -> bool:
+        """Whether this is the kabupaten-wide number (whose citizens are routed to their kecamatan)."""
+        return self.whatsapp is not None and phone_id == self.whatsapp.phone_id
+
+    @cached_property
+    def places(self) -> tuple[Place, ...]:
+        """Every desa of every kecamatan, in the file's order."""
+        return tuple(Place(p.code, d.name, d.centroid, d.boundary) for p in self for d in p.desa)
+
+    def by_prefix(self, ticket_prefix: str) -> Profile | None:
+        """The kecamatan whose ticket numbers start with this prefix."""
+        return next((p for p in self if p.ticket_prefix == ticket_prefix.upper()), None)
 
     def agency(self, code: str) -> Agency | None:
         return next((a for a in self.agencies if a.code == code), None)
+
+    def agency_by_chat(self, chat_id: int) -> Agency | None:
+        """The agency whose group this is."""
+        return next((a for a in self.agencies if a.telegram_chat_id == chat_id), None)
+
+    def shared_chat(self, chat_id: int) -> bool:
+        """Whether the chat serves every kecamatan (an agency's group, the kabupaten's chat): an update
+        there belongs to the kecamatan of the case it is about."""
+        return chat_id == self.telegram.chat_id or self.agency_by_chat(chat_id) is not None
+
+
+def _named_agency(name: str) -> Agency:
+    """An agency a kecamatan profile names in words (`agencies = ["PLN", "Dinas PU"]`): no group, the
+    usual follow-up time; a kabupaten file describes agencies in full."""
+    code = re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_")[:31]
+    return Agency(code=code if re.match(r"^[a-z][a-z0-9_]{1,30}$", code) else f"a_{code}"[:31], name=name[:60],
+                  kind="opd")
 
 
 def _read(path: Path, hint: str) -> dict[str, Any]:
@@ -169,7 +232,7 @@ def load_kabupaten(path: Path) -> Kabupaten:
     problems += _clashes(path, loaded, head)
     if problems:
         raise ProfileError(path, problems)
-    return Kabupaten(head.code, head.name, [p for _, p in loaded], head.agencies, head.telegram)
+    return Kabupaten(head.code, head.name, [p for _, p in loaded], head.agencies, head.telegram, head.whatsapp)
 
 
 def _clashes(path: Path, loaded: list[tuple[Path, Profile]], head: KabupatenFile) -> list[str]:
@@ -198,6 +261,9 @@ def _clashes(path: Path, loaded: list[tuple[Path, Profile]], head: KabupatenFile
     for agency in head.agencies:
         if agency.telegram_chat_id is not None:
             claim("chat", agency.telegram_chat_id, path.name, f"agency {agency.code}'s telegram_chat_id")
+    if head.whatsapp is not None:  # its conversations are keyed by the kabupaten's code, beside the kecamatan's
+        claim("WhatsApp number", head.whatsapp.phone_id, path.name, "whatsapp.phone_id")
+        claim("code", head.code, path.name, "code")
     codes = [a.code for a in head.agencies]
     problems += [f"{path.name}: agency {c!r} appears twice" for c in sorted({c for c in codes if codes.count(c) > 1})]
     return problems

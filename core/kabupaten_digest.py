@@ -1,8 +1,9 @@
 """The kabupaten's morning comparison: every kecamatan side by side, from the same figures as their digests.
 
 For each kecamatan: yesterday's new reports, open and overdue cases now, the share resolved on time
-in the last 7 days, the median time from report to resolved and the average rating over 30 days.
-Counts go through `core.digest`'s own queries (one computation), each scoped to its kecamatan.
+in the last 7 days and per stage (verify, accept, resolve, with an agency), the median time from report
+to resolved and the average rating over 30 days. Counts go through `core.digest`'s own queries (one
+computation), each scoped to its kecamatan.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from sqlalchemy import select
 
 from core.context import Context
 from core.db.models import Ticket
-from core.digest import OPEN, WAITING, Compliance, compliance, count, local_midnight, rating
+from core.digest import OPEN, WAITING, Compliance, compliance, count, local_midnight, rating, stage_compliance
+from core.domain.sla import Stage
 from core.texts import duration, text
+
+STAGES = (Stage.VERIFY, Stage.ACCEPT, Stage.RESOLVE, Stage.AGENCY)
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class KecamatanFigures:
     open: int
     overdue: int
     sla_7: Compliance
+    stages: dict[Stage, Compliance]  # on time per stage, last 7 days
     median_resolve: timedelta | None
     rating: float | None
 
@@ -47,6 +52,8 @@ async def figures(ctx: Context, day: date) -> KecamatanFigures:
             open=await count(session, k, Ticket.state.in_(OPEN)),
             overdue=await count(session, k, Ticket.state.in_(WAITING), Ticket.stage_deadline_at < now),
             sla_7=await compliance(session, k, end - timedelta(days=7), end),
+            stages={stage: await stage_compliance(session, k, stage, end - timedelta(days=7), end)
+                    for stage in STAGES},
             median_resolve=timedelta(seconds=statistics.median(spans)) if spans else None,
             rating=(await rating(session, k, end - timedelta(days=30), end))[0],
         )
@@ -75,5 +82,10 @@ def render_comparison(ctx: Context, rows: list[KecamatanFigures], day: date, loc
         stars = format_decimal(round(row.rating, 1), locale=locale) if row.rating is not None else "–"
         lines += [t("digest.kabupaten_row", name=row.name.removeprefix("Kecamatan "), new=row.new, open=row.open,
                     overdue=row.overdue),
-                  t("digest.kabupaten_row_detail", sla=sla, median=median, rating=stars)]
+                  t("digest.kabupaten_row_detail", sla=sla, median=median, rating=stars),
+                  t("digest.kabupaten_row_stages", **{s.value: _percent(row.stages[s]) for s in STAGES})]
     return "\n".join(lines)
+
+
+def _percent(figure: Compliance) -> str:
+    return f"{figure.percent}%" if figure.percent is not None else "–"

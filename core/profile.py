@@ -102,6 +102,19 @@ class Desa(Strict):
     name: str = Field(min_length=1, max_length=24)
     kind: Literal["desa", "kelurahan"] = "desa"
     centroid: tuple[float, float] | None = None  # (lat, lon): where a report without a location is placed
+    # The desa's outline as [lat, lon] corners: a location shared with the kabupaten's number inside it is
+    # this desa's (without one, the nearest centroid is taken).
+    boundary: tuple[tuple[float, float], ...] = ()
+
+    @field_validator("boundary")
+    @classmethod
+    def _an_area(cls, value: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        if value and len(value) < 3:
+            raise ValueError("a boundary needs at least three [latitude, longitude] corners")
+        for lat, lon in value:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError(f"[{lat}, {lon}] is not a [latitude, longitude] pair")
+        return value
 
 
 class WorkingHours(Strict):
@@ -155,6 +168,9 @@ class Profile(Strict):
     digest_list_limit: int = Field(default=10, ge=1, le=50)  # overdue cases listed by name in the digest
     digest_breakdown_limit: int = Field(default=5, ge=1, le=20)  # rows per breakdown (desa, category)
     escalation_grace: SpanField = Span(minutes=60)
+    # A case the camat has not acted on this long after its escalation goes to the kabupaten's chat (when
+    # the kabupaten file names one), in office time.
+    kabupaten_escalation_after: SpanField = Span(days=1)
     uncategorised_verify: SpanField = Span(minutes=120)
     digest_time: time = time(7, 0)
     weekly_summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"

@@ -31,7 +31,7 @@ from officer_bot.channel import TelegramChannel
 from officer_bot.handlers import chats, commands, held, replies, staff, taps
 from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
 from officer_bot.pacing import Pacer
-from officer_bot.store import configured_chat
+from officer_bot.store import case_kecamatan, configured_chat
 from officer_bot.telegram_io import Telegram
 from officer_bot.update_inbox import UpdateInbox
 from officer_bot.updates import ChatOrdered, KeepingBot
@@ -78,17 +78,25 @@ class OfficerBot:
 
     async def _route(self, update: Update, context: OfficerContext) -> None:
         """Before any handler: an update from a kecamatan's desk or field group is handled in that kecamatan
-        (its context, profile and cards). A private chat and any other chat stay with the first kecamatan."""
-        chat = update.effective_chat
+        (its context, profile and cards); one in a chat that serves them all (an agency's group, the
+        kabupaten's chat) in the kecamatan of the case it is about. A private chat and any other chat stay
+        with the first kecamatan."""
+        chat, kabupaten = update.effective_chat, self.ctx.kabupaten
         if chat is None or chat.type == "private":
             return
-        profile = self.ctx.kabupaten.by_chat(await configured_chat(self.ctx, chat.id))
+        configured = await configured_chat(self.ctx, chat.id)
+        profile = kabupaten.by_chat(configured)
+        if profile is None and kabupaten.shared_chat(configured):
+            code = await case_kecamatan(self.ctx, update, chat.id)
+            profile = kabupaten.profiles.get(code) if code else None
         if profile is not None:
             context.tenant = self.deps.at(profile.code)
 
     def _register(self) -> None:
         app = self.app
-        if len(self.ctx.kabupaten) > 1:  # a kabupaten of one has nothing to choose (and no extra read)
+        kabupaten = self.ctx.kabupaten
+        shared = kabupaten.telegram.chat_id is not None or any(a.telegram_chat_id for a in kabupaten.agencies)
+        if len(kabupaten) > 1 or shared:  # a kabupaten of one with no shared chat has nothing to choose
             app.add_handler(TypeHandler(Update, self._route), group=-1)
         app.add_handler(held.HANDLER)  # before on_tap, which takes every other tap
         app.add_handler(CallbackQueryHandler(taps.on_tap))

@@ -32,11 +32,19 @@ OPS: dict[str, tuple[int, ...]] = {
     "ce": (0,),  # camat: extend menu
     "cx": (1,),  # camat: extend by days
     "cc": (0,),  # camat: close (reason prompt)
+    "ga": (0,),  # agency: accept (Terima)
+    "gu": (0,),  # agency: progress (prompt)
+    "gd": (0,),  # agency: done (prompt)
+    "gr": (0,),  # agency or desk: give back to the kecamatan (reason prompt)
+    "gn": (0,),  # desk: record an agency's news (prompt)
+    "gs": (0,),  # desk: record an agency's answer (prompt)
     "o": (0,),  # open a card from a bundle
     "x": (0,),  # back to the card's own buttons
     "sa": (1,),  # staff registration prompt id: approve with role index
     "sn": (0,),  # staff registration prompt id: decline
 }
+
+PROMPT_TARGETS = frozenset({"sa", "sn"})  # ops whose target is a prompt id, not a ticket's
 
 
 @dataclass(frozen=True)

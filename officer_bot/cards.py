@@ -17,12 +17,13 @@ from officer_bot.bundles import Bundles
 from officer_bot.card_data import TicketView, load_view
 from officer_bot.files import send_file
 from officer_bot.keyboards import card_keyboard
-from officer_bot.render import camat_text, desk_text, field_text
+from officer_bot.render import agency_text, camat_text, desk_text, field_text, kabupaten_text
 from officer_bot.store import WAITING, Card, cards_of, current_chat, save_card
 from officer_bot.telegram_io import Gone, Telegram
 
 log = logging.getLogger(__name__)
-RENDER = {"desk": desk_text, "field": field_text, "camat": camat_text}
+RENDER = {"desk": desk_text, "field": field_text, "camat": camat_text, "agency": agency_text,
+          "kabupaten": kabupaten_text}
 PostStep = Callable[[Callable[[], Awaitable[Message | tuple[Message, ...]]]], Awaitable[None]]
 
 
@@ -34,20 +35,27 @@ class Board:
         self.bundles = Bundles(ctx, tg)
 
     def render(self, role: str, view: TicketView) -> tuple[str, InlineKeyboardMarkup | None]:
-        return RENDER[role](self.ctx, view), card_keyboard(role, view.ticket)
+        return RENDER[role](self.ctx, view), card_keyboard(self.ctx, role, view.ticket)
 
-    async def home(self, role: str) -> int:
+    async def home(self, role: str, view: TicketView | None = None) -> int:
         """The chat a role's messages go to (followed through migrations); "kabupaten" is the kabupaten's
-        chat (ask `has_home` first: a kabupaten file may name none)."""
-        chats = self.ctx.profile.telegram
-        configured = {"desk": chats.desk_chat_id, "field": chats.field_chat_ids[0],
-                      "camat": chats.camat_user_id, "kabupaten": self.ctx.kabupaten.telegram.chat_id}[role]
+        chat, "agency" the group of the agency `view`'s case is forwarded to (ask `has_home` first: a
+        kabupaten file may name no chat, an agency may have no group)."""
+        configured = self._configured(role, view)
         if configured is None:
             raise LookupError(f"no chat for {role!r}")
         return await current_chat(self.ctx, configured)
 
-    def has_home(self, role: str) -> bool:
-        return role != "kabupaten" or self.ctx.kabupaten.telegram.chat_id is not None
+    def has_home(self, role: str, view: TicketView | None = None) -> bool:
+        return self._configured(role, view) is not None
+
+    def _configured(self, role: str, view: TicketView | None) -> int | None:
+        chats, kabupaten = self.ctx.profile.telegram, self.ctx.kabupaten
+        if role == "agency":
+            agency = kabupaten.agency(view.ticket.forward_agency or "") if view is not None else None
+            return agency.telegram_chat_id if agency is not None else None
+        return {"desk": chats.desk_chat_id, "field": chats.field_chat_ids[0], "camat": chats.camat_user_id,
+                "kabupaten": kabupaten.telegram.chat_id}[role]
 
     async def cards(self, ticket_id: int) -> dict[str, Card]:
         """The ticket's cards by role (a bundled ticket's entry is keyed by its card role)."""
@@ -78,7 +86,7 @@ class Board:
     async def place(self, view: TicketView, role: str, extras: int = 0) -> Card | None:
         """A new card in the role's group, or a place in its bundles when the group is flooded: its minute
         nearly full, a bundle posted within it, or tickets waiting for the next post (none jumps that queue)."""
-        chat = await self.home(role)
+        chat = await self.home(role, view)
         calm = not self.bundles.flooded(chat) and not await self.bundles.waiting(chat, role)
         if calm and self.tg.pacer.room(chat) >= 1 + extras:
             return await self.post(view, role, chat)
@@ -97,10 +105,10 @@ class Board:
                     cards[chat.value] = (await self.cards(view.ticket.id))[chat.value]
                 continue
             post = staff.get(chat)
-            if post is None:
+            if post is None or not self.has_home(chat.value, view):
                 continue
-            if chat is Chat.CAMAT:  # a private chat: no group's minute to share, so never bundled
-                placed: Card | None = await self.post(view, chat.value, await self.home(chat.value))
+            if chat in (Chat.CAMAT, Chat.AGENCY, Chat.KABUPATEN):  # one case at a time there: never bundled
+                placed: Card | None = await self.post(view, chat.value, await self.home(chat.value, view))
             else:
                 placed = await self.place(view, chat.value, self.extras_count(view) if post is Post.EXTRAS else 0)
             if placed is not None:

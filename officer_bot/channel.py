@@ -127,13 +127,27 @@ class TelegramChannel:
                 await relay_answer(board, view, data, card, steps)
             elif post is Post.REMINDER:
                 await self.remind(board, view, card, steps)
+            elif post is Post.NOTE:
+                await self.note(board, view, data, card, steps)
 
     async def remind(self, board: Board, view: TicketView, card: Card, steps: Steps) -> None:
         """A reminder under the card in the chat whose stage is late."""
-        if view.ticket.stage_deadline_at is None:
+        t = view.ticket
+        if t.stage_deadline_at is None:
             return
-        due = when(view.ticket.stage_deadline_at, board.ctx.now(), board.ctx.profile.zone)
-        body = escape(text("tg.reply.reminder", number=view.ticket.number, when=due))
+        due = when(t.stage_deadline_at, board.ctx.now(), board.ctx.profile.zone)
+        agency = board.ctx.kabupaten.agency(t.forward_agency or "")
+        if card.role == Chat.DESK and view.state is TicketState.FORWARDED and agency is not None:
+            key = "tg.reply.chase" if agency.contact else "tg.reply.chase_no_contact"  # no group: the desk calls
+            body = escape(text(key, number=t.number, when=due, agency=agency.name, contact=agency.contact))
+        else:
+            body = escape(text("tg.reply.reminder", number=t.number, when=due))
+        await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
+
+    async def note(self, board: Board, view: TicketView, data: dict[str, Any], card: Card, steps: Steps) -> None:
+        """A line under the card saying what just happened there (an agency gave the case back)."""
+        body = escape(text("tg.reply.agency_returned", number=view.ticket.number,
+                           agency=str(data.get("agency_name") or "-"), reason=str(data.get("reason") or "-")))
         await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
 
     async def summary(self, board: Board, role: str, body: str, steps: Steps) -> None:

@@ -8,8 +8,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.context import Context
 from core.db.models import Staff, Ticket
-from core.domain.lifecycle import Action, Chat, Snapshot, TicketState, offered
+from core.domain.lifecycle import Action, Chat, Snapshot, offered
 from core.texts import text
+from core.usecases._ticket import snapshot_of
 from officer_bot.callbacks import encode
 
 STAFF_ROLES = ("verifier", "officer", "camat", "admin")
@@ -36,12 +37,22 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.ACCEPT: ("accept", "a"), Action.ADD_PROGRESS: ("progress", "u"), Action.RESOLVE: ("resolve", "s"),
     Action.RELEASE: ("release", "l"), Action.REASSIGN: ("reassign", "cr"), Action.EXTEND_DEADLINE: ("extend", "ce"),
     Action.CLOSE: ("close", "cc"),
+    Action.AGENCY_ACCEPT: ("agency_accept", "ga"), Action.RETURN: ("return", "gr"),
+    Action.AGENCY_UPDATE: ("agency_update", "gn"), Action.AGENCY_ANSWER: ("agency_answer", "gs"),
+}
+# An agency's own progress and resolve buttons ask for a reply in its group (the field's open a private chat).
+AGENCY_BUTTONS: dict[Action, tuple[str, str]] = {
+    Action.ADD_PROGRESS: ("progress", "gu"), Action.RESOLVE: ("resolve", "gd"),
 }
 A = Action
 LAYOUT: dict[Chat, tuple[tuple[Action, ...], int]] = {  # chat -> button order, buttons per row
-    Chat.DESK: ((A.VERIFY, A.REJECT, A.MARK_DUPLICATE, A.FORWARD, A.ASK_CITIZEN, A.CORRECT), 2),
+    Chat.DESK: ((A.VERIFY, A.REJECT, A.MARK_DUPLICATE, A.FORWARD, A.AGENCY_UPDATE, A.AGENCY_ANSWER, A.ASK_CITIZEN,
+                 A.CORRECT, A.RETURN), 2),
     Chat.FIELD: ((A.ACCEPT, A.ADD_PROGRESS, A.RESOLVE, A.ASK_CITIZEN, A.RELEASE), 2),
-    Chat.CAMAT: ((A.REASSIGN, A.RELEASE, A.EXTEND_DEADLINE, A.CLOSE), 1),
+    Chat.CAMAT: ((A.REASSIGN, A.RELEASE, A.EXTEND_DEADLINE, A.CLOSE, A.RETURN), 1),
+    Chat.AGENCY: ((A.AGENCY_ACCEPT, A.ADD_PROGRESS, A.RESOLVE, A.RETURN), 2),
+    # the kabupaten's chat acts on an escalated case as the camat would (its admins may do more elsewhere)
+    Chat.KABUPATEN: ((A.REASSIGN, A.RELEASE, A.EXTEND_DEADLINE, A.CLOSE, A.RETURN), 1),
 }
 
 
@@ -51,13 +62,14 @@ def card_actions(chat: Chat, snapshot: Snapshot) -> list[Action]:
     return [a for a in order if offered(snapshot, a, chat)]
 
 
-def card_keyboard(role: str, ticket: Ticket, locale: str = "id") -> InlineKeyboardMarkup | None:
+def card_keyboard(ctx: Context, role: str, ticket: Ticket, locale: str = "id") -> InlineKeyboardMarkup | None:
     """The buttons a card shows in its current state (none once nothing can be done there)."""
     if role not in Chat.__members__.values():
         return None
     chat = Chat(role)
-    snapshot = Snapshot(TicketState(ticket.state), ticket.number, ticket.reporter_id, ticket.assignee_id)
-    buttons = [button(BUTTONS[a][0], encode(BUTTONS[a][1], ticket.id), locale) for a in card_actions(chat, snapshot)]
+    looks = {**BUTTONS, **AGENCY_BUTTONS} if chat is Chat.AGENCY else BUTTONS
+    buttons = [button(looks[a][0], encode(looks[a][1], ticket.id), locale)
+               for a in card_actions(chat, snapshot_of(ctx, ticket))]
     return markup(rows(buttons, LAYOUT[chat][1]))
 
 
@@ -100,7 +112,8 @@ def reason_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMar
 
 
 def agency_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
-    return choices(tid, "fa", ctx.profile.agencies, locale=locale)
+    """The install's agencies (the kabupaten file's; a kecamatan profile alone lists its own)."""
+    return choices(tid, "fa", [a.name for a in ctx.kabupaten.agencies], locale=locale)
 
 
 def original_menu(tid: int, originals: Sequence[Ticket], locale: str = "id") -> InlineKeyboardMarkup:

@@ -15,6 +15,7 @@ from core.db.models import Ticket
 from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phone, mask_phones_in
 from core.texts import clip, duration, text, when
+from core.usecases._ticket import agency_facts
 from officer_bot import media
 from officer_bot.card_data import TicketView
 
@@ -42,7 +43,9 @@ def osm_link(lat: float, lon: float) -> str:
 def header(ctx: Context, view: TicketView, locale: str) -> list[str]:
     t = view.ticket
     title = f"<b>{escape(t.number)}</b> · {escape(text(f'tg.type.{t.report_type}', locale))}"
-    if t.escalation_level >= 2:
+    if t.escalation_level >= 3:
+        title += f" · <b>{escape(text('tg.card.escalated_kabupaten', locale))}</b>"
+    elif t.escalation_level >= 2:
         title += f" · <b>{escape(text('tg.card.escalated', locale))}</b>"
     elif t.escalation_level >= 1:
         title += f" · <b>{escape(text('tg.card.late', locale))}</b>"
@@ -87,16 +90,18 @@ def outcome_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
     if state is S.DUPLICATE and event is not None:
         return [text("tg.card.duplicate_of", locale, number=event.data.get("original_number", ""), name=name)]
     if state is S.FORWARDED:
-        lines = [text("tg.card.forwarded", locale, agency=t.forward_agency or "", name=name)]
-        if t.forward_reference:
-            lines.append(text("tg.card.reference", locale, reference=t.forward_reference))
-        return lines
+        return forwarded_lines(ctx, view, name, locale)
     if state is S.CANCELLED:
         return [text("tg.card.cancelled", locale)]
+    back = view.last("return_to_kecamatan")
+    if state is S.RECEIVED and back is not None:  # only a return leads back here
+        return [text("tg.card.agency_returned", locale, name=back.actor_name, reason=back.data.get("reason", ""))]
     lines = []
     if view.assignee and state in (S.IN_PROGRESS, S.RESOLVED, S.CLOSED):
         lines.append(text("tg.card.assignee", locale, name=view.assignee))
-    progress = view.last("add_progress", "resolve")
+    elif t.agency_holder and state in (S.RESOLVED, S.CLOSED):
+        lines.append(text("tg.card.agency_taken", locale, name=t.agency_holder))
+    progress = view.last("add_progress", "resolve", "agency_update", "agency_answer")
     if progress is not None and progress.data.get("note") and state in (S.IN_PROGRESS, S.RESOLVED, S.CLOSED):
         lines.append(text("tg.card.progress", locale, note=clip(str(progress.data["note"]).strip(), NOTE_MAX)))
     if state is S.RESOLVED and t.resolved_at is not None:
@@ -105,6 +110,26 @@ def outcome_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
         lines.append(text("tg.card.closed", locale, time=clock_time(ctx, t.closed_at, locale)))
     if t.rating:
         lines.append(text("tg.card.rating", locale, stars=t.rating))
+    return lines
+
+
+def forwarded_lines(ctx: Context, view: TicketView, name: str, locale: str) -> list[str]:
+    """A case with an agency: which, since whom, its reference, who there took it, its latest news; for an
+    agency without a group, whom the desk calls."""
+    t = view.ticket
+    agency = ctx.kabupaten.agency(t.forward_agency or "")
+    label = agency_facts(ctx, t.forward_agency)["agency_name"]
+    lines = [text("tg.card.forwarded", locale, agency=label, name=name)]
+    if t.forward_reference:
+        lines.append(text("tg.card.reference", locale, reference=t.forward_reference))
+    if agency is not None and agency.telegram_chat_id is not None:
+        lines.append(text("tg.card.agency_taken", locale, name=t.agency_holder) if t.agency_holder
+                     else text("tg.card.agency_not_taken", locale))
+    elif agency is not None and agency.contact:
+        lines.append(text("tg.card.agency_contact", locale, contact=agency.contact))
+    news = view.last("add_progress", "agency_update")
+    if news is not None and news.data.get("note"):
+        lines.append(text("tg.card.progress", locale, note=clip(str(news.data["note"]).strip(), NOTE_MAX)))
     return lines
 
 
@@ -155,6 +180,18 @@ def field_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
 def camat_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
     """The camat's escalation card."""
     title = f"<b>{escape(text('tg.card.camat_title', locale))}</b>"
+    return "\n".join([title, *header(ctx, view, locale), *[escape(s) for s in status_lines(ctx, view, locale)]])
+
+
+def agency_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
+    """The agency's card: what to fix and where, from which kecamatan, by when. Never who reported it."""
+    title = f"<b>{escape(text('tg.card.agency_title', locale, kecamatan=ctx.profile.name))}</b>"
+    return "\n".join([title, *header(ctx, view, locale), *[escape(s) for s in status_lines(ctx, view, locale)]])
+
+
+def kabupaten_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
+    """The kabupaten's escalation card: a case the camat has not acted on."""
+    title = f"<b>{escape(text('tg.card.kabupaten_title', locale, kecamatan=ctx.profile.name))}</b>"
     return "\n".join([title, *header(ctx, view, locale), *[escape(s) for s in status_lines(ctx, view, locale)]])
 
 

@@ -8,11 +8,13 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
+from telegram import Update
 
 from core.context import Context
 from core.db.engine import insert_for
-from core.db.models import ChatBinding, TelegramCard, TelegramPrompt
+from core.db.models import ChatBinding, TelegramCard, TelegramPrompt, Ticket
 from core.notifications import queue
+from officer_bot.callbacks import PROMPT_TARGETS, decode
 
 log = logging.getLogger(__name__)
 
@@ -243,3 +245,22 @@ async def bind_prompt(ctx: Context, prompt_id: int, chat_id: int, message_id: in
     async with ctx.sessions.begin() as session:
         await session.execute(update(TelegramPrompt).where(TelegramPrompt.id == prompt_id).values(
             chat_id=chat_id, message_id=message_id))
+
+
+async def case_kecamatan(ctx: Context, incoming: Update, chat_id: int) -> str | None:
+    """The kecamatan of the case an update in a shared chat is about: the ticket a tapped button names,
+    or the one whose card or prompt a message replies to; None when it names none."""
+    ticket_id: int | None = None
+    query, message = incoming.callback_query, incoming.effective_message
+    if query is not None:
+        tap = decode(query.data)
+        ticket_id = tap.target if tap is not None and tap.op not in PROMPT_TARGETS else None
+    elif message is not None and message.reply_to_message is not None:
+        replied = message.reply_to_message.message_id
+        prompt = await prompt_at(ctx, chat_id, replied)
+        cards = [] if prompt is not None else await card_at(ctx, chat_id, replied)
+        ticket_id = prompt.ticket_id if prompt is not None else (cards[0].ticket_id if cards else None)
+    if ticket_id is None:
+        return None
+    async with ctx.sessions() as session:
+        return await session.scalar(select(Ticket.kecamatan).where(Ticket.id == ticket_id))

@@ -49,14 +49,16 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
         return Outgoing(t("wa.update.duplicate", number=number, original=data.get("original_number") or "-"))
     if kind == "forwarded":
         ref = t("wa.update.forwarded_reference", reference=data["reference"]) if data.get("reference") else ""
-        return Outgoing(t("wa.update.forwarded", number=number, agency=data.get("agency") or "-", reference=ref))
+        return Outgoing(t("wa.update.forwarded", number=number, agency=_agency(data), reference=ref))
+    if kind in ("agency_accepted", "agency_returned"):
+        return Outgoing(t(f"wa.update.{kind}", number=number, agency=_agency(data)))
     if kind == "question":
         return Outgoing(t("wa.update.question", number=number, question=data.get("question") or ""))
     if kind == "accepted":
         officer = str(data.get("officer") or data.get("actor") or "").split()
         return Outgoing(t("wa.update.accepted", number=number, officer=officer[0] if officer else "-"))
-    if kind in ("progress", "resolved"):
-        return await _with_photo(ctx, delivery, media_dir, t, number, asks is Ask.FIXED)
+    if kind in ("progress", "resolved", "agency_update", "agency_answer"):
+        return await _with_photo(ctx, delivery, media_dir, t, number, asks is Ask.FIXED, agency=_agency(data))
     if kind == "closed":
         if asks is Ask.RATING and ticket is not None and ticket.rating is None:  # not rated meanwhile
             return _rating(t, number, ticket.id)
@@ -115,12 +117,17 @@ def _rating(t: Any, number: str, ticket_id: int) -> Outgoing:
                        [(t("wa.update.rate_button"), rows)])
 
 
+def _agency(data: dict[str, Any]) -> str:
+    """The agency an event names (rows from before agencies were data hold its name as `agency`)."""
+    return str(data.get("agency_name") or data.get("agency") or "-")
+
+
 async def _with_photo(ctx: Context, delivery: Delivery, media_dir: Path, t: Any, number: str,
-                      ask_fixed: bool) -> Outgoing:
-    """Progress or resolution: the officer's note on the first photo, each further photo (an album)
-    its own image message after it, numbered, so the citizen sees every one."""
+                      ask_fixed: bool, agency: str = "-") -> Outgoing:
+    """Progress or resolution (an officer's or an agency's): the note on the first photo, each further
+    photo (an album) its own image message after it, numbered, so the citizen sees every one."""
     data, kind = delivery.data, delivery.kind.removeprefix("ticket.")
-    body = t(f"wa.update.{kind}", number=number, note=data.get("note") or "-")
+    body = t(f"wa.update.{kind}", number=number, note=data.get("note") or "-", agency=agency)
     ticket_id = delivery.ticket_id or 0
     choices = ((f"fix:{ticket_id}", t("wa.update.fixed")), (f"nofix:{ticket_id}", t("wa.update.not_fixed")))
     photos = await _photos(ctx, [int(i) for i in data.get("attachment_ids") or ()], media_dir)

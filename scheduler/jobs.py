@@ -16,6 +16,7 @@ from core.digest import build_digest, queue_summary, render_digest, summary_sent
 from core.domain.errors import Refused
 from core.domain.people import Actor
 from core.kabupaten_digest import build_comparison, render_comparison
+from core.usecases._ticket import agency_facts
 from core.usecases.drafts import expire_draft, idle_drafts
 from core.usecases.held import file_if_allowed, waiting_reports
 from core.usecases.oversight import auto_close_ticket, escalate_ticket
@@ -53,17 +54,19 @@ async def escalate_due(ctx: Context) -> ScanResult:
     """The scan's work without the tick lock (the per-ticket checks alone keep it exactly once)."""
     now = ctx.now()
     quiet = policy.in_quiet_hours(now, ctx.profile)
-    due = await due_tickets(ctx, now)
+    top = policy.KABUPATEN if ctx.kabupaten.telegram.chat_id is not None else policy.ESCALATE
+    due = await due_tickets(ctx, now, top=top)
     result = ScanResult(due=len(due))
     for ticket in due:
         category = ctx.profile.category(ticket.category) if ticket.category else None
         escalate_at = policy.escalation_time(ctx, ticket.category, ticket.deadline)
-        level = policy.target_level(now, ticket.deadline, escalate_at, quiet, bool(category and category.safety))
+        level = policy.target_level(now, ticket.deadline, escalate_at, quiet, bool(category and category.safety),
+                                    policy.kabupaten_time(ctx, escalate_at))
         if level <= ticket.level:
             result.held += 1 if level == 0 else 0
             continue
         if await _escalate(ctx, ticket, level):
-            (result.escalated if level == policy.ESCALATE else result.reminded).append(ticket.id)
+            (result.reminded if level == policy.REMIND else result.escalated).append(ticket.id)
     return result
 
 
@@ -75,6 +78,9 @@ async def _escalate(ctx: Context, ticket: DueTicket, level: int) -> bool:
         "due_at": ticket.deadline.isoformat(),
         "overdue_minutes": int((ctx.now() - ticket.deadline).total_seconds() // 60),
     }
+    if ticket.agency is not None:  # with an agency: its group is reminded, or (none) the desk chases it
+        agency = ctx.kabupaten.agency(ticket.agency)
+        details.update(agency_facts(ctx, ticket.agency), agency_group=bool(agency and agency.telegram_chat_id))
     try:
         return await escalate_ticket(ctx, SYSTEM, ticket.id, level, due_at=ticket.deadline, details=details)
     except Refused as refused:  # the ticket moved on between the scan and the lock

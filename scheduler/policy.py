@@ -9,10 +9,11 @@ from core.domain.lifecycle import TicketState
 from core.domain.sla import STAGE_OF_STATE, Span, Stage, deadline
 from core.profile import WEEKDAYS, Profile
 
-REMIND, ESCALATE = 1, 2
+REMIND, ESCALATE, KABUPATEN = 1, 2, 3
 # A summary sent this long after its time says that it is late.
 LATE_AFTER = timedelta(minutes=10)
-GROUP_OF_STAGE = {Stage.VERIFY: "desk", Stage.ACCEPT: "field", Stage.RESOLVE: "field", Stage.CONFIRM: "field"}
+GROUP_OF_STAGE = {Stage.VERIFY: "desk", Stage.ACCEPT: "field", Stage.RESOLVE: "field", Stage.CONFIRM: "field",
+                  Stage.AGENCY: "agency"}
 
 
 def in_quiet_hours(moment: datetime, profile: Profile) -> bool:
@@ -32,17 +33,27 @@ def escalation_time(ctx: Context, category_code: str | None, due: datetime) -> d
     return deadline(due, ctx.profile.escalation_grace, ctx.calendar(due.year) if working else None)
 
 
-def target_level(now: datetime, due: datetime, escalate_at: datetime, quiet: bool, safety: bool) -> int:
+def kabupaten_time(ctx: Context, escalate_at: datetime) -> datetime | None:
+    """When a case the camat has not acted on goes on to the kabupaten's chat; None when there is none."""
+    if ctx.kabupaten.telegram.chat_id is None:
+        return None
+    return deadline(escalate_at, ctx.profile.kabupaten_escalation_after, ctx.calendar(escalate_at.year))
+
+
+def target_level(now: datetime, due: datetime, escalate_at: datetime, quiet: bool, safety: bool,
+                 kabupaten_at: datetime | None = None) -> int:
     """The level a stage should have reached by `now` (0 when nothing is owed yet or it is held).
 
     After downtime this jumps straight to the highest level due, so a ticket late for hours gets one
-    escalation, not a reminder and an escalation. Quiet hours hold everything except the escalation
+    escalation, not a reminder and an escalation. Quiet hours hold everything except the escalations
     of a safety category (a fallen tree at 23.00 still reaches the camat).
     """
     if now < due:
         return 0
-    level = ESCALATE if now >= escalate_at else REMIND
-    if quiet and not (level == ESCALATE and safety):
+    level = REMIND
+    if now >= escalate_at:
+        level = KABUPATEN if kabupaten_at is not None and now >= kabupaten_at else ESCALATE
+    if quiet and not (level >= ESCALATE and safety):
         return 0
     return level
 

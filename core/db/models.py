@@ -110,6 +110,8 @@ class Ticket(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     forward_agency: Mapped[str | None] = mapped_column(String(100))
     forward_reference: Mapped[str | None] = mapped_column(String(100))
+    agency_accepted_at: Mapped[datetime | None]  # the agency (forward_agency) took the case
+    agency_holder: Mapped[str | None] = mapped_column(String(100))  # who at the agency took it
     source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -129,6 +131,8 @@ class Ticket(Base):
         Index("ix_tickets_kecamatan_created", "kecamatan", "created_at"),
         Index("ix_tickets_kecamatan_resolved", "kecamatan", "resolved_at"),
         Index("ix_tickets_kecamatan_closed", "kecamatan", "closed_at"),
+        Index("ix_tickets_kecamatan_verified", "kecamatan", "verified_at"),  # on time per stage
+        Index("ix_tickets_kecamatan_accepted", "kecamatan", "accepted_at"),
     )
 
 

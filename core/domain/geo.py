@@ -1,7 +1,8 @@
-"""Distances on the ground, for finding reports of the same problem nearby."""
+"""Distances on the ground (reports of the same problem nearby) and whether a point lies in an area."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import asin, cos, radians, sin, sqrt
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -19,3 +20,15 @@ def degree_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, f
     dlat = radius_m / 111_320.0
     dlon = radius_m / (111_320.0 * max(cos(radians(lat)), 1e-6))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def inside(lat: float, lon: float, boundary: Sequence[tuple[float, float]]) -> bool:
+    """Whether the point lies in the polygon of (lat, lon) corners (even-odd rule; flat at a desa's scale)."""
+    found = False
+    j = len(boundary) - 1
+    for i, (lat_i, lon_i) in enumerate(boundary):
+        lat_j, lon_j = boundary[j]
+        if (lon_i > lon) != (lon_j > lon) and lat < lat_i + (lon - lon_i) * (lat_j - lat_i) / (lon_j - lon_i):
+            found = not found
+        j = i
+    return found

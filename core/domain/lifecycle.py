@@ -53,20 +53,30 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     CANCEL = "cancel"
     CORRECT = "correct"  # the desk changes the category or desa the citizen picked
+    AGENCY_ACCEPT = "agency_accept"  # the agency a case was forwarded to takes it (Terima)
+    RETURN = "return_to_kecamatan"  # the agency gives it back (or the desk takes it back), with a reason
+    AGENCY_UPDATE = "agency_update"  # the desk records what an agency without a group said (a reference, news)
+    AGENCY_ANSWER = "agency_answer"  # the desk records an agency's final answer (it has no group to say it)
 
 
 class Role(StrEnum):
-    """What an actor is. Staff hold one or more of the first four; `admin` may do what any staff may."""
+    """What an actor is. Staff hold one or more of the first six; `admin` may do what any staff of its
+    kecamatan may, `kabupaten_admin` the same in every kecamatan; `inspektorat` (the Bupati's office, the
+    Inspektorat) reads and escalates. `agency` is whoever acts in an agency's group, for that agency."""
 
     VERIFIER = "verifier"
     OFFICER = "officer"
     CAMAT = "camat"
     ADMIN = "admin"
+    KABUPATEN_ADMIN = "kabupaten_admin"
+    INSPECTOR = "inspektorat"
+    AGENCY = "agency"
     CITIZEN = "citizen"
     SYSTEM = "system"
 
 
-STAFF_ROLES = frozenset({Role.VERIFIER, Role.OFFICER, Role.CAMAT, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.VERIFIER, Role.OFFICER, Role.CAMAT, Role.ADMIN, Role.KABUPATEN_ADMIN, Role.INSPECTOR})
+KABUPATEN_ROLES = frozenset({Role.KABUPATEN_ADMIN, Role.INSPECTOR})  # roles that reach every kecamatan
 
 S, A = TicketState, Action
 
@@ -118,15 +128,30 @@ TRANSITIONS: dict[TicketState, dict[Action, TicketState]] = {
         A.CLOSE: S.CLOSED,
     },
     S.CLOSED: {A.RATE: S.CLOSED},
-    S.FORWARDED: {A.CLOSE: S.CLOSED},
+    S.FORWARDED: {  # with an agency: its own stage, clock and escalation, until it answers or gives it back
+        A.AGENCY_ACCEPT: S.FORWARDED,
+        A.ADD_PROGRESS: S.FORWARDED,
+        A.RESOLVE: S.RESOLVED,
+        A.RETURN: S.RECEIVED,
+        A.AGENCY_UPDATE: S.FORWARDED,
+        A.AGENCY_ANSWER: S.RESOLVED,
+        A.ASK_CITIZEN: S.FORWARDED,
+        A.CITIZEN_ANSWERS: S.FORWARDED,
+        A.ESCALATE: S.FORWARDED,
+        A.EXTEND_DEADLINE: S.FORWARDED,
+        A.REASSIGN: S.IN_PROGRESS,
+        A.CLOSE: S.CLOSED,
+    },
     S.REJECTED: {},
     S.DUPLICATE: {},
     S.CANCELLED: {},
 }
 
-_DESK = frozenset({Role.VERIFIER, Role.ADMIN})
-_FIELD = frozenset({Role.OFFICER, Role.ADMIN})
-_CAMAT = frozenset({Role.CAMAT, Role.ADMIN})
+_ADMINS = frozenset({Role.ADMIN, Role.KABUPATEN_ADMIN})
+_DESK = frozenset({Role.VERIFIER}) | _ADMINS
+_FIELD = frozenset({Role.OFFICER}) | _ADMINS
+_CAMAT = frozenset({Role.CAMAT}) | _ADMINS
+_AGENCY = frozenset({Role.AGENCY})
 _CITIZEN = frozenset({Role.CITIZEN})
 
 # action -> roles that may take it
@@ -139,21 +164,25 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     A.CITIZEN_ANSWERS: _CITIZEN,
     A.ACCEPT: _FIELD,
     A.RELEASE: _FIELD | _CAMAT,
-    A.ADD_PROGRESS: _FIELD,
-    A.RESOLVE: _FIELD,
+    A.ADD_PROGRESS: _FIELD | _AGENCY,
+    A.RESOLVE: _FIELD | _AGENCY,
     A.CONFIRM_FIXED: _CITIZEN,
     A.REPORT_NOT_FIXED: _CITIZEN,
     A.RATE: _CITIZEN,
     A.CLOSE: _CAMAT,
     A.AUTO_CLOSE: frozenset({Role.SYSTEM}),
-    A.ESCALATE: frozenset({Role.SYSTEM}) | _CAMAT,
+    A.ESCALATE: frozenset({Role.SYSTEM, Role.INSPECTOR}) | _CAMAT,
     A.EXTEND_DEADLINE: _CAMAT,
     A.REASSIGN: _CAMAT,
     A.CANCEL: _CITIZEN,
     A.CORRECT: _DESK,
+    A.AGENCY_ACCEPT: _AGENCY,
+    A.RETURN: _AGENCY | _DESK | _CAMAT,
+    A.AGENCY_UPDATE: _DESK,
+    A.AGENCY_ANSWER: _DESK,
 }
 
-OPEN_STATES = frozenset({S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.RESOLVED})
+OPEN_STATES = frozenset({S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.RESOLVED, S.FORWARDED})
 
 
 # Actions only the ticket's reporter may take, on top of the role table.
@@ -166,6 +195,12 @@ ASSIGNEE_ONLY: dict[Action, frozenset[Role]] = {
     A.RESOLVE: frozenset({Role.OFFICER}),
     A.ASK_CITIZEN: frozenset({Role.OFFICER}),
 }
+# Actions an agency takes only on a case forwarded to it (`Snapshot.agency`).
+AGENCY_WORK = frozenset({A.AGENCY_ACCEPT, A.ADD_PROGRESS, A.RESOLVE, A.RETURN})
+# What the desk records for an agency that has no group; one with a group says it itself.
+DESK_RECORDS = frozenset({A.AGENCY_UPDATE, A.AGENCY_ANSWER})
+# Where a case with an agency goes instead of the table's state: a "not fixed" goes back to the agency.
+AGENCY_ROUTES: dict[tuple[TicketState, Action], TicketState] = {(S.RESOLVED, A.REPORT_NOT_FIXED): S.FORWARDED}
 
 
 class IllegalTransition(Refused):
@@ -188,6 +223,18 @@ class AlreadyTaken(IllegalTransition):
         self.params["by"] = by
 
 
+class NotTheAgency(Refused):
+    """An agency acting on a case that is not (or no longer) forwarded to it."""
+
+    code = "error.not_agency_case"
+
+
+class AgencyAnswers(Refused):
+    """The desk recording an answer for an agency that has its own group (it answers there itself)."""
+
+    code = "error.agency_answers"
+
+
 class NotAllowed(Refused):
     code = "error.not_allowed"
 
@@ -207,7 +254,7 @@ def must_be_assignee(action: Action, roles: frozenset[Role]) -> bool:
     if bound is None:
         return False
     free = ALLOWED_ROLES[action] - bound
-    return not roles & (free | {Role.ADMIN, Role.CAMAT})
+    return not roles & (free | _CAMAT)
 
 
 def next_state(state: TicketState, action: Action, roles: frozenset[Role]) -> TicketState:
@@ -232,6 +279,8 @@ class Party(Protocol):
     def id(self) -> int | None: ...
     @property
     def roles(self) -> frozenset[Role]: ...
+    @property
+    def agency(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -244,6 +293,9 @@ class Snapshot:
     reporter_id: int | None = None
     assignee_id: int | None = None
     assignee: str = ""
+    agency: str | None = None  # the agency the case is forwarded to (its code)
+    agency_holder: str | None = None  # who at the agency took it (None: not taken yet)
+    agency_has_group: bool = False  # the agency works in its own Telegram group
 
 
 class Clock(StrEnum):
@@ -290,7 +342,8 @@ def decide(snapshot: Snapshot, action: Action, actor: Party, data: dict[str, Any
     """Whether `actor` may take `action` on the ticket as it is, and what follows. No I/O.
 
     Checks in this order: the role table, the party (the reporter's own actions, the assignee's own
-    work), then the state table; the first that fails is the refusal. `data` is the event's (an
+    work), the state table, then the agency's (its own cases only; the desk records only for an agency
+    without a group; one of its members takes a case); the first that fails is the refusal. `data` is the event's (an
     escalation's level, a correction's "sla_changed"): some notices depend on it.
     """
     from core.domain.notices import owed  # the notices table is written in this module's words
@@ -314,6 +367,15 @@ def decide(snapshot: Snapshot, action: Action, actor: Party, data: dict[str, Any
         if action is Action.ACCEPT and snapshot.assignee_id is not None:
             return refused(AlreadyTaken(state, action, by=snapshot.assignee), needs_holder=True)
         return refused(IllegalTransition(state, action))
+    theirs = bool(snapshot.agency) and actor.agency == snapshot.agency
+    if action in AGENCY_WORK and Role.AGENCY in actor.roles and not theirs:
+        return refused(NotTheAgency(number=snapshot.number))
+    if action in DESK_RECORDS and snapshot.agency_has_group:
+        return refused(AgencyAnswers(number=snapshot.number))
+    if action is Action.AGENCY_ACCEPT and snapshot.agency_holder:
+        return refused(AlreadyTaken(state, action, by=snapshot.agency_holder))
+    if snapshot.agency:
+        new = AGENCY_ROUTES.get((state, action), new)
     clock = CLOCKS.get(action, Clock.RESTART if new != state else Clock.KEEP)
     return Decision(action, state, new, clock=clock, notices=owed(action, new, data))
 
@@ -327,6 +389,8 @@ class Chat(StrEnum):
     DESK = "desk"
     FIELD = "field"
     CAMAT = "camat"  # the camat's private chat with the bot
+    AGENCY = "agency"  # the group of the agency the case is forwarded to
+    KABUPATEN = "kabupaten"  # the kabupaten's chat: escalations past the camat
 
 
 # Admin may act anywhere but works in no chat of its own, so it adds no button to any card.
@@ -334,6 +398,8 @@ CHAT_ROLES: dict[Chat, frozenset[Role]] = {
     Chat.DESK: frozenset({Role.VERIFIER}),
     Chat.FIELD: frozenset({Role.OFFICER}),
     Chat.CAMAT: frozenset({Role.CAMAT}),
+    Chat.AGENCY: frozenset({Role.AGENCY}),
+    Chat.KABUPATEN: frozenset({Role.KABUPATEN_ADMIN}),
 }
 
 
@@ -344,12 +410,13 @@ class _Member:
     roles: frozenset[Role]
     id: int | None
     kind: str = "staff"
+    agency: str | None = None
 
 
 def offered(snapshot: Snapshot, action: Action, chat: Chat) -> bool:
     """Whether some role in `chat` may take `action` on the ticket now (so its card shows the button)."""
-    return any(decide(snapshot, action, _Member(frozenset({role}), snapshot.assignee_id)).allowed
-               for role in CHAT_ROLES[chat])
+    members = (_Member(frozenset({role}), snapshot.assignee_id, agency=snapshot.agency) for role in CHAT_ROLES[chat])
+    return any(decide(snapshot, action, member).allowed for member in members)
 
 
 def assignable(roles: Iterable[str]) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from core.domain.lifecycle import Action, Chat, TicketState
 
-A, D, F, C = Action, Chat.DESK, Chat.FIELD, Chat.CAMAT
+A, D, F, C, G, K = Action, Chat.DESK, Chat.FIELD, Chat.CAMAT, Chat.AGENCY, Chat.KABUPATEN
 SUBMIT = "submit"  # the event that creates a ticket (not an action on one)
 
 
@@ -27,6 +27,7 @@ class Post(StrEnum):
     EXTRAS = "extras"  # the card, then the report's location, photos, voice notes and files under it
     ANSWER = "answer"  # the citizen's answer, under the question it answers (else under the desk card)
     REMINDER = "reminder"  # a reminder under the card: the stage is late
+    NOTE = "note"  # a line under the card saying what just happened (e.g. an agency gave the case back)
 
 
 class Ask(StrEnum):
@@ -45,12 +46,13 @@ class Notice:
     staff: Mapping[Chat, Post] = field(default_factory=lambda: MappingProxyType({}))
     only_if: str | None = None  # the citizen is told only when the event's data holds this flag
     asks: Ask | None = None  # what the reporter's message asks of them
+    staff_if: str | None = None  # the staff chats are told only when the event's data holds this flag
 
 
 def _n(citizen: str | None = None, followers: bool = True, only_if: str | None = None, asks: Ask | None = None,
-       **staff: Post) -> Notice:
+       staff_if: str | None = None, **staff: Post) -> Notice:
     return Notice(citizen, followers and citizen is not None, MappingProxyType({Chat(k): v for k, v in staff.items()}),
-                  only_if, asks)
+                  only_if, asks, staff_if)
 
 
 # event (an action, or "submit") -> who hears of it. Followers hear what concerns the problem, not
@@ -60,7 +62,7 @@ NOTICES: dict[str, Notice] = {
     A.VERIFY: _n("ticket.verified", field=Post.CARD),  # a new case for the field
     A.REJECT: _n("ticket.rejected"),
     A.MARK_DUPLICATE: _n("ticket.duplicate"),
-    A.FORWARD: _n("ticket.forwarded"),
+    A.FORWARD: _n("ticket.forwarded", agency=Post.EXTRAS, staff_if="agency_group"),  # its group, when it has one
     A.ASK_CITIZEN: _n("ticket.question", followers=False),
     A.CITIZEN_ANSWERS: _n(desk=Post.ANSWER),
     A.ACCEPT: _n("ticket.accepted"),
@@ -78,11 +80,18 @@ NOTICES: dict[str, Notice] = {
     A.CANCEL: _n("ticket.cancelled", followers=False),
     # A corrected category matters to the citizen when it moves the deadline they were given.
     A.CORRECT: _n("ticket.corrected", only_if="sla_changed"),
+    A.AGENCY_ACCEPT: _n("ticket.agency_accepted"),
+    A.RETURN: _n("ticket.agency_returned", desk=Post.NOTE),  # the desk decides again
+    A.AGENCY_UPDATE: _n("ticket.agency_update"),
+    A.AGENCY_ANSWER: _n("ticket.agency_answer", asks=Ask.FIXED),
 }
 
-# An escalation's staff notices by level: 1 reminds the chat whose stage is late, 2 goes to the camat.
-LATE_CHAT: dict[TicketState, Chat] = {TicketState.RECEIVED: D, TicketState.VERIFIED: F, TicketState.IN_PROGRESS: F}
-ESCALATION: dict[int, Post] = {1: Post.REMINDER, 2: Post.CARD}
+# An escalation's staff notices by level: 1 reminds the chat whose stage is late (a case with an agency
+# that has no group: the desk, who chases it), 2 goes to the camat, 3 to the kabupaten's chat.
+LATE_CHAT: dict[TicketState, Chat] = {TicketState.RECEIVED: D, TicketState.VERIFIED: F, TicketState.IN_PROGRESS: F,
+                                      TicketState.FORWARDED: G}
+ESCALATION: dict[int, Post] = {1: Post.REMINDER, 2: Post.CARD, 3: Post.CARD}
+ESCALATED_TO: dict[int, Chat] = {2: C, 3: K}
 
 
 @dataclass(frozen=True)
@@ -100,10 +109,12 @@ def owed(event: str, state: TicketState, data: Mapping[str, Any] | None = None) 
     """What `event` owes on a ticket now in `state`, given the event's data."""
     notice, data = NOTICES[event], data or {}
     citizen = notice.citizen if notice.only_if is None or data.get(notice.only_if) else None
-    staff = dict(notice.staff)
+    staff = dict(notice.staff) if notice.staff_if is None or data.get(notice.staff_if) else {}
     level = data.get("level")
     if event == A.ESCALATE and isinstance(level, int) and level in ESCALATION:
-        chat = C if level == 2 else LATE_CHAT.get(state)
+        chat = ESCALATED_TO.get(level) or LATE_CHAT.get(state)
+        if chat is G and data.get("agency_group") is False:
+            chat = D
         if chat is not None:
             staff[chat] = ESCALATION[level]
     return Owed(citizen, citizen if notice.followers else None, MappingProxyType(staff),

@@ -59,6 +59,7 @@ class Actor:
     id: int | None
     name: str
     roles: frozenset[Role]
+    agency: str | None = None  # for an agency's member: the agency's code
 
     @classmethod
     def citizen(cls, citizen_id: int) -> Actor:
@@ -68,6 +69,12 @@ class Actor:
     @classmethod
     def staff(cls, staff_id: int, name: str, roles: frozenset[Role]) -> Actor:
         return cls("staff", staff_id, name, roles & STAFF_ROLES)
+
+    @classmethod
+    def of_agency(cls, agency: str, name: str) -> Actor:
+        """Someone in an agency's group, acting for the agency: named as they are in Telegram (the group
+        is the agency's; the kabupaten file names it)."""
+        return cls("agency", None, name, frozenset({Role.AGENCY}), agency)
 
     @classmethod
     def system(cls, name: str = "scheduler") -> Actor:

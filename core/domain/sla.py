@@ -18,6 +18,7 @@ class Stage(StrEnum):
     ACCEPT = "accept"
     RESOLVE = "resolve"
     CONFIRM = "confirm"
+    AGENCY = "agency"  # with an outside agency: its own follow-up time (the kabupaten file's agency `sla`)
 
 
 # The stage a ticket is in while it waits in each open state; closed states have no deadline.
@@ -26,6 +27,7 @@ STAGE_OF_STATE: dict[TicketState, Stage] = {
     TicketState.VERIFIED: Stage.ACCEPT,
     TicketState.IN_PROGRESS: Stage.RESOLVE,
     TicketState.RESOLVED: Stage.CONFIRM,
+    TicketState.FORWARDED: Stage.AGENCY,
 }
 
 

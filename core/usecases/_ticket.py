@@ -39,18 +39,28 @@ def in_kecamatan(ctx: Context, ticket: Ticket) -> Ticket:
     return ticket
 
 
-def snapshot_of(ticket: Ticket, assignee: str = "") -> Snapshot:
-    """What the lifecycle reads of a ticket row."""
-    return Snapshot(TicketState(ticket.state), ticket.number, ticket.reporter_id, ticket.assignee_id, assignee)
+def agency_facts(ctx: Context, code: str | None) -> dict[str, Any]:
+    """What an event says of the agency it concerns: its code and, for every reader, its name (one the
+    kabupaten file no longer lists, or a case forwarded before agencies were data, by what was stored)."""
+    found = ctx.kabupaten.agency(code or "")
+    return {"agency": code or "", "agency_name": found.name if found else code or "-"}
 
 
-async def decide_on(session: AsyncSession, ticket: Ticket, action: Action, actor: Actor,
+def snapshot_of(ctx: Context, ticket: Ticket, assignee: str = "") -> Snapshot:
+    """What the lifecycle reads of a ticket row (and of its agency, in the kabupaten file)."""
+    agency = ctx.kabupaten.agency(ticket.forward_agency) if ticket.forward_agency else None
+    return Snapshot(TicketState(ticket.state), ticket.number, ticket.reporter_id, ticket.assignee_id, assignee,
+                    agency=ticket.forward_agency, agency_holder=ticket.agency_holder,
+                    agency_has_group=bool(agency and agency.telegram_chat_id is not None))
+
+
+async def decide_on(ctx: Context, session: AsyncSession, ticket: Ticket, action: Action, actor: Actor,
                     data: dict[str, Any] | None = None) -> Decision:
     """The lifecycle's decision on `ticket`; a refusal naming who holds the ticket is worded with their name."""
-    decision = decide(snapshot_of(ticket), action, actor, data)
+    decision = decide(snapshot_of(ctx, ticket), action, actor, data)
     if decision.needs_holder:
         holder = await staff_name(session, ticket.assignee_id)
-        decision = decide(snapshot_of(ticket, holder), action, actor, data)
+        decision = decide(snapshot_of(ctx, ticket, holder), action, actor, data)
     return decision
 
 
@@ -70,7 +80,7 @@ async def transition(
 ) -> TicketEvent:
     """Apply the lifecycle's decision on a locked ticket: new state, stage clock, audit event, outbox rows."""
     data = data or {}
-    decision = (await decide_on(session, ticket, action, actor, data)).check()
+    decision = (await decide_on(ctx, session, ticket, action, actor, data)).check()
     assert decision.notices is not None
     now = ctx.now()
     ticket.state = decision.new
@@ -111,4 +121,4 @@ def restart_stage_clock(ctx: Context, ticket: Ticket) -> None:
     ticket.stage_started_at = now
     ticket.escalation_level = 0
     stage = STAGE_OF_STATE.get(TicketState(ticket.state))
-    ticket.stage_deadline_at = ctx.stage_deadline(ticket.category, stage, now) if stage else None
+    ticket.stage_deadline_at = ctx.stage_deadline(ticket.category, stage, now, ticket.forward_agency) if stage else None

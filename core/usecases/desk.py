@@ -7,7 +7,7 @@ from core.db.models import Ticket
 from core.domain.errors import InvalidInput, MissingDetails
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor
-from core.usecases._ticket import lock_ticket, transition
+from core.usecases._ticket import agency_facts, lock_ticket, transition
 from core.usecases.corrections import record_correction, set_details
 from core.usecases.follows import add_follower
 
@@ -62,13 +62,21 @@ async def mark_duplicate(ctx: Context, actor: Actor, ticket_id: int, original_id
 
 
 async def forward_ticket(ctx: Context, actor: Actor, ticket_id: int, agency: str, reference: str = "") -> None:
-    """Hand the report to an outside agency (PLN, PDAM, ...) named in the profile."""
-    if agency not in ctx.profile.agencies:
+    """Hand the report to an outside agency (a dinas, PDAM, PLN, ...) of the kabupaten file, by its code.
+
+    The case gets the agency's follow-up time as its stage clock (reminders and escalation as any stage);
+    an agency with a group gets the case's card there, one without is chased by the desk.
+    """
+    found = ctx.kabupaten.agency(agency)
+    if found is None:
         raise InvalidInput(f"unknown agency {agency!r}", field="agency")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)
-        await transition(ctx, session, ticket, Action.FORWARD, actor, {"agency": agency, "reference": reference})
-        ticket.forward_agency, ticket.forward_reference = agency, reference or None
+        ticket.forward_agency, ticket.forward_reference = found.code, reference.strip()[:100] or None
+        ticket.agency_holder = ticket.agency_accepted_at = None
+        await transition(ctx, session, ticket, Action.FORWARD, actor,  # the clock: the agency's follow-up time
+                         {**agency_facts(ctx, found.code), "reference": reference.strip()[:100],
+                          "agency_group": found.telegram_chat_id is not None})
 
 
 async def ask_citizen(ctx: Context, actor: Actor, ticket_id: int, question: str) -> None:

@@ -43,8 +43,10 @@ async def add_progress(ctx: Context, actor: Actor, ticket_id: int, note: str,
 
 async def resolve_ticket(ctx: Context, actor: Actor, ticket_id: int, note: str,
                          attachments: tuple[NewAttachment, ...]) -> None:
-    """Mark the work done: needs a short note and at least one "after" photo as proof."""
-    if not note.strip() or not any(a.kind is AttachmentKind.PHOTO for a in attachments):
+    """Mark the work done: needs a short note and at least one "after" photo as proof (an agency's
+    "selesai" needs the note; its photo is welcome, not required)."""
+    photo = any(a.kind is AttachmentKind.PHOTO for a in attachments)
+    if not note.strip() or not (photo or actor.kind == "agency"):
         raise ProofRequired(has_note=bool(note.strip()))
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)

@@ -17,13 +17,13 @@ from core.usecases._ticket import lock_ticket, transition
 
 async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int, *,
                           due_at: datetime | None = None, details: dict[str, Any] | None = None) -> bool:
-    """Raise the escalation level (1 reminded, 2 to the camat); False if it was already that high.
+    """Raise the escalation level (1 reminded, 2 to the camat, 3 to the kabupaten); False if it was already that high.
 
     The scheduler passes the `due_at` it saw: if the stage has moved on since (accepted, extended),
     nothing happens. `details` (stage, minutes overdue) go into the event and the outbox row.
     """
-    if level not in (1, 2):
-        raise InvalidInput("escalation level is 1 or 2", field="level")
+    if level not in (1, 2, 3):
+        raise InvalidInput("escalation level is 1, 2 or 3", field="level")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)
         if ticket.escalation_level >= level or (due_at is not None and ticket.stage_deadline_at != due_at):
@@ -50,6 +50,7 @@ async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id
         ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.REASSIGN, actor, {"officer": officer.name})
         ticket.assignee_id = officer.id
+        ticket.forward_agency = ticket.agency_holder = ticket.agency_accepted_at = None  # taken back from an agency
         ticket.accepted_at = ticket.accepted_at or ctx.now()  # the clock restarts: the new officer gets full time
 
 

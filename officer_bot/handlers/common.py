@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from telegram import User
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from core.context import Context
@@ -16,8 +17,10 @@ from core.domain.lifecycle import Action
 from core.domain.people import Actor
 from core.settings import Settings
 from core.usecases._ticket import decide_on, in_kecamatan
+from core.usecases.staff import staff_actor
 from officer_bot.albums import Albums
 from officer_bot.cards import Board
+from officer_bot.store import configured_chat
 from officer_bot.tap_window import TapWindow
 from officer_bot.telegram_io import Telegram
 from officer_bot.update_inbox import UpdateInbox
@@ -78,6 +81,15 @@ class OfficerContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
 CONTEXT_TYPES = ContextTypes(context=OfficerContext, bot_data=BotData)
 
 
+async def actor_in(d: Deps, chat_id: int, user: User) -> Actor:
+    """Who acts: in an agency's group, whoever taps acts for the agency (the group is the agency's, named
+    in the kabupaten file); anywhere else, the active staff member behind the Telegram user."""
+    agency = d.ctx.kabupaten.agency_by_chat(await configured_chat(d.ctx, chat_id))
+    if agency is not None:
+        return Actor.of_agency(agency.code, f"{user.full_name[:60]} ({agency.name})")
+    return await staff_actor(d.ctx, user.id)
+
+
 async def precheck(d: Deps, actor: Actor, ticket_id: int, action: Action) -> Ticket:
     """Refuse now, before showing a menu, what core would refuse at the end (core checks again then).
 
@@ -87,5 +99,5 @@ async def precheck(d: Deps, actor: Actor, ticket_id: int, action: Action) -> Tic
         ticket = await session.get(Ticket, ticket_id)
         if ticket is None:
             raise TicketNotFound(ticket=ticket_id)
-        (await decide_on(session, in_kecamatan(d.ctx, ticket), action, actor)).check()
+        (await decide_on(d.ctx, session, in_kecamatan(d.ctx, ticket), action, actor)).check()
         return ticket

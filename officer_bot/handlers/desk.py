@@ -20,9 +20,14 @@ from officer_bot.handlers.prompts import ask_for_reply
 
 def pick(options: list[str], index: int) -> str:
     """The option a menu button names; a forged index is refused."""
-    if not 0 <= index < len(options):
+    return options[pick_index(len(options), index)]
+
+
+def pick_index(count: int, index: int) -> int:
+    """A menu button's index among `count` options; a forged one is refused."""
+    if not 0 <= index < count:
         raise InvalidInput("no such choice", field="choice")
-    return options[index]
+    return index
 
 
 async def show_menu(d: Deps, query: CallbackQuery, menu: InlineKeyboardMarkup) -> None:
@@ -89,9 +94,9 @@ async def forward(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answ
     if tap.op == "f":
         await show_menu(d, query, keyboards.agency_menu(d.ctx, tap.target))
         return Answer(text("tg.answer.pick_agency", number=ticket.number))
-    agency = pick(d.ctx.profile.agencies, tap.args[0])
-    await ask_for_reply(d, query, "forward", ticket, text("tg.prompt.forward", number=ticket.number, agency=agency),
-                        {"agency": agency})
+    agency = d.ctx.kabupaten.agencies[pick_index(len(d.ctx.kabupaten.agencies), tap.args[0])]
+    await ask_for_reply(d, query, "forward", ticket,
+                        text("tg.prompt.forward", number=ticket.number, agency=agency.name), {"agency": agency.code})
     return Answer(text("tg.answer.reply_below"))
 
 
@@ -120,7 +125,7 @@ async def correct(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answ
     if not done.changes:
         if query.message is not None:  # nothing changed, so no card refresh will bring its buttons back
             await d.tg.edit_markup(query.message.chat.id, query.message.message_id,
-                                   keyboards.card_keyboard("desk", ticket))
+                                   keyboards.card_keyboard(d.ctx, "desk", ticket))
         return Answer(text("tg.answer.unchanged", number=done.number))
     return Answer(text("tg.answer.corrected_sla" if done.sla_changed else "tg.answer.corrected", number=done.number))
 

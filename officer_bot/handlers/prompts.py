@@ -14,6 +14,7 @@ from core.domain.errors import InvalidInput, ProofRequired, Refused, TicketNotFo
 from core.domain.people import Actor
 from core.domain.reports import AttachmentKind, NewAttachment
 from core.texts import refusal, text
+from core.usecases.agency import record_agency_answer, record_agency_update, return_to_kecamatan
 from core.usecases.desk import ask_citizen, forward_ticket, mark_duplicate, reject_ticket
 from core.usecases.field import add_progress, resolve_ticket
 from core.usecases.oversight import close_ticket
@@ -36,17 +37,17 @@ async def ask_for_reply(d: Deps, query: CallbackQuery, kind: str, ticket: Ticket
     await open_prompt(d.ctx, sent.chat.id, sent.message_id, kind, query.from_user.id, ticket.id, data)
     roles = [c.role for c in await card_at(d.ctx, message.chat.id, message.message_id) if c.ticket_id == ticket.id]
     if roles and not roles[0].startswith("bundle_"):
-        await d.tg.edit_markup(message.chat.id, message.message_id, card_keyboard(roles[0], ticket))
+        await d.tg.edit_markup(message.chat.id, message.message_id, card_keyboard(d.ctx, roles[0], ticket))
 
 
 async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> str | None:
     """Carry out what the prompt asked for; the reply to post (None when the card says it all)."""
     assert prompt.ticket_id is not None
     tid, words = prompt.ticket_id, post.text
-    if prompt.kind in ("resolve", "progress"):
+    if prompt.kind in ("resolve", "progress", "agency_resolve"):
         files = await post.files(d.tg.bot, d.media_dir)  # every photo of an album
-        return await (resolve(d, prompt, actor, words, files) if prompt.kind == "resolve"
-                      else progress(d, prompt, actor, words, files))
+        return await (progress(d, prompt, actor, words, files) if prompt.kind == "progress"
+                      else resolve(d, prompt, actor, words, files))
     if not words:
         raise InvalidInput("a text answer is needed", field="text")
     if prompt.kind == "reject":
@@ -64,6 +65,15 @@ async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> st
     elif prompt.kind == "forward":
         agency = str(prompt.data["agency"])
         await forward_ticket(d.ctx, actor, tid, agency, "" if words == "-" else words[:100])
+    elif prompt.kind == "return":
+        number = await return_to_kecamatan(d.ctx, actor, tid, words)
+        await close_prompts(d.ctx, prompt_id=prompt.id)
+        return text("tg.reply.returned", number=number)
+    elif prompt.kind in ("agency_update", "agency_answer"):
+        record = record_agency_update if prompt.kind == "agency_update" else record_agency_answer
+        await record(d.ctx, actor, tid, words)
+        await close_prompts(d.ctx, prompt_id=prompt.id)
+        return text("tg.reply.agency_saved", number=(await load_view(d.ctx, tid)).ticket.number)
     elif prompt.kind == "close":
         await close_ticket(d.ctx, actor, tid, words)
         await close_prompts(d.ctx, prompt_id=prompt.id)
@@ -84,7 +94,7 @@ async def resolve(d: Deps, prompt: Prompt, actor: Actor, words: str, files: tupl
     except ProofRequired as exc:
         number = (await load_view(d.ctx, prompt.ticket_id or 0)).ticket.number
         raise StillNeeded(text("tg.prompt.incomplete", refusal=refusal(exc), number=number), data) from exc
-    await close_prompts(d.ctx, ticket_id=prompt.ticket_id, kind="resolve")
+    await close_prompts(d.ctx, ticket_id=prompt.ticket_id, kind=prompt.kind)
     return None
 
 

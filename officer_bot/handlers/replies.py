@@ -10,10 +10,9 @@ from telegram import Message, Update
 from core.domain.errors import Refused
 from core.texts import refusal, text
 from core.usecases.field import add_progress
-from core.usecases.staff import staff_actor
 from officer_bot.albums import Post
 from officer_bot.card_data import load_view
-from officer_bot.handlers.common import Deps, OfficerContext
+from officer_bot.handlers.common import Deps, OfficerContext, actor_in
 from officer_bot.handlers.prompts import StillNeeded, answer_prompt
 from officer_bot.store import Prompt, card_at, close_prompts, latest_prompt, open_prompt, prompt_at
 
@@ -57,7 +56,7 @@ async def on_prompt(d: Deps, prompt: Prompt, post: Post) -> None:
     message = post.first
     assert message.from_user is not None
     try:
-        actor = await staff_actor(d.ctx, message.from_user.id)
+        actor = await actor_in(d, message.chat.id, message.from_user)
         reply = await answer_prompt(d, prompt, post, actor)
     except StillNeeded as more:
         sent = await d.tg.send_text(message.chat.id, escape(more.message), reply_to=message.message_id,
@@ -74,16 +73,16 @@ async def on_prompt(d: Deps, prompt: Prompt, post: Post) -> None:
 
 
 async def card_reply(d: Deps, post: Post, card_message_id: int) -> None:
-    """A reply to a field card: progress photos and/or a note from the officer working on it."""
+    """A reply to a field or agency card: progress photos and/or a note from whoever works on it."""
     message = post.first
     assert message.from_user is not None
-    cards = [c for c in await card_at(d.ctx, message.chat.id, card_message_id) if c.role == "field"]
+    cards = [c for c in await card_at(d.ctx, message.chat.id, card_message_id) if c.role in ("field", "agency")]
     if not cards:
         await say(d, message, text("tg.reply.use_buttons"))
         return
     ticket_id = cards[0].ticket_id
     try:
-        actor = await staff_actor(d.ctx, message.from_user.id)
+        actor = await actor_in(d, message.chat.id, message.from_user)
         files = await post.files(d.tg.bot, d.media_dir)
         await add_progress(d.ctx, actor, ticket_id, post.text, files)
     except Refused as exc:

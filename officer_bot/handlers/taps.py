@@ -13,8 +13,8 @@ from core.texts import refusal, text
 from core.usecases.staff import staff_actor
 from officer_bot.callbacks import Tap, decode
 from officer_bot.card_data import load_view
-from officer_bot.handlers import camat, desk, field, staff
-from officer_bot.handlers.common import Answer, Deps, OfficerContext
+from officer_bot.handlers import agency, camat, desk, field, staff
+from officer_bot.handlers.common import Answer, Deps, OfficerContext, actor_in
 from officer_bot.keyboards import card_keyboard
 from officer_bot.pacing import Busy
 from officer_bot.store import card_at
@@ -40,7 +40,7 @@ async def restore(d: Deps, query: CallbackQuery, ticket_id: int) -> None:
                  if c.ticket_id == ticket_id and not c.role.startswith("bundle_")), None)
     if role is not None:
         view = await load_view(d.ctx, ticket_id)
-        await d.tg.edit_markup(message.chat.id, message.message_id, card_keyboard(role, view.ticket))
+        await d.tg.edit_markup(message.chat.id, message.message_id, card_keyboard(d.ctx, role, view.ticket))
 
 
 async def open_card(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
@@ -53,7 +53,7 @@ async def open_card(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> An
 
 
 OPS: dict[str, Op] = {
-    **desk.OPS, **field.OPS, **camat.OPS,
+    **desk.OPS, **field.OPS, **camat.OPS, **agency.OPS,
     "o": open_card,
     "x": back,
 }
@@ -77,7 +77,8 @@ async def run(d: Deps, query: CallbackQuery) -> Answer:
     try:
         if tap.op in staff.OPS:
             return await staff.OPS[tap.op](d, query, await staff_actor(d.ctx, query.from_user.id), tap)
-        actor = await staff_actor(d.ctx, query.from_user.id)
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        actor = await actor_in(d, chat_id, query.from_user)
         return await OPS[tap.op](d, query, actor, tap)
     except Refused as exc:
         log.info("tap refused", extra={"op": tap.op, "target": tap.target, "code": exc.code})

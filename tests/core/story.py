@@ -18,6 +18,9 @@ from core.usecases.staff import add_staff
 PHOTO = NewAttachment(AttachmentKind.PHOTO, "telegram", "file-after-1", mime="image/jpeg", size=1234)
 
 
+AGENCY = "pln"
+
+
 @dataclass(frozen=True)
 class Cast:
     verifier: Actor
@@ -25,6 +28,9 @@ class Cast:
     officer2: Actor
     camat: Actor
     admin: Actor
+    kabupaten_admin: Actor
+    inspektorat: Actor
+    agency: Actor  # a member of PLN's group (the sample profile names PLN; code "pln")
     reporter: Actor
     neighbour: Actor
     system: Actor
@@ -42,6 +48,9 @@ async def cast(ctx: Context) -> Cast:
         officer2=await staff(2002, "Cakra Petugas", Role.OFFICER),
         camat=await staff(3001, "Pak Camat", Role.CAMAT),
         admin=await staff(9001, "Admin", Role.ADMIN),
+        kabupaten_admin=await staff(9101, "Admin Kabupaten", Role.KABUPATEN_ADMIN),
+        inspektorat=await staff(9201, "Inspektorat", Role.INSPECTOR),
+        agency=Actor.of_agency(AGENCY, "Pak Listrik (PLN)"),
         reporter=await citizen_actor(ctx, "081234567890", "Daeng Ngalle", inbound=True),
         neighbour=await citizen_actor(ctx, "+62 813 0000 1111", "Tetangga", inbound=True),
         system=Actor.system(),
@@ -55,10 +64,11 @@ async def report(ctx: Context, who: Actor, text: str = "Lampu jalan mati di depa
 
 
 async def force_state(ctx: Context, ticket_id: int, state: TicketState, assignee: Actor | None = None) -> None:
-    """Put a ticket straight into a state, as if its history had happened."""
+    """Put a ticket straight into a state, as if its history had happened (a forwarded one is with PLN)."""
     async with ctx.sessions.begin() as session:
         await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(
-            state=state.value, assignee_id=assignee.id if assignee else None))
+            state=state.value, assignee_id=assignee.id if assignee else None,
+            forward_agency=AGENCY if state is TicketState.FORWARDED else None))
 
 
 async def ticket(ctx: Context, ticket_id: int) -> Ticket:

@@ -53,7 +53,7 @@ async def test_downgrade_to_empty_and_upgrade_again(db_url: str) -> None:
 
 def test_the_migrations_end_in_one_head() -> None:
     """Branches made side by side are joined, so an upgrade has one place to end and a downgrade one to start."""
-    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0008"]
+    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0009"]
 
 
 _ROWS_AT_0007 = [
@@ -61,6 +61,9 @@ _ROWS_AT_0007 = [
     "INSERT INTO tickets (id, number, kecamatan, report_type, description, address, reporter_id, privacy, state,"
     " stage_started_at, escalation_level, created_at, updated_at) VALUES (1, 'PTL-000001', 'pattallassang',"
     " 'complaint', 'Sampah', '', 1, 'normal', 'received', :now, 0, :now, :now)",
+    "INSERT INTO tickets (id, number, kecamatan, report_type, description, address, reporter_id, privacy, state,"
+    " stage_started_at, escalation_level, forward_agency, created_at, updated_at) VALUES (2, 'PTL-000002',"
+    " 'pattallassang', 'complaint', 'Lampu', '', 1, 'normal', 'forwarded', :now, 0, 'PLN', :now, :now)",
     "INSERT INTO conversations (citizen_id, step, draft, updated_at) VALUES (1, 'describe', '{}', :now)",
     "INSERT INTO outbox (channel, recipient, kind, data, dedupe_key, attempts, next_attempt_at, created_at)"
     " VALUES ('whatsapp', 'citizen:1', 'wa.reply', '{}', 'k1', 0, :now, :now)",
@@ -101,12 +104,16 @@ async def test_a_one_kecamatan_database_upgrades_with_every_row_its_kecamatan(db
             assert await conn.run_sync(_diff) == []
             assert (await conn.execute(text("SELECT step FROM conversations WHERE citizen_id = 1"
                                             " AND kecamatan = 'pattallassang'"))).scalar_one() == "describe"
+            # a case forwarded before agencies were data: the profile's code for its agency, and a clock
+            agency, deadline = (await conn.execute(text(
+                "SELECT forward_agency, stage_deadline_at FROM tickets WHERE id = 2"))).one()
+            assert agency == "pln" and str(deadline).startswith("2026-12-07")
     finally:
         await engine.dispose()
 
 
 async def test_rows_without_tickets_need_the_install_to_say_its_kecamatan(db_url: str) -> None:
-    await _at_0007_with(db_url, [_ROWS_AT_0007[0], _ROWS_AT_0007[2]])
+    await _at_0007_with(db_url, [_ROWS_AT_0007[0], _ROWS_AT_0007[3]])
     with pytest.raises(RuntimeError, match="set KECAMATAN_PROFILE"):
         await upgrade_async(db_url)  # nothing is guessed
     await upgrade_async(db_url, kecamatan="pattallassang")  # as `lapor-camat db upgrade` passes it

@@ -18,7 +18,7 @@ from core.domain.lifecycle import TicketState
 from core.domain.reports import NewReport
 from core.queries import list_tickets, ticket_detail
 from core.texts import refusal
-from core.usecases import citizen, corrections, desk, field, oversight
+from core.usecases import agency, citizen, corrections, desk, field, oversight
 from tests.conftest import Clock, in_takalar
 from tests.core.story import PHOTO, Cast, cast, force_state, report, snapshot, ticket
 
@@ -44,7 +44,7 @@ ATTEMPTS: dict[str, tuple[TicketState, Attempt]] = {
     "reject": (S.RECEIVED, lambda c, p, t, _: desk.reject_ticket(c, p.verifier, t, "Spam / bukan laporan")),
     "duplicate": (S.RECEIVED, lambda c, p, t, own: desk.mark_duplicate(c, p.verifier, t, own)),
     "duplicate_of": (S.RECEIVED, lambda c, p, t, own: desk.mark_duplicate(c, p.verifier, own, t)),
-    "forward": (S.VERIFIED, lambda c, p, t, _: desk.forward_ticket(c, p.verifier, t, "Dinas PUPR")),
+    "forward": (S.VERIFIED, lambda c, p, t, _: desk.forward_ticket(c, p.verifier, t, "pupr")),
     "ask": (S.RECEIVED, lambda c, p, t, _: desk.ask_citizen(c, p.verifier, t, "Di mana tepatnya?")),
     "accept": (S.VERIFIED, lambda c, p, t, _: field.accept_ticket(c, p.officer, t)),
     "release": (S.IN_PROGRESS, lambda c, p, t, _: field.release_ticket(c, p.officer, t)),
@@ -62,6 +62,11 @@ ATTEMPTS: dict[str, tuple[TicketState, Attempt]] = {
     "not_fixed": (S.RESOLVED, lambda c, p, t, _: citizen.report_not_fixed(c, p.reporter, t, "Masih ada")),
     "rate": (S.CLOSED, lambda c, p, t, _: citizen.rate_ticket(c, p.reporter, t, 5)),
     "cancel": (S.RECEIVED, lambda c, p, t, _: citizen.cancel_ticket(c, p.reporter, t)),
+    "agency_accept": (S.FORWARDED, lambda c, p, t, _: agency.agency_accept(c, p.agency, t)),
+    "agency_progress": (S.FORWARDED, lambda c, p, t, _: field.add_progress(c, p.agency, t, "Sedang dicek")),
+    "agency_return": (S.FORWARDED, lambda c, p, t, _: agency.return_to_kecamatan(c, p.agency, t, "Bukan wewenang")),
+    "agency_update": (S.FORWARDED, lambda c, p, t, _: agency.record_agency_update(c, p.verifier, t, "Rujukan 7")),
+    "agency_answer": (S.FORWARDED, lambda c, p, t, _: agency.record_agency_answer(c, p.verifier, t, "Sudah")),
 }
 
 

@@ -8,10 +8,18 @@ import pytest
 
 from core.context import Context
 from core.domain.errors import Refused
-from core.domain.lifecycle import ALLOWED_ROLES, ASSIGNEE_ONLY, TRANSITIONS, Action, IllegalTransition, Role
+from core.domain.lifecycle import (
+    AGENCY_WORK,
+    ALLOWED_ROLES,
+    ASSIGNEE_ONLY,
+    TRANSITIONS,
+    Action,
+    IllegalTransition,
+    Role,
+)
 from core.domain.lifecycle import TicketState as S
 from core.domain.people import Actor
-from core.usecases import citizen, corrections, desk, field, oversight
+from core.usecases import agency, citizen, corrections, desk, field, oversight
 from tests.core.story import PHOTO, Cast, cast, force_state, report, snapshot, ticket
 
 A = Action
@@ -28,7 +36,7 @@ CALLS: dict[Action, tuple[str, Call]] = {
     A.VERIFY: ("verifier", lambda c, w, t, p: desk.verify_ticket(c, w, t)),
     A.REJECT: ("verifier", lambda c, w, t, p: desk.reject_ticket(c, w, t, "Spam / bukan laporan")),
     A.MARK_DUPLICATE: ("verifier", _duplicate),
-    A.FORWARD: ("verifier", lambda c, w, t, p: desk.forward_ticket(c, w, t, "PLN", "REF-1")),
+    A.FORWARD: ("verifier", lambda c, w, t, p: desk.forward_ticket(c, w, t, "pln", "REF-1")),
     A.ASK_CITIZEN: ("verifier", lambda c, w, t, p: desk.ask_citizen(c, w, t, "Di RT berapa?")),
     A.CITIZEN_ANSWERS: ("reporter", lambda c, w, t, p: citizen.citizen_answers(c, w, t, "RT 02")),
     A.ACCEPT: ("officer", lambda c, w, t, p: field.accept_ticket(c, w, t)),
@@ -45,7 +53,13 @@ CALLS: dict[Action, tuple[str, Call]] = {
     A.REASSIGN: ("camat", lambda c, w, t, p: oversight.reassign_ticket(c, w, t, p.officer2.id or 0)),
     A.CANCEL: ("reporter", lambda c, w, t, p: citizen.cancel_ticket(c, w, t)),
     A.CORRECT: ("verifier", lambda c, w, t, p: corrections.correct_ticket(c, w, t, category="sampah")),
+    A.AGENCY_ACCEPT: ("agency", lambda c, w, t, p: agency.agency_accept(c, w, t)),
+    A.RETURN: ("agency", lambda c, w, t, p: agency.return_to_kecamatan(c, w, t, "Bukan jaringan PLN")),
+    A.AGENCY_UPDATE: ("verifier", lambda c, w, t, p: agency.record_agency_update(c, w, t, "Rujukan PLN-77")),
+    A.AGENCY_ANSWER: ("verifier", lambda c, w, t, p: agency.record_agency_answer(c, w, t, "Kabel diganti")),
 }
+# With an agency, its own work is the agency's to take.
+BY_AGENCY = {A.ADD_PROGRESS, A.RESOLVE}
 
 
 def test_every_action_has_a_use_case_and_roles() -> None:
@@ -64,6 +78,7 @@ async def _ticket_in(ctx: Context, people: Cast, state: S) -> int:
 async def test_each_action_from_state(ctx: Context, state: S) -> None:
     people = await cast(ctx)
     for action, (who, call) in CALLS.items():
+        who = "agency" if state is S.FORWARDED and action in BY_AGENCY else who
         tid = await _ticket_in(ctx, people, state)
         before = await snapshot(ctx, tid)
         expected = TRANSITIONS[state].get(action)
@@ -81,6 +96,7 @@ async def test_each_action_from_state(ctx: Context, state: S) -> None:
 
 ACTOR_ROLES = {
     "verifier": Role.VERIFIER, "officer": Role.OFFICER, "camat": Role.CAMAT, "admin": Role.ADMIN,
+    "kabupaten_admin": Role.KABUPATEN_ADMIN, "inspektorat": Role.INSPECTOR, "agency": Role.AGENCY,
     "reporter": Role.CITIZEN, "system": Role.SYSTEM,
 }
 
@@ -88,10 +104,12 @@ ACTOR_ROLES = {
 @pytest.mark.parametrize("action", list(Action))
 async def test_who_may_take_each_action(ctx: Context, action: Action) -> None:
     people = await cast(ctx)
-    # An action bound to the assignee is tried where there is one: in progress, the officer's.
-    state = S.IN_PROGRESS if action in ASSIGNEE_ONLY else next(s for s in S if action in TRANSITIONS[s])
+    # An action bound to the assignee is tried where there is one: in progress, the officer's; an agency's
+    # work on a case forwarded to it.
+    first = S.IN_PROGRESS if action in ASSIGNEE_ONLY else next(s for s in S if action in TRANSITIONS[s])
     _, call = CALLS[action]
     for who, role in ACTOR_ROLES.items():
+        state = S.FORWARDED if who == "agency" and action in AGENCY_WORK else first
         tid = await _ticket_in(ctx, people, state)
         actor = getattr(people, who)
         if action in ASSIGNEE_ONLY and who == "officer":

@@ -105,7 +105,7 @@ async def test_rejected_duplicate_forwarded_question_and_auto_close(harness: Har
     assert "Berapa lebar lubangnya?" in (question.text or "")
     await three.sends_text("Kira-kira dua meter")
     await three.wait_for(has("jawaban Anda sudah diteruskan"))
-    await forward_ticket(harness.ctx, desk, tid, "Dinas PU", "PU-77")
+    await forward_ticket(harness.ctx, desk, tid, "dinas_pu", "PU-77")
     for who in (two, three):
         assert "Nomor rujukan: PU-77" in ((await who.wait_for(has("Dinas PU"))).text or "")
     async with harness.ctx.sessions() as session:

@@ -1,4 +1,4 @@
-"""Every card's buttons are the lifecycle's answer: walk every (state, chat, assigned or not)."""
+"""Every card's buttons are the lifecycle's answer: walk every (state, chat, assigned or not, agency)."""
 
 from __future__ import annotations
 
@@ -7,40 +7,66 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.domain.lifecycle import ALLOWED_ROLES, CHAT_ROLES, TRANSITIONS, Action, Chat, Snapshot, TicketState, offered
-from officer_bot.keyboards import BUTTONS, LAYOUT, card_keyboard
+from core.domain.lifecycle import (
+    AGENCY_WORK,
+    ALLOWED_ROLES,
+    CHAT_ROLES,
+    DESK_RECORDS,
+    TRANSITIONS,
+    Action,
+    Chat,
+    Role,
+    Snapshot,
+    TicketState,
+    offered,
+)
+from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
+from officer_bot.keyboards import AGENCY_BUTTONS, BUTTONS, LAYOUT, card_keyboard
 
 OFFICER_ID = 7
+TAKALAR = SimpleNamespace(kabupaten=load_kabupaten(SAMPLE_KABUPATEN))  # PUPR has a group, PLN has none
+AGENCIES = (None, "pupr", "pln")
 
 
-def _card(state: TicketState, assignee: int | None) -> SimpleNamespace:
-    return SimpleNamespace(id=1, number="PTL-000001", state=state.value, reporter_id=3, assignee_id=assignee)
+def _card(state: TicketState, assignee: int | None, agency: str | None = None,
+          holder: str | None = None) -> SimpleNamespace:
+    return SimpleNamespace(id=1, number="PTL-000001", state=state.value, reporter_id=3, assignee_id=assignee,
+                           forward_agency=agency, agency_holder=holder)
 
 
-def _shown(chat: Chat, state: TicketState, assignee: int | None) -> set[str]:
-    keyboard = card_keyboard(chat.value, _card(state, assignee))  # type: ignore[arg-type]
+def _shown(chat: Chat, state: TicketState, assignee: int | None, agency: str | None = None,
+           holder: str | None = None) -> set[str]:
+    keyboard = card_keyboard(TAKALAR, chat.value, _card(state, assignee, agency, holder))  # type: ignore[arg-type]
     return {b.callback_data.split(":")[0] for row in (keyboard.inline_keyboard if keyboard else ()) for b in row}
 
 
-@pytest.mark.parametrize(("state", "chat", "assignee"),
-                         list(itertools.product(TicketState, Chat, (None, OFFICER_ID))))
+@pytest.mark.parametrize(("state", "chat", "assignee", "agency", "holder"),
+                         list(itertools.product(TicketState, Chat, (None, OFFICER_ID), AGENCIES, (None, "Budi"))))
 def test_a_button_appears_exactly_when_some_role_in_the_chat_may_take_it(
-        state: TicketState, chat: Chat, assignee: int | None) -> None:
+        state: TicketState, chat: Chat, assignee: int | None, agency: str | None, holder: str | None) -> None:
     expected = set()
-    for action, (_, op) in BUTTONS.items():
+    looks = {**BUTTONS, **AGENCY_BUTTONS} if chat is Chat.AGENCY else BUTTONS
+    for action, (_, op) in looks.items():
         legal = action in TRANSITIONS[state]
         role_here = bool(CHAT_ROLES[chat] & ALLOWED_ROLES[action])
         # the field's own work needs the officer holding the ticket, so no one may take it on a free one
         needs_holder = action in (Action.ADD_PROGRESS, Action.RESOLVE, Action.RELEASE, Action.ASK_CITIZEN) \
             and chat is Chat.FIELD and assignee is None
-        if legal and role_here and not needs_holder and action in LAYOUT[chat][0]:
+        # an agency works only a case forwarded to it, takes it once, and records nothing through the desk
+        not_agencys = chat is Chat.AGENCY and action in AGENCY_WORK and agency is None
+        taken = action is Action.AGENCY_ACCEPT and holder is not None
+        answers_itself = action in DESK_RECORDS and agency == "pupr"
+        if legal and role_here and not (needs_holder or not_agencys or taken or answers_itself) \
+                and action in LAYOUT[chat][0]:
             expected.add(op)
-    assert _shown(chat, state, assignee) == expected
+    assert _shown(chat, state, assignee, agency, holder) == expected
 
 
 def test_every_chat_action_has_a_button_and_a_place() -> None:
     for chat, roles in CHAT_ROLES.items():
         takeable = {a for a in BUTTONS if roles & ALLOWED_ROLES[a]}
+        if chat is Chat.KABUPATEN:  # its admins act there as the camat does on an escalated case
+            takeable = {a for a in BUTTONS if Role.CAMAT in ALLOWED_ROLES[a]}
         assert takeable == set(LAYOUT[chat][0]), chat
 
 
@@ -52,3 +78,11 @@ def test_the_cards_people_know() -> None:
     assert _shown(Chat.CAMAT, TicketState.VERIFIED, None) == {"cr", "ce", "cc"}
     assert _shown(Chat.DESK, TicketState.RESOLVED, OFFICER_ID) == set()
     assert not offered(Snapshot(TicketState.VERIFIED), Action.ASK_CITIZEN, Chat.FIELD)
+    # with an agency that has a group: Terima until taken, then its work; the desk may take it back
+    assert _shown(Chat.AGENCY, TicketState.FORWARDED, None, "pupr") == {"ga", "gu", "gd", "gr"}
+    assert _shown(Chat.AGENCY, TicketState.FORWARDED, None, "pupr", "Budi") == {"gu", "gd", "gr"}
+    assert _shown(Chat.DESK, TicketState.FORWARDED, None, "pupr") == {"q", "gr"}
+    # without one, the desk records its news and its answer
+    assert _shown(Chat.DESK, TicketState.FORWARDED, None, "pln") == {"gn", "gs", "q", "gr"}
+    assert _shown(Chat.KABUPATEN, TicketState.IN_PROGRESS, OFFICER_ID) == {"cr", "l", "ce", "cc"}
+    assert _shown(Chat.AGENCY, TicketState.IN_PROGRESS, OFFICER_ID) == set()
