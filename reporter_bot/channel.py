@@ -22,14 +22,16 @@ from pywa.errors import ReEngagementMessage, WhatsAppError
 from pywa_async.client import WhatsApp
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import TemplateLanguage
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
+from core.db.models import OutboxMessage
 from core.images import store_rendition
 from core.outbox import Delivery, Failure, Permanent, Record, RetryLater
 from core.texts import clip, text
 from reporter_bot.outgoing import CAPTION_MAX, TEXT_MAX, Outgoing
 from reporter_bot.render import render, short_status, with_follow_ups
-from reporter_bot.store import CitizenInfo, citizen_info, record_sent, sent_record, template_sent_for
+from reporter_bot.store import CitizenInfo, citizen_info, record_sent, sent_record, template_sent_for, ticket_line
 from reporter_bot.wa_errors import classify
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,19 @@ class WhatsAppChannel:
     def __init__(self, ctx: Context, wa: WhatsApp, media_dir: Path) -> None:
         self.ctx, self.wa, self.media_dir = ctx, wa, media_dir
 
-    def _sender(self, delivery: Delivery) -> str | None:
-        """The phone number id the row goes out from: its kecamatan's, else (None) the install's own."""
+    async def _sender(self, delivery: Delivery) -> str | None:
+        """The phone number id the row goes out from: the kabupaten-wide number for a reply to a message
+        written to it or an update on a ticket the citizen filed through it; else its kecamatan's, else
+        (None) the install's own."""
+        wide = self.ctx.kabupaten.whatsapp
+        if wide is not None:
+            if delivery.data.get("line") == wide.phone_id:
+                return wide.phone_id
+            ticket_id = delivery.ticket_id or delivery.data.get("ticket_id")
+            citizen_id = delivery.recipient.removeprefix("citizen:")
+            if isinstance(ticket_id, int) and citizen_id.isdigit() \
+                    and await ticket_line(self.ctx, ticket_id, int(citizen_id)) == wide.phone_id:
+                return wide.phone_id
         return self.ctx.at(delivery.kecamatan).profile.whatsapp_phone_id
 
     async def send(self, delivery: Delivery) -> Record | None:
@@ -69,10 +82,11 @@ class WhatsAppChannel:
             return await self._template_instead(delivery, citizen, Permanent(
                 Failure.UNEXPECTED, f"render: {type(exc).__name__}: {exc}"))
         refused = Permanent(Failure.UNEXPECTED)
+        sender = await self._sender(delivery)
         async with contextlib.aclosing(self._fallbacks(message, citizen.locale, lambda: refused.failure)) as tries:
             async for variant in tries:
                 try:
-                    wamid = await self._send(citizen.wa_id, variant, self._sender(delivery))
+                    wamid = await self._send(citizen.wa_id, variant, sender)
                 except ReEngagementMessage:
                     await self._outside_window(delivery, citizen, platform_said=True)
                 except WhatsAppError as exc:
@@ -87,8 +101,22 @@ class WhatsAppChannel:
                 except httpx.HTTPError as exc:
                     raise network(exc) from None
                 else:
-                    return with_follow_ups(self.ctx, delivery, message, sent_record(self.ctx, wamid, delivery.id))
-        return with_follow_ups(self.ctx, delivery, message, await self._template_instead(delivery, citizen, refused))
+                    return self._follow_ups(delivery, message, sent_record(self.ctx, wamid, delivery.id), sender)
+        return self._follow_ups(delivery, message, await self._template_instead(delivery, citizen, refused), sender)
+
+    def _follow_ups(self, delivery: Delivery, message: Outgoing, record: Record, sender: str | None) -> Record:
+        """`render.with_follow_ups`; from the kabupaten-wide number, the follow-up rows go out from it too."""
+        queued = with_follow_ups(self.ctx, delivery, message, record)
+        wide = self.ctx.kabupaten.whatsapp
+        if queued is record or wide is None or sender != wide.phone_id:
+            return queued
+
+        async def from_the_same_number(session: AsyncSession) -> None:
+            await queued(session)
+            for row in session.new:  # the rows `queued` just added, not yet flushed
+                if isinstance(row, OutboxMessage) and row.dedupe_key.startswith(f"outbox:{delivery.id}:then:"):
+                    row.data = {**row.data, "line": sender}
+        return from_the_same_number
 
     async def _fallbacks(self, out: Outgoing, locale: str, failure: Callable[[], Failure]) -> AsyncGenerator[Outgoing]:
         """The message, then what WhatsApp may take instead of it, in that order; `failure` is the last refusal."""
@@ -137,7 +165,7 @@ class WhatsAppChannel:
         template = self.ctx.at(delivery.kecamatan).profile.templates["ticket_update"]
         params = [delivery.data.get("number") or "-", short_status(delivery, template.language)][:template.params]
         sent = await self.wa.send_template(
-            to=citizen.wa_id, sender=self._sender(delivery), name=template.name,
+            to=citizen.wa_id, sender=await self._sender(delivery), name=template.name,
             language=TemplateLanguage(template.language),
             params=[{"type": "body", "parameters": [{"type": "text", "text": str(p)} for p in params]},
                     {"type": "button", "sub_type": "quick_reply", "index": 0,

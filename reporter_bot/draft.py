@@ -24,6 +24,10 @@ class Draft:
     editing: bool = False  # came from the summary's "Ubah": go back to the summary afterwards
     nearby_offered: bool = False
     nearby_ids: list[int] = field(default_factory=list)  # tickets offered to follow: the only ones a reply may name
+    # On the kabupaten-wide number: the kecamatan the report is for (kept while idle: the one the citizen
+    # last reported to there), and whether the citizen was asked where the problem is.
+    kecamatan: str | None = None
+    asked_where: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:

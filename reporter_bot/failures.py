@@ -18,7 +18,7 @@ from core.texts import text
 from core.usecases.citizen import citizen_actor
 from reporter_bot import store, tickets
 from reporter_bot.render import REPLY
-from reporter_bot.webhook_body import Incoming, parse
+from reporter_bot.webhook_body import Incoming, line_of, parse
 
 log = logging.getLogger(__name__)
 EXCERPT = 500  # characters of the message shown to the desk
@@ -41,7 +41,7 @@ async def report_failure(ctx: Context, item: InboxItem, lines: frozenset[str] | 
         async with ctx.sessions.begin() as session:
             now = ctx.now()
             queue(session, channel="whatsapp", recipient=f"citizen:{actor.id}", kecamatan=ctx.kecamatan, kind=REPLY,
-                  data={"text": text("wa.ask.failed", citizen.locale if citizen else "id")},
+                  data={"text": text("wa.ask.failed", citizen.locale if citizen else "id"), "line": _line(item)},
                   dedupe_key=f"wa:{item.id}:failed", now=now)
             queue(session, channel="telegram", recipient="chat:desk", kecamatan=ctx.kecamatan, kind=INTAKE_FAILED_KIND,
                   data=data, dedupe_key=f"{INTAKE_FAILED_KIND}:{item.platform}:{item.id}", now=now)
@@ -49,6 +49,14 @@ async def report_failure(ctx: Context, item: InboxItem, lines: frozenset[str] | 
         log.warning("could not tell the sender and the desk about a failed update", extra={"inbox_id": item.id})
     except Exception:  # telling must never take the worker down with it
         log.exception("could not tell the sender and the desk about a failed update", extra={"inbox_id": item.id})
+
+
+def _line(item: InboxItem) -> str:
+    """The business number the failed message came to: the apology goes out from it."""
+    try:
+        return line_of(item.payload)
+    except Exception:  # the failure may have been reading it
+        return ""
 
 
 def _message(item: InboxItem, lines: frozenset[str] | None) -> Incoming | None:

@@ -13,7 +13,7 @@ from core.context import Context
 from core.domain.people import InvalidPhone, normalise_phone
 from core.inbox import InboxItem
 from core.notifications import queue
-from reporter_bot import router, store
+from reporter_bot import kabupaten_line, router, store
 from reporter_bot.failures import report_failure
 from reporter_bot.media import Fetched
 from reporter_bot.render import REPLY
@@ -46,12 +46,16 @@ class Processor:
         self._warned: dict[str, datetime] = {}
 
     def tenant(self, payload: str) -> Context | None:
-        """The context of the kecamatan whose number the update came to; None when no kecamatan of the
+        """The context of the kecamatan whose number the update came to (the kabupaten-wide number's turns
+        start in the install's first: `kabupaten_line` finds theirs); None when no kecamatan of the
         install answers on it (never answered from another kecamatan's)."""
         try:
-            profile = self.ctx.kabupaten.by_phone_id(line_of(payload), default=self.phone_id)
+            line = line_of(payload)
         except ValueError:  # not JSON: the turn below keeps why
             return self.ctx
+        if self.ctx.kabupaten.is_kabupaten_line(line):
+            return self.ctx
+        profile = self.ctx.kabupaten.by_phone_id(line, default=self.phone_id)
         return self.ctx.at(profile.code) if profile is not None else None
 
     async def __call__(self, item: InboxItem) -> None:
@@ -69,8 +73,10 @@ class Processor:
                 await store.record_statuses(ctx, statuses, finishes_item=None if messages else item.id)
                 if not messages:
                     return
+            line = line_of(item.payload) if messages else ""
             for index, message in enumerate(messages):
-                if await self.turn(ctx, item.id, index, message, finishes_item=index == len(messages) - 1):
+                if await self.turn(ctx, item.id, index, message, finishes_item=index == len(messages) - 1,
+                                   line=line):
                     return  # the last turn's commit marked the item processed
         except InvalidPhone as exc:  # no citizen to answer: keep the update with the reason
             log.warning("whatsapp message from an unusable sender id", extra={"inbox_id": item.id})
@@ -85,31 +91,37 @@ class Processor:
                 await report_failure(ctx, item, self.lines)
             await inbox.mark_processed(ctx, item.id, error)
 
-    async def turn(self, ctx: Context, inbox_id: int, index: int, msg: Incoming, finishes_item: bool = False) -> bool:
-        """One message to `ctx`'s kecamatan: record it (the 24-hour window), run the conversation, commit
-        state and replies. With `finishes_item` the same commit marks the inbox item processed; True when it did.
+    async def turn(self, ctx: Context, inbox_id: int, index: int, msg: Incoming, finishes_item: bool = False,
+                   line: str = "") -> bool:
+        """One message to `ctx`'s kecamatan (or, on the kabupaten-wide `line`, to the kecamatan it finds):
+        record it (the 24-hour window), run the conversation, commit state and replies. With `finishes_item`
+        the same commit marks the inbox item processed; True when it did.
         """
+        wide = ctx.kabupaten.is_kabupaten_line(line)
+        key = ctx.kabupaten.code if wide else ctx.kecamatan  # the conversation's kecamatan key
         normalise_phone(msg.wa_id)  # an unusable sender is refused before anything is downloaded for it
         fetch = await _prefetched(self.fetch, msg)  # downloads first: the unit below holds the write lock
         try:
             async with ctx.unit():  # the whole turn, the use cases' writes with it, commits once
-                start = await store.start_turn(ctx, await store.known_citizen(ctx, msg.wa_id, msg.name))
+                start = await store.start_turn(ctx, await store.known_citizen(ctx, msg.wa_id, msg.name), key)
                 citizen = start.citizen
                 turn = Turn(ctx, start.actor, citizen.wa_id, msg.name or citizen.name, citizen.locale, start.step,
                             start.draft, start.first_contact, fetch, f"whatsapp:{inbox_id}:{index}", start.waiting)
                 if self._flooding(citizen.wa_id):
                     turn.note(turn.t("wa.ask.flood"))
-                await router.handle(turn, msg)
+                await (kabupaten_line.handle(turn, msg) if wide else router.handle(turn, msg))
                 turn.flush_notes()
                 async with ctx.sessions.begin() as session:
                     now = ctx.now()
                     await store.record_inbound(session, citizen, msg.name, turn.locale, now)
-                    await store.save_conversation(session, citizen.id, ctx.kecamatan, turn.step, turn.draft, now)
+                    await store.save_conversation(session, citizen.id, key, turn.step, turn.draft, now,
+                                                  kabupaten_line.KEPT_WHILE_IDLE if wide else ())
                     await store.release_waiting(session, citizen.id, now)  # the window is open: held updates go now
-                    for number, reply in enumerate(turn.replies):
-                        queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}", kecamatan=ctx.kecamatan,
-                              kind=REPLY,
-                              data=reply.to_data(), dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)
+                    for number, reply in enumerate(turn.replies):  # answered on the number written to
+                        data = {**reply.to_data(), "line": line} if wide else reply.to_data()
+                        queue(session, channel="whatsapp", recipient=f"citizen:{citizen.id}",
+                              kecamatan=turn.ctx.kecamatan, kind=REPLY, data=data,
+                              dedupe_key=f"wa:{inbox_id}:{index}:{number}", now=now)
                     if finishes_item:
                         await inbox.mark_processed_in(session, inbox_id, now)
             return finishes_item

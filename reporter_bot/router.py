@@ -62,7 +62,28 @@ async def _command(turn: Turn, words: str) -> bool:
     return True
 
 
+def command_of(words: str) -> tuple[str, str | None] | None:
+    """Which command typed words are ("greeting", "help", "language", "status", "cancel") and what they
+    name (the locale of "language", the ticket number of the others, if any); None for no command."""
+    said = " ".join(words.split()).casefold().strip(" .!")
+    if said in GREETINGS:
+        return "greeting", None
+    if said in HELP:
+        return "help", None
+    if said in LANGUAGES:
+        return "language", LANGUAGES[said]
+    for name, pattern in (("status", STATUS), ("cancel", CANCEL)):
+        if match := pattern.match(said):
+            return name, match["number"]
+    return None
+
+
 def _number(turn: Turn, raw: str | None) -> str | None:
+    return number_of(raw)
+
+
+def number_of(raw: str | None) -> str | None:
+    """A typed ticket number as tickets carry it ("ptl12" → "PTL-000012")."""
     if not raw:
         return None
     prefix, digits = re.match(r"([a-z]+)-?(\d+)", raw, re.I).groups()  # type: ignore[union-attr]

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.engine import insert_for, is_sqlite, wake_outbox
-from core.db.models import Citizen, Conversation, OutboxMessage, SentMessage
+from core.db.models import Citizen, Conversation, InboxUpdate, OutboxMessage, SentMessage, Ticket
 from core.domain.conversation import Step
 from core.domain.people import Actor, normalise_phone
 from core.inbox import mark_processed_in
 from core.outbox import Record, owed
 from reporter_bot.draft import Draft
-from reporter_bot.webhook_body import Status
+from reporter_bot.webhook_body import Status, line_of
 
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
@@ -69,16 +69,17 @@ async def known_citizen(ctx: Context, wa_id: str, name: str) -> CitizenInfo:
     return CitizenInfo(row.id, row.wa_id, row.name, row.locale, row.last_inbound_at)
 
 
-async def start_turn(ctx: Context, citizen: CitizenInfo) -> TurnStart:
+async def start_turn(ctx: Context, citizen: CitizenInfo, key: str | None = None) -> TurnStart:
     """Inside the turn's unit: load the citizen's conversation. Reads only on SQLite, so the write lock
     is taken at the turn's end (`record_inbound`), not held while the conversation runs; on PostgreSQL
     the citizen's row is locked first, until the turn commits, so two replicas never run one citizen's
-    turns at once (on SQLite one process writes, and its workers take a citizen's messages in turn)."""
+    turns at once (on SQLite one process writes, and its workers take a citizen's messages in turn).
+    `key` is the conversation's kecamatan key when it is not `ctx`'s (the kabupaten-wide number's)."""
     if not is_sqlite(ctx.sessions):
         async with ctx.sessions.begin() as session:
             await session.execute(select(Citizen.id).where(Citizen.id == citizen.id).with_for_update())
     async with ctx.sessions() as session:
-        conversation = await session.get(Conversation, (citizen.id, ctx.kecamatan))
+        conversation = await session.get(Conversation, (citizen.id, key or ctx.kecamatan))
         held = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.channel == "whatsapp", OutboxMessage.recipient == f"citizen:{citizen.id}",
             owed(), OutboxMessage.next_attempt_at > ctx.now()))
@@ -100,10 +101,11 @@ async def record_inbound(session: AsyncSession, citizen: CitizenInfo, name: str,
 
 
 async def save_conversation(session: AsyncSession, citizen_id: int, kecamatan: str, step: Step, draft: Draft,
-                            now: datetime) -> None:
-    """Write the step and draft of the citizen's conversation with `kecamatan` in the caller's transaction,
-    one upsert (an idle step keeps no draft)."""
-    data = {} if step == Step.IDLE else draft.to_dict()
+                            now: datetime, idle_keeps: tuple[str, ...] = ()) -> None:
+    """Write the step and draft of the citizen's conversation with `kecamatan` (on the kabupaten-wide
+    number: the kabupaten's code) in the caller's transaction, one upsert (an idle step keeps no draft,
+    only the fields `idle_keeps` names)."""
+    data = {k: v for k, v in draft.to_dict().items() if k in idle_keeps} if step == Step.IDLE else draft.to_dict()
     stmt = insert_for(session)(Conversation).values(citizen_id=citizen_id, kecamatan=kecamatan, step=step.value,
                                                     draft=data, updated_at=now)
     await session.execute(stmt.on_conflict_do_update(
@@ -191,3 +193,26 @@ async def _upsert(ctx: Context, changes: list[tuple[str, int | None, str | None,
                 return
         except IntegrityError:  # the same message recorded at the same moment elsewhere: read it again
             continue
+
+
+async def ticket_line(ctx: Context, ticket_id: int, citizen_id: int) -> str:
+    """The business number the citizen wrote to when they filed this ticket ("" if not theirs, or not
+    filed from WhatsApp): its `source_ref` names the stored message that filed it."""
+    async with ctx.sessions() as session:
+        found = await session.execute(select(Ticket.source_ref, Ticket.reporter_id).where(Ticket.id == ticket_id))
+        row = found.first()
+        if row is None or row.reporter_id != citizen_id or not (row.source_ref or "").startswith("whatsapp:"):
+            return ""
+        inbox_id = row.source_ref.split(":")[1]
+        payload = await session.scalar(select(InboxUpdate.payload).where(InboxUpdate.id == int(inbox_id))) \
+            if inbox_id.isdigit() else None
+    try:
+        return line_of(payload) if payload else ""
+    except ValueError:
+        return ""
+
+
+async def ticket_kecamatan(ctx: Context, ticket_id: int) -> str | None:
+    """The kecamatan a ticket is filed in."""
+    async with ctx.sessions() as session:
+        return await session.scalar(select(Ticket.kecamatan).where(Ticket.id == ticket_id))
