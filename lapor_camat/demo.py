@@ -18,8 +18,7 @@ import uvicorn
 from core.context import Context
 from core.db.migrate import upgrade_async
 from core.domain.lifecycle import Role
-from core.kabupaten import load_install
-from core.profile import SAMPLE_PROFILE
+from core.kabupaten import SAMPLE_KABUPATEN, Kabupaten, load_install
 from core.settings import Settings, load_settings
 from core.usecases.staff import add_staff
 from lapor_camat.bootstrap import open_context
@@ -29,10 +28,18 @@ from simulator.web import SandboxControls, StaffMember, build_sandbox_web
 
 log = logging.getLogger(__name__)
 DEMO_DIR = Path("var/demo")
-# Sample staff: two verifiers, three field officers; the camat comes from the profile.
-DEMO_STAFF = ((1001, "Andi", Role.VERIFIER), (1002, "Sitti", Role.VERIFIER), (2001, "Budi", Role.OFFICER),
-              (2002, "Cakra", Role.OFFICER), (2003, "Dewi", Role.OFFICER))
-ROLE_LABEL = {Role.VERIFIER: "verifikator", Role.OFFICER: "petugas lapangan", Role.CAMAT: "camat"}
+# The sample kabupaten's kecamatan shown with people in their desk and field groups (every kecamatan has its
+# groups; these three have staff): verifiers and field officers by kecamatan; each camat comes from its profile.
+DEMO_STAFF: dict[str, tuple[tuple[int, str, Role], ...]] = {
+    "pattallassang": ((1001, "Andi", Role.VERIFIER), (1002, "Sitti", Role.VERIFIER), (2001, "Budi", Role.OFFICER),
+                      (2002, "Cakra", Role.OFFICER), (2003, "Dewi", Role.OFFICER)),
+    "galesong": ((1011, "Rahmat", Role.VERIFIER), (2011, "Nurul", Role.OFFICER), (2012, "Syamsul", Role.OFFICER)),
+    "polombangkeng_utara": ((1021, "Haris", Role.VERIFIER), (2021, "Irma", Role.OFFICER)),
+}
+KABUPATEN_STAFF = (3001, "Hasnah", Role.KABUPATEN_ADMIN)  # in the kabupaten's chat
+AGENCY_STAFF = {"pupr": (4001, "Yusuf"), "pdam": (4002, "Mira")}  # one in each agency's group
+ROLE_LABEL = {Role.VERIFIER: "verifikator", Role.OFFICER: "petugas lapangan", Role.CAMAT: "camat",
+              Role.KABUPATEN_ADMIN: "admin kabupaten"}
 
 
 class FastClock:
@@ -52,38 +59,61 @@ def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port
                   data_dir: Path = DEMO_DIR) -> Settings:
     return load_settings({**{key.lower(): value for key, value in SANDBOX_SETTINGS.items()},
                           "database_url": f"sqlite+aiosqlite:///{data_dir}/lapor-camat.db",
-                          "kecamatan_profile": SAMPLE_PROFILE,  # the demo names its sample: there is no default
+                          "kabupaten_file": SAMPLE_KABUPATEN,  # the demo names its sample: there is no default
                           "media_dir": data_dir / "media",
                           "whatsapp_api_url": f"http://{host}:{whatsapp_port}",
                           "telegram_api_url": f"http://{host}:{telegram_port}", "http_host": host,
                           "http_port": system_port})
 
 
-async def _register_staff(ctx_settings: Settings, sandbox: Sandbox, clock: FastClock) -> list[StaffMember]:
-    profile = load_install(ctx_settings.kabupaten_file, ctx_settings.kecamatan_profile).first
-    people = [*DEMO_STAFF, (profile.telegram.camat_user_id, "Pak Camat", Role.CAMAT)]
-    groups = [sandbox.telegram.chat(profile.telegram.desk_chat_id),
-              *(sandbox.telegram.chat(c) for c in profile.telegram.field_chat_ids)]
-    async with open_context(ctx_settings, clock) as ctx:
-        for telegram_id, name, role in people:
-            await add_staff(ctx, telegram_id, name, frozenset({role}))
-            user = sandbox.telegram.people.get(telegram_id) or sandbox.telegram.user(name, user_id=telegram_id)
-            for group in groups:
-                group.members[user.user_id] = user
-    return [StaffMember(t, n, ROLE_LABEL[r]) for t, n, r in people]
+async def _register_staff(settings: Settings, install: Kabupaten, sandbox: Sandbox,
+                          clock: FastClock) -> list[StaffMember]:
+    """The demo's people: staff rows for the kecamatan staff, every camat and the kabupaten's admin, each a member
+    of the groups they work in; an agency staffer in each agency's group (agencies hold no staff rows)."""
+    tg, shown = sandbox.telegram, list[StaffMember]()
+    placed: list[tuple[int, str, Role | None, str, list[int]]] = []  # who, name, role, label, their groups
+    for profile in install:  # every camat is in their kecamatan's groups; three kecamatan have staff too
+        chats = profile.telegram
+        for telegram_id, name, role in DEMO_STAFF.get(profile.code, ()):
+            groups = [chats.desk_chat_id] if role is Role.VERIFIER else list(chats.field_chat_ids)
+            placed.append((telegram_id, name, role, ROLE_LABEL[role], groups))
+        placed.append((chats.camat_user_id, "", Role.CAMAT, ROLE_LABEL[Role.CAMAT],
+                       [chats.desk_chat_id, *chats.field_chat_ids]))
+    if install.telegram.chat_id is not None:
+        telegram_id, name, role = KABUPATEN_STAFF
+        placed.append((telegram_id, name, role, ROLE_LABEL[role], [install.telegram.chat_id]))
+    for agency in install.agencies:
+        if agency.telegram_chat_id is not None and agency.code in AGENCY_STAFF:
+            telegram_id, name = AGENCY_STAFF[agency.code]
+            placed.append((telegram_id, name, None, f"petugas {agency.name}", [agency.telegram_chat_id]))
+    async with open_context(settings, clock) as ctx:
+        for telegram_id, name, staff_role, label, groups in placed:
+            user = tg.people.get(telegram_id) or tg.user(name, user_id=telegram_id)
+            if staff_role is not None:
+                await add_staff(ctx, telegram_id, user.first_name, frozenset({staff_role}))
+            for chat_id in groups:
+                tg.chat(chat_id).members[user.user_id] = user
+            shown.append(StaffMember(telegram_id, user.first_name, label))
+    return shown
 
 
-def _flood(sandbox: Sandbox, profile_desa: list[str]) -> SandboxControls:
+def _flood(sandbox: Sandbox, install: Kabupaten) -> SandboxControls:
+    kecamatan = [install.profile(code) for code in DEMO_STAFF]
+
     async def flood(n: int = 50) -> str:
-        """Fifty citizens report flooding at once, each with text, location and a landmark."""
+        """Fifty citizens report flooding at once, spread over the staffed kecamatan's numbers, each with text,
+        a location near its kecamatan office and a landmark."""
         async def one(i: int) -> None:
-            citizen = sandbox.whatsapp.citizen(f"0813{900000 + i:06d}", name=f"Warga {i + 1}")
-            await citizen.sends_location(-5.43 + random.uniform(-0.02, 0.02), 119.60 + random.uniform(-0.02, 0.02),
-                                         name=f"Dekat {random.choice(profile_desa)}")
+            profile = kecamatan[i % len(kecamatan)]
+            lat, lon = profile.office or (-5.43, 119.60)
+            citizen = sandbox.whatsapp.citizen(f"0813{900000 + i:06d}", name=f"Warga {i + 1}",
+                                               business=profile.whatsapp_phone_id)
+            await citizen.sends_location(lat + random.uniform(-0.02, 0.02), lon + random.uniform(-0.02, 0.02),
+                                         name=f"Dekat {random.choice(profile.desa).name}")
             await citizen.sends_text(f"Banjir setinggi lutut, saluran tersumbat (laporan uji {i + 1})")
 
         await asyncio.gather(*(one(i) for i in range(n)))
-        return f"{n} warga mengirim laporan banjir"
+        return f"{n} warga di {len(kecamatan)} kecamatan mengirim laporan banjir"
 
     return SandboxControls(flood=flood)
 
@@ -104,20 +134,19 @@ async def demo(host: str = "127.0.0.1", port: int = 8080, data_dir: Path = DEMO_
     settings = demo_settings(host, system_port, whatsapp_port, telegram_port, data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade_async(settings.database_url)
-    profile = load_install(settings.kabupaten_file, settings.kecamatan_profile).first
+    install = load_install(settings.kabupaten_file, settings.kecamatan_profile)
     clock = FastClock()
-    sandbox = build_sandbox(profile, f"http://{host}:{system_port}/webhook/whatsapp",
+    sandbox = build_sandbox(install, f"http://{host}:{system_port}/webhook/whatsapp",
                             settings.whatsapp_api_url, settings.telegram_api_url, clock=clock)
-    staff = await _register_staff(settings, sandbox, clock)
-    controls = _flood(sandbox, [d.name for d in profile.desa])
-    controls.staff = staff
+    controls = _flood(sandbox, install)
+    controls.staff = await _register_staff(settings, install, sandbox, clock)
 
     async def set_speed(factor: float) -> str:
         clock.set_factor(factor)
         return "1 menit = 1 jam" if factor > 1 else "waktu normal"
 
     controls.set_speed = set_speed
-    page = build_sandbox_web(sandbox, profile, controls)
+    page = build_sandbox_web(sandbox, install, controls)
     servers = [Server(uvicorn.Config(app, host=host, port=p, log_level="warning", lifespan="off",
                                      timeout_graceful_shutdown=2))
                for app, p in ((sandbox.whatsapp.app, whatsapp_port), (sandbox.telegram.app, telegram_port),

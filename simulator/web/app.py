@@ -10,13 +10,14 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from core.kabupaten import Kabupaten
 from core.profile import Profile
-from simulator.sandbox import Sandbox
+from simulator.sandbox import Sandbox, as_install
 
-from . import telegram_routes, telegram_view, whatsapp_routes
+from . import directory, telegram_routes, telegram_view, whatsapp_routes
 from .controls import SandboxControls
 from .feed import ChangeFeed
-from .places import map_centre, map_config
+from .places import kabupaten_map, map_centre, map_config
 from .state import STATIC, BadInput, SandboxState, action, body, int_field
 
 log = logging.getLogger(__name__)
@@ -26,13 +27,28 @@ async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+def _number_map(state: SandboxState, kecamatan: str | None) -> dict[str, object]:
+    """A kecamatan's number shows its kecamatan; a kabupaten-wide number every kecamatan's office."""
+    if kecamatan is not None and kecamatan != state.profile.code:
+        profile = state.install.profile(kecamatan)
+        return map_config(profile, map_centre(profile))
+    if kecamatan is None and len(state.install) > 1:
+        return kabupaten_map(state.install)
+    return map_config(state.profile, state.center)
+
+
 async def config(request: Request) -> Response:
     state = SandboxState.of(request)
-    chats = state.profile.telegram
+    chats, install = state.profile.telegram, state.install
+    numbers = [{**n, "map": _number_map(state, n["kecamatan"])}
+               for n in directory.numbers(state.sandbox.whatsapp, install)]
     return JSONResponse({
         "kecamatan": state.profile.name,
         "kabupaten": state.profile.kabupaten,
+        "title": state.profile.name if len(install) == 1 else f"{install.name} · {len(install)} kecamatan",
         "map": map_config(state.profile, state.center),
+        "numbers": numbers,
+        "default_number": state.sandbox.whatsapp.phone_id,
         "desk_chat": chats.desk_chat_id,
         "field_chats": chats.field_chat_ids,
         "camat": chats.camat_user_id,
@@ -76,9 +92,11 @@ async def flood(request: Request) -> Response:
     return JSONResponse({"n": n, "note": note})
 
 
-def build_sandbox_web(sandbox: Sandbox, profile: Profile, controls: SandboxControls | None = None,
+def build_sandbox_web(sandbox: Sandbox, install: Profile | Kabupaten, controls: SandboxControls | None = None,
                       *, center: tuple[float, float] | None = None) -> Starlette:
-    """The sandbox page for these simulators; ``app.state.feed.close()`` ends open event streams."""
+    """The sandbox page for these simulators and the install they serve (a kabupaten, or one kecamatan);
+    ``center`` moves the first kecamatan's map. ``app.state.feed.close()`` ends open event streams."""
+    kabupaten = as_install(install)
     controls = controls or SandboxControls()
     telegram_view.ensure_staff(sandbox.telegram, controls.staff_members())
     feed = ChangeFeed(sandbox)
@@ -93,6 +111,6 @@ def build_sandbox_web(sandbox: Sandbox, profile: Profile, controls: SandboxContr
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)
-    app.state.sandbox = SandboxState(sandbox, profile, controls, feed, center or map_centre(profile))
+    app.state.sandbox = SandboxState(sandbox, kabupaten, controls, feed, center or map_centre(kabupaten.first))
     app.state.feed = feed
     return app

@@ -24,7 +24,7 @@ class Stream:
     """One open page: what changed since its last event."""
 
     def __init__(self, telegram_state: dict[int, int]) -> None:
-        self.citizens: set[str] = set()
+        self.citizens: set[tuple[str, str]] = set()  # the chats that changed: (business number, wa_id)
         self.telegram = False
         self.notices: list[tuple[str, Any]] = []
         self.telegram_state = telegram_state
@@ -44,7 +44,7 @@ class ChangeFeed:
 
     def _citizen_changed(self, citizen: Citizen) -> None:
         for stream in self.streams:
-            stream.citizens.add(citizen.wa_id)
+            stream.citizens.add((citizen.business, citizen.wa_id))
             stream.wake.set()
 
     def _telegram_changed(self) -> None:
@@ -76,8 +76,8 @@ class ChangeFeed:
     def _take(self, stream: Stream) -> list[str]:
         events = [sse(event, data) for event, data in stream.notices]
         stream.notices.clear()
-        for wa_id in sorted(stream.citizens):
-            events.append(sse("whatsapp", {"wa_id": wa_id}))
+        for number, wa_id in sorted(stream.citizens):
+            events.append(sse("whatsapp", {"wa_id": wa_id, "number": number}))
         stream.citizens.clear()
         if stream.telegram:
             stream.telegram = False

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from core.kabupaten import Kabupaten
 from core.profile import Profile
 
 INDONESIA = (-2.5, 118.0)  # where a map starts when the profile names no place at all
@@ -46,13 +47,13 @@ def presets(profile: Profile, center: tuple[float, float]) -> list[Place]:
     return places
 
 
-def outline(center: tuple[float, float], points: int = 24) -> list[tuple[float, float]]:
-    """A made-up but stable boundary around the desa ring, for the click map."""
+def outline(center: tuple[float, float], points: int = 24, size: float = 0.034) -> list[tuple[float, float]]:
+    """A made-up but stable boundary around the desa ring (`size` degrees across, roughly), for the click map."""
     lat0, lon0 = center
     shape = []
     for i in range(points):
         angle = 2 * math.pi * i / points
-        radius = 0.034 * (1 + 0.14 * math.sin(3 * angle + 1) + 0.07 * math.cos(5 * angle))
+        radius = size * (1 + 0.14 * math.sin(3 * angle + 1) + 0.07 * math.cos(5 * angle))
         shape.append((round(lat0 + radius * math.sin(angle), 5), round(lon0 + radius * math.cos(angle), 5)))
     return shape
 
@@ -62,4 +63,20 @@ def map_config(profile: Profile, center: tuple[float, float]) -> dict[str, Any]:
         "center": list(center),
         "presets": [asdict(p) for p in presets(profile, center)],
         "outline": [list(p) for p in outline(center)],
+    }
+
+
+def kabupaten_map(install: Kabupaten) -> dict[str, Any]:
+    """The map of a kabupaten-wide number: each kecamatan's office, around the middle of them."""
+    offices = [(p, map_centre(p)) for p in install]
+    center = (sum(c[0] for _, c in offices) / len(offices), sum(c[1] for _, c in offices) / len(offices))
+    reach = max(math.dist(center, c) for _, c in offices) + 0.04
+    places = [Place(f"Kantor {install.name}", round(center[0], 5), round(center[1], 5), install.name)]
+    places += [Place(f"Kantor Camat {p.name.removeprefix('Kecamatan ')}", c[0], c[1], p.name) for p, c in offices]
+    name, lat, lon = OUTSIDE
+    places.append(Place(name, lat, lon, "Kota Makassar"))
+    return {
+        "center": list(center),
+        "presets": [asdict(p) for p in places],
+        "outline": [list(p) for p in outline(center, size=reach)],
     }

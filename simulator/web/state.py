@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.kabupaten import Kabupaten
 from core.profile import Profile
 from simulator.sandbox import Sandbox
 from simulator.telegram import SimulationError
@@ -30,10 +31,15 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 @dataclass
 class SandboxState:
     sandbox: Sandbox
-    profile: Profile
+    install: Kabupaten
     controls: SandboxControls
     feed: ChangeFeed
-    center: tuple[float, float]
+    center: tuple[float, float]  # the first kecamatan's map centre
+
+    @property
+    def profile(self) -> Profile:
+        """The first kecamatan: its time zone is the install's."""
+        return self.install.first
 
     @staticmethod
     def of(request: Request) -> SandboxState:

@@ -41,11 +41,12 @@ def _message(chat: SimChat, message_id: int | None) -> SimMessage | None:
 
 
 def _view(state: SandboxState, chat: SimChat) -> JSONResponse:
-    return JSONResponse(telegram_view.chat_view(chat, state.profile.zone))
+    return JSONResponse(telegram_view.chat_view(chat, state.profile.zone, state.install))
 
 
 async def chats(request: Request) -> Response:
-    return JSONResponse(telegram_view.chat_list(SandboxState.of(request).sandbox.telegram))
+    state = SandboxState.of(request)
+    return JSONResponse(telegram_view.chat_list(state.sandbox.telegram, state.install))
 
 
 @action

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.kabupaten import Kabupaten
 from simulator.telegram import SimChat, SimMessage, TelegramSimulator
 
 from .controls import StaffMember
+from .directory import chat_place
 
 
 def chat_signatures(sim: TelegramSimulator) -> dict[int, int]:
@@ -24,19 +26,23 @@ def chat_signatures(sim: TelegramSimulator) -> dict[int, int]:
     }
 
 
-def chat_summary(chat: SimChat) -> dict[str, Any]:
+def chat_summary(chat: SimChat, install: Kabupaten) -> dict[str, Any]:
+    """A chat as the page lists it: with its section and kind (desk, field, agency, ...) and who is in it."""
     return {
         "id": chat.id,
         "title": chat.title,
         "type": chat.type,
         "owner": chat.user.user_id if chat.user is not None else None,
+        "members": list(chat.members),
+        **chat_place(chat, install),
     }
 
 
-def chat_list(sim: TelegramSimulator) -> list[dict[str, Any]]:
-    """Groups first (as created), then the private chats with the bot."""
+def chat_list(sim: TelegramSimulator, install: Kabupaten) -> list[dict[str, Any]]:
+    """Groups first (as created: each kecamatan's desk and field groups, the kabupaten, the agencies), then the
+    private chats with the bot."""
     chats = sorted(sim.chats.values(), key=lambda c: c.is_private)
-    return [chat_summary(c) for c in chats]
+    return [chat_summary(c, install) for c in chats]
 
 
 def user_list(sim: TelegramSimulator, staff: list[StaffMember]) -> list[dict[str, Any]]:
@@ -99,5 +105,5 @@ def _snippet(message: SimMessage) -> str:
     return "Foto" if message.photo else "Pesan suara" if message.voice else "Berkas"
 
 
-def chat_view(chat: SimChat, zone: ZoneInfo) -> dict[str, Any]:
-    return {"chat": chat_summary(chat), "messages": [message_view(m, zone) for m in chat.messages]}
+def chat_view(chat: SimChat, zone: ZoneInfo, install: Kabupaten) -> dict[str, Any]:
+    return {"chat": chat_summary(chat, install), "messages": [message_view(m, zone) for m in chat.messages]}

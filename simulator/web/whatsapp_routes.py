@@ -8,19 +8,38 @@ from starlette.routing import Route
 
 from simulator.whatsapp import Citizen
 
-from . import whatsapp_view
+from . import directory, whatsapp_view
 from .state import BadInput, SandboxState, action, body, decode_file, sample, text_field
 
 IMAGE_TYPES = ("image/jpeg", "image/png")
 SAMPLE_PHOTO, SAMPLE_VOICE = "sample-photo.jpg", "sample-voice.ogg"
 
 
-def _citizen(request: Request) -> tuple[SandboxState, Citizen]:
-    state = SandboxState.of(request)
-    citizen = state.sandbox.whatsapp.citizens.get(request.path_params["wa_id"])
-    if citizen is None:
+def _number(state: SandboxState, number: str | None) -> str:
+    """The business number a request names (the default one if none)."""
+    sim = state.sandbox.whatsapp
+    if number is None:
+        return sim.phone_id
+    if number not in sim.accounts:
+        raise BadInput("Nomor WhatsApp itu tidak ada di simulator.")
+    return number
+
+
+def _known(state: SandboxState, request: Request) -> tuple[str, str, Citizen | None, str | None]:
+    """The number, the citizen's wa_id, their chat with that number (None if not started) and their name."""
+    sim = state.sandbox.whatsapp
+    number, wa_id = _number(state, request.path_params.get("number")), request.path_params["wa_id"]
+    chats = [c for c in sim.all_chats() if c.wa_id == wa_id]
+    if not chats:
         raise BadInput("Warga ini belum ada; tambahkan dulu.")
-    return state, citizen
+    return number, wa_id, sim.chats.get((number, wa_id)), next((c.name for c in chats if c.name), None)
+
+
+def _citizen(request: Request) -> tuple[SandboxState, Citizen]:
+    """The citizen's chat with the request's number, started now if it was not yet."""
+    state = SandboxState.of(request)
+    number, wa_id, found, name = _known(state, request)
+    return state, found or state.sandbox.whatsapp.citizen(wa_id, name=name, business=number)
 
 
 def _chat(state: SandboxState, citizen: Citizen) -> JSONResponse:
@@ -33,8 +52,10 @@ async def citizens(request: Request) -> Response:
     if request.method == "POST":
         data = await body(request)
         phone = text_field(data, "phone") or ""
+        number = _number(state, text_field(data, "number", required=False))
         try:
-            citizen = state.sandbox.whatsapp.citizen(phone, name=text_field(data, "name", required=False))
+            citizen = state.sandbox.whatsapp.citizen(phone, name=text_field(data, "name", required=False),
+                                                     business=number)
         except ValueError:
             raise BadInput(f"Nomor HP tidak sah: {phone!r}. Contoh: 0812 3456 7890.") from None
         return JSONResponse(whatsapp_view.citizen_summary(citizen))
@@ -43,7 +64,17 @@ async def citizens(request: Request) -> Response:
 
 @action
 async def chat(request: Request) -> Response:
-    return _chat(*_citizen(request))
+    """The chat with one number; one not started yet is shown empty (reading starts nothing)."""
+    state = SandboxState.of(request)
+    number, wa_id, found, name = _known(state, request)
+    if found is None:
+        return JSONResponse(whatsapp_view.empty_chat(wa_id, name, number))
+    return _chat(state, found)
+
+
+async def numbers(request: Request) -> Response:
+    state = SandboxState.of(request)
+    return JSONResponse(directory.numbers(state.sandbox.whatsapp, state.install))
 
 
 @action
@@ -115,16 +146,16 @@ async def media(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    prefix = "/api/whatsapp/citizens/{wa_id}"
+    """A chat is `/api/whatsapp/numbers/{number}/citizens/{wa_id}`; without the number, the default number's."""
+    chat_routes = [("", chat, "GET"), ("/text", send_text, "POST"), ("/image", send_image, "POST"),
+                   ("/voice", send_voice, "POST"), ("/location", send_location, "POST"), ("/tap", tap, "POST"),
+                   ("/choose", choose, "POST")]
     return [
         Route("/api/whatsapp/citizens", citizens, methods=["GET", "POST"]),
-        Route(prefix, chat, methods=["GET"]),
-        Route(prefix + "/text", send_text, methods=["POST"]),
-        Route(prefix + "/image", send_image, methods=["POST"]),
-        Route(prefix + "/voice", send_voice, methods=["POST"]),
-        Route(prefix + "/location", send_location, methods=["POST"]),
-        Route(prefix + "/tap", tap, methods=["POST"]),
-        Route(prefix + "/choose", choose, methods=["POST"]),
+        Route("/api/whatsapp/numbers", numbers, methods=["GET"]),
+        *(Route(f"{prefix}/citizens/{{wa_id}}{path}", endpoint, methods=[method])
+          for prefix in ("/api/whatsapp", "/api/whatsapp/numbers/{number}")
+          for path, endpoint, method in chat_routes),
         Route("/api/whatsapp/media/{media_id}", media, methods=["GET"]),
     ]
 

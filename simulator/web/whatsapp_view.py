@@ -12,11 +12,24 @@ MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
 
 
 def citizen_summary(citizen: Citizen) -> dict[str, Any]:
-    return {"wa_id": citizen.wa_id, "name": citizen.name, "messages": len(citizen.order)}
+    """One chat: the citizen, the business number it is with, how long it is."""
+    return {"wa_id": citizen.wa_id, "name": citizen.name, "number": citizen.business, "messages": len(citizen.order)}
 
 
 def citizen_list(sim: WhatsAppSimulator) -> list[dict[str, Any]]:
-    return [citizen_summary(c) for c in sim.citizens.values()]
+    """Every citizen once (they may chat with several numbers), in the order they first appeared, with the
+    length of their chat with each number."""
+    people: dict[str, dict[str, Any]] = {}
+    for chat in sim.all_chats():
+        person = people.setdefault(chat.wa_id, {"wa_id": chat.wa_id, "name": chat.name, "chats": {}})
+        person["name"] = person["name"] or chat.name
+        person["chats"][chat.business] = len(chat.order)
+    return list(people.values())
+
+
+def empty_chat(wa_id: str, name: str | None, number: str) -> dict[str, Any]:
+    """A chat the citizen has not started yet with this number."""
+    return {"citizen": {"wa_id": wa_id, "name": name, "number": number, "messages": 0}, "messages": []}
 
 
 def _media_url(media_id: str | None) -> str | None:

@@ -1,21 +1,46 @@
-"""`lapor-camat demo` clicked through in headless Chromium: report, verify, accept, progress, resolve, confirm."""
+"""`lapor-camat demo` clicked through in headless Chromium: report, verify, accept, progress, resolve, confirm; and
+the same in two kecamatan of the sample kabupaten, each report on its own number, desk and ticket prefix."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.demo.system import base_env, running
+from tests.demo.system import Cli, base_env, running
 from tests.sandbox.browser import ARTIFACTS, chromium
 
 SCREENSHOT = ARTIFACTS / "demo-journey.png"
-STORY = "Jalan berlubang besar di depan SD Inpres Bajeng"
 PROGRESS = "Lubang sedang ditambal"
 DONE = "Lubang sudah ditambal dan dipadatkan"
+
+
+@dataclass(frozen=True)
+class Kecamatan:
+    """A kecamatan of the demo as the test meets it: its number's label, prefix, a desa and its demo staff."""
+
+    name: str
+    prefix: str
+    desa: str  # the place the citizen shares and the desk picks
+    verifier: str
+    officer: str
+    story: str
+
+    @property
+    def short(self) -> str:
+        return self.name.removeprefix("Kecamatan ")
+
+
+PATTALLASSANG = Kecamatan("Kecamatan Pattallassang", "PTL", "Bajeng", "Andi", "Budi",
+                          "Jalan berlubang besar di depan SD Inpres Bajeng")
+GALESONG = Kecamatan("Kecamatan Galesong", "GLS", "Boddia", "Rahmat", "Nurul", "Jalan amblas di depan Pasar Boddia")
+STORY = PATTALLASSANG.story
 
 
 def free_demo_port() -> int:
@@ -38,7 +63,9 @@ def _free(port: int) -> bool:
         return True
 
 
-async def test_the_whole_journey_clicked_through_the_demo(tmp_path: Path) -> None:
+@contextlib.asynccontextmanager
+async def demo_page(tmp_path: Path) -> AsyncIterator[tuple[Cli, Page]]:
+    """`lapor-camat demo` started, its page open in Chromium with the event stream connected; stopped by Ctrl-C."""
     port = free_demo_port()
     async with running("demo", "--port", str(port), cwd=tmp_path, env=base_env(tmp_path)) as demo:
         url = (await demo.line("open http://", timeout=60)).split("open ", 1)[1].strip()
@@ -48,22 +75,127 @@ async def test_the_whole_journey_clicked_through_the_demo(tmp_path: Path) -> Non
             page.set_default_timeout(15_000)
             await page.goto(url)
             await expect(page.locator("#live")).to_have_class("live on")  # the event stream is connected
-            # Empty chats say where to start.
-            await expect(page.locator("#wa-messages")).to_have_attribute("data-empty", re.compile("sebagai warga"))
-            await expect(page.locator("#tg-0 .tg-messages")).to_have_attribute("data-empty", re.compile("Belum ada"))
-            number = await citizen_reports_with_a_photo(page)
-            await desk_verifies(page, number)
-            await officer_accepts_reports_progress_and_resolves(page, number)
-            await citizen_sees_the_proof_and_confirms(page, number)
-            await expect(page.locator("#toast")).to_be_hidden()  # the last tap's notice fades, as on a phone
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOT))
+            yield demo, page
         assert await demo.stop(signal.SIGINT, timeout=10) == 0  # Ctrl-C stops everything
+
+
+async def test_the_whole_journey_clicked_through_the_demo(tmp_path: Path) -> None:
+    async with demo_page(tmp_path) as (demo, page):
+        # Empty chats say where to start.
+        await expect(page.locator("#wa-messages")).to_have_attribute("data-empty", re.compile("sebagai warga"))
+        await expect(page.locator("#tg-0 .tg-messages")).to_have_attribute("data-empty", re.compile("Belum ada"))
+        number = await citizen_reports_with_a_photo(page)
+        await desk_verifies(page, number)
+        await officer_accepts_reports_progress_and_resolves(page, number)
+        await citizen_sees_the_proof_and_confirms(page, number)
+        await expect(page.locator("#toast")).to_be_hidden()  # the last tap's notice fades, as on a phone
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOT))
     # A quiet terminal: the parts starting and the URL, not every migration step or scheduler tick.
     assert "part started" in demo.output
     for noise in ("Running upgrade", "job done", "Application started"):
         assert noise not in demo.output, noise
     assert (tmp_path / "var" / "demo" / "lapor-camat.db").exists()  # the demo's data stays under ./var/demo
+
+
+async def test_two_kecamatan_each_handle_the_report_sent_to_their_number(tmp_path: Path) -> None:
+    """One citizen writes to Pattallassang's number, then switches to Galesong's: each report is numbered with
+    its kecamatan's prefix, its card shows in that kecamatan's desk and field groups only, and each is verified,
+    taken, resolved and confirmed there, by that kecamatan's staff."""
+    async with demo_page(tmp_path) as (_demo, page):
+        await new_citizen(page, "0812 4000 4004", "Karaeng Bali")
+        await chats_with(page, PATTALLASSANG)
+        first = await citizen_reports(page, PATTALLASSANG)
+        await chats_with(page, GALESONG)
+        await expect(page.locator("#wa-messages .wa-row")).to_have_count(0)  # another number: another chat
+        second = await citizen_reports(page, GALESONG)
+
+        await only_in_its_own_groups(page, second, first)
+        await desk_verifies(page, second, GALESONG)
+        await officer_resolves(page, second, GALESONG)
+        await citizen_confirms(page, second)
+
+        await chats_with(page, PATTALLASSANG)
+        await expect(page.locator("#wa-messages")).to_contain_text(f"nomor {first}")
+        await expect(page.locator("#wa-messages")).not_to_contain_text(second)
+        await only_in_its_own_groups(page, first, second)
+        await desk_verifies(page, first, PATTALLASSANG)
+        await officer_resolves(page, first, PATTALLASSANG)
+        await citizen_confirms(page, first)
+        await page.screenshot(path=str(ARTIFACTS / "demo-two-kecamatan.png"))
+
+
+async def new_citizen(page: Page, phone: str, name: str) -> None:
+    await page.click("#wa-add")
+    await page.fill("#wa-new-phone", phone)
+    await page.fill("#wa-new-name", name)
+    await page.click("#wa-new button[type=submit]")
+    await expect(page.locator("#wa-me")).to_have_text(name)
+
+
+async def chats_with(page: Page, kecamatan: Kecamatan) -> None:
+    """The citizen switches to the kecamatan's number; the Telegram columns follow to its desk and field group."""
+    option = page.locator("#wa-number option").filter(has_text=re.compile(f"^(● )?{kecamatan.name} · "))
+    await page.locator("#wa-number").select_option(await option.get_attribute("value"))
+    await expect(page.locator("#wa-business")).to_contain_text(kecamatan.name)
+    await expect(column(page, 0).locator(".tg-chat option:checked")).to_have_text(
+        f"Meja Verifikasi {kecamatan.short}")
+    await expect(column(page, 1).locator(".tg-chat option:checked")).to_have_text(
+        f"Petugas Lapangan {kecamatan.short}")
+
+
+async def only_in_its_own_groups(page: Page, number: str, other: str) -> None:
+    """The columns show the kecamatan of `number`: its card is there, the other kecamatan's card is not."""
+    await expect(card(page, 0, number)).to_contain_text("Status: Diterima")
+    await expect(column(page, 0).locator(".tg-row", has_text=other)).to_have_count(0)
+    await expect(column(page, 1).locator(".tg-row", has_text=other)).to_have_count(0)
+
+
+async def citizen_reports(page: Page, kecamatan: Kecamatan) -> str:
+    """The citizen sends the sample photo with the story and answers the bot; the ticket number."""
+    await page.fill("#wa-text", kecamatan.story)
+    await page.click("#wa-attach")
+    await page.click("#wa-photo-sample")
+    await expect(page.locator("#wa-messages .wa-row.mine").last).to_contain_text(kecamatan.story)
+    await expect(await answer(page, 1)).to_contain_text("kategori apa?")
+    await choose(page, "Pilih kategori", "Infrastruktur")
+    await expect(await answer(page, 2)).to_contain_text("kategori apa?")
+    await choose(page, "Pilih kategori", "Jalan rusak")
+    await expect(await answer(page, 3)).to_contain_text("Di mana lokasinya?")
+    await theirs(page).last.get_by_role("button", name="Kirim lokasi").click()
+    await page.locator("#wa-presets").get_by_role("button", name=kecamatan.desa, exact=True).click()
+    await expect(await answer(page, 4)).to_contain_text("Bagaimana identitas Anda ditampilkan")
+    await tap(page, "Biasa")
+    await expect(await answer(page, 5)).to_contain_text(f"Lokasi: {kecamatan.desa}")
+    await tap(page, "Kirim")
+    received = await answer(page, 6)
+    await expect(received).to_contain_text(f"Laporan Anda diterima dengan nomor {kecamatan.prefix}-")
+    words = (await received.inner_text()).replace(".", " ").split()
+    return next(w for w in words if w.startswith(f"{kecamatan.prefix}-"))
+
+
+async def officer_resolves(page: Page, number: str, kecamatan: Kecamatan) -> None:
+    """The kecamatan's officer takes the case in its field group and resolves it with an after-photo."""
+    field = column(page, 1)
+    await expect(field.locator(".tg-user option:checked")).to_contain_text(f"{kecamatan.officer} (petugas lapangan)")
+    field_card = card(page, 1, number)
+    await field_card.get_by_role("button", name="Ambil", exact=True).click()
+    await expect(page.locator("#toast")).to_have_text(f"Anda mengambil {number}.")
+    await expect(field_card).to_contain_text(f"Dikerjakan oleh {kecamatan.officer}")
+    await expect(theirs(page).last).to_contain_text(f"sedang dikerjakan oleh petugas {kecamatan.officer}")
+    await field_card.get_by_role("button", name="Selesaikan", exact=True).click()
+    prompt = field.locator(".tg-row.theirs", has_text=f"{number}: balas pesan ini dengan foto sesudah").last
+    await reply_with_sample_photo(page, 1, prompt, DONE)
+    await expect(field_card).to_contain_text("Status: Selesai dikerjakan")
+    await expect(card(page, 0, number)).to_contain_text("Status: Selesai dikerjakan")
+
+
+async def citizen_confirms(page: Page, number: str) -> None:
+    await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah selesai dikerjakan: {DONE}")
+    await tap(page, "Sudah beres")
+    await expect(theirs(page).last).to_contain_text("Seberapa puas")
+    await expect(card(page, 1, number)).to_contain_text("Status: Ditutup")
+    await expect(card(page, 0, number)).to_contain_text("Status: Ditutup")
 
 
 def theirs(page: Page) -> Locator:
@@ -78,11 +210,7 @@ async def answer(page: Page, n: int) -> Locator:
 
 async def citizen_reports_with_a_photo(page: Page) -> str:
     """A new citizen sends the sample photo with the story, then answers what the bot asks; the ticket number."""
-    await page.click("#wa-add")
-    await page.fill("#wa-new-phone", "0812 4000 3003")
-    await page.fill("#wa-new-name", "Daeng Ngai")
-    await page.click("#wa-new button[type=submit]")
-    await expect(page.locator("#wa-me")).to_have_text("Daeng Ngai")
+    await new_citizen(page, "0812 4000 3003", "Daeng Ngai")
 
     await page.fill("#wa-text", STORY)
     await page.click("#wa-attach")
@@ -135,22 +263,22 @@ def card(page: Page, index: int, number: str) -> Locator:
     return column(page, index).locator(".tg-row.theirs", has_text=f"{number} ·").first
 
 
-async def desk_verifies(page: Page, number: str) -> None:
-    """Andi, a verifier, taps Verifikasi on the desk card and picks the desa the citizen did not name."""
+async def desk_verifies(page: Page, number: str, kecamatan: Kecamatan = PATTALLASSANG) -> None:
+    """The kecamatan's verifier taps Verifikasi on the desk card and picks the desa the citizen did not name."""
     desk = column(page, 0)
-    await expect(desk.locator(".tg-chat option:checked")).to_contain_text("Meja Verifikasi")
-    await expect(desk.locator(".tg-user option:checked")).to_contain_text("Andi (verifikator)")
+    await expect(desk.locator(".tg-chat option:checked")).to_contain_text(f"Meja Verifikasi {kecamatan.short}")
+    await expect(desk.locator(".tg-user option:checked")).to_contain_text(f"{kecamatan.verifier} (verifikator)")
     desk_card = card(page, 0, number)
-    for line in ("Kategori: Jalan rusak", STORY, "Lampiran: 1 foto", "Status: Diterima"):
+    for line in ("Kategori: Jalan rusak", kecamatan.story, "Lampiran: 1 foto", "Status: Diterima"):
         await expect(desk_card).to_contain_text(line)
-    await expect(desk_card).not_to_contain_text("6281240003003")  # officers see a masked number
+    await expect(desk_card).not_to_contain_text(re.compile(r"6281240\d{6}"))  # officers see a masked number
     await desk_card.get_by_role("button", name="Verifikasi", exact=True).click()
     await expect(page.locator("#toast")).to_contain_text("pilih desa/kelurahan")
-    await desk_card.get_by_role("button", name="Bajeng", exact=True).click()
+    await desk_card.get_by_role("button", name=kecamatan.desa, exact=True).click()
     await expect(page.locator("#toast")).to_have_text(f"{number} diverifikasi.")
     await expect(desk_card).to_contain_text("Status: Diverifikasi")
-    await expect(desk_card).to_contain_text("Desa/Kel.: Bajeng")
-    await expect(desk_card).to_contain_text("Diverifikasi oleh Andi")
+    await expect(desk_card).to_contain_text(f"Desa/Kel.: {kecamatan.desa}")
+    await expect(desk_card).to_contain_text(f"Diverifikasi oleh {kecamatan.verifier}")
     await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah diverifikasi")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from core.kabupaten import Kabupaten
 from core.profile import Profile
 from simulator.sandbox import SANDBOX_SETTINGS, Sandbox, build_sandbox
 from simulator.telegram import TelegramSimulator
-from simulator.whatsapp import WhatsAppSimulator
 
 PHONE_ID = SANDBOX_SETTINGS["WHATSAPP_PHONE_ID"]
 TOKEN = SANDBOX_SETTINGS["WHATSAPP_TOKEN"]
@@ -36,31 +37,33 @@ class EchoBot:
         payload = json.loads(await request.body())
         value = payload["entry"][0]["changes"][0]["value"]
         for message in value.get("messages", ()):
-            await self.answer(message)
+            await self.answer(message, value["metadata"]["phone_number_id"])
         return PlainTextResponse("ok")
 
-    async def answer(self, message: dict[str, Any]) -> None:
+    async def answer(self, message: dict[str, Any], number: str) -> None:
+        """Answer from the business number the message came to."""
         to, kind = message["from"], message["type"]
-        await self.send({"status": "read", "message_id": message["id"]})
+        send = functools.partial(self.send, number=number)
+        await send({"status": "read", "message_id": message["id"]})
         if kind == "text" and message["text"]["body"].strip().lower() == "daftar":
             rows = [{"id": f"r{i}", "title": title} for i, title in enumerate(("Sampah", "Lampu jalan"))]
-            await self.send(_interactive(to, {"type": "list", "body": {"text": "Pilih kategori"},
+            await send(_interactive(to, {"type": "list", "body": {"text": "Pilih kategori"},
                                               "action": {"button": "Kategori", "sections": [
                                                   {"title": "Lingkungan", "rows": rows}]}}))
         elif kind == "text":
             titles = ("Benar", "Ulangi")
             buttons = [{"type": "reply", "reply": {"id": f"b{i}", "title": t}} for i, t in enumerate(titles)]
-            await self.send(_interactive(to, {"type": "button", "body": {"text": f"Echo: {message['text']['body']}"},
+            await send(_interactive(to, {"type": "button", "body": {"text": f"Echo: {message['text']['body']}"},
                                               "action": {"buttons": buttons}}))
         elif kind == "interactive":
             reply = message["interactive"].get("button_reply") or message["interactive"]["list_reply"]
-            await self.send({"to": to, "type": "text", "text": {"body": f"Anda memilih: {reply['title']}"}})
+            await send({"to": to, "type": "text", "text": {"body": f"Anda memilih: {reply['title']}"}})
         else:
-            await self.send({"to": to, "type": "text", "text": {"body": f"Diterima: {kind}"}})
+            await send({"to": to, "type": "text", "text": {"body": f"Diterima: {kind}"}})
 
-    async def send(self, body: dict[str, Any]) -> None:
+    async def send(self, body: dict[str, Any], number: str = PHONE_ID) -> None:
         assert self.graph is not None
-        response = await self.graph.post(f"/v21.0/{PHONE_ID}/messages", json={"messaging_product": "whatsapp", **body})
+        response = await self.graph.post(f"/v21.0/{number}/messages", json={"messaging_product": "whatsapp", **body})
         response.raise_for_status()
 
 
@@ -111,21 +114,17 @@ class CardBot:
 
 
 @contextlib.asynccontextmanager
-async def sandbox_with_echo(profile: Profile) -> AsyncIterator[Sandbox]:
-    """The profile's sandbox whose WhatsApp webhooks go, in-process, to an EchoBot."""
+async def sandbox_with_echo(install: Profile | Kabupaten) -> AsyncIterator[Sandbox]:
+    """The install's sandbox (every number, every group) whose WhatsApp webhooks go, in-process, to an EchoBot."""
     echo = EchoBot()
-    built = build_sandbox(profile, "http://echo.test/webhook", "http://whatsapp.test", "http://telegram.test")
-    s = SANDBOX_SETTINGS
-    whatsapp = WhatsAppSimulator(phone_id=PHONE_ID, waba_id=s["WHATSAPP_WABA_ID"], token=TOKEN,
-                                 app_secret=s["WHATSAPP_APP_SECRET"], webhook_url="http://echo.test/webhook",
-                                 webhook_transport=httpx.ASGITransport(app=echo.app))
-    sandbox = Sandbox(whatsapp, built.telegram)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=whatsapp.app), base_url="http://whatsapp.test",
-                                 headers={"Authorization": f"Bearer {TOKEN}"}) as graph:
+    sandbox = build_sandbox(install, "http://echo.test/webhook", "http://whatsapp.test", "http://telegram.test",
+                            webhook_transport=httpx.ASGITransport(app=echo.app))
+    graph_api = httpx.ASGITransport(app=sandbox.whatsapp.app)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(transport=graph_api, base_url="http://whatsapp.test", headers=headers) as graph:
         echo.graph = graph
         try:
             yield sandbox
         finally:
-            await whatsapp.aclose()
-            await built.whatsapp.aclose()
-            await built.telegram.aclose()
+            await sandbox.whatsapp.aclose()
+            await sandbox.telegram.aclose()

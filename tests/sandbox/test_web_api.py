@@ -13,7 +13,7 @@ from core.profile import Profile
 from simulator.sandbox import Sandbox
 from simulator.web import SandboxControls, build_sandbox_web
 
-from .bots import STAFF, CardBot, sandbox_with_echo
+from .bots import PHONE_ID, STAFF, CardBot, sandbox_with_echo
 
 PHONE = "0812 4000 2002"
 WA_ID = "6281240002002"
@@ -135,7 +135,7 @@ async def test_the_event_stream_tells_which_chats_changed(page: httpx.AsyncClien
     body = (await asyncio.wait_for(stream, 5)).text
     assert body.startswith("event: ready\n")
     assert f'event: telegram\ndata: {{"chats":[{profile.telegram.desk_chat_id}]}}' in body
-    assert f'event: whatsapp\ndata: {{"wa_id":"{WA_ID}"}}' in body
+    assert f'event: whatsapp\ndata: {{"wa_id":"{WA_ID}","number":"{PHONE_ID}"}}' in body
 
 
 async def test_controls_call_the_demo_and_report(profile: Profile, sandbox: Sandbox) -> None:

@@ -16,7 +16,7 @@
   });
 
   Sandbox.config.then((config) => {
-    $("kecamatan").textContent = `· ${config.kecamatan}`;
+    $("kecamatan").textContent = `· ${config.title}`;
     $("speed-label").textContent = `1 menit = ${config.fast_factor / 60} jam`;
     $("flood-label").textContent = `Banjir (${config.flood_size} laporan)`;
     $("speed").checked = config.speed !== 1;

@@ -50,16 +50,17 @@ const SandboxMap = (() => {
   // The picking map in the location sheet; onPick(lat, lon) on each click.
   function picker(svg, map, onPick) {
     const f = frame(map, 320, 220);
+    svg.replaceChildren();  // drawn again when the citizen writes to another kecamatan
     land(svg, map, f, true);
     let marker = null;
-    svg.addEventListener("click", (event) => {
+    svg.onclick = (event) => {
       const box = svg.getBoundingClientRect();
       const x = ((event.clientX - box.left) / box.width) * 320;
       const y = ((event.clientY - box.top) / box.height) * 220;
       if (marker) marker.remove();
       marker = pin(svg, x, y);
       onPick(Number(f.lat(y).toFixed(5)), Number(f.lon(x).toFixed(5)));
-    });
+    };
   }
 
   // A small map card for a shared location.

@@ -1,4 +1,5 @@
-// The Telegram columns: the desk group, field groups and private chats; act as any staff member.
+// The Telegram columns: each kecamatan's desk and field groups, the agencies' groups, the kabupaten's chat and the
+// private chats with the bot; act as a member of the chat. The columns follow the number the citizen writes to.
 "use strict";
 
 (() => {
@@ -7,7 +8,8 @@
   let chats = [];
   let users = [];
   let config = null;
-  let map = null;
+  let follow = null;  // the kecamatan of the number the citizen writes to, once whatsapp.js says
+  const unseen = new Set();  // chats that changed while no column showed them
 
   const TAGS = { bold: "b", italic: "i", underline: "u", strikethrough: "s", code: "code", pre: "pre", blockquote: "blockquote", expandable_blockquote: "blockquote" };
 
@@ -63,10 +65,38 @@
     return items;
   }
 
+  const KINDS = { desk: "meja verifikasi", field: "petugas lapangan", agency: "grup instansi", kabupaten: "grup kabupaten", camat: "obrolan pribadi camat", private: "obrolan pribadi", group: "grup" };
+
+  // Under the chat's name: where it belongs, e.g. "Kecamatan Galesong · meja verifikasi".
+  function chatPlace(chat) {
+    if (!chat) return "";
+    return chat.kecamatan && chat.kind !== "camat" ? `${chat.section} · ${KINDS[chat.kind]}` : KINDS[chat.kind] || "";
+  }
+
   function chatLabel(chat) {
-    if (chat.type !== "private") return `Grup · ${chat.title}`;
-    const camat = chat.owner === config.camat && !/camat/i.test(chat.title) ? " (Camat)" : "";
-    return `Pribadi · ${chat.title}${camat}`;
+    return `${unseen.has(chat.id) ? "● " : ""}${chat.label}`;
+  }
+
+  // A kecamatan's chats show on its map; the others on the map of the first number.
+  function mapFor(chat) {
+    const own = chat && config.numbers.find((n) => n.kecamatan && n.kecamatan === chat.kecamatan);
+    return (own || config.numbers[0] || config).map;
+  }
+
+  // The chat of this kind (desk, field) in a kecamatan, if it has one.
+  function chatOf(kecamatan, kind) {
+    return chats.find((c) => c.kecamatan === kecamatan && c.kind === kind);
+  }
+
+  // The chat list as the select shows it: grouped by kecamatan, then agencies, kabupaten, private chats.
+  function chatOptions() {
+    const sections = new Map();
+    for (const chat of chats) {
+      if (!sections.has(chat.section)) sections.set(chat.section, []);
+      sections.get(chat.section).push(chat);
+    }
+    return [...sections].map(([section, list]) => el("optgroup", { label: section },
+      list.map((c) => el("option", { value: c.id, text: chatLabel(c) }))));
   }
 
   function userLabel(user) {
@@ -101,7 +131,7 @@
 
     fill() {
       const select = this.find(".tg-chat");
-      select.replaceChildren(...chats.map((c) => el("option", { value: c.id, text: chatLabel(c) })));
+      select.replaceChildren(...chatOptions());
       select.value = this.chatId;
       this.fillUsers();
     }
@@ -110,10 +140,13 @@
       const select = this.find(".tg-user");
       const keep = select.value;
       const chat = this.chat;
-      const allowed = chat && chat.type === "private" ? users.filter((u) => u.id === chat.owner) : users;
+      const members = chat ? users.filter((u) => chat.members.includes(u.id)) : [];
+      const allowed = chat && chat.type === "private" ? users.filter((u) => u.id === chat.owner)
+        : members.length ? members : users;
       select.replaceChildren(...allowed.map((u) => el("option", { value: u.id, text: `Sebagai: ${userLabel(u)}` })));
       const preferred = allowed.find((u) => String(u.id) === keep) || this.defaultUser(allowed);
       if (preferred) select.value = preferred.id;
+      this.find(".tg-sub").textContent = chatPlace(chat);
       this.find(".tg-avatar").replaceChildren(icon(chat && chat.type === "private" ? "lock" : "group"));
       this.root.dataset.chat = this.chatId;
       this.box.dataset.empty = this.emptyHint(chat);
@@ -121,19 +154,26 @@
 
     // What an empty chat says, so a newcomer knows where to start.
     emptyHint(chat) {
-      if (this.chatId === config.desk_chat) return "Belum ada laporan. Kirim laporan sebagai warga di WhatsApp (kiri): kartunya muncul di sini untuk diverifikasi.";
-      if (chat && chat.type === "private") return "Obrolan pribadi dengan bot. Ketik /start, /ringkasan atau /tiket NOMOR.";
+      const kind = chat ? chat.kind : "field";
+      if (kind === "desk") return "Belum ada laporan. Kirim laporan sebagai warga di WhatsApp ke nomor kecamatan ini: kartunya muncul di sini untuk diverifikasi.";
+      if (kind === "private" || kind === "camat") return "Obrolan pribadi dengan bot. Ketik /start, /ringkasan atau /tiket NOMOR.";
+      if (kind === "agency") return "Belum ada kasus. Laporan yang diteruskan meja kecamatan ke instansi ini muncul di sini.";
+      if (kind === "kabupaten") return "Belum ada pesan. Eskalasi yang melewati camat dan perbandingan kecamatan pagi hari muncul di sini.";
       return "Belum ada kartu. Laporan yang sudah diverifikasi di grup meja muncul di sini; ketuk Ambil untuk menanganinya.";
     }
 
     defaultUser(allowed) {
-      const desk = this.chatId === config.desk_chat;
-      const want = desk ? /verif/i : /lapangan|petugas|officer/i;
-      return allowed.find((u) => want.test(u.label)) || allowed.find((u) => u.id !== config.camat) || allowed[0];
+      const kind = this.chat ? this.chat.kind : "field";
+      const want = kind === "desk" ? /verif/i : kind === "field" ? /lapangan|officer/i : /./;
+      const camats = new Set(chats.filter((c) => c.kind === "camat").map((c) => c.owner));
+      return allowed.find((u) => want.test(u.label) && !camats.has(u.id)) || allowed.find((u) => !camats.has(u.id))
+        || allowed[0];
     }
 
     open(chatId) {
       this.chatId = chatId;
+      this.find(".tg-chat").value = chatId;  // also when the column follows the citizen's number
+      if (unseen.delete(chatId)) for (const column of columns) column.fill();
       this.setReply(null);
       this.box.replaceChildren();
       this.fillUsers();
@@ -146,6 +186,7 @@
     }
 
     render(view) {
+      if (view.chat.id !== this.chatId) return;  // an answer from before the column switched chats
       keepAtBottom(this.box, () => syncList(this.box, grouped(view.messages), (m) => String(m.id), (m) => this.bubble(m)));
     }
 
@@ -179,7 +220,7 @@
       }
       if (first.voice) parts.push(el("audio", { controls: true, preload: "metadata", src: first.voice.url }));
       if (first.document) parts.push(el("a", { href: first.document.url, target: "_blank", class: "tg-doc" }, icon("doc"), first.document.name || "Berkas"));
-      if (first.location && map) parts.push(SandboxMap.mini(map, first.location[0], first.location[1]));
+      if (first.location) parts.push(SandboxMap.mini(mapFor(this.chat), first.location[0], first.location[1]));
       const captioned = item.parts.find((m) => m.caption);
       if (first.text !== null) parts.push(withEntities(first.text, first.entities));
       else if (captioned) parts.push(withEntities(captioned.caption, captioned.entities));
@@ -247,12 +288,25 @@
     for (const column of columns) column.fill();
   });
 
+  // A column on some kecamatan's desk (or field group) moves to the desk (field group) of `kecamatan`.
+  function followKecamatan(kecamatan) {
+    follow = kecamatan;
+    if (!kecamatan) return;
+    for (const column of columns) {
+      const chat = column.chat;
+      if (!chat || !chat.kecamatan || chat.kecamatan === kecamatan || !["desk", "field"].includes(chat.kind)) continue;
+      const target = chatOf(kecamatan, chat.kind);
+      if (target) column.open(target.id);
+    }
+  }
+
   Sandbox.config.then(async (loaded) => {
     config = loaded;
-    map = loaded.map;
     [chats, users] = await Promise.all([get("/api/telegram/chats"), get("/api/telegram/users")]);
-    const field = loaded.field_chats[0];
-    const defaults = [loaded.desk_chat, field !== undefined ? field : loaded.camat];
+    const home = follow || (chats.find((c) => c.kind === "desk") || {}).kecamatan;
+    const desk = chatOf(home, "desk");
+    const field = chatOf(home, "field");
+    const defaults = [desk ? desk.id : loaded.desk_chat, field ? field.id : loaded.camat];
     defaults.forEach((chatId, index) => {
       const column = new Column(document.getElementById(`tg-${index}`), chatId);
       columns.push(column);
@@ -261,10 +315,17 @@
     });
   }).catch((error) => toast(error.message));
 
+  window.addEventListener("sandbox:number", (event) => followKecamatan(event.detail.kecamatan));
   window.addEventListener("sandbox:telegram", async (event) => {
     const changed = event.detail.chats;
     if (changed.some((id) => !chats.some((c) => c.id === id))) await reloadDirectory();
-    for (const column of columns) if (changed.includes(column.chatId)) column.reload();
+    const shown = new Set(columns.map((column) => column.chatId));
+    const fresh = changed.filter((id) => !shown.has(id) && !unseen.has(id));
+    for (const id of fresh) unseen.add(id);
+    for (const column of columns) {
+      if (changed.includes(column.chatId)) column.reload();
+      if (fresh.length) column.fill();
+    }
   });
   window.addEventListener("sandbox:ready", () => {
     if (!config) return;

@@ -1,4 +1,5 @@
-// The citizen's WhatsApp pane: pick a citizen, read the chat, send, tap buttons, choose list rows.
+// The citizen's WhatsApp pane: pick a citizen and the business number they write to (one per kecamatan, and a
+// kabupaten-wide one if the install has it), read that chat, send, tap buttons, choose list rows.
 "use strict";
 
 (() => {
@@ -7,10 +8,14 @@
   const box = $("wa-messages");
   const TICKS = { sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
   let current = localStorage.getItem("sandbox.citizen");
+  let number = localStorage.getItem("sandbox.number");
+  let numbers = [];
+  const unseen = new Set();  // numbers the current citizen got news from while another was shown
   let map = null;
   let picked = null;
 
-  const url = (path = "") => `/api/whatsapp/citizens/${current}${path}`;
+  const url = (path = "") => `/api/whatsapp/numbers/${number}/citizens/${current}${path}`;
+  const numberOf = (id) => numbers.find((n) => n.id === id);
 
   // WhatsApp's own markup: *bold*, _italic_, ~strike~, ```mono```.
   function formatted(text) {
@@ -114,6 +119,7 @@
   });
 
   function render(view) {
+    if (view.citizen.number !== number || view.citizen.wa_id !== current) return;  // an answer from before a switch
     $("wa-me").textContent = view.citizen.name || `+${view.citizen.wa_id}`;
     keepAtBottom(box, () => syncList(box, view.messages, (m) => m.id, bubble));
   }
@@ -137,8 +143,43 @@
   function choose(wa_id) {
     current = wa_id;
     localStorage.setItem("sandbox.citizen", wa_id);
+    unseen.clear();
+    fillNumbers();
     box.replaceChildren();
     reloadChat();
+  }
+
+  function fillNumbers() {
+    $("wa-number").replaceChildren(...numbers.map((n) => el("option", {
+      value: n.id, text: `${unseen.has(n.id) ? "● " : ""}${n.label} · ${n.display}`,
+    })));
+    $("wa-number").value = number;
+  }
+
+  // Chat with another business number: its chat, its kecamatan's map; the Telegram columns follow (telegram.js).
+  function switchNumber(id) {
+    const chosen = numberOf(id) || numbers[0];
+    number = chosen.id;
+    localStorage.setItem("sandbox.number", number);
+    unseen.delete(number);
+    fillNumbers();
+    $("wa-business").textContent = `${chosen.label} · ${chosen.display}`;
+    map = chosen.map;
+    picked = null;
+    $("wa-picked").textContent = "Klik peta untuk memilih titik.";
+    $("wa-send-picked").disabled = true;
+    SandboxMap.picker($("wa-map"), map, (latitude, longitude) => {
+      picked = { latitude, longitude };
+      $("wa-picked").textContent = `Titik: ${latitude}, ${longitude}`;
+      $("wa-send-picked").disabled = false;
+    });
+    $("wa-presets").replaceChildren(...map.presets.map((place) => el("button", {
+      type: "button", class: "chip", title: place.address,
+      onclick: async () => { closeSheets(); await send("/location", place); },
+    }, icon("pin"), place.name)));
+    closeSheets();
+    box.replaceChildren();
+    window.dispatchEvent(new CustomEvent("sandbox:number", { detail: chosen }));
   }
 
   async function send(path, data) {
@@ -184,10 +225,11 @@
 
   // --- wiring -------------------------------------------------------------------------------------
   $("wa-citizen").addEventListener("change", (event) => choose(event.target.value));
+  $("wa-number").addEventListener("change", (event) => { switchNumber(event.target.value); reloadChat(); });
   $("wa-add").addEventListener("click", () => { $("wa-new").hidden = !$("wa-new").hidden; $("wa-new-phone").focus(); });
   $("wa-new").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const made = await attempt(() => post("/api/whatsapp/citizens", { phone: $("wa-new-phone").value, name: $("wa-new-name").value }));
+    const made = await attempt(() => post("/api/whatsapp/citizens", { phone: $("wa-new-phone").value, name: $("wa-new-name").value, number }));
     if (!made) return;
     $("wa-new").hidden = true;
     $("wa-new").reset();
@@ -224,23 +266,18 @@
 
   // Sending waits for this: the citizen list (with a first citizen) is there.
   const ready = Sandbox.config.then(async (config) => {
-    map = config.map;
-    SandboxMap.picker($("wa-map"), map, (latitude, longitude) => {
-      picked = { latitude, longitude };
-      $("wa-picked").textContent = `Titik: ${latitude}, ${longitude}`;
-      $("wa-send-picked").disabled = false;
-    });
-    $("wa-presets").replaceChildren(...map.presets.map((place) => el("button", {
-      type: "button", class: "chip", title: place.address,
-      onclick: async () => { closeSheets(); await send("/location", place); },
-    }, icon("pin"), place.name)));
+    numbers = config.numbers;
+    $("wa-number-row").hidden = numbers.length < 2;  // one number: nothing to switch
+    switchNumber(numberOf(number) ? number : config.default_number);
     await reloadCitizens();
     await reloadChat();
   }).catch((error) => toast(error.message));
 
   window.addEventListener("sandbox:whatsapp", (event) => {
-    if (event.detail.wa_id === current) reloadChat();
-    if (!$("wa-citizen").querySelector(`option[value="${event.detail.wa_id}"]`)) reloadCitizens();
+    const { wa_id, number: changed } = event.detail;
+    if (wa_id === current && changed === number) reloadChat();
+    else if (wa_id === current && numberOf(changed) && !unseen.has(changed)) { unseen.add(changed); fillNumbers(); }
+    if (!$("wa-citizen").querySelector(`option[value="${wa_id}"]`)) reloadCitizens();
   });
   window.addEventListener("sandbox:ready", () => { reloadCitizens().then(() => reloadChat()); });
 })();
