@@ -1,5 +1,7 @@
 -- wrk script for bench/intake.py: POSTs pre-signed WhatsApp webhooks from $INTAKE_BODIES
 -- (one "signature<TAB>json" per line), each thread its own share, so every wamid is sent once.
+-- The bodies are made and signed by intake.py's webhook(), which also picks each one's business number
+-- (round-robin over the install's numbers with --numbers), so nothing here needs to know about routing.
 local counter = 0
 local threads = {}
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/intake.py [--seconds 10] [--connections 32] [--rate 200] [--citizens 10000]
     scripts/with-postgres.sh .venv/bin/python bench/intake.py      # also on PostgreSQL (a fresh database)
+    .venv/bin/python bench/intake.py --numbers 10 --no-peer        # routing: one number vs a kabupaten of ten
 
 Everything on 127.0.0.1. The system runs as a subprocess (settings by environment, `--migrate`, SQLite in a
 temp dir or a fresh PostgreSQL database); its WhatsApp API URL points at a stub Graph API in a process of
@@ -13,6 +14,16 @@ a handler replying from memory to the same Graph stub, nothing stored; `--no-pee
 - fixed rate: `--rate` msg/s for `--seconds` (httpx, open loop; latency from each request's scheduled time);
 - ceiling: `wrk` (apt-get install wrk) with `--connections` keep-alive connections for `--seconds`,
   unique wamids from `--citizens` citizens (bench/_intake.lua); then the time to process the backlog.
+
+After each run of the system its database is read: every webhook acknowledged must be stored and processed
+(none failed), and the replies are counted per kecamatan (routing by number reached every one).
+
+`--numbers N` (issue 13, routing overhead) also runs the system as a kabupaten of N kecamatan
+(`KABUPATEN_FILE`, written to the temp dir: the Takalar sample's profiles, then copies with their own code,
+prefix, number, chats and desa), on each engine right after the one-number run (`KECAMATAN_PROFILE`, the
+sample), with the same loads, the webhooks spread round-robin over the N phone number ids (each citizen
+writes to one number); it prints both and N/one for the ceiling and the ack p50/p99, and whether each is
+within 10 %. `--numbers 1` is the control: a kabupaten file of one (pattallassang) against the lone profile.
 
 `--py-spy FILE.txt` records the system's stacks (py-spy, collapsed format) during each load.
 """
@@ -32,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +65,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
 from simulator.sandbox import SANDBOX_SETTINGS
 
 SECRET = SANDBOX_SETTINGS["WHATSAPP_APP_SECRET"].encode()
@@ -63,11 +75,13 @@ STORIES = ("Lampu jalan mati di depan masjid", "Sampah menumpuk di pasar", "Salu
            "Jalan berlubang dekat sekolah", "cek status")
 
 
-def webhook(n: int, citizens: int, prefix: str) -> tuple[str, bytes]:
-    """A signed text-message webhook as WhatsApp sends it: (signature, body); wamid unique per (prefix, n)."""
+def webhook(n: int, citizens: int, prefix: str, lines: tuple[str, ...] = (PHONE_ID,)) -> tuple[str, bytes]:
+    """A signed text-message webhook as WhatsApp sends it: (signature, body); wamid unique per (prefix, n);
+    sent to the business number `lines[n % len(lines)]` (round-robin over the install's numbers)."""
     wa_id = f"62813{n % citizens:08d}"
-    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "6241100000001",
-                                                           "phone_number_id": PHONE_ID},
+    line = n % len(lines)
+    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": f"62411000000{line:02d}",
+                                                           "phone_number_id": lines[line]},
              "contacts": [{"wa_id": wa_id, "user_id": f"ID.{n % citizens}", "profile": {"name": "Warga"}}],
              "messages": [{"from": wa_id, "id": f"wamid.{prefix}{n:09d}", "timestamp": str(int(time.time())),
                            "type": "text", "text": {"body": f"{STORIES[n % len(STORIES)]} {n}"}}]}
@@ -116,14 +130,21 @@ class Figures:
     fixed_errors: int = 0
     drained_s: float | None = None
     note: str = ""
+    acked: int = 0  # webhooks answered 200 (both loads)
+    stored: int = 0  # inbox rows after the run
+    unprocessed: int = 0
+    failed: int = 0  # processed with an error kept
+    replies: dict[str, int] = field(default_factory=dict)  # outbox rows per kecamatan
 
 
-async def fixed_rate(url: str, rate: int, seconds: float, citizens: int, prefix: str, f: Figures) -> None:
+async def fixed_rate(url: str, rate: int, seconds: float, citizens: int, prefix: str, f: Figures,
+                     lines: tuple[str, ...] = (PHONE_ID,)) -> None:
     """Open loop: request i is due at start + i/rate; latency counts from when it was due (bench/_http_load.py)."""
     n = int(rate * seconds)
     requests = [({"X-Hub-Signature-256": signature, "Content-Type": "application/json"}, body)
-                for signature, body in (webhook(i, citizens, prefix) for i in range(n))]
+                for signature, body in (webhook(i, citizens, prefix, lines) for i in range(n))]
     latencies, f.fixed_errors = await open_loop(url, "/webhook/whatsapp", requests, rate)
+    f.acked += n - f.fixed_errors
     f.fixed_p50, f.fixed_p99 = pct(latencies, 50) * 1000, pct(latencies, 99) * 1000
 
 
@@ -143,13 +164,13 @@ def _ms(value: str) -> float:
 
 
 async def ceiling(url: str, folder: Path, args: argparse.Namespace, prefix: str, f: Figures,
-                  spy: tuple[int, str] | None = None) -> None:
-    """wrk with pre-signed unique bodies: requests/s and latency percentiles."""
-    bodies = folder / f"bodies-{prefix}.tsv"
+                  spy: tuple[int, str] | None = None, lines: tuple[str, ...] = (PHONE_ID,)) -> None:
+    """wrk with pre-signed unique bodies (round-robin over `lines`): requests/s and latency percentiles."""
+    bodies = folder / f"bodies-{prefix}-{len(lines)}.tsv"
     count = int(args.expect * args.seconds)
     with open(bodies, "w") as out:
         for i in range(count):
-            signature, body = webhook(i, args.citizens, prefix)
+            signature, body = webhook(i, args.citizens, prefix, lines)
             out.write(f"{signature}\t{body.decode()}\n")
     env = dict(os.environ, INTAKE_BODIES=str(bodies), INTAKE_THREADS=str(args.threads))
     recorder = record(spy, args.seconds)
@@ -169,6 +190,7 @@ async def ceiling(url: str, folder: Path, args: argparse.Namespace, prefix: str,
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     f.errors = int(errors.group(1)) if errors else 0
+    f.acked += int(re.search(r"(\d+) requests in", output).group(1)) - f.errors  # type: ignore[union-attr]
     wrapped = int(re.search(r"BODIES_WRAPPED (\d+)", output).group(1))  # type: ignore[union-attr]
     if wrapped:
         f.note += f" (bodies ran out {wrapped}x: later wamids repeated; raise --expect)"
@@ -215,27 +237,85 @@ async def measure_peer(folder: Path, args: argparse.Namespace) -> Figures:
     return f
 
 
-async def measure_system(database_url: str, folder: Path, args: argparse.Namespace, label: str) -> Figures:
+async def measure_system(database_url: str, folder: Path, args: argparse.Namespace, label: str,
+                         kabupaten: Path | None = None, lines: tuple[str, ...] = (PHONE_ID,)) -> Figures:
+    """The system (one kecamatan profile, or the kabupaten file `kabupaten` answering on `lines`) under both loads."""
     f, port = Figures(), free_port()
     url = f"http://{HOST}:{port}"
     graph, stub = stub_process(folder)
     async with stub:
         env = system_env(database_url, port, folder, WHATSAPP_API_URL=graph)
+        if kabupaten is not None:
+            del env["KECAMATAN_PROFILE"]  # exactly one of the two (core/settings.py)
+            env["KABUPATEN_FILE"] = str(kabupaten)
         command = args.command.split() if args.command else [str(LAPOR_CAMAT)]
         async with system([*command, "run", "--only", "reporter", "--migrate"], env, port,
                           folder / f"{label}.log") as proc:
             spied = record((proc.pid, args.py_spy.replace(".txt", f"-{label}-fixed.txt")) if args.py_spy else None,
                            args.seconds)
-            await fixed_rate(url, args.rate, args.seconds, args.citizens, "sf", f)
+            await fixed_rate(url, args.rate, args.seconds, args.citizens, "sf", f, lines)
             if spied is not None:
                 await asyncio.to_thread(spied.wait)
             await drained(url, 120)
-            if args.fixed_only:
-                return f
-            spy = (proc.pid, args.py_spy.replace(".txt", f"-{label}.txt")) if args.py_spy else None
-            await ceiling(url, folder, args, "sc", f, spy)
-            f.drained_s = await drained(url, 300)
+            if not args.fixed_only:
+                spy = (proc.pid, args.py_spy.replace(".txt", f"-{label}.txt")) if args.py_spy else None
+                await ceiling(url, folder, args, "sc", f, spy, lines)
+                f.drained_s = await drained(url, 300)
+    await tally(database_url, f)
     return f
+
+
+async def tally(database_url: str, f: Figures) -> None:
+    """What the stopped system's database holds: webhooks stored, not processed, failed; replies per kecamatan."""
+    from sqlalchemy import text
+
+    from core.db.engine import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            inbox = (await conn.execute(text(
+                "SELECT count(*), count(*) - count(processed_at), count(error) FROM inbox "
+                "WHERE platform = 'whatsapp'"))).one()
+            f.stored, f.unprocessed, f.failed = (int(n) for n in inbox)
+            rows = await conn.execute(text(
+                "SELECT kecamatan, count(*) FROM outbox WHERE channel = 'whatsapp' GROUP BY kecamatan"))
+            f.replies = {str(k): int(n) for k, n in rows}
+    finally:
+        await engine.dispose()
+
+
+def kabupaten_of(numbers: int, folder: Path) -> tuple[Path, tuple[str, ...]]:
+    """A bench-only kabupaten file of `numbers` kecamatan, checked as `lapor-camat run` checks it: the Takalar
+    sample's first ones, then copies with their own code, prefix, number, chats and desa. Its path and numbers."""
+    sample = SAMPLE_KABUPATEN.read_text(encoding="utf-8")
+    names = re.search(r"^kecamatan = (\[.*\])$", sample, re.M)
+    assert names is not None, "the sample kabupaten lists its kecamatan on one line"
+    files = [str(SAMPLE_KABUPATEN.parent / name) for name in json.loads(names.group(1))][:numbers]
+    for i in range(len(files) + 1, numbers + 1):
+        copy = folder / f"bench_{i:02d}.toml"
+        copy.write_text(f"""code = "bench_{i:02d}"
+name = "Kecamatan Bench {i}"
+ticket_prefix = "BN{chr(65 + i // 26)}{chr(65 + i % 26)}"
+whatsapp_phone_id = "1065403522431{i:02d}"
+office = [-5.47, 119.4]
+
+[telegram]
+desk_chat_id = {-1001000100000 - 10 * i}
+field_chat_ids = [{-1001000100001 - 10 * i}]
+camat_user_id = {100100000 + i}
+
+[[desa]]
+name = "Bench {i} Satu"
+[[desa]]
+name = "Bench {i} Dua"
+""", encoding="utf-8")
+        files.append(str(copy))
+    path = folder / f"kabupaten-{numbers}.toml"
+    path.write_text(sample.replace(names.group(0), f"kecamatan = {json.dumps(files)}"), encoding="utf-8")
+    lines = tuple(p.whatsapp_phone_id or PHONE_ID for p in load_kabupaten(path))
+    assert len(set(lines)) == numbers, lines
+    return path, lines
 
 
 def show(label: str, f: Figures, bare: Figures, peer: Figures | None = None) -> None:
@@ -250,6 +330,31 @@ def show(label: str, f: Figures, bare: Figures, peer: Figures | None = None) -> 
               f"non-200 {f.errors}{drain}{f.note}")
     print(f"{'':<26} at {args_rate} msg/s: p50 {f.fixed_p50:6.1f} ms  p99 {f.fixed_p99:6.1f} ms  "
           f"non-200 {f.fixed_errors}")
+    if f.stored:
+        replies = sorted(f.replies.values())
+        answered = (f"replies from {len(replies)} kecamatan ({replies[0]:,}–{replies[-1]:,} each)"
+                    if replies else "no replies")
+        print(f"{'':<26} stored {f.stored:,} of {f.acked:,} acked, not processed {f.unprocessed}, failed {f.failed}; "
+              f"{answered}")
+
+
+def within(ten: float, one: float) -> str:
+    ratio = ten / one if one else float("nan")
+    return f"{ratio:4.2f} ({'within' if abs(ratio - 1) <= 0.10 else 'NOT within'} 10 %)"
+
+
+def show_routing(engine: str, one: Figures, many: Figures, numbers: int) -> None:
+    """One number and `numbers` numbers side by side, and their ratio (issue 13: within 10 %)."""
+    many_label = "kabupaten of 1" if numbers == 1 else f"{numbers} numbers"
+    print(f"routing overhead, {engine}: {'one number':>16} {many_label:>16}   {numbers}/one")
+    for name, a, b in (("ceiling (acks/s)", one.rate, many.rate), ("ack p50 (ms)", one.p50, many.p50),
+                       ("ack p99 (ms)", one.p99, many.p99),
+                       (f"at {args_rate}/s p50 (ms)", one.fixed_p50, many.fixed_p50),
+                       (f"at {args_rate}/s p99 (ms)", one.fixed_p99, many.fixed_p99)):
+        print(f"  {name:<26} {a:16,.1f} {b:16,.1f}   {within(b, a)}")
+    stored = all(f.stored >= f.acked and not f.unprocessed and not f.failed for f in (one, many))
+    print(f"  every acked webhook stored and processed, none failed: {'yes' if stored else 'NO'}; "
+          f"{many_label} answered from {len(many.replies)} of {numbers} kecamatan")
 
 
 args_rate = 200
@@ -269,17 +374,29 @@ async def main(args: argparse.Namespace) -> None:
     if not args.no_peer:
         peer = await measure_peer(folder, args)
         show(f"plain pywa bot ({args.peer_client})", peer, bare, peer)
+    kabupaten = kabupaten_of(args.numbers, folder) if args.numbers else None
     if not args.postgres_only:
-        sqlite = await measure_system(f"sqlite+aiosqlite:///{folder}/intake.db", folder, args, "sqlite")
+        sqlite = await measure_system(f"sqlite+aiosqlite:///{folder}/intake-sqlite.db", folder, args, "sqlite")
         show("lapor-camat, SQLite", sqlite, bare, peer)
+        if kabupaten:
+            many = await measure_system(f"sqlite+aiosqlite:///{folder}/intake-sqlite-{args.numbers}.db", folder,
+                                        args, f"sqlite-{args.numbers}", *kabupaten)
+            show(f"  {args.numbers} number(s), SQLite", many, bare, peer)
+            show_routing("SQLite", sqlite, many, args.numbers)
     admin = postgres_admin_url()
     if admin:
         pg = await measure_system(await fresh_postgres(admin), folder, args, "postgres")
         show("lapor-camat, PostgreSQL", pg, bare, peer)
+        if kabupaten:
+            many = await measure_system(await fresh_postgres(admin), folder, args, f"postgres-{args.numbers}",
+                                        *kabupaten)
+            show(f"  {args.numbers} number(s), PostgreSQL", many, bare, peer)
+            show_routing("PostgreSQL", pg, many, args.numbers)
     else:
         print("(PostgreSQL skipped: run under scripts/with-postgres.sh)")
-    print(f"targets (issue 12): >= 3,000 acks/s and >= 1x the plain pywa bot; p99 < 25 ms at 200 msg/s   "
-          f"(logs in {folder})")
+    print("targets (issue 12): >= 3,000 acks/s and >= 1x the plain pywa bot; p99 < 25 ms at 200 msg/s"
+          + ("; (issue 13) N numbers' ceiling and ack p99 within 10 % of one number's" if args.numbers else "")
+          + f"   (logs in {folder})")
 
 
 if __name__ == "__main__":
@@ -297,5 +414,8 @@ if __name__ == "__main__":
     parser.add_argument("--no-peer", action="store_true", help="skip the plain pywa bot (bench/_pywa_peer.py)")
     parser.add_argument("--peer-client", choices=("pywa", "pywa_async"), default="pywa",
                         help="the peer's client: pywa (sync, handlers in threads; default) or pywa_async")
+    parser.add_argument("--numbers", type=int, default=0, metavar="N",
+                        help="also a kabupaten of N kecamatan, webhooks round-robin over its N numbers, next to one "
+                        "number (issue 13, routing overhead; N = 1: a kabupaten file of one, a control for the file)")
     parser.add_argument("--py-spy", default="", help="record the system's stacks to FILE(.txt) during each load")
     asyncio.run(main(parser.parse_args()))
