@@ -15,9 +15,10 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core.audit import actor_label
-from core.context import utc_now
+from core.context import Context, utc_now
 from core.db.migrate import upgrade
 from core.domain.errors import Refused
+from core.domain.lifecycle import KABUPATEN_ROLES
 from core.domain.people import Actor, mask_phones_in, staff_view_of_reporter
 from core.kabupaten import Kabupaten, load_install, sole_kecamatan
 from core.logs import configure_logging
@@ -136,26 +137,52 @@ def _operator() -> Actor:
     return Actor.system(f"cli {user}"[:100])
 
 
+def _kecamatan_of(ctx: Context, given: str | None, what: str) -> Context:
+    """The kecamatan a staff command acts in: the one named, else the install's only one."""
+    if given:
+        if given not in ctx.kabupaten.profiles:
+            click.echo(f"No kecamatan {given!r} in {ctx.kabupaten.name} (known: {', '.join(ctx.kabupaten.profiles)})",
+                       err=True)
+            sys.exit(2)
+        return ctx.at(given)
+    if len(ctx.kabupaten) == 1:
+        return ctx
+    click.echo(f"{ctx.kabupaten.name} has {len(ctx.kabupaten)} kecamatan: say which one {what} with --kecamatan "
+               f"(one of: {', '.join(ctx.kabupaten.profiles)})", err=True)
+    sys.exit(2)
+
+
+KECAMATAN_HELP = "The kecamatan's code (needed when the install serves several)."
+
+
 @staff.command("add")
 @click.argument("telegram_id", type=int)
 @click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True, help="verifier, officer, camat or admin; repeatable.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="verifier, officer, camat or admin (in the kecamatan), kabupaten_admin or inspektorat "
+                   "(kabupaten-wide); repeatable.")
 @click.option("--desa", multiple=True, help="Desa/kelurahan this person covers; repeatable.")
+@click.option("--kecamatan", help=KECAMATAN_HELP + " Not needed for kabupaten roles alone.")
 @_run
-async def staff_add(telegram_id: int, name: str, roles: tuple[str, ...], desa: tuple[str, ...]) -> None:
-    """Register or update a staff member by Telegram user id."""
+async def staff_add(telegram_id: int, name: str, roles: tuple[str, ...], desa: tuple[str, ...],
+                    kecamatan: str | None) -> None:
+    """Register or update a staff member by Telegram user id: their roles in one kecamatan (others stay)."""
+    parsed = parse_roles(roles)
     async with open_context(_settings()) as ctx:
-        person = await add_staff(ctx, telegram_id, name, parse_roles(roles), desa, by=_operator())
-        click.echo(f"{person.name} ({person.telegram_id}): {', '.join(person.roles)}")
+        wide_only = not parsed - KABUPATEN_ROLES and not desa
+        place = ctx if wide_only and not kecamatan else _kecamatan_of(ctx, kecamatan, "the roles are for")
+        person = await add_staff(place, telegram_id, name, parsed, desa, by=_operator())
+        click.echo(f"{person.name} ({person.telegram_id}) in {place.profile.name}: {', '.join(person.roles)}")
 
 
 @staff.command("list")
 @click.option("--all", "include_inactive", is_flag=True, help="Include deactivated staff.")
+@click.option("--kecamatan", help=KECAMATAN_HELP)
 @_run
-async def staff_list(include_inactive: bool) -> None:
-    """List staff."""
+async def staff_list(include_inactive: bool, kecamatan: str | None) -> None:
+    """List a kecamatan's staff (with their roles there and their kabupaten roles)."""
     async with open_context(_settings()) as ctx:
-        people = await list_staff(ctx, include_inactive)
+        people = await list_staff(_kecamatan_of(ctx, kecamatan, "to list"), include_inactive)
     if not people:
         click.echo("No staff yet. Add one: lapor-camat staff add TELEGRAM_ID NAME --role verifier")
     for person in people:
@@ -166,14 +193,20 @@ async def staff_list(include_inactive: bool) -> None:
 
 @staff.command("remove")
 @click.argument("telegram_id", type=int)
+@click.option("--kecamatan", help=KECAMATAN_HELP + " Takes away the roles there only.")
+@click.option("--everywhere", is_flag=True, help="Deactivate the person in every kecamatan.")
 @_run
-async def staff_remove(telegram_id: int) -> None:
-    """Deactivate a staff member (the audit trail keeps their name)."""
+async def staff_remove(telegram_id: int, kecamatan: str | None, everywhere: bool) -> None:
+    """Take a staff member's roles in a kecamatan away; with none left anywhere (or --everywhere) they are
+    deactivated (the audit trail keeps their name)."""
     async with open_context(_settings()) as ctx:
-        if not await remove_staff(ctx, telegram_id, by=_operator()):
+        place = None if everywhere else _kecamatan_of(ctx, kecamatan, "to remove them from")
+        found = await remove_staff(place or ctx, telegram_id, kecamatan=place.kecamatan if place else None,
+                                   by=_operator())
+        if not found:
             click.echo(f"No staff member with Telegram id {telegram_id}", err=True)
             sys.exit(1)
-    click.echo(f"Deactivated {telegram_id}")
+    click.echo(f"Removed {telegram_id} from {place.profile.name}" if place else f"Deactivated {telegram_id}")
 
 
 @staff.command("history")
@@ -187,9 +220,10 @@ async def staff_history_command(telegram_id: int | None) -> None:
     if not events:
         click.echo("No staff changes recorded.")
     for event in events:
-        roles = ",".join(event.data.get("roles") or [])
+        roles = ",".join([*(event.data.get("roles") or []), *(event.data.get("kabupaten_roles") or [])])
         click.echo(f"{event.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {event.action:<10} {event.telegram_id:>14}  "
-                   f"{event.data.get('name', '')!s:<24} {roles:<20} by {event.actor_name or event.actor_kind}")
+                   f"{event.data.get('name', '')!s:<24} {event.kecamatan or '-':<16} {roles:<20} "
+                   f"by {event.actor_name or event.actor_kind}")
 
 
 @main.group()

@@ -31,6 +31,7 @@ from officer_bot.channel import TelegramChannel
 from officer_bot.handlers import chats, commands, held, replies, staff, taps
 from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
 from officer_bot.pacing import Pacer
+from officer_bot.private_route import private_kecamatan
 from officer_bot.store import case_kecamatan, configured_chat
 from officer_bot.telegram_io import Telegram
 from officer_bot.update_inbox import UpdateInbox
@@ -79,10 +80,16 @@ class OfficerBot:
     async def _route(self, update: Update, context: OfficerContext) -> None:
         """Before any handler: an update from a kecamatan's desk or field group is handled in that kecamatan
         (its context, profile and cards); one in a chat that serves them all (an agency's group, the
-        kabupaten's chat) in the kecamatan of the case it is about. A private chat and any other chat stay
-        with the first kecamatan."""
+        kabupaten's chat) in the kecamatan of the case it is about; one in a private chat in the kecamatan
+        it names or the sender works in (officer_bot/private_route.py). Anything else stays with the first
+        kecamatan."""
         chat, kabupaten = update.effective_chat, self.ctx.kabupaten
-        if chat is None or chat.type == "private":
+        if chat is None:
+            return
+        if chat.type == "private":
+            code = await private_kecamatan(self.ctx, update)
+            if code is not None and code in kabupaten.profiles:
+                context.tenant = self.deps.at(code)
             return
         configured = await configured_chat(self.ctx, chat.id)
         profile = kabupaten.by_chat(configured)

@@ -42,9 +42,11 @@ OPS: dict[str, tuple[int, ...]] = {
     "x": (0,),  # back to the card's own buttons
     "sa": (1,),  # staff registration prompt id: approve with role index
     "sn": (0,),  # staff registration prompt id: decline
+    "pk": (1,),  # "which kecamatan?": its place in the kabupaten (from 1), with the command's index
 }
 
 PROMPT_TARGETS = frozenset({"sa", "sn"})  # ops whose target is a prompt id, not a ticket's
+NOT_TICKETS = PROMPT_TARGETS | {"pk"}  # ops whose target names no ticket
 
 
 @dataclass(frozen=True)

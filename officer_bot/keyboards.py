@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.context import Context
-from core.db.models import Staff, Ticket
+from core.db.models import Ticket
 from core.domain.lifecycle import Action, Chat, Snapshot, offered
+from core.kabupaten import Kabupaten
 from core.texts import text
 from core.usecases._ticket import snapshot_of
+from core.usecases.staff import StaffMember
 from officer_bot.callbacks import encode
 
 STAFF_ROLES = ("verifier", "officer", "camat", "admin")
@@ -123,7 +125,7 @@ def original_menu(tid: int, originals: Sequence[Ticket], locale: str = "id") -> 
     return InlineKeyboardMarkup(grid)
 
 
-def officer_menu(tid: int, officers: Sequence[Staff], locale: str = "id") -> InlineKeyboardMarkup:
+def officer_menu(tid: int, officers: Sequence[StaffMember], locale: str = "id") -> InlineKeyboardMarkup:
     buttons = [InlineKeyboardButton(s.name[:40], callback_data=encode("co", tid, s.id)) for s in officers[:30]]
     return InlineKeyboardMarkup([*rows(buttons, 2), back(tid, locale)])
 
@@ -143,3 +145,11 @@ def registration_keyboard(prompt_id: int, locale: str = "id") -> InlineKeyboardM
     buttons = [button("approve", encode("sa", prompt_id, i), locale, role=text(f"tg.role.{r}", locale))
                for i, r in enumerate(STAFF_ROLES)]
     return InlineKeyboardMarkup([*rows(buttons, 2), [button("decline", encode("sn", prompt_id), locale)]])
+
+
+def kecamatan_keyboard(kabupaten: Kabupaten, codes: Sequence[str], command: int) -> InlineKeyboardMarkup:
+    """The "Kecamatan mana?" buttons: one per kecamatan (by its place in the kabupaten file), running `command`."""
+    places = {p.code: n for n, p in enumerate(kabupaten, start=1)}
+    buttons = [InlineKeyboardButton(kabupaten.profile(c).name.removeprefix("Kecamatan ")[:40],
+                                    callback_data=encode("pk", places[c], command)) for c in codes]
+    return InlineKeyboardMarkup(rows(buttons, 2))

@@ -14,7 +14,7 @@ from core.context import Context
 from core.db.engine import insert_for
 from core.db.models import ChatBinding, TelegramCard, TelegramPrompt, Ticket
 from core.notifications import queue
-from officer_bot.callbacks import PROMPT_TARGETS, decode
+from officer_bot.callbacks import NOT_TICKETS, decode
 
 log = logging.getLogger(__name__)
 
@@ -254,13 +254,16 @@ async def case_kecamatan(ctx: Context, incoming: Update, chat_id: int) -> str | 
     query, message = incoming.callback_query, incoming.effective_message
     if query is not None:
         tap = decode(query.data)
-        ticket_id = tap.target if tap is not None and tap.op not in PROMPT_TARGETS else None
+        ticket_id = tap.target if tap is not None and tap.op not in NOT_TICKETS else None
     elif message is not None and message.reply_to_message is not None:
         replied = message.reply_to_message.message_id
         prompt = await prompt_at(ctx, chat_id, replied)
         cards = [] if prompt is not None else await card_at(ctx, chat_id, replied)
         ticket_id = prompt.ticket_id if prompt is not None else (cards[0].ticket_id if cards else None)
-    if ticket_id is None:
-        return None
+    return None if ticket_id is None else await ticket_kecamatan(ctx, ticket_id)
+
+
+async def ticket_kecamatan(ctx: Context, ticket_id: int) -> str | None:
+    """The kecamatan a ticket belongs to; None for no such ticket."""
     async with ctx.sessions() as session:
         return await session.scalar(select(Ticket.kecamatan).where(Ticket.id == ticket_id))

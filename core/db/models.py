@@ -68,14 +68,28 @@ class Citizen(Base):
 
 
 class Staff(Base):
+    """A person who acts in Telegram: the roles they hold in each kecamatan are `StaffRoles` rows; the
+    kabupaten-wide ones (kabupaten_admin, inspektorat) are here."""
+
     __tablename__ = "staff"
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    roles: Mapped[list[str]]
+    kabupaten_roles: Mapped[list[str]]
     desa: Mapped[list[str]]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class StaffRoles(Base):
+    """The roles one staff member holds in one kecamatan (a row only while they hold any there)."""
+
+    __tablename__ = "staff_roles"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    kecamatan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    roles: Mapped[list[str]]
+
+    __table_args__ = (Index("ix_staff_roles_kecamatan", "kecamatan"),)
 
 
 class TicketCounter(Base):
@@ -191,7 +205,8 @@ class StaffEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger)  # whom it concerns (known before they are staff)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # None for a declined request
-    action: Mapped[str] = mapped_column(String(20))  # add, approve, update, reactivate, deactivate, decline
+    action: Mapped[str] = mapped_column(String(20))  # add, approve, update, reactivate, withdraw, deactivate, decline
+    kecamatan: Mapped[str | None] = mapped_column(String(40))  # where it was decided (None: unknown, older rows)
     actor_kind: Mapped[str] = mapped_column(String(10))
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str] = mapped_column(String(100), default="")

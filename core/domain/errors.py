@@ -30,6 +30,12 @@ class NotRegistered(Refused):
     code = "error.not_registered"
 
 
+class NotStaffHere(NotRegistered):
+    """Staff of another kecamatan of the install, holding no role in this one (`kecamatan`: its name)."""
+
+    code = "staff_scope.not_registered"
+
+
 class NotYourTicket(Refused):
     code = "error.not_your_ticket"
 

@@ -13,6 +13,7 @@ from core.domain.errors import InvalidInput
 from core.domain.lifecycle import Action, assignable
 from core.domain.people import Actor
 from core.usecases._ticket import lock_ticket, transition
+from core.usecases.staff import holds_role_in
 
 
 async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int, *,
@@ -45,7 +46,7 @@ async def reassign_ticket(ctx: Context, actor: Actor, ticket_id: int, officer_id
     """Give the ticket to another active officer."""
     async with ctx.sessions.begin() as session:
         officer = await session.scalar(select(Staff).where(Staff.id == officer_id, Staff.active.is_(True)))
-        if officer is None or not assignable(officer.roles):
+        if officer is None or not assignable(await holds_role_in(session, officer_id, ctx.kecamatan)):
             raise InvalidInput("not an active officer", field="officer")
         ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.REASSIGN, actor, {"officer": officer.name})

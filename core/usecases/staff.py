@@ -1,23 +1,42 @@
-"""The kecamatan's staff: who they are in Telegram and what they may do.
+"""The install's staff: who they are in Telegram and what they may do in each kecamatan.
 
-Every change to a staff member is written with its audit event (`StaffEvent`) in one transaction,
-whichever road it came by: the desk's approval in Telegram, the camat linking their account, the CLI.
+A person holds roles per kecamatan (`StaffRoles` rows) and may hold kabupaten roles (kabupaten_admin,
+inspektorat) that reach every kecamatan. Every use case sees them as the context's kecamatan does: the
+roles they hold there plus their kabupaten roles; holding neither, they are not staff there.
+
+Every change to a staff member is written with its audit event (`StaffEvent`, naming the kecamatan) in one
+transaction, whichever road it came by: the desk's approval in Telegram, the camat linking their account,
+the CLI.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
-from core.db.models import Staff, StaffEvent
-from core.domain.errors import InvalidInput, NotRegistered
-from core.domain.lifecycle import STAFF_ROLES, Role
+from core.db.models import Staff, StaffEvent, StaffRoles
+from core.domain.errors import InvalidInput, NotRegistered, NotStaffHere
+from core.domain.lifecycle import KABUPATEN_ROLES, STAFF_ROLES, Role
 from core.domain.people import Actor
 
 SETUP = Actor.system("setup")  # who changed staff when the caller names nobody (seeding, tests)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff member as one kecamatan sees them: the roles they hold there and their kabupaten roles."""
+
+    id: int
+    telegram_id: int
+    name: str
+    roles: tuple[str, ...]  # sorted role names
+    desa: tuple[str, ...]
+    active: bool
+    kecamatan: str
 
 
 def parse_roles(names: list[str] | tuple[str, ...]) -> frozenset[Role]:
@@ -30,44 +49,73 @@ def parse_roles(names: list[str] | tuple[str, ...]) -> frozenset[Role]:
 
 
 async def add_staff(ctx: Context, telegram_id: int, name: str, roles: frozenset[Role],
-                    desa: tuple[str, ...] = (), *, by: Actor = SETUP, approved: bool = False) -> Staff:
+                    desa: tuple[str, ...] = (), *, kecamatan: str | None = None, by: Actor = SETUP,
+                    approved: bool = False) -> StaffMember:
     """Register (or re-activate and update) a staff member by Telegram user id; `by` is who did it.
 
-    `approved` marks an admin's answer to the person's own registration request.
+    The kecamatan roles among `roles` become the person's roles in `kecamatan` (default: the context's),
+    and the kabupaten roles among them their kabupaten roles; a kind not given stays as it was, and so do
+    their roles in other kecamatan. A deactivated person comes back with only what this call gives. `approved`
+    marks an admin's answer to the person's own registration request.
     """
+    place = ctx.at(kecamatan) if kecamatan else ctx
     if not name.strip():
         raise InvalidInput("staff need a name", field="name")
-    unknown = [d for d in desa if ctx.profile.desa_named(d) is None]
+    unknown = [d for d in desa if place.profile.desa_named(d) is None]
     if unknown:
         raise InvalidInput(f"unknown desa {unknown}", field="desa")
+    local, wide = sorted(str(r) for r in roles - KABUPATEN_ROLES), sorted(str(r) for r in roles & KABUPATEN_ROLES)
     async with ctx.sessions.begin() as session:
         staff = await _locked(session, telegram_id)
-        before = None if staff is None else _facts(staff)
+        before = None if staff is None else await _facts(session, staff, place.kecamatan)
         if staff is None:
-            staff = Staff(telegram_id=telegram_id, created_at=ctx.now())
+            staff = Staff(telegram_id=telegram_id, kabupaten_roles=[], created_at=ctx.now())
             session.add(staff)
-        staff.name, staff.roles, staff.desa, staff.active = name.strip(), sorted(roles), list(desa), True
+        elif not staff.active:
+            await session.execute(delete(StaffRoles).where(StaffRoles.staff_id == staff.id))
+            staff.kabupaten_roles = []
+        staff.name, staff.desa, staff.active = name.strip(), list(desa), True
         await session.flush()
+        if wide:
+            staff.kabupaten_roles = list(wide)
+        if local:
+            await _set_roles(session, staff.id, place.kecamatan, local)
+        local = await _local_roles(session, staff.id, place.kecamatan)
+        after = await _facts(session, staff, place.kecamatan)
         if before is None or not before["active"]:
             action = "approve" if approved else ("add" if before is None else "reactivate")
-        elif before != _facts(staff):
+        elif before != after:
             action = "update"
         else:
-            return staff  # nothing changed, nothing to audit
-        _audit(ctx, session, staff, action, by, before)
-        return staff
+            return _member(staff, place.kecamatan, local)  # nothing changed, nothing to audit
+        _audit(ctx, session, staff, action, by, place.kecamatan, after, before)
+        return _member(staff, place.kecamatan, local)
 
 
-async def remove_staff(ctx: Context, telegram_id: int, *, by: Actor = SETUP) -> bool:
-    """Deactivate a staff member (kept for the audit trail); False if unknown."""
+async def remove_staff(ctx: Context, telegram_id: int, *, kecamatan: str | None = None,
+                       by: Actor = SETUP) -> bool:
+    """Take a staff member's roles in `kecamatan` away, or (no kecamatan) deactivate them everywhere; False
+    if unknown. Someone left with no role anywhere is deactivated (kept for the audit trail)."""
+    place = ctx.at(kecamatan) if kecamatan else ctx
     async with ctx.sessions.begin() as session:
         staff = await _locked(session, telegram_id)
         if staff is None:
             return False
-        if staff.active:
-            before = _facts(staff)
-            staff.active = False
-            _audit(ctx, session, staff, "deactivate", by, before)
+        if not staff.active:
+            return True
+        before = await _facts(session, staff, place.kecamatan)
+        elsewhere = staff.kabupaten_roles or await session.scalar(select(StaffRoles.kecamatan).where(
+            StaffRoles.staff_id == staff.id, StaffRoles.kecamatan != place.kecamatan).limit(1))
+        if kecamatan is not None and elsewhere:
+            if not before["roles"]:
+                return True  # nothing held here
+            await _set_roles(session, staff.id, place.kecamatan, [])
+            action = "withdraw"
+        else:
+            staff.active = False  # the rows stay: the list of inactive staff shows what they held
+            action = "deactivate"
+        _audit(ctx, session, staff, action, by, place.kecamatan, await _facts(session, staff, place.kecamatan),
+               before)
         return True
 
 
@@ -75,7 +123,8 @@ async def record_declined(ctx: Context, telegram_id: int, name: str, *, by: Acto
     """An admin turned down someone's registration request: no staff change, but a decision on the record."""
     async with ctx.sessions.begin() as session:
         session.add(StaffEvent(telegram_id=telegram_id, staff_id=None, action="decline", actor_kind=by.kind,
-                               actor_id=by.id, actor_name=by.name, data={"name": name}, created_at=ctx.now()))
+                               actor_id=by.id, actor_name=by.name, kecamatan=ctx.kecamatan,
+                               data={"name": name, "kecamatan": ctx.kecamatan}, created_at=ctx.now()))
 
 
 async def staff_history(ctx: Context, telegram_id: int | None = None) -> list[StaffEvent]:
@@ -87,35 +136,97 @@ async def staff_history(ctx: Context, telegram_id: int | None = None) -> list[St
         return list(await session.scalars(query))
 
 
+async def list_staff(ctx: Context, include_inactive: bool = False) -> list[StaffMember]:
+    """The kecamatan's staff by name: those holding a role there or a kabupaten role."""
+    async with ctx.sessions() as session:
+        query = (select(Staff, StaffRoles.roles).outerjoin(StaffRoles, (StaffRoles.staff_id == Staff.id)
+                                                            & (StaffRoles.kecamatan == ctx.kecamatan))
+                 .order_by(Staff.name, Staff.id))
+        if not include_inactive:
+            query = query.where(Staff.active.is_(True))
+        rows = (await session.execute(query)).all()
+    members = [_member(staff, ctx.kecamatan, local or []) for staff, local in rows]
+    return [m for m in members if m.roles]
+
+
+async def staff_actor(ctx: Context, telegram_id: int) -> Actor:
+    """The active staff member behind a Telegram user with the roles they hold in ctx's kecamatan (and
+    their kabupaten roles), or NotRegistered (NotStaffHere when they are staff of another kecamatan)."""
+    async with ctx.sessions() as session:
+        found = (await session.execute(
+            select(Staff, StaffRoles.roles)
+            .outerjoin(StaffRoles, (StaffRoles.staff_id == Staff.id) & (StaffRoles.kecamatan == ctx.kecamatan))
+            .where(Staff.telegram_id == telegram_id, Staff.active.is_(True)))).first()
+        if found is None:
+            raise NotRegistered(telegram_id=telegram_id)
+        staff, local = found
+        roles = frozenset(Role(r) for r in [*(local or []), *staff.kabupaten_roles])
+        if not roles:
+            if await session.scalar(select(StaffRoles.kecamatan).where(StaffRoles.staff_id == staff.id).limit(1)):
+                raise NotStaffHere(telegram_id=telegram_id, kecamatan=ctx.profile.name)
+            raise NotRegistered(telegram_id=telegram_id)
+    return Actor.staff(staff.id, staff.name, roles)
+
+
+async def staff_kecamatan(ctx: Context, telegram_id: int) -> list[str]:
+    """The kecamatan (codes, in the kabupaten file's order) where an active staff member may act: where
+    they hold roles, or every one for a holder of a kabupaten role."""
+    async with ctx.sessions() as session:
+        staff = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id, Staff.active.is_(True)))
+        if staff is None:
+            return []
+        held = set(await session.scalars(select(StaffRoles.kecamatan).where(StaffRoles.staff_id == staff.id)))
+    return [p.code for p in ctx.kabupaten if staff.kabupaten_roles or p.code in held]
+
+
+async def holds_role_in(session: AsyncSession, staff_id: int, kecamatan: str) -> frozenset[Role]:
+    """The roles an active staff member holds in one kecamatan, with their kabupaten roles (none if inactive)."""
+    found = (await session.execute(
+        select(Staff.kabupaten_roles, StaffRoles.roles)
+        .outerjoin(StaffRoles, (StaffRoles.staff_id == Staff.id) & (StaffRoles.kecamatan == kecamatan))
+        .where(Staff.id == staff_id, Staff.active.is_(True)))).first()
+    if found is None:
+        return frozenset()
+    wide, local = found
+    return frozenset(Role(r) for r in [*(local or []), *wide])
+
+
 async def _locked(session: AsyncSession, telegram_id: int) -> Staff | None:
     """The staff row, locked so two changes to one person are told apart in the trail."""
     return await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id).with_for_update())
 
 
-def _facts(staff: Staff) -> dict[str, Any]:
-    return {"name": staff.name, "roles": [str(r) for r in staff.roles], "desa": list(staff.desa),
-            "active": staff.active}
+async def _set_roles(session: AsyncSession, staff_id: int, kecamatan: str, roles: list[str]) -> None:
+    row = await session.get(StaffRoles, (staff_id, kecamatan))
+    if not roles:
+        if row is not None:
+            await session.delete(row)
+    elif row is None:
+        session.add(StaffRoles(staff_id=staff_id, kecamatan=kecamatan, roles=roles))
+    else:
+        row.roles = roles
+    await session.flush()
 
 
-def _audit(ctx: Context, session: AsyncSession, staff: Staff, action: str, by: Actor,
-           before: dict[str, Any] | None) -> None:
-    data = {**_facts(staff), "before": before}
+async def _local_roles(session: AsyncSession, staff_id: int, kecamatan: str) -> list[str]:
+    roles = await session.scalar(select(StaffRoles.roles).where(
+        StaffRoles.staff_id == staff_id, StaffRoles.kecamatan == kecamatan))
+    return list(roles or [])
+
+
+async def _facts(session: AsyncSession, staff: Staff, kecamatan: str) -> dict[str, Any]:
+    """What the trail records of a person, as one kecamatan sees them."""
+    return {"name": staff.name, "kecamatan": kecamatan, "roles": await _local_roles(session, staff.id, kecamatan),
+            "kabupaten_roles": list(staff.kabupaten_roles), "desa": list(staff.desa), "active": staff.active}
+
+
+def _member(staff: Staff, kecamatan: str, local: list[str]) -> StaffMember:
+    return StaffMember(staff.id, staff.telegram_id, staff.name, tuple(sorted({*local, *staff.kabupaten_roles})),
+                       tuple(staff.desa), staff.active, kecamatan)
+
+
+def _audit(ctx: Context, session: AsyncSession, staff: Staff, action: str, by: Actor, kecamatan: str,
+           facts: dict[str, Any], before: dict[str, Any] | None) -> None:
     session.add(StaffEvent(telegram_id=staff.telegram_id, staff_id=staff.id, action=action, actor_kind=by.kind,
-                           actor_id=by.id, actor_name=by.name, data=data, created_at=ctx.now()))
-
-
-async def list_staff(ctx: Context, include_inactive: bool = False) -> list[Staff]:
-    async with ctx.sessions() as session:
-        query = select(Staff).order_by(Staff.name)
-        if not include_inactive:
-            query = query.where(Staff.active.is_(True))
-        return list(await session.scalars(query))
-
-
-async def staff_actor(ctx: Context, telegram_id: int) -> Actor:
-    """The active staff member behind a Telegram user, or NotRegistered."""
-    async with ctx.sessions() as session:
-        staff = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id, Staff.active.is_(True)))
-    if staff is None:
-        raise NotRegistered(telegram_id=telegram_id)
-    return Actor.staff(staff.id, staff.name, frozenset(Role(r) for r in staff.roles))
+                           actor_id=by.id, actor_name=by.name, kecamatan=kecamatan,
+                           data={**facts, "before": before}, created_at=ctx.now()))

@@ -17,7 +17,7 @@ from core.domain.errors import NotRegistered, Refused, TicketNotFound
 from core.domain.lifecycle import Action, NotAllowed, Role
 from core.domain.people import Actor
 from core.texts import refusal, text
-from core.usecases.staff import add_staff, staff_actor
+from core.usecases.staff import add_staff, staff_actor, staff_kecamatan
 from officer_bot.card_data import load_view, ticket_id_of
 from officer_bot.handlers.common import Deps, OfficerContext, precheck
 from officer_bot.handlers.scope import in_scope, reply, shows_cases
@@ -52,20 +52,38 @@ async def start(update: Update, context: OfficerContext) -> None:
         if payload.startswith("p") and is_id(payload[1:]):
             await start_progress(d, message, user_id, int(payload[1:]))
             return
-        if user_id == d.ctx.profile.telegram.camat_user_id:
-            roles = {Role.CAMAT}
-            with contextlib.suppress(NotRegistered):
-                roles |= (await staff_actor(d.ctx, user_id)).roles
-            await add_staff(d.ctx, user_id, message.from_user.full_name if message.from_user else "Camat",
-                            frozenset(roles), by=CAMAT_LINK)
-            await reply(d, message, text("tg.reply.camat_linked", kecamatan=d.ctx.profile.name))
+        camat_of = [p.code for p in d.ctx.kabupaten if p.telegram.camat_user_id == user_id]
+        if camat_of:
+            for code in camat_of:
+                await link_camat(d.at(code), message, user_id)
             return
-        actor = await staff_actor(d.ctx, user_id)
-        await reply(d, message, text("tg.reply.start_staff", name=name, roles=roles_label(actor)))
+        await greet_staff(d, message, user_id, name)
     except NotRegistered:
         await reply(d, message, text("tg.reply.start", name=name, kecamatan=d.ctx.profile.name))
     except Refused as exc:
         await reply(d, message, refusal(exc))
+
+
+async def link_camat(d: Deps, message: Message, user_id: int) -> None:
+    """The camat the kecamatan's profile names links their account: the camat role there, kept roles."""
+    roles = {Role.CAMAT}
+    with contextlib.suppress(NotRegistered):
+        roles |= (await staff_actor(d.ctx, user_id)).roles
+    await add_staff(d.ctx, user_id, message.from_user.full_name if message.from_user else "Camat",
+                    frozenset(roles), by=CAMAT_LINK)
+    await reply(d, message, text("tg.reply.camat_linked", kecamatan=d.ctx.profile.name))
+
+
+async def greet_staff(d: Deps, message: Message, user_id: int, name: str) -> None:
+    """Tell staff what they are registered as: per kecamatan, for someone working in several."""
+    places = await staff_kecamatan(d.ctx, user_id)
+    if len(places) < 2:
+        actor = await staff_actor(d.ctx, user_id)
+        await reply(d, message, text("tg.reply.start_staff", name=name, roles=roles_label(actor)))
+        return
+    parts = [text("tg.staff_scope.place", roles=roles_label(await staff_actor(d.at(code).ctx, user_id)),
+                  kecamatan=d.at(code).ctx.profile.name) for code in places]
+    await reply(d, message, text("tg.staff_scope.start_many", name=name, places="; ".join(parts)))
 
 
 async def start_progress(d: Deps, message: Message, user_id: int, ticket_id: int) -> None:
@@ -77,13 +95,16 @@ async def start_progress(d: Deps, message: Message, user_id: int, ticket_id: int
     await open_prompt(d.ctx, sent.chat.id, sent.message_id, "progress", user_id, ticket_id)
 
 
-@shows_cases(private_only=True)
-async def summary(d: Deps, message: Message, actor: Actor, args: list[str]) -> None:
-    """/ringkasan: the camat's digest, now."""
+async def digest_now(d: Deps, message: Message, actor: Actor, args: list[str]) -> None:
+    """The camat's digest of d's kecamatan, now."""
     if not actor.roles & {Role.CAMAT, Role.ADMIN}:
         raise NotAllowed(Action.CLOSE, actor.roles)
     for part in chunks(await digest_text(d.ctx, day=None, locale="id")):
         await reply(d, message, part)
+
+
+summary = shows_cases(private_only=True, pick="ringkasan")(digest_now)  # /ringkasan
+PICKED = {"ringkasan": digest_now}  # what a tap on "Kecamatan mana?" runs (scope.PICKABLE)
 
 
 @shows_cases()

@@ -18,8 +18,9 @@ from telegram import Message, Update
 from core.domain.errors import Refused
 from core.domain.people import Actor
 from core.texts import refusal, text
-from core.usecases.staff import staff_actor
+from core.usecases.staff import staff_actor, staff_kecamatan
 from officer_bot.handlers.common import Deps, OfficerContext
+from officer_bot.keyboards import kecamatan_keyboard
 from officer_bot.store import configured_chat
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,27 @@ async def in_scope(d: Deps, message: Message, user_id: int, command: str, privat
     return False
 
 
-def shows_cases(private_only: bool = False) -> Callable[[CaseCommand], Handler]:
-    """Wrap a command that shows cases: answer only in scope, only to active staff, refusals in words."""
+PICKABLE = ("ringkasan",)  # commands that ask "Kecamatan mana?" (by index in the buttons' data)
+
+
+async def ask_kecamatan(d: Deps, message: Message, user_id: int, command: str) -> bool:
+    """In a private chat, ask someone who works in several kecamatan which one `command` is for (the tap
+    runs it there: officer_bot/handlers/picks.py); False when there is nothing to ask."""
+    if message.chat.type != "private" or command not in PICKABLE:
+        return False
+    places = await staff_kecamatan(d.ctx, user_id)
+    if len(places) < 2:
+        return False
+    await d.tg.send_text(message.chat.id, escape(text("tg.staff_scope.which", command=command)),
+                         kecamatan_keyboard(d.ctx.kabupaten, places, PICKABLE.index(command)),
+                         reply_to=message.message_id)
+    return True
+
+
+def shows_cases(private_only: bool = False, pick: str = "") -> Callable[[CaseCommand], Handler]:
+    """Wrap a command that shows cases: answer only in scope, only to active staff, refusals in words.
+    `pick` names a command that acts in one kecamatan without naming a case: in private, someone working
+    in several is asked which."""
 
     def wrap(command: CaseCommand) -> Handler:
         @functools.wraps(command)
@@ -60,6 +80,8 @@ def shows_cases(private_only: bool = False) -> Callable[[CaseCommand], Handler]:
             if message is None or user is None:
                 return
             if not await in_scope(d, message, user.id, command.__name__, private_only):
+                return
+            if pick and await ask_kecamatan(d, message, user.id, pick):
                 return
             try:
                 actor = await staff_actor(d.ctx, user.id)

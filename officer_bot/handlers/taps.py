@@ -13,7 +13,7 @@ from core.texts import refusal, text
 from core.usecases.staff import staff_actor
 from officer_bot.callbacks import Tap, decode
 from officer_bot.card_data import load_view
-from officer_bot.handlers import agency, camat, desk, field, staff
+from officer_bot.handlers import agency, camat, desk, field, picks, staff
 from officer_bot.handlers.common import Answer, Deps, OfficerContext, actor_in
 from officer_bot.keyboards import card_keyboard
 from officer_bot.pacing import Busy
@@ -75,6 +75,8 @@ async def run(d: Deps, query: CallbackQuery) -> Answer:
         log.info("unknown callback data", extra={"user_id": query.from_user.id})
         return Answer(text("tg.answer.unknown"))
     try:
+        if tap.op == "pk":
+            return await picks.run_picked(d, query, tap)
         if tap.op in staff.OPS:
             return await staff.OPS[tap.op](d, query, await staff_actor(d.ctx, query.from_user.id), tap)
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id

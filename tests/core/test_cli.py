@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from core.context import Context
+from core.kabupaten import SAMPLE_KABUPATEN
 from core.profile import SAMPLE_PROFILE
 from tests.core.story import cast, report
 
@@ -92,3 +93,29 @@ def _consoles(tmp_path: Path, env: dict[str, str]) -> None:
     assert "submit" in shown.stdout and "Got tersumbat" in shown.stdout
     missing = run(tmp_path, "tickets", "show", "PTL-999999", **env)
     assert missing.returncode == 1 and "No ticket PTL-999999" in missing.stderr
+
+
+async def test_staff_in_a_kabupaten_say_their_kecamatan(db_url: str, ctx: Context, tmp_path: Path) -> None:
+    await ctx.sessions.kw["bind"].dispose()  # let the CLI have the database to itself
+    env = {"DATABASE_URL": db_url, "KABUPATEN_FILE": str(SAMPLE_KABUPATEN)}
+    await asyncio.to_thread(_kabupaten_staff, tmp_path, env)
+
+
+def _kabupaten_staff(tmp_path: Path, env: dict[str, str]) -> None:
+    unsaid = run(tmp_path, "staff", "add", "4242", "Siti", "--role", "verifier", sample=False, **env)
+    assert unsaid.returncode == 2 and "--kecamatan" in unsaid.stderr and "galesong" in unsaid.stderr
+    added = run(tmp_path, "staff", "add", "4242", "Siti", "--role", "verifier", "--kecamatan", "galesong",
+                sample=False, **env)
+    assert added.returncode == 0 and "Kecamatan Galesong: verifier" in added.stdout, added.stderr
+    wide = run(tmp_path, "staff", "add", "4343", "Inspektur", "--role", "inspektorat", sample=False, **env)
+    assert wide.returncode == 0, wide.stderr  # a kabupaten role needs no kecamatan
+    galesong = run(tmp_path, "staff", "list", "--kecamatan", "galesong", sample=False, **env).stdout
+    assert "Siti" in galesong and "Inspektur" in galesong
+    sanrobone = run(tmp_path, "staff", "list", "--kecamatan", "sanrobone", sample=False, **env).stdout
+    assert "Siti" not in sanrobone and "Inspektur" in sanrobone
+    unknown = run(tmp_path, "staff", "list", "--kecamatan", "atlantis", sample=False, **env)
+    assert unknown.returncode == 2 and "No kecamatan 'atlantis'" in unknown.stderr
+    removed = run(tmp_path, "staff", "remove", "4242", "--kecamatan", "galesong", sample=False, **env)
+    assert removed.returncode == 0, removed.stderr
+    history = run(tmp_path, "staff", "history", "4242", sample=False, **env).stdout
+    assert "galesong" in history and "deactivate" in history

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -53,7 +54,7 @@ async def test_downgrade_to_empty_and_upgrade_again(db_url: str) -> None:
 
 def test_the_migrations_end_in_one_head() -> None:
     """Branches made side by side are joined, so an upgrade has one place to end and a downgrade one to start."""
-    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0009"]
+    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0010"]
 
 
 _ROWS_AT_0007 = [
@@ -118,3 +119,78 @@ async def test_rows_without_tickets_need_the_install_to_say_its_kecamatan(db_url
         await upgrade_async(db_url)  # nothing is guessed
     await upgrade_async(db_url, kecamatan="pattallassang")  # as `lapor-camat db upgrade` passes it
     assert (await _kecamatan_of(db_url))["conversations"] == {"pattallassang"}
+
+
+_STAFF_AT_0009 = [
+    "INSERT INTO staff (id, telegram_id, name, roles, desa, active, created_at) VALUES"
+    " (1, 1001, 'Andi', '[\"verifier\"]', '[]', true, :now),"
+    " (2, 2001, 'Baso', '[\"officer\", \"inspektorat\"]', '[\"Bajeng\"]', true, :now),"
+    " (3, 9101, 'Admin Kabupaten', '[\"kabupaten_admin\"]', '[]', true, :now)",
+    "INSERT INTO staff_events (telegram_id, staff_id, action, actor_kind, actor_name, data, created_at)"
+    " VALUES (1001, 1, 'add', 'system', 'setup', '{}', :now)",
+]
+
+
+async def _at_0009_with(db_url: str, statements: list[str]) -> None:
+    await asyncio.to_thread(command.downgrade, alembic_config(db_url), "base")
+    await upgrade_async(db_url, "0009")
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(text(statement), {"now": datetime(2026, 11, 30, 1, 0, tzinfo=UTC)})
+    finally:
+        await engine.dispose()
+
+
+async def _staff_roles(db_url: str) -> tuple[dict[int, list[str]], set[tuple[int, str, str]], set[str | None]]:
+    """Each person's kabupaten roles, every (staff, kecamatan, roles) row, and the events' kecamatan."""
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            wide = {i: json.loads(r) if isinstance(r, str) else r for i, r in
+                    (await conn.execute(text("SELECT id, kabupaten_roles FROM staff"))).all()}
+            rows = {(i, k, ",".join(json.loads(r) if isinstance(r, str) else r)) for i, k, r in
+                    (await conn.execute(text("SELECT staff_id, kecamatan, roles FROM staff_roles"))).all()}
+            events = set((await conn.execute(text("SELECT kecamatan FROM staff_events"))).scalars())
+            assert await conn.run_sync(_diff) == []
+            return wide, rows, events
+    finally:
+        await engine.dispose()
+
+
+async def test_staff_roles_become_the_one_kecamatans_and_kabupaten_roles_stay_wide(db_url: str) -> None:
+    await _at_0009_with(db_url, [_ROWS_AT_0007[0], _ROWS_AT_0007[1], *_STAFF_AT_0009])
+    await upgrade_async(db_url)  # told nothing: the tickets say whose staff these are
+    wide, rows, events = await _staff_roles(db_url)
+    assert wide == {1: [], 2: ["inspektorat"], 3: ["kabupaten_admin"]}
+    assert rows == {(1, "pattallassang", "verifier"), (2, "pattallassang", "officer")}
+    assert events == {"pattallassang"}
+    # and back: one list of roles again, whatever kecamatan held them
+    await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0009")
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            roles = {i: sorted(json.loads(r) if isinstance(r, str) else r)
+                     for i, r in (await conn.execute(text("SELECT id, roles FROM staff"))).all()}
+    finally:
+        await engine.dispose()
+    assert roles == {1: ["verifier"], 2: ["inspektorat", "officer"], 3: ["kabupaten_admin"]}
+    await upgrade_async(db_url)  # the database is the next test's too (on PostgreSQL)
+
+
+async def test_staff_without_tickets_need_the_install_to_say_its_kecamatan(db_url: str) -> None:
+    await _at_0009_with(db_url, _STAFF_AT_0009)
+    with pytest.raises(RuntimeError, match="set KECAMATAN_PROFILE"):
+        await upgrade_async(db_url)  # nothing is guessed
+    await upgrade_async(db_url, kecamatan="galesong")  # as `lapor-camat db upgrade` passes it
+    _, rows, events = await _staff_roles(db_url)
+    assert rows == {(1, "galesong", "verifier"), (2, "galesong", "officer")} and events == {"galesong"}
+
+
+async def test_only_kabupaten_staff_need_no_kecamatan(db_url: str) -> None:
+    await _at_0009_with(db_url, ["INSERT INTO staff (id, telegram_id, name, roles, desa, active, created_at)"
+                                 " VALUES (3, 9101, 'Admin', '[\"kabupaten_admin\"]', '[]', true, :now)"])
+    await upgrade_async(db_url)
+    wide, rows, events = await _staff_roles(db_url)
+    assert wide == {3: ["kabupaten_admin"]} and rows == set() and events == set()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.context import Context
-from core.domain.lifecycle import TicketState
+from core.domain.lifecycle import Role, TicketState
 from core.domain.reports import NewReport
 from core.usecases.citizen import submit_ticket
+from core.usecases.staff import add_staff
 from scheduler.jobs import send_kabupaten_digest
 from simulator.telegram import TelegramSimulator
 from tests.conftest import TAKALAR, in_takalar
@@ -26,6 +27,7 @@ async def test_cards_go_to_their_kecamatan_and_a_tap_acts_in_it(ctx: Context, tm
         desk_gls = sim.group("Meja Galesong", chat_id=gls.desk_chat_id)
         field_gls = sim.group("Lapangan Galesong", chat_id=gls.field_chat_ids[0])
         people = await cast(home)
+        await add_staff(galesong, 1001, "Andi Verifikator", frozenset({Role.VERIFIER}))  # works in both
         verifier = sim.user("Andi", user_id=1001)
         bot = bot_for(home, sim, tmp_path / "media")
         await bot.start()

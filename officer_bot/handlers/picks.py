@@ -1,0 +1,24 @@
+"""The tap on "Kecamatan mana?": run the command that asked in the kecamatan picked."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Message
+
+from core.texts import text
+from core.usecases.staff import staff_actor
+from officer_bot.callbacks import Tap
+from officer_bot.handlers.commands import PICKED
+from officer_bot.handlers.common import Answer, Deps
+from officer_bot.handlers.scope import PICKABLE
+from officer_bot.private_route import picked
+
+
+async def run_picked(d: Deps, query: CallbackQuery, tap: Tap) -> Answer:
+    """Run the command in the picked kecamatan, as the person is staff there; its answer goes to the chat."""
+    code, message = picked(d.ctx, tap.target), query.message
+    if code is None or not 0 <= tap.args[0] < len(PICKABLE) or not isinstance(message, Message):
+        return Answer(text("tg.answer.unknown"))
+    here = d.at(code)
+    actor = await staff_actor(here.ctx, query.from_user.id)
+    await PICKED[PICKABLE[tap.args[0]]](here, message, actor, [])
+    return Answer(text("tg.staff_scope.picked", kecamatan=here.ctx.profile.name))
