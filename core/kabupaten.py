@@ -9,7 +9,8 @@ A kecamatan profile given alone (KECAMATAN_PROFILE) is a kabupaten of one.
 A kabupaten may also run one number for all of its kecamatan (`[whatsapp] phone_id`): a citizen writing
 to it is asked where the problem is (a shared location, a typed desa, or a pick from lists), and the
 report then goes to that kecamatan. `nearest_within` is how far from a desa's centroid a shared
-location may be and still be that desa's (for desa without a boundary).
+location may be and still be that desa's (for desa without a boundary); where no desa is that near, how
+far from a kecamatan's `office` it may be to be that kecamatan's (whose desa is then asked).
 """
 
 from __future__ import annotations
@@ -157,6 +158,11 @@ class Kabupaten:
     def places(self) -> tuple[Place, ...]:
         """Every desa of every kecamatan, in the file's order."""
         return tuple(Place(p.code, d.name, d.centroid, d.boundary) for p in self for d in p.desa)
+
+    @cached_property
+    def offices(self) -> dict[str, tuple[float, float]]:
+        """Each kecamatan's office (lat, lon), of the profiles that give one."""
+        return {p.code: p.office for p in self if p.office is not None}
 
     def by_prefix(self, ticket_prefix: str) -> Profile | None:
         """The kecamatan whose ticket numbers start with this prefix."""

@@ -161,7 +161,9 @@ class Profile(Strict):
     privacy_options: list[Literal["normal", "anonymous", "confidential"]] = ["normal"]
     reject_reasons: list[str] = Field(min_length=1)
     agencies: list[str] = []
-    office: tuple[float, float] | None = None  # (lat, lon) of the kecamatan office: where maps are centred
+    # (lat, lon) of the kecamatan office: where maps are centred, and where a kabupaten number places a shared
+    # location that no desa holds (the nearest office within `nearest_within`)
+    office: tuple[float, float] | None = None
     whatsapp_phone_id: str | None = Field(default=None, pattern=r"^\d{5,20}$")  # this kecamatan's number
     extension_days: list[int] = Field(default=[1, 3, 7], min_length=1, max_length=5)  # the camat's extend menu
     extension_max_days: int = Field(default=30, ge=1, le=365)  # the most days one extension may give

@@ -71,26 +71,26 @@ async def _register_staff(settings: Settings, install: Kabupaten, sandbox: Sandb
     """The demo's people: staff rows for the kecamatan staff, every camat and the kabupaten's admin, each a member
     of the groups they work in; an agency staffer in each agency's group (agencies hold no staff rows)."""
     tg, shown = sandbox.telegram, list[StaffMember]()
-    placed: list[tuple[int, str, Role | None, str, list[int]]] = []  # who, name, role, label, their groups
+    placed: list[tuple[int, str, Role | None, str, list[int], str | None]] = []  # who, name, role, label, groups, where
     for profile in install:  # every camat is in their kecamatan's groups; three kecamatan have staff too
         chats = profile.telegram
         for telegram_id, name, role in DEMO_STAFF.get(profile.code, ()):
             groups = [chats.desk_chat_id] if role is Role.VERIFIER else list(chats.field_chat_ids)
-            placed.append((telegram_id, name, role, ROLE_LABEL[role], groups))
+            placed.append((telegram_id, name, role, ROLE_LABEL[role], groups, profile.code))
         placed.append((chats.camat_user_id, "", Role.CAMAT, ROLE_LABEL[Role.CAMAT],
-                       [chats.desk_chat_id, *chats.field_chat_ids]))
+                       [chats.desk_chat_id, *chats.field_chat_ids], profile.code))
     if install.telegram.chat_id is not None:
         telegram_id, name, role = KABUPATEN_STAFF
-        placed.append((telegram_id, name, role, ROLE_LABEL[role], [install.telegram.chat_id]))
+        placed.append((telegram_id, name, role, ROLE_LABEL[role], [install.telegram.chat_id], None))
     for agency in install.agencies:
         if agency.telegram_chat_id is not None and agency.code in AGENCY_STAFF:
             telegram_id, name = AGENCY_STAFF[agency.code]
-            placed.append((telegram_id, name, None, f"petugas {agency.name}", [agency.telegram_chat_id]))
+            placed.append((telegram_id, name, None, f"petugas {agency.name}", [agency.telegram_chat_id], None))
     async with open_context(settings, clock) as ctx:
-        for telegram_id, name, staff_role, label, groups in placed:
+        for telegram_id, name, staff_role, label, groups, kecamatan in placed:
             user = tg.people.get(telegram_id) or tg.user(name, user_id=telegram_id)
-            if staff_role is not None:
-                await add_staff(ctx, telegram_id, user.first_name, frozenset({staff_role}))
+            if staff_role is not None:  # a kecamatan's staff hold their roles there (the kabupaten admin: everywhere)
+                await add_staff(ctx, telegram_id, user.first_name, frozenset({staff_role}), kecamatan=kecamatan)
             for chat_id in groups:
                 tg.chat(chat_id).members[user.user_id] = user
             shown.append(StaffMember(telegram_id, user.first_name, label))

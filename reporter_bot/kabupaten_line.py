@@ -3,8 +3,9 @@
 The conversation on this number is keyed by the kabupaten's code (never a kecamatan's: the loader
 refuses a clash). Until the kecamatan is known the turn acts in the install's first kecamatan (its
 replies are that kecamatan's rows, answered from this number); the kecamatan is found from a shared
-location (`core.domain.places.locate`), a typed desa name (`match_name`) or two lists, kecamatan then
-desa, paged to WhatsApp's ten rows. From then on `draft.kecamatan` names it: the draft is that
+location (`core.domain.places.locate`; in no desa, the kecamatan of the nearest office, whose desa list is
+then shown), a typed desa name (`match_name`) or two lists, kecamatan then desa, paged to WhatsApp's ten
+rows. From then on `draft.kecamatan` names it: the draft is that
 kecamatan's (its categories; the desa already known is not asked again), the ticket is filed there,
 and while idle the conversation keeps it, so commands, ticket buttons and messages about an open
 ticket go on to that kecamatan.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.domain.conversation import Step
-from core.domain.places import Place, locate, match_name, names_a_place
+from core.domain.places import Place, locate, match_name, names_a_place, nearest_office
 from core.kabupaten import Kabupaten
 from core.profile import Profile
 from reporter_bot import asks, flow, router, store, tickets
@@ -68,10 +69,11 @@ def kecamatan_list(turn: Turn, page: int = 0, body: str = "") -> Outgoing:
                        [(turn.t("wa.kabupaten.kecamatan_section"), _paged(turn, rows, page, "kabp:"))])
 
 
-def desa_list(turn: Turn, profile: Profile, page: int = 0) -> Outgoing:
+def desa_list(turn: Turn, profile: Profile, page: int = 0, body: str = "") -> Outgoing:
     """One kecamatan's desa and kelurahan as a list (paged when more than ten)."""
     rows = [Row(f"kdesa:{d.name}", d.name, d.kind) for d in profile.desa]
-    return choice_list(turn.t("wa.kabupaten.desa_list", kecamatan=profile.name), turn.t("wa.kabupaten.desa_button"),
+    return choice_list(body or turn.t("wa.kabupaten.desa_list", kecamatan=profile.name),
+                       turn.t("wa.kabupaten.desa_button"),
                        [(turn.t("wa.kabupaten.desa_section"), _paged(turn, rows, page, f"kdp:{profile.code}:"))])
 
 
@@ -120,7 +122,6 @@ async def _for_kecamatan(turn: Turn, msg: Incoming, home: str) -> bool:
 
 async def _locate(turn: Turn, msg: Incoming) -> None:
     """Before the kecamatan is known: take what came, and find the place or ask for it."""
-    kabupaten = turn.ctx.kabupaten
     if msg.type == "button":  # the template's quick reply: the held updates it released are the answer
         if not turn.released:
             _ask_where(turn, greeting=True)
@@ -129,15 +130,7 @@ async def _locate(turn: Turn, msg: Incoming) -> None:
     elif msg.type == "interactive":
         await _picked(turn, msg.choice_id)
     elif msg.type == "location" and msg.latitude is not None and msg.longitude is not None:
-        assert kabupaten.whatsapp is not None
-        found = locate(kabupaten.places, msg.latitude, msg.longitude, kabupaten.whatsapp.nearest_within)
-        if found is None:
-            turn.note(turn.t("wa.kabupaten.outside", kabupaten=kabupaten.name))
-            _ask_where(turn)
-            return
-        turn.draft.latitude, turn.draft.longitude = msg.latitude, msg.longitude
-        turn.draft.address = turn.draft.address or msg.place[:300]
-        await _found(turn, found)
+        await _shared(turn, msg, msg.latitude, msg.longitude)
     elif msg.type == "text":
         await _typed(turn, msg)
     elif msg.type in MEDIA:
@@ -147,6 +140,27 @@ async def _locate(turn: Turn, msg: Incoming) -> None:
         turn.say(turn.t("wa.ask.unsupported"))
         if turn.draft.is_empty:
             turn.step = Step.IDLE
+
+
+async def _shared(turn: Turn, msg: Incoming, lat: float, lon: float) -> None:
+    """A shared point: the desa it is in, else the kecamatan of the nearest office (its desa asked), else outside."""
+    kabupaten = turn.ctx.kabupaten
+    assert kabupaten.whatsapp is not None
+    within = kabupaten.whatsapp.nearest_within
+    found = locate(kabupaten.places, lat, lon, within)
+    near = None if found is not None else nearest_office(kabupaten.offices, lat, lon, within)
+    if found is None and near is None:
+        turn.note(turn.t("wa.kabupaten.outside", kabupaten=kabupaten.name))
+        _ask_where(turn)
+        return
+    turn.draft.latitude, turn.draft.longitude = lat, lon
+    turn.draft.address = turn.draft.address or msg.place[:300]
+    if found is not None:
+        await _found(turn, found)
+    elif near is not None:  # the point is kept; the citizen names the desa, as a pick of the kecamatan would
+        profile = kabupaten.profile(near)
+        turn.draft.asked_where = True
+        turn.say(desa_list(turn, profile, body=turn.t("wa.kabupaten_office.near", kecamatan=profile.name)))
 
 
 async def _typed(turn: Turn, msg: Incoming) -> None:

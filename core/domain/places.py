@@ -1,7 +1,9 @@
 """Finding a citizen's desa (and so their kecamatan) in a kabupaten: from a shared point or a typed name.
 
 A point is in a desa whose boundary holds it; a desa with no boundary is found by its centroid, the
-nearest one within the kabupaten's distance. Typed names are matched tolerantly with the standard
+nearest one within the kabupaten's distance. Where no desa is found that way (profiles often have neither
+boundaries nor centroids), the kecamatan whose office is nearest within the same distance is as much as the
+point tells: its desa is then asked. Typed names are matched tolerantly with the standard
 library's `difflib` (no dependency): case, spacing, punctuation and a leading "desa"/"kelurahan" are
 ignored, and a small typo still finds the desa ("pattalasang" is Pattallassang).
 """
@@ -9,7 +11,7 @@ ignored, and a small typo still finds the desa ("pattalasang" is Pattallassang).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -41,6 +43,14 @@ def locate(places: Sequence[Place], lat: float, lon: float, within_m: float) -> 
     near = [(distance_m(lat, lon, *p.centroid), p) for p in places if p.centroid is not None and not p.boundary]
     near = [(d, p) for d, p in near if d <= within_m]
     return min(near, key=lambda found: found[0])[1] if near else None
+
+
+def nearest_office(offices: Mapping[str, tuple[float, float]], lat: float, lon: float, within_m: float) -> str | None:
+    """The kecamatan (code) whose office, a (lat, lon) in `offices`, is nearest the point and within `within_m`
+    metres; None when no office is that near."""
+    near = [(distance_m(lat, lon, *office), code) for code, office in offices.items()]
+    near = [(d, code) for d, code in near if d <= within_m]
+    return min(near)[1] if near else None
 
 
 def key(words: str) -> str:

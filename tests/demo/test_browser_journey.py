@@ -1,5 +1,7 @@
-"""`lapor-camat demo` clicked through in headless Chromium: report, verify, accept, progress, resolve, confirm; and
-the same in two kecamatan of the sample kabupaten, each report on its own number, desk and ticket prefix."""
+"""`lapor-camat demo` clicked through in headless Chromium: report, verify, accept, progress, resolve, confirm; the
+same in two kecamatan of the sample kabupaten, each report on its own number, desk and ticket prefix; a case the
+desk forwards to Dinas PUPR, worked in the agency's group; and the kabupaten-wide number placing a shared camat's
+office in its kecamatan."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 import signal
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from playwright.async_api import Locator, Page, expect
@@ -41,6 +43,9 @@ PATTALLASSANG = Kecamatan("Kecamatan Pattallassang", "PTL", "Bajeng", "Andi", "B
                           "Jalan berlubang besar di depan SD Inpres Bajeng")
 GALESONG = Kecamatan("Kecamatan Galesong", "GLS", "Boddia", "Rahmat", "Nurul", "Jalan amblas di depan Pasar Boddia")
 STORY = PATTALLASSANG.story
+ROAD = replace(PATTALLASSANG, story="Jalan poros kabupaten di Bajeng retak dan amblas sepanjang 20 meter")
+SURVEY = "Tim survei PUPR sudah mengukur kerusakan"
+REPAIRED = "Badan jalan sudah dicor ulang"
 
 
 def free_demo_port() -> int:
@@ -123,6 +128,127 @@ async def test_two_kecamatan_each_handle_the_report_sent_to_their_number(tmp_pat
         await officer_resolves(page, first, PATTALLASSANG)
         await citizen_confirms(page, first)
         await page.screenshot(path=str(ARTIFACTS / "demo-two-kecamatan.png"))
+
+
+async def test_the_desk_forwards_a_case_to_dinas_pupr_which_works_it_in_its_group(tmp_path: Path) -> None:
+    """A broken kabupaten road reported to Pattallassang's number: the desk forwards it to Dinas PUPR; Yusuf, in
+    PUPR's group, takes it, posts progress and resolves it with a note; the citizen hears each step and confirms."""
+    async with demo_page(tmp_path) as (_demo, page):
+        await new_citizen(page, "0812 4000 5005", "Daeng Tika")
+        number = await citizen_reports(page, ROAD)
+        await desk_forwards_to_pupr(page, number)
+        await expect(theirs(page).last).to_contain_text(
+            f"Laporan {number} diteruskan ke Dinas PUPR, instansi yang berwenang.")
+        await pupr_accepts_reports_progress_and_resolves(page, number)
+        await expect(card(page, 0, number)).to_contain_text("Status: Selesai dikerjakan")
+        await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah selesai dikerjakan: {REPAIRED}")
+        await tap(page, "Sudah beres")
+        await expect(theirs(page).last).to_contain_text("Seberapa puas")
+        await expect(card(page, 1, number)).to_contain_text("Status: Ditutup")
+        await expect(card(page, 0, number)).to_contain_text("Status: Ditutup")
+        citizen_heard = [f"Laporan {number} diteruskan ke Dinas PUPR",
+                         f"Laporan {number} sudah diterima oleh Dinas PUPR dan sedang ditindaklanjuti",
+                         f"Perkembangan laporan {number}: {SURVEY}", "Apakah masalahnya sudah beres?"]
+        for told in citizen_heard:
+            await expect(theirs(page).filter(has_text=told)).to_have_count(1)
+        await page.screenshot(path=str(ARTIFACTS / "demo-agency.png"))
+
+
+async def test_the_kabupaten_number_places_a_camats_office_in_its_kecamatan(tmp_path: Path) -> None:
+    """On the kabupaten-wide number the location sheet shows each camat's office: sharing Galesong's (the sample's
+    desa have no boundaries) asks for a desa of Galesong, and the report is Galesong's, answered on that number."""
+    async with demo_page(tmp_path) as (_demo, page):
+        await new_citizen(page, "0812 4000 6006", "Daeng Sanga")
+        option = page.locator("#wa-number option").filter(has_text="(nomor kabupaten)")
+        await page.locator("#wa-number").select_option(await option.get_attribute("value"))
+        await expect(page.locator("#wa-business")).to_contain_text("Kabupaten Takalar")
+        await page.fill("#wa-text", GALESONG.story)
+        await page.click("#wa-send")
+        await expect(await answer(page, 1)).to_contain_text("pilih kecamatan dari daftar")
+        await page.click("#wa-attach")
+        await page.click("#wa-location-open")
+        await page.locator("#wa-presets").get_by_role("button", name="Kantor Camat Galesong", exact=True).click()
+        asked = await answer(page, 2)
+        await expect(asked).to_contain_text("dekat kantor Kecamatan Galesong")
+        await choose(page, "Pilih desa", GALESONG.desa)
+        await expect(await answer(page, 3)).to_contain_text(f"Lokasi: {GALESONG.desa}, Kecamatan Galesong")
+        await choose(page, "Pilih kategori", "Infrastruktur")
+        await expect(await answer(page, 4)).to_contain_text("kategori apa?")
+        await choose(page, "Pilih kategori", "Jalan rusak")
+        await expect(await answer(page, 5)).to_contain_text("foto")  # the point is known: no location asked
+        await tap(page, "Lewati")
+        await expect(await answer(page, 6)).to_contain_text("Bagaimana identitas Anda ditampilkan")
+        await tap(page, "Biasa")
+        summary = await answer(page, 7)
+        await expect(summary).to_contain_text(re.compile(f"Lokasi: Kantor Camat Galesong.*{GALESONG.desa}"))
+        await tap(page, "Kirim")
+        received = await answer(page, 8)
+        await expect(received).to_contain_text("Laporan Anda diterima dengan nomor GLS-")
+        number = next(w for w in (await received.inner_text()).replace(".", " ").split() if w.startswith("GLS-"))
+        desk = column(page, 0)  # the columns stay where they were (the number is no kecamatan's): open Galesong's desk
+        galesong = desk.locator(".tg-chat option").filter(has_text=re.compile("^(● )?Meja Verifikasi Galesong$"))
+        await desk.locator(".tg-chat").select_option(await galesong.get_attribute("value"))
+        await expect(card(page, 0, number)).to_contain_text(f"Desa/Kel.: {GALESONG.desa}")
+
+
+async def desk_forwards_to_pupr(page: Page, number: str) -> None:
+    """Andi taps Teruskan on the desk card, picks Dinas PUPR and replies "-" (no reference from the agency)."""
+    desk = column(page, 0)
+    desk_card = card(page, 0, number)
+    await expect(desk_card).to_contain_text("Status: Diterima")
+    await desk_card.get_by_role("button", name="Teruskan", exact=True).click()
+    await expect(page.locator("#toast")).to_have_text(f"{number}: pilih instansi tujuan.")
+    await desk_card.get_by_role("button", name="Dinas PUPR", exact=True).click()
+    prompt = desk.locator(".tg-row.theirs", has_text=f"{number} akan diteruskan ke Dinas PUPR").last
+    await reply_with_text(page, 0, prompt, "-")
+    await expect(desk_card).to_contain_text("Status: Diteruskan")  # the card says it all: no reply under it
+    await expect(desk_card).to_contain_text("Diteruskan ke Dinas PUPR oleh Andi")
+    await expect(desk_card).to_contain_text("Belum diterima: ketuk Terima")
+
+
+async def pupr_accepts_reports_progress_and_resolves(page: Page, number: str) -> None:
+    """The second column opens PUPR's group (marked: news there), as Yusuf; he takes the case, posts progress with
+    a photo and resolves it with a note alone."""
+    agency = column(page, 1)
+    pupr = agency.locator(".tg-chat option").filter(has_text=re.compile(r"^● Dinas PUPR$"))
+    await agency.locator(".tg-chat").select_option(await pupr.get_attribute("value"))
+    await expect(agency.locator(".tg-sub")).to_have_text("grup instansi")
+    await expect(agency.locator(".tg-user option:checked")).to_have_text("Sebagai: Yusuf (petugas Dinas PUPR)")
+    agency_card = card(page, 1, number)
+    await expect(agency_card).to_contain_text("Laporan diteruskan dari Kecamatan Pattallassang")
+    await expect(agency_card).not_to_contain_text("Daeng Tika")  # never who reported it
+    await agency_card.get_by_role("button", name="Terima", exact=True).click()
+    await expect(page.locator("#toast")).to_have_text(f"Anda menerima {number} untuk instansi Anda.")
+    await expect(agency_card).to_contain_text("Diterima oleh Yusuf (Dinas PUPR)")
+    await expect(agency_card.get_by_role("button", name="Terima", exact=True)).to_have_count(0)
+    await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah diterima oleh Dinas PUPR")
+
+    await agency_card.get_by_role("button", name="Update progres", exact=True).click()
+    await expect(page.locator("#toast")).to_have_text("Balas pesan yang muncul di bawah kartu.")
+    prompt = agency.locator(".tg-row.theirs", has_text=f"{number}: balas pesan ini dengan catatan dan/atau foto").last
+    await reply_with_sample_photo(page, 1, prompt, SURVEY)
+    await expect(agency_card).to_contain_text(f"Progres terakhir: {SURVEY}")
+    await expect(card(page, 0, number)).to_contain_text(f"Progres terakhir: {SURVEY}")
+    progress = theirs(page).last
+    await expect(progress).to_contain_text(f"Perkembangan laporan {number}: {SURVEY}")
+    await expect(progress.locator("img.wa-image")).to_be_visible()
+
+    await agency_card.get_by_role("button", name="Selesaikan", exact=True).click()
+    prompt = agency.locator(".tg-row.theirs", has_text=f"{number}: balas pesan ini dengan catatan hasil").last
+    await reply_with_text(page, 1, prompt, REPAIRED)
+    await expect(agency_card).to_contain_text("Status: Selesai dikerjakan")
+
+
+async def reply_with_text(page: Page, index: int, message: Locator, words: str) -> None:
+    """Reply to `message` with text, as in Telegram (swipe to reply, type, send)."""
+    chat = column(page, index)
+    await message.hover()
+    await message.locator(".tg-reply-button").click()
+    await expect(chat.locator(".tg-reply")).to_be_visible()
+    await chat.locator(".tg-input").fill(words)
+    await chat.locator(".tg-input").press("Enter")
+    sent = chat.locator(".tg-row.mine", has_text=words).last
+    await expect(sent.locator(".tg-quote")).to_be_visible()
 
 
 async def new_citizen(page: Page, phone: str, name: str) -> None:

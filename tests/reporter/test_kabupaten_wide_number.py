@@ -1,6 +1,6 @@
-"""The kabupaten-wide number: a citizen writing to it has their kecamatan found (a shared location, a
-typed desa, or kecamatan then desa from paged lists); the report goes on in that kecamatan's flow, is
-filed there, and is answered from the kabupaten's number, never the kecamatan's."""
+"""The kabupaten-wide number: a citizen writing to it has their kecamatan found (a shared location, in a desa
+or else near a kecamatan's office, a typed desa, or kecamatan then desa from paged lists); the report goes on
+in that kecamatan's flow, is filed there, and is answered from the kabupaten's number, never the kecamatan's."""
 
 from __future__ import annotations
 
@@ -137,6 +137,40 @@ async def test_a_location_in_no_desa_is_told_and_the_list_shown(harness: Harness
     told = await citizen.wait_for(has("tidak berada di desa/kelurahan mana pun"))
     assert told.kind == "list" and len(told.rows) == 9
     assert await harness.tickets() == []
+
+
+async def test_a_location_in_no_desa_near_a_camats_office_asks_that_kecamatans_desa(
+        harness: Harness, citizen: Citizen) -> None:
+    office = TAKALAR.profile("polombangkeng_utara").office
+    assert office is not None
+    await citizen.sends_text("Lampu jalan mati sejak minggu lalu")
+    await citizen.wait_for(lambda m: m.kind == "list")
+    point = (office[0] + 0.004, office[1] - 0.003)  # half a kilometre from the office; no desa here has a centroid
+    await citizen.sends_location(*point, name="Dekat pasar")
+    asked = await citizen.wait_for(has("dekat kantor Kecamatan Polombangkeng Utara"))
+    assert asked.kind == "list" and asked.rows[0].title == "Balangtanaya"  # its desa, paged: eight and "next"
+    assert len(asked.rows) == 9 and asked.rows[-1].title == "Berikutnya ›"
+    await citizen.chooses("Berikutnya ›")
+    await citizen.wait_for(lambda m: m.kind == "list" and "Mattompodalle" in [r.title for r in m.rows])
+    await citizen.chooses("Mattompodalle")
+    found = await citizen.wait_for(has("Mattompodalle, Kecamatan Polombangkeng Utara"))
+    assert found.button_titles == ["Lewati"]  # the category came with the story, the point was shared: photos next
+    await _to_kirim(citizen, asked=True)
+    confirmed = await citizen.wait_for(has("PBU-"))
+    [ticket] = await harness.tickets()
+    assert (ticket.kecamatan, ticket.desa, ticket.category) == ("polombangkeng_utara", "Mattompodalle", "lampu_jalan")
+    assert (ticket.latitude, ticket.longitude) == point and _number(confirmed.text, "PBU") == ticket.number
+
+
+async def test_a_location_near_no_office_is_outside_and_one_in_a_desa_wins_over_an_office(
+        harness: Harness, citizen: Citizen) -> None:
+    await citizen.sends_text("Sampah menumpuk di pinggir jalan")
+    await citizen.wait_for(lambda m: m.kind == "list")
+    await citizen.sends_location(-5.40, 119.40)  # in Takalar, but 7 km from the nearest camat's office
+    told = await citizen.wait_for(has("tidak berada di desa/kelurahan mana pun"))
+    assert told.kind == "list" and len(told.rows) == 9  # the kecamatan list: the citizen picks
+    await citizen.sends_location(-5.315, 119.375)  # Boddia's boundary, a few hundred metres from Galesong's office
+    await citizen.wait_for(has("Boddia, Kecamatan Galesong"))
 
 
 async def test_the_two_step_pick_pages_a_long_desa_list(harness: Harness, citizen: Citizen) -> None:

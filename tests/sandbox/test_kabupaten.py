@@ -11,8 +11,10 @@ import pytest
 from playwright.async_api import Page, expect
 from starlette.applications import Starlette
 
+from core.domain.places import nearest_office
 from simulator.sandbox import Sandbox
 from simulator.web import SandboxControls, build_sandbox_web
+from simulator.web.places import kabupaten_map
 from tests.conftest import TAKALAR
 
 from .bots import STAFF, sandbox_with_echo
@@ -67,6 +69,16 @@ async def test_every_kecamatan_number_is_offered_by_name(page: httpx.AsyncClient
                      "kecamatan": None}
 
 
+def test_each_camats_office_on_the_kabupaten_numbers_map_is_placed_in_its_kecamatan() -> None:
+    """The sample's desa have no boundaries: the kabupaten number goes by the nearest office, and each preset is one."""
+    assert TAKALAR.whatsapp is not None
+    offices = [p for p in kabupaten_map(TAKALAR)["presets"] if p["name"].startswith("Kantor Camat ")]
+    assert len(offices) == len(TAKALAR)
+    for office in offices:
+        code = nearest_office(TAKALAR.offices, office["latitude"], office["longitude"], TAKALAR.whatsapp.nearest_within)
+        assert code is not None and TAKALAR.profile(code).name == office["address"]
+
+
 async def test_a_citizen_writes_to_two_numbers_and_each_chat_is_its_own(page: httpx.AsyncClient) -> None:
     home, there = PATTALLASSANG.whatsapp_phone_id, GALESONG.whatsapp_phone_id
     await page.post("/api/whatsapp/citizens", json={"phone": "0812 4000 5005", "name": "Daeng Sikki",
@@ -90,7 +102,7 @@ async def test_a_citizen_writes_to_two_numbers_and_each_chat_is_its_own(page: ht
 async def test_staff_chats_are_listed_by_kecamatan_then_agencies_and_kabupaten(page: httpx.AsyncClient) -> None:
     chats = (await page.get("/api/telegram/chats")).json()
     groups = [c for c in chats if c["type"] != "private"]
-    expected = [(p.name, kind, chat_id) for p in TAKALAR for kind, chat_id in
+    expected: list[tuple[str, str, int | None]] = [(p.name, kind, chat_id) for p in TAKALAR for kind, chat_id in
                 (("desk", p.telegram.desk_chat_id), *(("field", c) for c in p.telegram.field_chat_ids))]
     expected.append(("Kabupaten", "kabupaten", TAKALAR.telegram.chat_id))
     expected += [("Dinas & instansi", "agency", a.telegram_chat_id) for a in TAKALAR.agencies if a.telegram_chat_id]

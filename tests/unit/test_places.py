@@ -1,5 +1,5 @@
-"""Finding a desa in a kabupaten: a shared point (boundary, else nearest centroid), a typed name, and
-the kabupaten file's wide number, checked when loaded."""
+"""Finding a desa in a kabupaten: a shared point (boundary, else nearest centroid, else the kecamatan of the
+nearest office), a typed name, and the kabupaten file's wide number, checked when loaded."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.domain.geo import inside
-from core.domain.places import Place, key, locate, match_name
+from core.domain.places import Place, key, locate, match_name, nearest_office
 from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
 from core.profile import ProfileError
 from reporter_bot.kabupaten_line import ROWS_MAX, page_rows
@@ -24,6 +24,7 @@ PLACES = (
     Place("polombangkeng_utara", "Lassang Barat"),
     Place("galesong", "Bonto Loe"),
 )
+OFFICES = {"galesong": (-5.32, 119.37), "galesong_utara": (-5.28, 119.38), "sanrobone": (-5.47, 119.40)}
 
 
 def test_a_point_in_a_boundary_is_that_desas_and_one_outside_is_not() -> None:
@@ -38,6 +39,27 @@ def test_without_a_boundary_the_nearest_centroid_within_the_distance_is_taken() 
     assert locate(PLACES, -5.60, 119.40, 3000) is None  # 11 km from the nearest: in no desa we know
     # Near Boddia's centroid but outside its boundary: not Boddia (a boundary is the rule where there is one).
     assert locate(PLACES, -5.325, 119.37, 3000) is None
+
+
+def test_in_no_desa_the_kecamatan_of_the_nearest_office_within_the_distance_is_taken() -> None:
+    assert nearest_office(OFFICES, -5.31, 119.372, 3000) == "galesong"  # 1.1 km from it, 3.4 km from Galesong Utara's
+    assert nearest_office(OFFICES, -5.295, 119.378, 3000) == "galesong_utara"  # between the two, nearer the north
+    assert nearest_office(OFFICES, -5.47, 119.40, 3000) == "sanrobone"  # at the office itself
+    assert nearest_office(OFFICES, -5.40, 119.40, 3000) is None  # 7.8 km from the nearest office: we cannot say
+    assert nearest_office(OFFICES, -5.31, 119.372, 1000) is None  # the kabupaten's distance holds here too
+    assert nearest_office({}, -5.31, 119.372, 3000) is None
+
+
+def test_each_sample_camats_office_is_its_own_kecamatans_and_in_no_desa() -> None:
+    """The sample's desa have neither boundary nor centroid: a shared point is placed by the offices alone."""
+    takalar = load_kabupaten(SAMPLE_KABUPATEN)
+    assert takalar.whatsapp is not None
+    within = takalar.whatsapp.nearest_within
+    assert set(takalar.offices) == set(takalar.profiles)
+    for code, (lat, lon) in takalar.offices.items():
+        assert locate(takalar.places, lat, lon, within) is None
+        assert nearest_office(takalar.offices, lat, lon, within) == code
+        assert nearest_office(takalar.offices, lat + 0.01, lon + 0.01, within) == code  # 1.6 km away
 
 
 @pytest.mark.parametrize("typed, desa", [
