@@ -159,5 +159,7 @@ async def test_odd_telegram_updates_never_break_the_officer_bot(world: World, ca
         ("officer_bot", "telegram"))] == []
     field_card: SimMessage = await world.card(world.field, (await ticket(ctx, vid)).number)
     if field_card.button("Ambil"):
-        assert (await world.officer.taps(field_card, "Ambil")).text
+        # behind the fuzz's backlog in the field chat: answered within Telegram's window (about 15 s), as
+        # the tap window promises (officer_bot/tap_window.py), not within a test's guess
+        assert (await world.officer.taps(field_card, "Ambil", timeout=15)).text
     print(f"\n{len(actions)} odd Telegram updates ({len(taps)} taps)")
