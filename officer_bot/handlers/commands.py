@@ -96,8 +96,8 @@ async def start_progress(d: Deps, message: Message, user_id: int, ticket_id: int
 
 
 async def digest_now(d: Deps, message: Message, actor: Actor, args: list[str]) -> None:
-    """The camat's digest of d's kecamatan, now."""
-    if not actor.roles & {Role.CAMAT, Role.ADMIN}:
+    """The camat's digest of d's kecamatan, now (also for the kabupaten's admins and the Inspektorat, who read it)."""
+    if not actor.roles & {Role.CAMAT, Role.ADMIN, Role.KABUPATEN_ADMIN, Role.INSPECTOR}:
         raise NotAllowed(Action.CLOSE, actor.roles)
     for part in chunks(await digest_text(d.ctx, day=None, locale="id")):
         await reply(d, message, part)

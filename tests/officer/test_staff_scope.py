@@ -158,3 +158,19 @@ async def test_a_private_progress_report_goes_to_the_tickets_kecamatan(takalar: 
     async with takalar.home.sessions() as session:
         kinds = list(await session.scalars(select(TicketEvent.action).where(TicketEvent.ticket_id == theirs)))
     assert "add_progress" in kinds
+
+
+async def test_the_inspektorat_reads_any_kecamatans_digest_and_acts_on_no_case(takalar: Takalar) -> None:
+    await add_staff(takalar.home, 9201, "Inspektorat", frozenset({Role.INSPECTOR}))
+    tid = await takalar.galesong_case()
+    inspector = takalar.sim.user("Inspektorat", user_id=9201)
+    chat = inspector.private_chat
+    await inspector.sends(chat, "/ringkasan")
+    asked = await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Kecamatan mana?"))
+    await inspector.taps(asked, "Galesong")
+    digest = await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Ringkasan harian"))
+    assert "Kecamatan Galesong" in (digest.text or "")
+    card = await takalar.desk_gls.wait_for(lambda m: m.from_bot and (m.text or "").startswith("GLS-000001 ·"))
+    answer = await inspector.taps(card, "Verifikasi")
+    assert answer.text == "Anda tidak berwenang untuk tindakan ini."
+    assert (await ticket(takalar.galesong, tid)).state == TicketState.RECEIVED
