@@ -182,14 +182,6 @@ def category_label(ctx: Context, code: str | None, locale: str) -> str:
     return category.label_for(locale)
 
 
-def agency_name(ctx: Context, code: str | None) -> str | None:
-    """An agency by name (one the kabupaten file no longer lists, or stored by name, as stored)."""
-    if not code:
-        return None
-    found = ctx.kabupaten.agency(code)
-    return found.name if found else code
-
-
 def _compliance_line(key: str, figure: Compliance, locale: str) -> str:
     if figure.percent is None:
         return text(f"{key}_none", locale)
@@ -225,7 +217,7 @@ def render_digest(ctx: Context, digest: Digest, locale: str = "id", late: bool =
             lines.append(t("digest.overdue_item", index=i, number=item.number,
                            category=category_label(ctx, item.category, locale)))
             lines.append(t("digest.overdue_detail", age=duration(item.late_by, locale),
-                           who=item.assignee or agency_name(ctx, item.agency) or t(f"state.{item.state}")))
+                           who=item.assignee or ctx.kabupaten.agency_name(item.agency) or t(f"state.{item.state}")))
         if len(digest.overdue) > listed:
             lines.append(t("digest.overdue_more", count=len(digest.overdue) - listed))
         if digest.overdue_hidden:
@@ -236,7 +228,7 @@ def render_digest(ctx: Context, digest: Digest, locale: str = "id", late: bool =
               _compliance_line("digest.sla_30", digest.sla_30, locale)]
     desa = [(name or t("digest.no_desa"), n) for name, n in digest.by_desa]
     categories = [(category_label(ctx, code or None, locale), n) for code, n in digest.by_category]
-    agencies = [(agency_name(ctx, code) or "-", n) for code, n in digest.by_agency]
+    agencies = [(ctx.kabupaten.agency_name(code) or "-", n) for code, n in digest.by_agency]
     for title, rows in ((t("digest.desa_title"), desa), (t("digest.category_title"), categories),
                         (t("digest.agency_title"), agencies)):
         block = _breakdown(title, rows, locale, ctx.profile.digest_breakdown_limit)

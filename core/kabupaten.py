@@ -46,6 +46,11 @@ class Agency(Strict):
     sla: SpanField = DEFAULT_AGENCY_SLA
     contact: str = Field(default="", max_length=200)  # for an agency without Telegram: whom the desk calls
 
+    @property
+    def has_group(self) -> bool:
+        """Whether it works its cases in its own Telegram group (else the desk records for it)."""
+        return self.telegram_chat_id is not None
+
 
 class KabupatenTelegram(Strict):
     chat_id: int | None = None  # the kabupaten's chat: the third escalation level and its digest
@@ -170,6 +175,14 @@ class Kabupaten:
 
     def agency(self, code: str) -> Agency | None:
         return next((a for a in self.agencies if a.code == code), None)
+
+    def agency_name(self, code: str | None) -> str | None:
+        """An agency by name: one the file no longer lists (or a case forwarded before agencies were data,
+        stored by name) as stored; None for no agency."""
+        if not code:
+            return None
+        found = self.agency(code)
+        return found.name if found else code
 
     def agency_by_chat(self, chat_id: int) -> Agency | None:
         """The agency whose group this is."""

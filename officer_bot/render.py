@@ -15,7 +15,6 @@ from core.db.models import Ticket
 from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phone, mask_phones_in
 from core.texts import clip, duration, text, when
-from core.usecases._ticket import agency_facts
 from officer_bot import media
 from officer_bot.card_data import TicketView
 
@@ -118,11 +117,11 @@ def forwarded_lines(ctx: Context, view: TicketView, name: str, locale: str) -> l
     agency without a group, whom the desk calls."""
     t = view.ticket
     agency = ctx.kabupaten.agency(t.forward_agency or "")
-    label = agency_facts(ctx, t.forward_agency)["agency_name"]
+    label = ctx.kabupaten.agency_name(t.forward_agency) or "-"
     lines = [text("tg.card.forwarded", locale, agency=label, name=name)]
     if t.forward_reference:
         lines.append(text("tg.card.reference", locale, reference=t.forward_reference))
-    if agency is not None and agency.telegram_chat_id is not None:
+    if agency is not None and agency.has_group:
         lines.append(text("tg.card.agency_taken", locale, name=t.agency_holder) if t.agency_holder
                      else text("tg.card.agency_not_taken", locale))
     elif agency is not None and agency.contact:

@@ -80,7 +80,7 @@ async def _escalate(ctx: Context, ticket: DueTicket, level: int) -> bool:
     }
     if ticket.agency is not None:  # with an agency: its group is reminded, or (none) the desk chases it
         agency = ctx.kabupaten.agency(ticket.agency)
-        details.update(agency_facts(ctx, ticket.agency), agency_group=bool(agency and agency.telegram_chat_id))
+        details.update(agency_facts(ctx, ticket.agency), agency_group=agency is not None and agency.has_group)
     try:
         return await escalate_ticket(ctx, SYSTEM, ticket.id, level, due_at=ticket.deadline, details=details)
     except Refused as refused:  # the ticket moved on between the scan and the lock

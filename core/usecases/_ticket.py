@@ -40,10 +40,8 @@ def in_kecamatan(ctx: Context, ticket: Ticket) -> Ticket:
 
 
 def agency_facts(ctx: Context, code: str | None) -> dict[str, Any]:
-    """What an event says of the agency it concerns: its code and, for every reader, its name (one the
-    kabupaten file no longer lists, or a case forwarded before agencies were data, by what was stored)."""
-    found = ctx.kabupaten.agency(code or "")
-    return {"agency": code or "", "agency_name": found.name if found else code or "-"}
+    """What an event says of the agency it concerns: its code and, for every reader, its name."""
+    return {"agency": code or "", "agency_name": ctx.kabupaten.agency_name(code) or "-"}
 
 
 def snapshot_of(ctx: Context, ticket: Ticket, assignee: str = "") -> Snapshot:
@@ -51,7 +49,7 @@ def snapshot_of(ctx: Context, ticket: Ticket, assignee: str = "") -> Snapshot:
     agency = ctx.kabupaten.agency(ticket.forward_agency) if ticket.forward_agency else None
     return Snapshot(TicketState(ticket.state), ticket.number, ticket.reporter_id, ticket.assignee_id, assignee,
                     agency=ticket.forward_agency, agency_holder=ticket.agency_holder,
-                    agency_has_group=bool(agency and agency.telegram_chat_id is not None))
+                    agency_has_group=agency is not None and agency.has_group)
 
 
 async def decide_on(ctx: Context, session: AsyncSession, ticket: Ticket, action: Action, actor: Actor,

@@ -76,7 +76,7 @@ async def forward_ticket(ctx: Context, actor: Actor, ticket_id: int, agency: str
         ticket.agency_holder = ticket.agency_accepted_at = None
         await transition(ctx, session, ticket, Action.FORWARD, actor,  # the clock: the agency's follow-up time
                          {**agency_facts(ctx, found.code), "reference": reference.strip()[:100],
-                          "agency_group": found.telegram_chat_id is not None})
+                          "agency_group": found.has_group})
 
 
 async def ask_citizen(ctx: Context, actor: Actor, ticket_id: int, question: str) -> None:

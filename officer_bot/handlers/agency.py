@@ -8,7 +8,6 @@ from telegram import CallbackQuery
 from core.domain.lifecycle import Action
 from core.domain.people import Actor
 from core.texts import text
-from core.usecases._ticket import agency_facts
 from core.usecases.agency import agency_accept
 from officer_bot.callbacks import Tap
 from officer_bot.handlers.common import Answer, Deps, precheck
@@ -35,7 +34,7 @@ async def prompt(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answe
     """Ask for the words (and photos) the action needs, as a reply under the card."""
     action, kind, key = PROMPTS[tap.op]
     ticket = await precheck(d, actor, tap.target, action)
-    agency = agency_facts(d.ctx, ticket.forward_agency)["agency_name"]
+    agency = d.ctx.kabupaten.agency_name(ticket.forward_agency) or "-"
     await ask_for_reply(d, query, kind, ticket, text(key, number=ticket.number, agency=agency))
     return Answer(text("tg.answer.reply_below"))
 

@@ -73,8 +73,17 @@ _ROWS_AT_0007 = [
 
 async def _at_0007_with(db_url: str, statements: list[str]) -> None:
     """The schema as a one-kecamatan install left it, holding these rows."""
+    await _at_with(db_url, "0007", statements)
+
+
+async def _at_0009_with(db_url: str, statements: list[str]) -> None:
+    """The schema before staff held roles per kecamatan, holding these rows."""
+    await _at_with(db_url, "0009", statements)
+
+
+async def _at_with(db_url: str, revision: str, statements: list[str]) -> None:
     await asyncio.to_thread(command.downgrade, alembic_config(db_url), "base")
-    await upgrade_async(db_url, "0007")
+    await upgrade_async(db_url, revision)
     engine = make_engine(db_url)
     try:
         async with engine.begin() as conn:
@@ -129,18 +138,6 @@ _STAFF_AT_0009 = [
     "INSERT INTO staff_events (telegram_id, staff_id, action, actor_kind, actor_name, data, created_at)"
     " VALUES (1001, 1, 'add', 'system', 'setup', '{}', :now)",
 ]
-
-
-async def _at_0009_with(db_url: str, statements: list[str]) -> None:
-    await asyncio.to_thread(command.downgrade, alembic_config(db_url), "base")
-    await upgrade_async(db_url, "0009")
-    engine = make_engine(db_url)
-    try:
-        async with engine.begin() as conn:
-            for statement in statements:
-                await conn.execute(text(statement), {"now": datetime(2026, 11, 30, 1, 0, tzinfo=UTC)})
-    finally:
-        await engine.dispose()
 
 
 async def _staff_roles(db_url: str) -> tuple[dict[int, list[str]], set[tuple[int, str, str]], set[str | None]]:
