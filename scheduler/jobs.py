@@ -150,17 +150,27 @@ async def auto_close(ctx: Context) -> list[int]:
     return closed
 
 
-async def expire_drafts(ctx: Context) -> list[int]:
-    """Discard WhatsApp drafts idle longer than the profile allows; the citizens are told."""
+async def expire_drafts(ctx: Context, key: str | None = None, line: str | None = None) -> list[int]:
+    """Discard WhatsApp drafts idle longer than the profile allows; the citizens are told. `key` and
+    `line`: the drafts on the kabupaten-wide number instead (`expire_kabupaten_drafts`)."""
     idle_since = ctx.now() - policy.span_delta(ctx.profile.draft_idle)
     expired: list[int] = []
-    for citizen_id in await idle_drafts(ctx, idle_since):
+    for citizen_id in await idle_drafts(ctx, idle_since, key=key):
         try:
-            if await expire_draft(ctx, citizen_id, idle_since):
+            if await expire_draft(ctx, citizen_id, idle_since, key, line):
                 expired.append(citizen_id)
         except Exception:
             log.exception("draft expiry failed", extra={"citizen_id": citizen_id})
     return expired
+
+
+async def expire_kabupaten_drafts(ctx: Context) -> list[int]:
+    """The drafts on the kabupaten-wide number (kept under the kabupaten's code, not a kecamatan's): idle
+    as long as `ctx`'s profile allows, they are discarded and the citizen is told from that number."""
+    wide = ctx.kabupaten.whatsapp
+    if wide is None:
+        return []
+    return await expire_drafts(ctx, key=ctx.kabupaten.code, line=wide.phone_id)
 
 
 async def file_held_reports(ctx: Context) -> list[str]:

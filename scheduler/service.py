@@ -27,8 +27,10 @@ JOBS: tuple[tuple[str, Job, int], ...] = (
     ("file_held_reports", jobs.file_held_reports, 60),
     ("sweep_outbox", jobs.sweep_outbox, 300),
     ("kabupaten_digest", jobs.send_kabupaten_digest, 60),
+    ("expire_kabupaten_drafts", jobs.expire_kabupaten_drafts, 300),
 )
-KABUPATEN_JOBS = frozenset({"kabupaten_digest"})  # of the whole kabupaten: once per tick, not per kecamatan
+# Of the whole kabupaten: once per tick, not per kecamatan.
+KABUPATEN_JOBS = frozenset({"kabupaten_digest", "expire_kabupaten_drafts"})
 STOP_TIMEOUT = 10.0
 
 

@@ -19,6 +19,7 @@ from core.profile import Desa
 from core.usecases.desk import verify_ticket
 from core.usecases.field import accept_ticket, resolve_ticket
 from core.usecases.staff import add_staff
+from scheduler import expire_drafts, expire_kabupaten_drafts
 from simulator.whatsapp.citizen import Citizen
 from tests.conftest import TAKALAR
 from tests.reporter.conftest import JPEG, PHONE_ID, Harness, has
@@ -245,3 +246,24 @@ async def test_other_input_before_the_place_is_known_is_answered(harness: Harnes
     assert len(desa.rows) == 6  # six desa: one page, no paging rows
     await harness.settle()
     assert await harness.tickets() == []
+
+
+async def test_an_idle_draft_on_the_kabupaten_number_expires_and_the_citizen_is_told_from_it(
+        harness: Harness, citizen: Citizen, ctx: Context) -> None:
+    await citizen.sends_text("Sampah menumpuk di pinggir jalan")
+    await citizen.wait_for(lambda m: m.kind == "list")  # which kecamatan? and the citizen goes quiet
+    async with ctx.sessions() as session:
+        kept = await session.get(Conversation, ((await harness.citizen_row(citizen.wa_id)).id, TAKALAR.code))
+    assert kept is not None and kept.draft  # kept under the kabupaten's code, which no kecamatan's job reads
+
+    assert await expire_kabupaten_drafts(ctx) == []  # not idle yet
+    harness.clock.advance(hours=7)  # past the 6-hour draft expiry
+    assert await expire_drafts(ctx) == []  # the kecamatan's own job leaves the kabupaten's drafts alone
+    assert len(await expire_kabupaten_drafts(ctx)) == 1
+    assert await expire_kabupaten_drafts(ctx) == []  # once
+    told = await citizen.wait_for(has("kami hapus karena lama tidak dilanjutkan"))  # on the kabupaten's number
+    assert told is not None
+    assert not harness.sim.citizen("081300000020", business=PHONE_ID).received  # never from Pattallassang's
+    async with ctx.sessions() as session:
+        cleared = await session.get(Conversation, ((await harness.citizen_row(citizen.wa_id)).id, TAKALAR.code))
+    assert cleared is not None and cleared.step == "idle" and cleared.draft == {}
