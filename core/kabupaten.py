@@ -169,6 +169,16 @@ class Kabupaten:
         """Each kecamatan's office (lat, lon), of the profiles that give one."""
         return {p.code: p.office for p in self if p.office is not None}
 
+    def profile_named(self, words: str) -> Profile | None:
+        """The kecamatan a person typed: its code, name ("Kecamatan Galesong", "galesong") or ticket prefix,
+        case and spaces aside; None when none is meant."""
+        def plain(name: str) -> str:
+            return "".join(name.casefold().removeprefix("kecamatan").split()).replace("_", "")
+
+        wanted = plain(words)
+        return next((p for p in self if wanted and wanted in {plain(p.code), plain(p.name), plain(p.ticket_prefix)}),
+                    None)
+
     def by_prefix(self, ticket_prefix: str) -> Profile | None:
         """The kecamatan whose ticket numbers start with this prefix."""
         return next((p for p in self if p.ticket_prefix == ticket_prefix.upper()), None)

@@ -10,6 +10,7 @@ from officer_bot.callbacks import Tap
 from officer_bot.handlers.commands import PICKED
 from officer_bot.handlers.common import Answer, Deps
 from officer_bot.handlers.scope import PICKABLE
+from officer_bot.handlers.staff import request_registration
 from officer_bot.private_route import picked
 
 
@@ -19,6 +20,9 @@ async def run_picked(d: Deps, query: CallbackQuery, tap: Tap) -> Answer:
     if code is None or not 0 <= tap.args[0] < len(PICKABLE) or not isinstance(message, Message):
         return Answer(text("tg.answer.unknown"))
     here = d.at(code)
+    if PICKABLE[tap.args[0]] == "daftar":  # not staff there yet: nothing to check but who taps
+        await request_registration(here, message.chat.id, query.from_user.id, query.from_user.full_name)
+        return Answer(text("tg.staff_scope.picked", kecamatan=here.ctx.profile.name))
     actor = await staff_actor(here.ctx, query.from_user.id)
     await PICKED[PICKABLE[tap.args[0]]](here, message, actor, [])
     return Answer(text("tg.staff_scope.picked", kecamatan=here.ctx.profile.name))

@@ -10,18 +10,18 @@ import logging
 from html import escape
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 
 from core.domain.errors import InvalidInput, NotRegistered
 from core.domain.lifecycle import Action, NotAllowed, Role
 from core.domain.people import Actor
 from core.texts import text
-from core.usecases.staff import add_staff, record_declined, staff_actor
+from core.usecases.staff import add_staff, record_declined, staff_actor, staff_kecamatan
 from officer_bot.callbacks import Tap
 from officer_bot.cards import Board, PostStep
 from officer_bot.handlers.common import Answer, Deps, OfficerContext
-from officer_bot.handlers.scope import in_scope
-from officer_bot.keyboards import STAFF_ROLES, registration_keyboard
+from officer_bot.handlers.scope import PICKABLE, in_scope
+from officer_bot.keyboards import STAFF_ROLES, kecamatan_keyboard, registration_keyboard
 from officer_bot.store import REGISTRATION, bind_prompt, claim_prompt, open_registration, prompt_by_id
 
 log = logging.getLogger(__name__)
@@ -32,20 +32,54 @@ def roles_label(actor: Actor) -> str:
 
 
 async def register(update: Update, context: OfficerContext) -> None:
-    """/daftar: ask the desk's admins to register the sender, once; a repeat hears it is pending."""
+    """/daftar: ask the desk's admins to register the sender, once; a repeat hears it is pending. In a
+    kabupaten of several kecamatan, `/daftar galesong` names the kecamatan, and a bare /daftar asks which
+    one among those the sender is not staff of yet (the tap runs `request_registration` there)."""
     message, user, d = update.effective_message, update.effective_user, context.deps
     if message is None or user is None:
         return
     if not await in_scope(d, message, user.id, "daftar", private_only=True):
         return
-    try:
-        known = await staff_actor(d.ctx, user.id)
-    except NotRegistered:
-        opened = await open_registration(d.ctx, await d.board.home("desk"), user.id, user.full_name[:100])
-        key = "tg.reply.registration_sent" if opened is not None else "tg.reply.registration_pending"
-        await d.tg.send_text(message.chat.id, escape(text(key)))
+    kabupaten = d.ctx.kabupaten
+    if len(kabupaten) > 1:
+        words = (message.text or "").split(maxsplit=1)
+        named = kabupaten.profile_named(words[1]) if len(words) > 1 else None
+        if named is None:
+            await _ask_where(d, message, user.id, words[1] if len(words) > 1 else "")
+            return
+        d = d.at(named.code)
+    await request_registration(d, message.chat.id, user.id, user.full_name)
+
+
+async def _ask_where(d: Deps, message: Message, user_id: int, given: str) -> None:
+    """"Daftar di kecamatan mana?": a button for every kecamatan the person holds no role in yet."""
+    held = set(await staff_kecamatan(d.ctx, user_id))
+    places = [p.code for p in d.ctx.kabupaten if p.code not in held]
+    if not places:
+        known = await staff_actor(d.ctx, user_id)
+        await d.tg.send_text(message.chat.id, escape(text("tg.reply.registration_known", roles=roles_label(known))))
         return
-    await d.tg.send_text(message.chat.id, escape(text("tg.reply.registration_known", roles=roles_label(known))))
+    key = "tg.staff_register.unknown" if given else "tg.staff_register.which"
+    await d.tg.send_text(message.chat.id, escape(text(key, name=given[:40])),
+                         kecamatan_keyboard(d.ctx.kabupaten, places, PICKABLE.index("daftar")),
+                         reply_to=message.message_id)
+
+
+async def request_registration(d: Deps, chat_id: int, user_id: int, name: str) -> None:
+    """Open the person's request at `d`'s kecamatan desk, or tell them they are staff there already."""
+    try:
+        known = await staff_actor(d.ctx, user_id)
+    except NotRegistered:  # NotStaffHere too: staff of another kecamatan registering here
+        opened = await open_registration(d.ctx, await d.board.home("desk"), user_id, name[:100])
+        if opened is None:
+            body = text("tg.reply.registration_pending")
+        elif len(d.ctx.kabupaten) > 1:
+            body = text("tg.staff_register.sent", kecamatan=d.ctx.profile.name)
+        else:
+            body = text("tg.reply.registration_sent")
+        await d.tg.send_text(chat_id, escape(body))
+        return
+    await d.tg.send_text(chat_id, escape(text("tg.reply.registration_known", roles=roles_label(known))))
 
 
 async def post_request(board: Board, data: dict[str, Any], step: PostStep) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.context import Context
 from core.db.models import TicketEvent
+from core.domain.errors import NotRegistered
 from core.domain.lifecycle import Role, TicketState
 from core.domain.reports import NewReport
 from core.usecases.citizen import submit_ticket
@@ -174,3 +175,44 @@ async def test_the_inspektorat_reads_any_kecamatans_digest_and_acts_on_no_case(t
     answer = await inspector.taps(card, "Verifikasi")
     assert answer.text == "Anda tidak berwenang untuk tindakan ini."
     assert (await ticket(takalar.galesong, tid)).state == TicketState.RECEIVED
+
+
+async def test_daftar_asks_which_kecamatan_and_the_request_goes_to_that_desk(takalar: Takalar) -> None:
+    await add_staff(takalar.galesong, 9001, "Admin", frozenset({Role.ADMIN}))
+    newcomer = takalar.sim.user("Dewi", user_id=4242)
+    chat = newcomer.private_chat
+    await newcomer.sends(chat, "/daftar")
+    asked = await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Daftar sebagai petugas"))
+    offered = [b.text for row in asked.buttons for b in row]
+    assert offered[:2] == ["Pattallassang", "Galesong"] and len(offered) == len(takalar.home.kabupaten) == 9
+    assert (await newcomer.taps(asked, "Galesong")).text == "Kecamatan Galesong"
+    await chat.wait_for(lambda m: m.from_bot and m.text == (
+        "Permintaan pendaftaran Anda dikirim ke meja verifikasi Kecamatan Galesong."))
+    request = await takalar.desk_gls.wait_for(lambda m: m.from_bot and "Dewi (Telegram 4242)" in (m.text or ""))
+    assert (await takalar.admin.taps(request, "Jadikan petugas")).text == "Dewi terdaftar sebagai petugas."
+    welcome = "Anda terdaftar sebagai petugas di Kecamatan Galesong"
+    await chat.wait_for(lambda m: m.from_bot and welcome in (m.text or ""))
+    await settled(takalar.home)
+    assert not [m for m in takalar.desk_ptl.messages if "Dewi" in (m.text or "")]
+    assert (await staff_actor(takalar.galesong, 4242)).roles == {Role.OFFICER}
+    with pytest.raises(NotRegistered):  # NotStaffHere: staff of Galesong only
+        await staff_actor(takalar.home, 4242)
+
+
+async def test_staff_of_one_kecamatan_register_in_another_by_name(takalar: Takalar) -> None:
+    chat = takalar.verifier.private_chat  # Andi, verifier in Pattallassang
+    await takalar.verifier.sends(chat, "/daftar")
+    asked = await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Daftar sebagai petugas"))
+    offered = [b.text for row in asked.buttons for b in row]
+    assert offered[0] == "Galesong" and "Pattallassang" not in offered  # not where Andi is staff already
+    await takalar.verifier.sends(chat, "/daftar Galesongg")  # a typo: asked again, nothing opened
+    again = await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith('Kecamatan "Galesongg" tidak ada'))
+    assert [b.text for row in again.buttons for b in row] == offered
+    await takalar.verifier.sends(chat, "/daftar kecamatan galesong")
+    await chat.wait_for(lambda m: m.from_bot and m.text == (
+        "Permintaan pendaftaran Anda dikirim ke meja verifikasi Kecamatan Galesong."))
+    await takalar.desk_gls.wait_for(lambda m: m.from_bot and "(Telegram 1001)" in (m.text or ""))
+    await takalar.verifier.sends(chat, "/daftar pattallassang")  # staff there: told so, no request
+    await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Anda sudah terdaftar sebagai verifikator"))
+    await settled(takalar.home)
+    assert not [m for m in takalar.desk_ptl.messages if "(Telegram 1001)" in (m.text or "")]
