@@ -135,10 +135,35 @@ class WorkingHours(Strict):
         return self
 
 
+class FieldRoute(Strict):
+    """A field group's share of the work: the cases of these desa and/or these categories (an empty list
+    matches any). A verified case goes to the first route that matches it, else to the first field group."""
+
+    chat_id: int
+    desa: list[str] = []
+    categories: list[str] = []
+
+    @model_validator(mode="after")
+    def _names_something(self) -> FieldRoute:
+        if not self.desa and not self.categories:
+            raise ValueError(f"field route of chat {self.chat_id} names no desa and no category "
+                             "(the first of field_chat_ids already takes the rest)")
+        return self
+
+    def takes(self, desa: str | None, category: str | None) -> bool:
+        in_desa = not self.desa or (desa or "").casefold() in {d.casefold() for d in self.desa}
+        return in_desa and (not self.categories or category in self.categories)
+
+
 class TelegramChats(Strict):
     desk_chat_id: int
-    field_chat_ids: list[int] = Field(min_length=1)
+    field_chat_ids: list[int] = Field(min_length=1)  # the first is the default group
     camat_user_id: int
+    field_routes: list[FieldRoute] = []
+
+    def field_chat(self, desa: str | None, category: str | None) -> int:
+        """The field group a case of this desa and category goes to (see FieldRoute)."""
+        return next((r.chat_id for r in self.field_routes if r.takes(desa, category)), self.field_chat_ids[0])
 
 
 class Template(Strict):
@@ -204,6 +229,17 @@ class Profile(Strict):
         for cat in self.categories:
             if cat.group not in groups:
                 raise ValueError(f"category {cat.code!r} names group {cat.group!r}, which is not in category_groups")
+        for n, route in enumerate(self.telegram.field_routes):
+            where = f"telegram.field_routes[{n}]"
+            if route.chat_id not in self.telegram.field_chat_ids:
+                raise ValueError(f"{where}: chat {route.chat_id} is not one of telegram.field_chat_ids")
+            unknown = [d for d in route.desa if self.desa_named(d) is None]
+            if unknown:
+                raise ValueError(f"{where}: desa {', '.join(map(repr, unknown))} not in this profile's desa")
+            strange = [c for c in route.categories if self.category(c) is None]
+            if strange:
+                raise ValueError(f"{where}: categories {', '.join(map(repr, strange))} not in this profile's "
+                                 "categories")
         if "ticket_update" not in self.templates:
             raise ValueError("templates.ticket_update is required: the approved template for updates after 24 h")
         return self

@@ -40,7 +40,8 @@ class Board:
     async def home(self, role: str, view: TicketView | None = None) -> int:
         """The chat a role's messages go to (followed through migrations); "kabupaten" is the kabupaten's
         chat, "agency" the group of the agency `view`'s case is forwarded to (ask `has_home` first: a
-        kabupaten file may name no chat, an agency may have no group)."""
+        kabupaten file may name no chat, an agency may have no group), "field" the field group `view`'s
+        desa and category are routed to (the profile's `telegram.field_routes`)."""
         configured = self._configured(role, view)
         if configured is None:
             raise LookupError(f"no chat for {role!r}")
@@ -54,6 +55,8 @@ class Board:
         if role == "agency":
             agency = kabupaten.agency(view.ticket.forward_agency or "") if view is not None else None
             return agency.telegram_chat_id if agency is not None else None
+        if role == "field" and view is not None:
+            return chats.field_chat(view.ticket.desa, view.ticket.category)
         return {"desk": chats.desk_chat_id, "field": chats.field_chat_ids[0], "camat": chats.camat_user_id,
                 "kabupaten": kabupaten.telegram.chat_id}[role]
 
