@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from core.context import Context
 from core.db.models import JobRun, Staff, Ticket, TicketEvent
-from core.domain.lifecycle import REMINDABLE, TicketState
+from core.domain.lifecycle import OFFICER_LOAD, REMINDABLE, TicketState
 from core.domain.sla import Stage
 from core.notifications import queue
 from core.texts import duration, text
@@ -155,7 +155,7 @@ async def build_digest(ctx: Context, day: date | None = None) -> Digest:
         overdue_total = await count(session, k, late)
         officers = await session.execute(
             select(Staff.name,
-                   func.count().filter(Ticket.state == S.IN_PROGRESS.value),
+                   func.count().filter(Ticket.state.in_(OFFICER_LOAD)),
                    func.count().filter(Ticket.resolved_at >= end - timedelta(days=7), Ticket.resolved_at < end))
             .join(Ticket, Ticket.assignee_id == Staff.id).where(mine, shown())
             .group_by(Staff.id, Staff.name).order_by(Staff.name))

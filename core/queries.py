@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from core.context import Context
 from core.db.models import Attachment, Citizen, InboxUpdate, OutboxMessage, Staff, Ticket, TicketEvent
 from core.domain.geo import degree_box, distance_m
-from core.domain.lifecycle import OPEN_STATES
+from core.domain.lifecycle import OFFICER_LOAD, OPEN_STATES
 from core.outbox import owed
 from core.usecases._ticket import in_kecamatan
 
@@ -65,6 +65,16 @@ async def ticket_detail(ctx: Context, number: str) -> TicketDetail | None:
         files = list(await session.scalars(
             select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)))
         return TicketDetail(ticket, wa_id, name, events, files)
+
+
+async def officer_load(ctx: Context) -> dict[int, int]:
+    """How many open cases (`OFFICER_LOAD`) each staff member holds in ctx's kecamatan; absent: none."""
+    async with ctx.sessions() as session:
+        rows = await session.execute(
+            select(Ticket.assignee_id, func.count()).where(
+                Ticket.kecamatan == ctx.kecamatan, Ticket.state.in_(OFFICER_LOAD), Ticket.assignee_id.is_not(None))
+            .group_by(Ticket.assignee_id))
+        return {staff_id: n for staff_id, n in rows.all() if staff_id is not None}
 
 
 async def nearby_open_tickets(ctx: Context, category: str | None, latitude: float | None, longitude: float | None,

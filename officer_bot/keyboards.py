@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -125,8 +125,13 @@ def original_menu(tid: int, originals: Sequence[Ticket], locale: str = "id") -> 
     return InlineKeyboardMarkup(grid)
 
 
-def officer_menu(tid: int, officers: Sequence[StaffMember], locale: str = "id") -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(s.name[:40], callback_data=encode("co", tid, s.id)) for s in officers[:30]]
+def officer_menu(tid: int, officers: Sequence[StaffMember], load: Mapping[int, int], limit: int,
+                 locale: str = "id") -> InlineKeyboardMarkup:
+    """An officer per button with the open cases they hold (the least loaded first); over `limit`, marked."""
+    ordered = sorted(officers, key=lambda s: (load.get(s.id, 0), s.name.casefold()))[:30]
+    buttons = [InlineKeyboardButton(text("tg.load.over" if load.get(s.id, 0) > limit else "tg.load.officer", locale,
+                                         name=s.name[:32], open=load.get(s.id, 0)),
+                                    callback_data=encode("co", tid, s.id)) for s in ordered]
     return InlineKeyboardMarkup([*rows(buttons, 2), back(tid, locale)])
 
 

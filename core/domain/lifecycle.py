@@ -183,6 +183,8 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
 }
 
 OPEN_STATES = frozenset({S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.RESOLVED, S.FORWARDED})
+# The cases an officer holds and still has to work on: their workload (reassign menu, digest, suggestions).
+OFFICER_LOAD = frozenset({S.IN_PROGRESS})
 
 
 # Actions only the ticket's reporter may take, on top of the role table.

@@ -7,6 +7,7 @@ from telegram import CallbackQuery
 from core.domain.errors import InvalidInput
 from core.domain.lifecycle import Action, assignable
 from core.domain.people import Actor
+from core.queries import officer_load
 from core.texts import text
 from core.usecases.oversight import extend_deadline, reassign_ticket
 from core.usecases.staff import list_staff
@@ -22,8 +23,9 @@ async def reassign(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Ans
     ticket = await precheck(d, actor, tap.target, Action.REASSIGN)
     if tap.op == "cr":
         officers = [s for s in await list_staff(d.ctx) if assignable(s.roles)]
-        await show_menu(d, query, keyboards.officer_menu(tap.target, officers))
-        return Answer(text("tg.answer.pick_officer", number=ticket.number))
+        menu = keyboards.officer_menu(tap.target, officers, await officer_load(d.ctx), d.ctx.profile.officer_open_limit)
+        await show_menu(d, query, menu)
+        return Answer(text("tg.load.pick", number=ticket.number))
     await reassign_ticket(d.ctx, actor, tap.target, tap.args[0])
     name = next((s.name for s in await list_staff(d.ctx) if s.id == tap.args[0]), "")
     return Answer(text("tg.answer.reassigned", number=ticket.number, name=name))

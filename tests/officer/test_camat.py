@@ -56,8 +56,10 @@ async def test_reminder_then_escalation_with_the_camat_buttons(world: World) -> 
 
     escalation = await chat.wait_for(lambda m: m.message_id == escalation.message_id and m.button("Tugaskan ulang"))
     await world.camat.taps(escalation, "Tugaskan ulang")
-    menu = await chat.wait_for(lambda m: m.message_id == escalation.message_id and m.button("Cakra Petugas"))
-    assert (await world.camat.taps(menu, "Cakra Petugas")).text == "PTL-000001 ditugaskan ke Cakra Petugas."
+    menu = await chat.wait_for(lambda m: m.message_id == escalation.message_id and m.button("Cakra Petugas · 0"))
+    names = [b.text for row in menu.buttons for b in row][:-1]  # the last is "Kembali"
+    assert names[-1] == "Baso Petugas · 1" and "Cakra Petugas · 0" in names  # Baso holds this case: last
+    assert (await world.camat.taps(menu, "Cakra Petugas · 0")).text == "PTL-000001 ditugaskan ke Cakra Petugas."
     await world.card(world.field, "PTL-000001", "Dikerjakan oleh Cakra Petugas")
 
     escalation = await chat.wait_for(lambda m: m.message_id == escalation.message_id and m.button("Tutup"))
