@@ -58,6 +58,8 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    # The public address of this server, for the console's sign-in links (default http://HTTP_HOST:HTTP_PORT).
+    console_url: str | None = None
 
     @field_validator("database_url")
     @classmethod

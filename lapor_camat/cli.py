@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from console.signin import issue_link, link_url
 from core.audit import actor_label
 from core.context import Context, utc_now
 from core.db.migrate import upgrade
@@ -207,6 +208,17 @@ async def staff_remove(telegram_id: int, kecamatan: str | None, everywhere: bool
             click.echo(f"No staff member with Telegram id {telegram_id}", err=True)
             sys.exit(1)
     click.echo(f"Removed {telegram_id} from {place.profile.name}" if place else f"Deactivated {telegram_id}")
+
+
+@staff.command("link")
+@click.argument("telegram_id", type=int)
+@_run
+async def staff_link(telegram_id: int) -> None:
+    """Print a one-time sign-in link to the web console for an active staff member (valid 10 minutes)."""
+    settings = _settings()
+    async with open_context(settings) as ctx:
+        token = await issue_link(ctx, telegram_id)
+    click.echo(link_url(settings, token))
 
 
 @staff.command("history")

@@ -16,6 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from console.routes import console_routes
 from core.context import Context
 from core.db.migrate import upgrade_async
 from core.kabupaten import sole_kecamatan
@@ -96,7 +97,8 @@ def _factories() -> dict[str, Callable[[Context, Settings], Any]]:
 async def serve(ctx: Context, settings: Settings, running: Running, extra_routes: list[BaseRoute] | None = None,
                 ready: Callable[[], Awaitable[None]] | None = None) -> None:
     """Start the parts, serve HTTP until SIGINT/SIGTERM, then stop the parts in reverse order (draining)."""
-    app = Starlette(routes=[*running.routes, *health_routes(ctx, running.alive), *(extra_routes or [])])
+    app = Starlette(routes=[*running.routes, *health_routes(ctx, running.alive), *console_routes(ctx, settings),
+                            *(extra_routes or [])])
     server = Server(uvicorn.Config(app, host=settings.http_host, port=settings.http_port, lifespan="off",
                                    log_config=None, access_log=False, timeout_graceful_shutdown=5))
     with _stop_on_signals(server):

@@ -377,3 +377,30 @@ Index("ix_tickets_escalation_due", Ticket.kecamatan, Ticket.escalation_level, Ti
 _OPEN_REGISTRATION = (TelegramPrompt.kind == "registration") & TelegramPrompt.closed_at.is_(None)
 Index("uq_telegram_prompts_open_registration", TelegramPrompt.user_id, unique=True,
       sqlite_where=_OPEN_REGISTRATION, postgresql_where=_OPEN_REGISTRATION)
+
+
+class ConsoleLink(Base):
+    """A one-time sign-in link to the web console, sent to one staff member (only its token's hash is kept)."""
+
+    __tablename__ = "console_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ConsoleSession(Base):
+    """A signed-in browser of the web console: the cookie's token hash, its staff member, its clocks."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # the longest a session lives, however busy
+    last_seen_at: Mapped[datetime]  # an idle session ends a while after this
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_console_sessions_staff", "staff_id"),)

@@ -1,0 +1,227 @@
+"""The console's pages under /konsol: sign-in by link, sign-out, the Kasus list (server-rendered, no JS needed)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from console.cases import SORTS, CaseFilter, CaseRow, case_in_scope, case_page, viewer_kecamatan
+from console.signin import (
+    LINK_LIFETIME,
+    PATH,
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    LinkRefused,
+    Viewer,
+    check_link,
+    csrf_ok,
+    redeem_link,
+    sign_out,
+    viewer_of,
+)
+from core.context import Context
+from core.domain.lifecycle import TicketState
+from core.settings import Settings
+from core.texts import text
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+PRE_COOKIE = "konsol_pra"  # the sign-in form's CSRF token (double submit): no session exists yet
+LOCALE = "id"
+REFUSED_STATUS = {"unknown": 400, "used": 403, "expired": 403, "inactive": 403}
+HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+           "Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"}
+
+Page = Callable[[Request], Awaitable[Response]]
+
+
+def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
+    """The console, mounted at /konsol."""
+    pages = Pages(ctx, settings)
+    return [Mount(PATH, routes=[
+        Route("/", pages.home),
+        Route("/masuk", pages.signin_help),
+        Route("/masuk/{token}", pages.link, methods=["GET", "POST"]),
+        Route("/keluar", pages.sign_out, methods=["POST"]),
+        Route("/keluar-semua", pages.sign_out_all, methods=["POST"]),
+        Route("/kasus", pages.signed_in(pages.cases)),
+        Route("/kasus/{number}", pages.signed_in(pages.case)),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="konsol-static"),
+    ])]
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int, path: str) -> None:
+    response.set_cookie(name, value, max_age=max_age, path=path, secure=True, httponly=True, samesite="lax")
+
+
+class Pages:
+    """The console's request handlers over one install's context."""
+
+    def __init__(self, ctx: Context, settings: Settings) -> None:
+        self.ctx, self.settings = ctx, settings
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+        self.env.globals["t"] = lambda key, **kw: text(key, LOCALE, **kw)
+
+    def render(self, name: str, status: int = 200, viewer: Viewer | None = None, **values: Any) -> HTMLResponse:
+        body = self.env.get_template(name).render(locale=LOCALE, viewer=viewer, **values)
+        return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+    def message(self, status: int, key: str, viewer: Viewer | None = None, show_how: bool = False,
+                **values: Any) -> HTMLResponse:
+        return self.render("message.html", status, viewer, heading=text("konsol.signin.title", LOCALE),
+                           message=text(key, LOCALE, **values), kind="error" if status >= 400 else "note",
+                           show_how=show_how)
+
+    async def viewer(self, request: Request) -> Viewer | None:
+        return await viewer_of(self.ctx, request.cookies.get(SESSION_COOKIE, ""))
+
+    def signed_in(self, page: Callable[[Request, Viewer], Awaitable[Response]]) -> Page:
+        """A page for signed-in staff only; anyone else is sent to the sign-in page."""
+        async def guarded(request: Request) -> Response:
+            viewer = await self.viewer(request)
+            if viewer is None:
+                return RedirectResponse(f"{PATH}/masuk", status_code=303)
+            return await page(request, viewer)
+        return guarded
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse(f"{PATH}/kasus", status_code=303)
+
+    async def signin_help(self, request: Request) -> Response:
+        return self.render("message.html", heading=text("konsol.signin.title", LOCALE),
+                           message=text("konsol.signin.how", LOCALE))
+
+    async def link(self, request: Request) -> Response:
+        """GET: say whom the link signs in and offer the button (a link preview must not use it up); POST: sign in."""
+        token = request.path_params["token"]
+        try:
+            if request.method == "GET":
+                name = await check_link(self.ctx, token)
+                pre = secrets.token_urlsafe(24)
+                response = self.render("message.html", heading=text("konsol.signin.title", LOCALE),
+                                       message=text("konsol.signin.confirm", LOCALE, name=name),
+                                       form_action=request.url.path, form_csrf=pre)
+                _set_cookie(response, PRE_COOKIE, pre, int(LINK_LIFETIME.total_seconds()), f"{PATH}/masuk")
+                return response
+            form = await _form(request)
+            given, expected = str(form.get("csrf", "")), request.cookies.get(PRE_COOKIE, "")
+            if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
+                log.warning("console sign-in refused", extra={"reason": "csrf"})
+                return self.message(403, "konsol.signin.csrf")
+            session_token = await redeem_link(self.ctx, token)
+        except LinkRefused as refused:
+            log.warning("console sign-in refused", extra={"reason": refused.reason, "staff_id": refused.staff_id})
+            return self.message(REFUSED_STATUS[refused.reason], f"konsol.signin.{refused.reason}")
+        signed_in = RedirectResponse(f"{PATH}/kasus", status_code=303)
+        _set_cookie(signed_in, SESSION_COOKIE, session_token, int(SESSION_LIFETIME.total_seconds()), PATH)
+        signed_in.delete_cookie(PRE_COOKIE, path=f"{PATH}/masuk", secure=True, httponly=True, samesite="lax")
+        return signed_in
+
+    async def _signed_out(self, request: Request, everywhere: bool) -> Response:
+        viewer = await self.viewer(request)
+        if viewer is None:
+            return RedirectResponse(f"{PATH}/masuk", status_code=303)
+        form = await _form(request)
+        if not csrf_ok(request.cookies.get(SESSION_COOKIE, ""), str(form.get("csrf", ""))):
+            log.warning("console form refused without its CSRF token", extra={"staff_id": viewer.staff_id})
+            return self.message(403, "konsol.signin.csrf", viewer)
+        count = await sign_out(self.ctx, viewer, everywhere)
+        response = (self.message(200, "konsol.signin.signed_out_all", count=count) if everywhere
+                    else self.message(200, "konsol.signin.signed_out"))
+        response.delete_cookie(SESSION_COOKIE, path=PATH, secure=True, httponly=True, samesite="lax")
+        return response
+
+    async def sign_out(self, request: Request) -> Response:
+        return await self._signed_out(request, everywhere=False)
+
+    async def sign_out_all(self, request: Request) -> Response:
+        return await self._signed_out(request, everywhere=True)
+
+    async def cases(self, request: Request, viewer: Viewer) -> Response:
+        """The Kasus list of the viewer's kecamatan (one, or all of theirs), filtered by the GET parameters."""
+        places = await viewer_kecamatan(self.ctx, viewer)
+        if not places:
+            return self.message(403, "konsol.signin.no_role", viewer)
+        q = request.query_params
+        chosen = q.get("kecamatan", "")
+        if chosen and chosen not in places:
+            return self.message(403, "konsol.signin.not_yours", viewer)
+        scope = [chosen] if chosen else places
+        profiles = [self.ctx.kabupaten.profile(code) for code in scope]
+        categories = {c.code: c.label for p in profiles for c in p.categories}
+        desa = sorted({d.name for p in profiles for d in p.desa})
+        state = q.get("status", "")
+        wanted = CaseFilter(
+            kecamatan=tuple(scope), state=state if state in set(TicketState) else "",
+            category=q.get("kategori", "") if q.get("kategori", "") in categories else "",
+            desa=q.get("desa", "") if q.get("desa", "") in desa else "", overdue=q.get("terlambat") == "1",
+            since=_day(q.get("dari", "")), until=_day(q.get("sampai", "")), search=q.get("q", "")[:100],
+            sort=q.get("urut", "") if q.get("urut", "") in SORTS else "baru", page=_number(q.get("hal", "1")))
+        page = await case_page(self.ctx, wanted)
+
+        def link(**change: Any) -> str:
+            params = {"kecamatan": chosen, "status": wanted.state, "kategori": wanted.category, "desa": wanted.desa,
+                      "terlambat": "1" if wanted.overdue else "", "dari": wanted.since or "",
+                      "sampai": wanted.until or "", "q": wanted.search, "urut": wanted.sort, "hal": page.page}
+            params |= {"status" if k == "state" else "hal" if k == "page" else k: v for k, v in change.items()}
+            kept = {k: v for k, v in params.items() if v not in ("", None) and not (k == "urut" and v == "baru")
+                    and not (k == "hal" and v == 1)}
+            return f"{PATH}/kasus" + (f"?{urlencode(kept)}" if kept else "")
+
+        return self.render("cases.html", viewer=viewer, page=page, wanted=wanted, chosen=chosen, link=link,
+                           places=[(c, self.ctx.kabupaten.profile(c).name) for c in places],
+                           states=[s.value for s in TicketState], categories=sorted(categories.items(),
+                                                                                     key=lambda c: c[1]),
+                           desa=desa, sorts=SORTS, **self._helpers())
+
+    async def case(self, request: Request, viewer: Viewer) -> Response:
+        """A minimal page of one case (state, category, desa): the full detail comes later."""
+        number = request.path_params["number"]
+        row = await case_in_scope(self.ctx, number, await viewer_kecamatan(self.ctx, viewer))
+        if row is None:
+            return self.render("message.html", 404, viewer, heading=number,
+                               message=text("konsol.case.not_found", LOCALE, number=number), kind="error")
+        return self.render("case.html", viewer=viewer, row=row, **self._helpers())
+
+    def _helpers(self) -> dict[str, Any]:
+        kabupaten, zone = self.ctx.kabupaten, self.ctx.profile.zone
+
+        def category_label(row: CaseRow) -> str:
+            found = kabupaten.profile(row.kecamatan).category(row.category) if row.category else None
+            return found.label if found else (row.category or text("konsol.cases.no_category", LOCALE))
+
+        def local(moment: datetime) -> str:
+            return moment.astimezone(zone).strftime("%d-%m-%Y %H:%M")
+
+        return {"category_label": category_label, "local": local,
+                "kecamatan_name": lambda code: kabupaten.profile(code).name}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A small urlencoded form (the console's forms carry a few fields; python-multipart is not needed)."""
+    body = await request.body()
+    if len(body) > 16_384:
+        return {}
+    return dict(parse_qsl(body.decode("utf-8", "replace")))
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _number(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
