@@ -65,3 +65,27 @@ def store_rendition(media_dir: Path, relative: Path, data: bytes) -> str | None:
     (media_dir / target).parent.mkdir(parents=True, exist_ok=True)
     (media_dir / target).write_bytes(made)
     return str(target)
+
+
+GPS_IFD = 0x8825  # EXIF's GPS block; in it 1/2 latitude ref and value, 3/4 longitude ref and value
+
+
+def gps_of(path: Path) -> tuple[float, float] | None:
+    """Where a photo was taken, from the GPS block of its EXIF: (lat, lon), or None when the file has none
+    (Telegram and WhatsApp strip it from compressed photos; a photo sent as a file may keep it)."""
+    try:
+        with Image.open(path) as image:
+            gps = image.getexif().get_ifd(GPS_IFD)
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    try:
+        lat, lon = _degrees(gps[2], gps[1]), _degrees(gps[4], gps[3])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0) else None
+
+
+def _degrees(value: tuple[float, float, float], ref: str) -> float:
+    degrees, minutes, seconds = (float(v) for v in value)
+    sign = -1 if str(ref).strip().upper() in ("S", "W") else 1
+    return sign * (degrees + minutes / 60 + seconds / 3600)

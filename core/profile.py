@@ -192,6 +192,10 @@ class Profile(Strict):
     whatsapp_phone_id: str | None = Field(default=None, pattern=r"^\d{5,20}$")  # this kecamatan's number
     extension_days: list[int] = Field(default=[1, 3, 7], min_length=1, max_length=5)  # the camat's extend menu
     extension_max_days: int = Field(default=30, ge=1, le=365)  # the most days one extension may give
+    # The officer's location with the proof: asked and required, asked and optional, or not asked; and how
+    # near the report's place counts as "at the place" (core/domain/proof.py).
+    proof_location: Literal["required", "optional", "off"] = "optional"
+    proof_near_m: float = Field(default=200, gt=0, le=50_000)
     # An officer holding more open cases than this is marked on the reassign menu and not suggested.
     officer_open_limit: int = Field(default=8, ge=1, le=500)
     digest_list_limit: int = Field(default=10, ge=1, le=50)  # overdue cases listed by name in the digest

@@ -114,7 +114,8 @@ class OfficerBot:
         app.add_handler(CommandHandler("masuk", masuk.sign_in_link))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chats.on_migrate))
         app.add_handler(MessageHandler(
-            (filters.TEXT | filters.PHOTO | filters.Document.IMAGE) & ~filters.COMMAND, replies.on_message))
+            (filters.TEXT | filters.PHOTO | filters.Document.IMAGE | filters.LOCATION) & ~filters.COMMAND,
+            replies.on_message))
         app.add_error_handler(self._on_error)
 
     async def _on_error(self, update: object, context: OfficerContext) -> None:

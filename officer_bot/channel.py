@@ -27,6 +27,7 @@ from officer_bot.cards import Board
 from officer_bot.handlers import held, staff
 from officer_bot.intake_notice import post_intake_failed
 from officer_bot.pacing import Busy
+from officer_bot.render import distance_label
 from officer_bot.store import REGISTRATION_KIND, Card
 from officer_bot.telegram_io import chunks, outcome
 from officer_bot.undelivered import notice
@@ -145,9 +146,14 @@ class TelegramChannel:
         await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
 
     async def note(self, board: Board, view: TicketView, data: dict[str, Any], card: Card, steps: Steps) -> None:
-        """A line under the card saying what just happened there (an agency gave the case back)."""
-        body = escape(text("tg.reply.agency_returned", number=view.ticket.number,
-                           agency=str(data.get("agency_name") or "-"), reason=str(data.get("reason") or "-")))
+        """A line under the card saying what just happened there (an agency gave the case back, proof came
+        from far away)."""
+        if data.get("action") == "resolve":
+            body = escape(text("tg.proof.flagged", number=view.ticket.number, officer=str(data.get("actor") or "-"),
+                               distance=distance_label(int(data.get("proof_distance_m") or 0), "id")))
+        else:
+            body = escape(text("tg.reply.agency_returned", number=view.ticket.number,
+                               agency=str(data.get("agency_name") or "-"), reason=str(data.get("reason") or "-")))
         await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
 
     async def summary(self, board: Board, role: str, body: str, steps: Steps) -> None:

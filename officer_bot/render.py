@@ -6,8 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 
 from babel.dates import format_time
+from babel.numbers import format_decimal
 
 from core.audit import actor_label
 from core.context import Context
@@ -105,11 +107,31 @@ def outcome_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
         lines.append(text("tg.card.progress", locale, note=clip(str(progress.data["note"]).strip(), NOTE_MAX)))
     if state is S.RESOLVED and t.resolved_at is not None:
         lines.append(text("tg.card.resolved", locale, time=clock_time(ctx, t.resolved_at, locale)))
+    resolved = view.last("resolve")
+    if resolved is not None and state in (S.RESOLVED, S.CLOSED) and (where := proof_line(resolved.data, locale)):
+        lines.append(where)
     if state is S.CLOSED and t.closed_at is not None:
         lines.append(text("tg.card.closed", locale, time=clock_time(ctx, t.closed_at, locale)))
     if t.rating:
         lines.append(text("tg.card.rating", locale, stars=t.rating))
     return lines
+
+
+def proof_line(data: dict[str, Any], locale: str) -> str | None:
+    """Where the proof was taken, against the report's place ("📍 Bukti dari 35 m lokasi laporan"); None
+    when the resolve carried no location to measure."""
+    metres = data.get("proof_distance_m")
+    if not isinstance(metres, int):
+        return None
+    key = ("far" if data.get("proof_far") else "near") + ("_desa" if data.get("proof_against") == "desa" else "")
+    return text(f"tg.proof.{key}", locale, distance=distance_label(metres, locale))
+
+
+def distance_label(metres: int, locale: str) -> str:
+    """"35 m", "2,3 km" (the locale's decimal sign)."""
+    if metres < 1000:
+        return f"{metres} m"
+    return f"{format_decimal(round(metres / 1000, 1), format='#,##0.#', locale=locale)} km"
 
 
 def forwarded_lines(ctx: Context, view: TicketView, name: str, locale: str) -> list[str]:

@@ -48,6 +48,12 @@ class ProofRequired(Refused):
     code = "error.proof_required"
 
 
+class ProofLocationRequired(ProofRequired):
+    """The profile asks for the officer's location with the proof (`proof_location = "required"`)."""
+
+    code = "error.proof_location_required"
+
+
 class MissingDetails(Refused):
     """The ticket lacks details the action needs; `params['fields']` lists them (category, desa)."""
 

@@ -68,7 +68,7 @@ NOTICES: dict[str, Notice] = {
     A.ACCEPT: _n("ticket.accepted"),
     A.RELEASE: _n(),
     A.ADD_PROGRESS: _n("ticket.progress"),
-    A.RESOLVE: _n("ticket.resolved", asks=Ask.FIXED),
+    A.RESOLVE: _n("ticket.resolved", asks=Ask.FIXED, staff_if="proof_far", desk=Post.NOTE),  # far: the desk checks
     A.CONFIRM_FIXED: _n("ticket.closed", asks=Ask.RATING),
     A.REPORT_NOT_FIXED: _n("ticket.reopened"),
     A.RATE: _n("ticket.rated", followers=False),

@@ -29,7 +29,8 @@ async def progress(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Ans
 async def resolve(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
     """Selesaikan: ask for the after photo and a note as a reply."""
     ticket = await precheck(d, actor, tap.target, Action.RESOLVE)
-    await ask_for_reply(d, query, "resolve", ticket, text("tg.prompt.resolve", number=ticket.number))
+    key = {"off": "tg.prompt.resolve", "optional": "tg.proof.prompt", "required": "tg.proof.prompt_required"}
+    await ask_for_reply(d, query, "resolve", ticket, text(key[d.ctx.profile.proof_location], number=ticket.number))
     return Answer(text("tg.answer.reply_below"))
 
 

@@ -13,6 +13,7 @@ from core.db.models import Ticket
 from core.domain.errors import InvalidInput, ProofRequired, Refused, TicketNotFound
 from core.domain.people import Actor
 from core.domain.reports import AttachmentKind, NewAttachment
+from core.images import gps_of
 from core.texts import refusal, text
 from core.usecases.agency import record_agency_answer, record_agency_update, return_to_kecamatan
 from core.usecases.desk import ask_citizen, forward_ticket, mark_duplicate, reject_ticket
@@ -47,7 +48,7 @@ async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> st
     if prompt.kind in ("resolve", "progress", "agency_resolve"):
         files = await post.files(d.tg.bot, d.media_dir)  # every photo of an album
         return await (progress(d, prompt, actor, words, files) if prompt.kind == "progress"
-                      else resolve(d, prompt, actor, words, files))
+                      else resolve(d, prompt, actor, post, files))
     if not words:
         raise InvalidInput("a text answer is needed", field="text")
     if prompt.kind == "reject":
@@ -82,19 +83,35 @@ async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> st
     return None
 
 
-async def resolve(d: Deps, prompt: Prompt, actor: Actor, words: str, files: tuple[NewAttachment, ...]) -> str | None:
-    """Selesaikan: gather the after photo(s) and the note over one or more replies, then resolve."""
-    data = dict(prompt.data)
+async def resolve(d: Deps, prompt: Prompt, actor: Actor, post: Post, files: tuple[NewAttachment, ...]) -> str | None:
+    """Selesaikan: gather the after photo(s), the note and the officer's location over one or more replies,
+    then resolve."""
+    words, data = post.text, dict(prompt.data)
     data["note"] = words or str(data.get("note", ""))
     data["files"] = [*data.get("files", []), *(asdict(f) for f in files)]
+    shared = next((m.location for m in post.messages if m.location is not None), None)
+    if shared is not None:  # a live location counts too: its first message carries the point
+        data["at"], data["at_from"] = [shared.latitude, shared.longitude], "location"
+    elif "at" not in data and (found := _photo_gps(d, files)) is not None:  # a file that kept its EXIF
+        data["at"], data["at_from"] = list(found), "exif"
     await update_prompt(d.ctx, prompt.id, data)
     proof = tuple(NewAttachment(**{**f, "kind": AttachmentKind(f["kind"])}) for f in data["files"])
+    at = (float(data["at"][0]), float(data["at"][1])) if data.get("at") else None
     try:
-        await resolve_ticket(d.ctx, actor, prompt.ticket_id or 0, str(data["note"]), proof)
+        await resolve_ticket(d.ctx, actor, prompt.ticket_id or 0, str(data["note"]), proof, at,
+                             str(data.get("at_from", "location")))
     except ProofRequired as exc:
         number = (await load_view(d.ctx, prompt.ticket_id or 0)).ticket.number
         raise StillNeeded(text("tg.prompt.incomplete", refusal=refusal(exc), number=number), data) from exc
     await close_prompts(d.ctx, ticket_id=prompt.ticket_id, kind=prompt.kind)
+    return None
+
+
+def _photo_gps(d: Deps, files: tuple[NewAttachment, ...]) -> tuple[float, float] | None:
+    """Where a photo sent as a file was taken, from its EXIF (compressed photos have none)."""
+    for f in files:
+        if f.stored_path and (found := gps_of(d.media_dir / f.stored_path)) is not None:
+            return found
     return None
 
 

@@ -163,9 +163,13 @@ class SimUser(Person):
         return await self._post(chat, reply_to, document=document)
 
     async def shares_location(
-        self, chat: SimChat, latitude: float, longitude: float, reply_to: SimMessage | None = None
+        self, chat: SimChat, latitude: float, longitude: float, reply_to: SimMessage | None = None,
+        live_period: int | None = None,
     ) -> SimMessage:
-        return await self._post(chat, reply_to, location=(latitude, longitude))
+        """A location, or with `live_period` (60-86400 s, or 0x7FFFFFFF: until stopped) a live one."""
+        if live_period is not None and not (60 <= live_period <= 86400 or live_period == 0x7FFFFFFF):
+            raise ValueError("live_period must be 60-86400 seconds, or 0x7FFFFFFF")
+        return await self._post(chat, reply_to, location=(latitude, longitude), live_period=live_period)
 
     def tap(self, message: SimMessage, button_text: str) -> PendingCallback:
         """Tap an inline button by its text, only if it is on that message now; don't wait."""

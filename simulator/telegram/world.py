@@ -110,6 +110,7 @@ class SimMessage:
     document: SimFile | None = None
     video: SimFile | None = None
     location: tuple[float, float] | None = None
+    live_period: int | None = None  # seconds a live location is shared for (Bot API Location.live_period)
     media_group_id: str | None = None
     reply_to: SimMessage | None = None
     reply_markup: dict[str, Any] | None = None
@@ -211,6 +212,8 @@ class SimMessage:
                 data["caption_entities"] = self.caption_entities
         if self.location:
             data["location"] = {"latitude": self.location[0], "longitude": self.location[1]}
+            if self.live_period is not None:
+                data["location"]["live_period"] = self.live_period
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
             data["reply_markup"] = self.reply_markup
         data.update(self.service)
