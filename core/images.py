@@ -11,7 +11,7 @@ import logging
 import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
 CITIZEN_IMAGE_MAX = 5 * 1024 * 1024  # WhatsApp Cloud API, "Supported media types": images up to 5 MB
@@ -89,3 +89,47 @@ def _degrees(value: tuple[float, float, float], ref: str) -> float:
     degrees, minutes, seconds = (float(v) for v in value)
     sign = -1 if str(ref).strip().upper() in ("S", "W") else 1
     return sign * (degrees + minutes / 60 + seconds / 3600)
+
+
+PAIR_SIDE = 720  # each photo's height in the before/after pair: readable on a phone, far below 5 MB
+PAIR_BAND = 64  # the label band above the photos
+
+
+def before_after(before: Path, after: Path, labels: tuple[str, str], target: Path) -> bool:
+    """One JPEG with the report's photo and the proof side by side, each labelled ("Sebelum" / "Sesudah"),
+    written to `target` (within WhatsApp's 5 MB); False if either photo cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            sides = [_pair_side(path) for path in (before, after)]
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        log.warning("before/after pair not made: a photo cannot be read", exc_info=True)
+        return False
+    gap = 8
+    width = sum(s.width for s in sides) + gap
+    pair = Image.new("RGB", (width, PAIR_SIDE + PAIR_BAND), "white")
+    draw = ImageDraw.Draw(pair)
+    font = ImageFont.load_default(size=PAIR_BAND * 3 // 5)
+    x = 0
+    for side, label in zip(sides, labels, strict=True):
+        pair.paste(side, (x, PAIR_BAND))
+        left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+        draw.text((x + (side.width - (right - left)) // 2, (PAIR_BAND - (bottom - top)) // 2 - top), label,
+                  fill=(33, 33, 33), font=font)
+        x += side.width + gap
+    target.parent.mkdir(parents=True, exist_ok=True)
+    out = io.BytesIO()
+    pair.save(out, "JPEG", quality=82, optimize=True)
+    made = out.getvalue() if out.tell() <= CITIZEN_IMAGE_MAX else rendition(out.getvalue())
+    if made is None:
+        return False
+    target.write_bytes(made)
+    return True
+
+
+def _pair_side(path: Path) -> Image.Image:
+    with Image.open(path) as opened:
+        opened.draft("RGB", (PAIR_SIDE * 2, PAIR_SIDE * 2))
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    scale = PAIR_SIDE / image.height
+    return image.resize((max(1, min(round(image.width * scale), PAIR_SIDE * 2)), PAIR_SIDE), Image.Resampling.LANCZOS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.db.models import Attachment, Ticket
 from core.domain.notices import NOTICES, Ask
+from core.images import before_after
 from core.notifications import queue
 from core.outbox import Delivery, Record
 from core.texts import clip, text, when
@@ -136,11 +138,32 @@ async def _with_photo(ctx: Context, delivery: Delivery, media_dir: Path, t: Any,
     (path, mime), more = photos[0], photos[1:]
     then = tuple(Outgoing(t("wa.update.photo_of", index=index, count=len(photos), number=number),
                           image_path=p, image_mime=m) for index, (p, m) in enumerate(more, start=2))
+    if kind == "resolved" and (pair := await _before_after(ctx, ticket_id, path, media_dir, t)) is not None:
+        then = (Outgoing(t("wa.pair.caption", number=number), image_path=pair, image_mime="image/jpeg"),
+                *then)
     caption = clip(body, CAPTION_MAX)
     if ask_fixed:
         return Outgoing(caption, buttons=buttons(body, *choices).buttons, image_path=path, image_mime=mime,
                         then=then)
     return Outgoing(caption, image_path=path, image_mime=mime, then=then)
+
+
+async def _before_after(ctx: Context, ticket_id: int, proof: str, media_dir: Path, t: Any) -> str | None:
+    """The report's first photo and the proof side by side (made once, kept under media/pairs), or None
+    when the report had no photo here."""
+    async with ctx.sessions() as session:
+        before = await session.scalar(select(Attachment.stored_path).where(
+            Attachment.ticket_id == ticket_id, Attachment.role == "report", Attachment.kind == "photo",
+            Attachment.stored_path.is_not(None)).order_by(Attachment.id).limit(1))
+    source = Path(before) if before and Path(before).is_absolute() else media_dir / (before or "")
+    if not before or not source.is_file():
+        return None
+    target = media_dir / "pairs" / f"{ticket_id}-{Path(proof).stem}.jpg"
+    if target.is_file():
+        return str(target)
+    labels = (t("wa.pair.before"), t("wa.pair.after"))
+    made = await asyncio.to_thread(before_after, source, Path(proof), labels, target)
+    return str(target) if made else None
 
 
 async def _photos(ctx: Context, ids: list[int], media_dir: Path) -> list[tuple[str, str]]:
