@@ -61,7 +61,7 @@ def build_sandbox(install: Profile | Kabupaten, webhook_url: str, whatsapp_url: 
         tg.group(f"Meja Verifikasi {place}", chat_id=chats.desk_chat_id, supergroup=_is_super(chats.desk_chat_id))
         for n, chat_id in enumerate(chats.field_chat_ids, start=1):
             title = f"Petugas Lapangan {place}" if several else f"Petugas Lapangan {n}"
-            if several and len(chats.field_chat_ids) > 1:
+            if several and n > 1:  # the first keeps the plain name; the others are numbered
                 title += f" {n}"
             tg.group(title, chat_id=chat_id, supergroup=_is_super(chat_id))
         if chats.camat_user_id not in tg.people:

@@ -110,6 +110,7 @@ async def test_staff_chats_are_listed_by_kecamatan_then_agencies_and_kabupaten(p
     titles = {c["id"]: c["label"] for c in groups}
     assert titles[GALESONG.telegram.desk_chat_id] == "Meja Verifikasi Galesong"
     assert titles[GALESONG.telegram.field_chat_ids[0]] == "Petugas Lapangan Galesong"
+    assert titles[GALESONG.telegram.field_chat_ids[1]] == "Petugas Lapangan Galesong 2"  # the town's desa
     assert titles[-1001000000901] == "Dinas PUPR"
     camat = next(c for c in chats if c["owner"] == GALESONG.telegram.camat_user_id)
     assert (camat["kind"], camat["kecamatan"], camat["label"]) == ("camat", "galesong", "Camat Galesong")
