@@ -63,7 +63,8 @@ def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port
                           "media_dir": data_dir / "media",
                           "whatsapp_api_url": f"http://{host}:{whatsapp_port}",
                           "telegram_api_url": f"http://{host}:{telegram_port}", "http_host": host,
-                          "http_port": system_port})
+                          "http_port": system_port,
+                          "console_url": f"http://{host}:{system_port}"})  # the cards' "Buka di konsol"
 
 
 async def _register_staff(settings: Settings, install: Kabupaten, sandbox: Sandbox,

@@ -64,7 +64,8 @@ class OfficerBot:
         self.pacer = Pacer(ctx.now)
         self.tg = Telegram(ctx, lambda: self.app.bot, self.pacer)
         # One board per kecamatan: its cards, in its chats (outbox rows name their kecamatan).
-        boards = {tenant.kecamatan: Board(tenant, self.tg, settings.media_dir) for tenant in ctx.tenants()}
+        boards = {tenant.kecamatan: Board(tenant, self.tg, settings.media_dir, settings.console_url)
+                  for tenant in ctx.tenants()}
         self.board = boards[ctx.kecamatan]
         self.channel = TelegramChannel(boards)
         self.deps = Deps(ctx, settings, self.tg, self.board, settings.media_dir, self.update_inbox, boards=boards)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 
@@ -12,6 +14,7 @@ from core.context import Context
 from core.db.models import Attachment
 from core.domain.lifecycle import Chat
 from core.domain.notices import Post
+from core.texts import text
 from officer_bot import media
 from officer_bot.bundles import Bundles
 from officer_bot.card_data import TicketView, load_view
@@ -24,18 +27,23 @@ from officer_bot.telegram_io import Gone, Telegram
 log = logging.getLogger(__name__)
 RENDER = {"desk": desk_text, "field": field_text, "camat": camat_text, "agency": agency_text,
           "kabupaten": kabupaten_text}
+CONSOLE_ROLES = frozenset({"desk", "field", "camat", "kabupaten"})  # staff with a console; agencies have none
 PostStep = Callable[[Callable[[], Awaitable[Message | tuple[Message, ...]]]], Awaitable[None]]
 
 
 class Board:
     """The cards of every ticket in the desk, field and camat chats."""
 
-    def __init__(self, ctx: Context, tg: Telegram, media_dir: Path) -> None:
-        self.ctx, self.tg, self.media_dir = ctx, tg, media_dir
+    def __init__(self, ctx: Context, tg: Telegram, media_dir: Path, console_url: str | None = None) -> None:
+        self.ctx, self.tg, self.media_dir, self.console_url = ctx, tg, media_dir, console_url
         self.bundles = Bundles(ctx, tg)
 
     def render(self, role: str, view: TicketView) -> tuple[str, InlineKeyboardMarkup | None]:
-        return RENDER[role](self.ctx, view), card_keyboard(self.ctx, role, view.ticket)
+        body = RENDER[role](self.ctx, view)
+        if self.console_url and role in CONSOLE_ROLES:  # "Buka di konsol": the case's page, for its staff
+            url = f"{self.console_url.rstrip('/')}/konsol/kasus/{quote(view.ticket.number)}"
+            body += f'\n<a href="{escape(url)}">{escape(text("tg.console.open"))}</a>'
+        return body, card_keyboard(self.ctx, role, view.ticket)
 
     async def home(self, role: str, view: TicketView | None = None) -> int:
         """The chat a role's messages go to (followed through migrations); "kabupaten" is the kabupaten's
