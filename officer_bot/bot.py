@@ -28,7 +28,7 @@ from core.outbox import DispatcherTask
 from core.settings import Settings
 from officer_bot.cards import Board
 from officer_bot.channel import TelegramChannel
-from officer_bot.handlers import chats, commands, held, masuk, replies, staff, taps
+from officer_bot.handlers import chats, commands, duty, held, masuk, replies, staff, taps
 from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
 from officer_bot.pacing import Pacer
 from officer_bot.private_route import private_kecamatan
@@ -113,6 +113,7 @@ class OfficerBot:
         app.add_handler(CommandHandler("ringkasan", commands.summary))
         app.add_handler(CommandHandler("tiket", commands.ticket))
         app.add_handler(CommandHandler("masuk", masuk.sign_in_link))
+        app.add_handler(CommandHandler("tugas", duty.duty))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chats.on_migrate))
         app.add_handler(MessageHandler(
             (filters.TEXT | filters.PHOTO | filters.Document.IMAGE | filters.LOCATION) & ~filters.COMMAND,

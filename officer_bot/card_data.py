@@ -12,6 +12,7 @@ from core.db.models import Attachment, Citizen, Staff, Ticket, TicketEvent
 from core.domain.errors import TicketNotFound
 from core.domain.lifecycle import TicketState
 from core.queries import nearby_open_tickets
+from core.usecases.duty import OnDuty, on_duty_for
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class TicketView:
     events: list[TicketEvent]
     attachments: list[Attachment]
     nearby: list[Ticket]
+    on_duty: tuple[OnDuty, ...] = ()  # a case waiting for an officer: who is on duty for its desa
 
     @property
     def state(self) -> TicketState:
@@ -65,7 +67,10 @@ async def load_view(ctx: Context, ticket_id: int, with_nearby: bool = False) -> 
     if with_nearby and ticket.state == TicketState.RECEIVED:
         nearby = await nearby_open_tickets(ctx, ticket.category, ticket.latitude, ticket.longitude,
                                            ticket.desa, ticket.address, exclude_id=ticket.id)
-    return TicketView(ticket, wa_id, assignee, events, files, nearby)
+    on_duty: tuple[OnDuty, ...] = ()
+    if ticket.state == TicketState.VERIFIED:
+        on_duty = tuple(await on_duty_for(ctx.at(ticket.kecamatan), ticket.desa))
+    return TicketView(ticket, wa_id, assignee, events, files, nearby, on_duty)
 
 
 async def ticket_id_of(ctx: Context, number: str) -> int | None:

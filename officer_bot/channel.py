@@ -148,7 +148,9 @@ class TelegramChannel:
     async def note(self, board: Board, view: TicketView, data: dict[str, Any], card: Card, steps: Steps) -> None:
         """A line under the card saying what just happened there (an agency gave the case back, proof came
         from far away)."""
-        if data.get("action") == "resolve":
+        if data.get("action") == "verify":
+            body = escape(text("tg.duty.nobody_desk", number=view.ticket.number, desa=view.ticket.desa or "-"))
+        elif data.get("action") == "resolve":
             body = escape(text("tg.proof.flagged", number=view.ticket.number, officer=str(data.get("actor") or "-"),
                                distance=distance_label(int(data.get("proof_distance_m") or 0), "id")))
         else:

@@ -17,6 +17,7 @@ from core.db.models import Ticket
 from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phone, mask_phones_in
 from core.texts import clip, duration, text, when
+from core.usecases.duty import suggested
 from officer_bot import media
 from officer_bot.card_data import TicketView
 
@@ -194,8 +195,23 @@ def desk_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
 
 
 def field_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
-    """The field group's card: what to fix and where, who has it and by when."""
-    return "\n".join(header(ctx, view, locale) + [escape(line) for line in status_lines(ctx, view, locale)])
+    """The field group's card: what to fix and where, who has it and by when; while nobody has taken it,
+    who is on duty for its desa and whom it suggests."""
+    lines = status_lines(ctx, view, locale) + (duty_lines(ctx, view, locale) if view.state is S.VERIFIED else [])
+    return "\n".join(header(ctx, view, locale) + [escape(line) for line in lines])
+
+
+def duty_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
+    """"Bertugas: Budi (0), Cakra (2) · disarankan Budi", or that nobody is (when the kecamatan has officers)."""
+    if not view.on_duty:
+        verify = view.last("verify")
+        return [text("tg.duty.nobody", locale)] if verify is not None and verify.data.get("nobody_on_duty") else []
+    names = ", ".join(text("tg.duty.officer", locale, name=o.name, load=o.load) for o in view.on_duty[:8])
+    pick = suggested(list(view.on_duty), ctx.profile.officer_open_limit)
+    lines = [text("tg.duty.on", locale, names=names)]
+    if pick is not None:
+        lines.append(text("tg.duty.suggested", locale, name=pick.name))
+    return lines
 
 
 def camat_text(ctx: Context, view: TicketView, locale: str = "id") -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -88,6 +89,9 @@ class StaffRoles(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
     kecamatan: Mapped[str] = mapped_column(String(40), primary_key=True)
     roles: Mapped[list[str]]
+    # On duty there now (/tugas); `duty_until`: when that lapses to the other (None: until changed).
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    duty_until: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_staff_roles_kecamatan", "kecamatan"),)
 

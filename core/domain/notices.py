@@ -9,7 +9,7 @@ told and has no card of the ticket yet gets one first. The bots only render what
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -47,6 +47,8 @@ class Notice:
     only_if: str | None = None  # the citizen is told only when the event's data holds this flag
     asks: Ask | None = None  # what the reporter's message asks of them
     staff_if: str | None = None  # the staff chats are told only when the event's data holds this flag
+    # (flag, chats): these chats are told besides, when the event's data holds the flag
+    also_if: tuple[str, Mapping[Chat, Post]] | None = None
 
 
 def _n(citizen: str | None = None, followers: bool = True, only_if: str | None = None, asks: Ask | None = None,
@@ -59,7 +61,9 @@ def _n(citizen: str | None = None, followers: bool = True, only_if: str | None =
 # what is between the office and the reporter (a question, the rating, a cancellation, the receipt).
 NOTICES: dict[str, Notice] = {
     SUBMIT: _n("ticket.received", followers=False, desk=Post.EXTRAS),
-    A.VERIFY: _n("ticket.verified", field=Post.CARD),  # a new case for the field
+    # a new case for the field; the desk hears when no officer of its desa is on duty
+    A.VERIFY: replace(_n("ticket.verified", field=Post.CARD),
+                      also_if=("nobody_on_duty", MappingProxyType({D: Post.NOTE}))),
     A.REJECT: _n("ticket.rejected"),
     A.MARK_DUPLICATE: _n("ticket.duplicate"),
     A.FORWARD: _n("ticket.forwarded", agency=Post.EXTRAS, staff_if="agency_group"),  # its group, when it has one
@@ -110,6 +114,8 @@ def owed(event: str, state: TicketState, data: Mapping[str, Any] | None = None) 
     notice, data = NOTICES[event], data or {}
     citizen = notice.citizen if notice.only_if is None or data.get(notice.only_if) else None
     staff = dict(notice.staff) if notice.staff_if is None or data.get(notice.staff_if) else {}
+    if notice.also_if is not None and data.get(notice.also_if[0]):
+        staff |= notice.also_if[1]
     level = data.get("level")
     if event == A.ESCALATE and isinstance(level, int) and level in ESCALATION:
         chat = ESCALATED_TO.get(level) or LATE_CHAT.get(state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.context import Context
 from core.db.models import Ticket
 from core.domain.errors import InvalidInput, MissingDetails
@@ -9,6 +11,7 @@ from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor
 from core.usecases._ticket import agency_facts, lock_ticket, transition
 from core.usecases.corrections import record_correction, set_details
+from core.usecases.duty import nobody_on_duty
 from core.usecases.follows import add_follower
 
 
@@ -29,7 +32,10 @@ async def verify_ticket(
         missing = [f for f in ("category", "desa") if not getattr(ticket, f)]
         if missing and TicketState(ticket.state) is TicketState.RECEIVED:
             raise MissingDetails(number=ticket.number, fields=missing)
-        await transition(ctx, session, ticket, Action.VERIFY, actor, {"category": ticket.category, "desa": ticket.desa})
+        data: dict[str, Any] = {"category": ticket.category, "desa": ticket.desa}
+        if await nobody_on_duty(ctx, ticket.desa):  # the card says so too; the desk is told (notices table)
+            data["nobody_on_duty"] = True
+        await transition(ctx, session, ticket, Action.VERIFY, actor, data)
         ticket.verified_at = ctx.now()
         return ticket
 

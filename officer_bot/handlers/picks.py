@@ -7,6 +7,7 @@ from telegram import CallbackQuery, Message
 from core.texts import text
 from core.usecases.staff import staff_actor
 from officer_bot.callbacks import Tap
+from officer_bot.handlers import duty
 from officer_bot.handlers.commands import PICKED
 from officer_bot.handlers.common import Answer, Deps
 from officer_bot.handlers.scope import PICKABLE
@@ -24,5 +25,6 @@ async def run_picked(d: Deps, query: CallbackQuery, tap: Tap) -> Answer:
         await request_registration(here, message.chat.id, query.from_user.id, query.from_user.full_name)
         return Answer(text("tg.staff_scope.picked", kecamatan=here.ctx.profile.name))
     actor = await staff_actor(here.ctx, query.from_user.id)
-    await PICKED[PICKABLE[tap.args[0]]](here, message, actor, [])
+    run = duty.picked if PICKABLE[tap.args[0]] == "tugas" else PICKED[PICKABLE[tap.args[0]]]
+    await run(here, message, actor, [])
     return Answer(text("tg.staff_scope.picked", kecamatan=here.ctx.profile.name))

@@ -51,7 +51,7 @@ async def in_scope(d: Deps, message: Message, user_id: int, command: str, privat
     return False
 
 
-PICKABLE = ("ringkasan", "daftar")  # commands that ask "Kecamatan mana?" (by index in the buttons' data)
+PICKABLE = ("ringkasan", "daftar", "tugas")  # commands that ask "Kecamatan mana?" (by index in the buttons' data)
 
 
 async def ask_kecamatan(d: Deps, message: Message, user_id: int, command: str) -> bool:
