@@ -27,7 +27,7 @@ from officer_bot.cards import Board
 from officer_bot.handlers import held, staff
 from officer_bot.intake_notice import post_intake_failed
 from officer_bot.pacing import Busy
-from officer_bot.render import distance_label
+from officer_bot.render import distance_label, duty_lines
 from officer_bot.store import REGISTRATION_KIND, Card
 from officer_bot.telegram_io import chunks, outcome
 from officer_bot.undelivered import notice
@@ -142,7 +142,10 @@ class TelegramChannel:
             key = "tg.reply.chase" if agency.contact else "tg.reply.chase_no_contact"  # no group: the desk calls
             body = escape(text(key, number=t.number, when=due, agency=agency.name, contact=agency.contact))
         else:
-            body = escape(text("tg.reply.reminder", number=t.number, when=due))
+            reminder = text("tg.reply.reminder", number=t.number, when=due)
+            if card.role == Chat.FIELD and view.on_duty:  # for those on duty now, not the whole roll
+                reminder += "\n" + duty_lines(board.ctx, view, "id")[0]
+            body = escape(reminder)
         await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
 
     async def note(self, board: Board, view: TicketView, data: dict[str, Any], card: Card, steps: Steps) -> None:

@@ -10,6 +10,7 @@ from core.domain.lifecycle import Role
 from core.usecases.desk import verify_ticket
 from core.usecases.duty import duty_of
 from core.usecases.field import accept_ticket
+from core.usecases.oversight import escalate_ticket
 from core.usecases.staff import add_staff
 from tests.core.story import report
 from tests.officer.conftest import World
@@ -76,3 +77,14 @@ async def test_an_officer_of_other_desa_is_not_named(world: World) -> None:
     await verified(world)  # Bajeng
     card = await world.card(world.field, "PTL-000001", "Bertugas:")
     assert "Cakra" not in (card.text or "") and "Baso Petugas (0)" in (card.text or "")
+
+
+async def test_a_reminder_names_only_those_on_duty(world: World) -> None:
+    await world.officer2.sends(world.officer2.private_chat, "/tugas selesai")
+    await world.officer2.private_chat.wait_for(lambda m: m.from_bot and "tidak bertugas" in (m.text or ""))
+    tid = await verified(world)
+    card = await world.card(world.field, "PTL-000001", "Bertugas:")
+    await escalate_ticket(world.ctx, world.cast.system, tid, 1)
+    reminder = await world.field.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Pengingat"))
+    assert reminder.reply_to is not None and reminder.reply_to.message_id == card.message_id
+    assert "Bertugas: Baso Petugas (0)" in (reminder.text or "") and "Cakra" not in (reminder.text or "")
