@@ -102,10 +102,12 @@ def owed(row: Any = OutboxMessage) -> ColumnElement[bool]:
 
 
 def _due(channel: str, now: datetime) -> ColumnElement[bool]:
-    """Owed rows of `channel` due at `now`, except those queued behind a recipient's waiting row."""
+    """Owed rows of `channel` due at `now`, except those queued behind a recipient's waiting row (a recipient
+    is one of a kecamatan's: "camat" of one kecamatan is not another's)."""
     earlier = aliased(OutboxMessage)
     blocked = exists().where(and_(
         earlier.channel == OutboxMessage.channel, earlier.recipient == OutboxMessage.recipient,
+        earlier.kecamatan == OutboxMessage.kecamatan,
         owed(earlier), earlier.id < OutboxMessage.id, earlier.next_attempt_at > now,
     ))
     return and_(OutboxMessage.channel == channel, owed(), OutboxMessage.next_attempt_at <= now, ~blocked)
@@ -204,12 +206,15 @@ async def _failed(ctx: Context, delivery: Delivery, exc: Exception) -> bool:
 
 
 async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100) -> int:
-    """Claim and send one batch; recipients in parallel (PARALLEL at once), each one's rows in order. Rows sent."""
+    """Claim and send one batch; recipients in parallel (PARALLEL at once), each one's rows in order. Rows sent.
+
+    A recipient is one kecamatan's: the nine camat of a kabupaten get their digests side by side, not one
+    after another behind Telegram's second between two messages to one person."""
     batch = await claim_due(ctx, channel, limit)
     slots = asyncio.Semaphore(PARALLEL)
-    by_recipient: dict[str, list[Delivery]] = {}
+    by_recipient: dict[tuple[str, str], list[Delivery]] = {}
     for delivery in batch:
-        by_recipient.setdefault(delivery.recipient, []).append(delivery)
+        by_recipient.setdefault((delivery.kecamatan, delivery.recipient), []).append(delivery)
 
     async def one_recipient(rows: list[Delivery]) -> int:
         sent = 0

@@ -4,6 +4,7 @@ dispatcher calls for each claimed row, which becomes card edits, new cards and r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from html import escape
@@ -70,8 +71,14 @@ class Steps:
                                     created_at=now, updated_at=now))
 
 
+# Rows that only post a summary to one chat: they touch no card or bundle, so they need not wait for the
+# board lock (a camat's second digest waits out Telegram's one-message-a-second gap to a person without
+# holding up a desk card); deliver_batch still sends each recipient's rows in order.
+SUMMARY_KINDS = frozenset({"digest", "digest.weekly", "digest.kabupaten"})
+
+
 class TelegramChannel:
-    """`send` delivers one outbox row at a time, so each chat sees its messages in order; a row goes to
+    """`send` delivers one board row at a time, so each chat sees its cards in order; a row goes to
     the chats of its kecamatan (its board)."""
 
     def __init__(self, boards: dict[str, Board]) -> None:
@@ -85,7 +92,7 @@ class TelegramChannel:
         return self.boards[next(iter(self.boards.values())).ctx.kabupaten.profile(kecamatan).code]
 
     async def send(self, delivery: Delivery) -> None:
-        async with self._lock:
+        async with contextlib.nullcontext() if delivery.kind in SUMMARY_KINDS else self._lock:
             try:
                 await self._send(self.board(delivery.kecamatan), delivery)
             except Busy as exc:
@@ -98,7 +105,7 @@ class TelegramChannel:
         steps = await Steps.of(board.ctx, delivery)
         if delivery.kind == "ticket.changed":
             await self.ticket_changed(board, delivery, steps)
-        elif delivery.kind in ("digest", "digest.weekly", "digest.kabupaten"):
+        elif delivery.kind in SUMMARY_KINDS:
             await self.summary(board, delivery.recipient, str(delivery.data.get("text", "")), steps)
         elif delivery.kind == "outbox.stuck":
             await self.stuck(board, delivery.data, steps)

@@ -13,6 +13,7 @@ from telegram import Bot, InputMediaPhoto, Message
 from core.db.models import Attachment
 from core.domain.reports import AttachmentKind, NewAttachment
 from core.images import fits, store_rendition
+from core.media_files import on_disk
 
 log = logging.getLogger(__name__)
 ALBUM_MAX = 10
@@ -23,12 +24,13 @@ def readable(att: Attachment, media_dir: Path) -> str | bytes | None:
     if att.platform == "telegram" and att.platform_ref:
         return att.platform_ref
     if att.stored_path:
-        path = Path(att.stored_path)
-        path = path if path.is_absolute() else media_dir / path
+        path = on_disk(media_dir, att.stored_path)
         try:
-            return path.read_bytes()
+            if path is not None:
+                return path.read_bytes()
         except OSError:
-            log.warning("attachment file missing", extra={"attachment_id": att.id})
+            pass
+        log.warning("attachment file missing", extra={"attachment_id": att.id})
     return None
 
 

@@ -13,6 +13,7 @@ from core.context import Context
 from core.db.models import Attachment, Ticket
 from core.domain.notices import NOTICES, Ask
 from core.images import before_after
+from core.media_files import on_disk
 from core.notifications import queue
 from core.outbox import Delivery, Record
 from core.texts import clip, text, when
@@ -155,8 +156,8 @@ async def _before_after(ctx: Context, ticket_id: int, proof: str, media_dir: Pat
         before = await session.scalar(select(Attachment.stored_path).where(
             Attachment.ticket_id == ticket_id, Attachment.role == "report", Attachment.kind == "photo",
             Attachment.stored_path.is_not(None)).order_by(Attachment.id).limit(1))
-    source = Path(before) if before and Path(before).is_absolute() else media_dir / (before or "")
-    if not before or not source.is_file():
+    source = on_disk(media_dir, before)
+    if source is None:
         return None
     target = media_dir / "pairs" / f"{ticket_id}-{Path(proof).stem}.jpg"
     if target.is_file():
@@ -177,11 +178,8 @@ async def _photos(ctx: Context, ids: list[int], media_dir: Path) -> list[tuple[s
         for row in rows:
             # The copy made for WhatsApp when the original was too large or not JPEG/PNG; else the original.
             stored, mime = (row.citizen_path, "image/jpeg") if row.citizen_path else (row.stored_path, row.mime)
-            if stored:
-                path = Path(stored)
-                path = path if path.is_absolute() else media_dir / path
-                if path.is_file():
-                    found.append((str(path), mime or "image/jpeg"))
+            if (path := on_disk(media_dir, stored)) is not None:
+                found.append((str(path), mime or "image/jpeg"))
     return found[:PHOTOS_MAX]
 
 

@@ -47,6 +47,45 @@ async def test_each_recipient_gets_its_rows_in_order_despite_failures(ctx: Conte
     assert seen == ["a1", "b1", "b2", "a2", "a3"]
 
 
+async def test_one_recipient_name_in_two_kecamatan_is_two_recipients(ctx: Context, clock: Clock) -> None:
+    """Galesong's camat is not held up by Pattallassang's (a slow send to one person must not queue the other's),
+    and a failing row of one kecamatan's "camat" does not hold back the other's."""
+    async with ctx.sessions.begin() as session:
+        for n, kecamatan in enumerate(("pattallassang", "galesong", "pattallassang")):
+            queue(session, kecamatan=kecamatan, channel="telegram", recipient="camat", kind="note",
+                  data={"text": f"{kecamatan}-{n}"}, dedupe_key=f"camat:{n}", now=ctx.now())
+    galesong_sent = asyncio.Event()
+    seen: list[str] = []
+
+    async def send(delivery: Delivery) -> None:
+        text = delivery.data["text"]
+        if text == "pattallassang-0":  # the first row waits for the other kecamatan's: one queue would deadlock
+            await asyncio.wait_for(galesong_sent.wait(), timeout=10)
+        seen.append(text)
+        if text.startswith("galesong"):
+            galesong_sent.set()
+
+    assert await deliver_batch(ctx, "telegram", send) == 3
+    assert seen == ["galesong-1", "pattallassang-0", "pattallassang-2"]
+
+    async with ctx.sessions.begin() as session:
+        for n, kecamatan in enumerate(("pattallassang", "galesong")):
+            queue(session, kecamatan=kecamatan, channel="telegram", recipient="camat", kind="note",
+                  data={"text": f"again-{kecamatan}"}, dedupe_key=f"camat:again:{n}", now=ctx.now())
+
+    async def busy_in_pattallassang(delivery: Delivery) -> None:
+        if delivery.kecamatan == "pattallassang":
+            raise RetryLater("429", after=timedelta(seconds=30))
+        seen.append(delivery.data["text"])
+
+    assert await deliver_batch(ctx, "telegram", busy_in_pattallassang) == 1
+    async with ctx.sessions.begin() as session:
+        queue(session, kecamatan="galesong", channel="telegram", recipient="camat", kind="note",
+              data={"text": "later-galesong"}, dedupe_key="camat:later", now=ctx.now())
+    assert await deliver_batch(ctx, "telegram", busy_in_pattallassang) == 1  # not behind the waiting row
+    assert seen[-2:] == ["again-galesong", "later-galesong"]
+
+
 async def test_an_unexpected_error_backs_off_and_is_recorded(ctx: Context, clock: Clock) -> None:
     await _queue(ctx, ("chat:a", "x"))
     calls = 0

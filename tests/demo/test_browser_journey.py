@@ -317,7 +317,8 @@ async def officer_resolves(page: Page, number: str, kecamatan: Kecamatan) -> Non
 
 
 async def citizen_confirms(page: Page, number: str) -> None:
-    await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah selesai dikerjakan: {DONE}")
+    await expect(theirs(page).filter(has_text=f"Laporan {number} sudah selesai dikerjakan: {DONE}")).to_have_count(1)
+    await expect(theirs(page).last).to_contain_text(f"Sebelum dan sesudah · {number}")  # the pair follows
     await tap(page, "Sudah beres")
     await expect(theirs(page).last).to_contain_text("Seberapa puas")
     await expect(card(page, 1, number)).to_contain_text("Status: Ditutup")
@@ -377,7 +378,9 @@ async def choose(page: Page, button: str, row: str) -> None:
 
 
 async def tap(page: Page, title: str) -> None:
-    await theirs(page).last.get_by_role("button", name=title, exact=True).click()
+    """Tap `title` on the bot's latest message that offers it (an image may have followed that message)."""
+    offering = theirs(page).filter(has=page.get_by_role("button", name=title, exact=True)).last
+    await offering.get_by_role("button", name=title, exact=True).click()
 
 
 def column(page: Page, index: int) -> Locator:
@@ -448,9 +451,11 @@ async def reply_with_sample_photo(page: Page, index: int, message: Locator, capt
 
 
 async def citizen_sees_the_proof_and_confirms(page: Page, number: str) -> None:
-    proof = theirs(page).last
-    await expect(proof).to_contain_text(f"Laporan {number} sudah selesai dikerjakan: {DONE}")
+    proof = theirs(page).filter(has_text=f"Laporan {number} sudah selesai dikerjakan: {DONE}")
     await expect(proof.locator("img.wa-image")).to_be_visible()  # the officer's after-photo
+    pair = theirs(page).last
+    await expect(pair).to_contain_text(f"Sebelum dan sesudah · {number}")  # then before and after, side by side
+    await expect(pair.locator("img.wa-image")).to_be_visible()
     await tap(page, "Sudah beres")
     await expect(page.locator("#wa-messages .wa-row.mine").last).to_contain_text("Sudah beres")
     await expect(theirs(page).last).to_contain_text("Seberapa puas")

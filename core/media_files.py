@@ -1,0 +1,21 @@
+"""Where a stored attachment's file is on disk: the one rule every reader of media files uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def on_disk(media_dir: Path, stored: str | None) -> Path | None:
+    """The file `stored` names, if it is there and inside `media_dir`; else None.
+
+    A stored path is absolute, relative to the media directory, or relative to the working directory
+    (what the WhatsApp fetcher writes when MEDIA_DIR itself is relative, e.g. the demo's `var/demo/media`).
+    """
+    if not stored:
+        return None
+    root, given = media_dir.resolve(), Path(stored)
+    for candidate in ([given] if given.is_absolute() else [media_dir / given, given]):
+        path = candidate.resolve()
+        if path.is_relative_to(root) and path.is_file():
+            return path
+    return None
