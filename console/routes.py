@@ -12,11 +12,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.cases import SORTS, CaseFilter, CaseRow, case_in_scope, case_page, viewer_kecamatan
+from console import actions
+from console.cases import SORTS, CaseFilter, CaseRow, case_page, viewer_kecamatan
+from console.detail import attachment_of, case_detail, case_place, note_label, stored_file, telegram_id_of, ticket_in
 from console.signin import (
     LINK_LIFETIME,
     PATH,
@@ -31,9 +33,11 @@ from console.signin import (
     viewer_of,
 )
 from core.context import Context
+from core.domain.errors import Refused
 from core.domain.lifecycle import TicketState
 from core.settings import Settings
-from core.texts import text
+from core.texts import refusal, text
+from core.usecases.staff import staff_actor
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -57,6 +61,8 @@ def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
         Route("/keluar-semua", pages.sign_out_all, methods=["POST"]),
         Route("/kasus", pages.signed_in(pages.cases)),
         Route("/kasus/{number}", pages.signed_in(pages.case)),
+        Route("/kasus/{number}/lampiran/{attachment:int}", pages.signed_in(pages.attachment)),
+        Route("/kasus/{number}/{action}", pages.signed_in(pages.act), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="konsol-static"),
     ])]
 
@@ -185,14 +191,58 @@ class Pages:
                                                                                      key=lambda c: c[1]),
                            desa=desa, sorts=SORTS, **self._helpers())
 
-    async def case(self, request: Request, viewer: Viewer) -> Response:
-        """A minimal page of one case (state, category, desa): the full detail comes later."""
+    async def case(self, request: Request, viewer: Viewer, refused: str = "", status: int = 200) -> Response:
+        """One case: its story, timeline, files, map point, clock, reporter (masked) and the viewer's actions."""
         number = request.path_params["number"]
-        row = await case_in_scope(self.ctx, number, await viewer_kecamatan(self.ctx, viewer))
-        if row is None:
-            return self.render("message.html", 404, viewer, heading=number,
-                               message=text("konsol.case.not_found", LOCALE, number=number), kind="error")
-        return self.render("case.html", viewer=viewer, row=row, **self._helpers())
+        here = await case_place(self.ctx, viewer, number)
+        ticket = await ticket_in(here, number) if here else None
+        if here is None or ticket is None:
+            return self.render("message.html", 404, viewer, heading=number[:20],
+                               message=text("konsol.case.not_found", LOCALE, number=number[:20]), kind="error")
+        actor = await staff_actor(here, await telegram_id_of(self.ctx, viewer))
+        can = actions.offered(here, ticket, actor)
+        done = request.query_params.get("selesai", "")
+        return self.render("case.html", status, viewer, detail=await case_detail(here, ticket, self.settings.media_dir,
+                                                                                 LOCALE),
+                           here=here, can=can, refused=refused, done=done if done in actions.SLUGS else "",
+                           officers=await actions.officers(here) if "tugaskan" in can else [],
+                           note_label=lambda key: note_label(key, LOCALE), **self._helpers())
+
+    async def attachment(self, request: Request, viewer: Viewer) -> Response:
+        """A case's file, for a signed-in viewer of its kecamatan only (anyone else: 404)."""
+        number = request.path_params["number"]
+        here = await case_place(self.ctx, viewer, number)
+        found = await attachment_of(here, number, request.path_params["attachment"]) if here else None
+        path = stored_file(self.settings.media_dir, found) if found else None
+        if found is None or path is None:
+            return self.message(404, "konsol.detail.file_missing", viewer)
+        inline = found.kind in ("photo", "voice")
+        return FileResponse(path, media_type=found.mime or "application/octet-stream",
+                            filename=None if inline else path.name,
+                            headers={**HEADERS, "Content-Security-Policy": "default-src 'none'; sandbox"},
+                            content_disposition_type="inline" if inline else "attachment")
+
+    async def act(self, request: Request, viewer: Viewer) -> Response:
+        """A POSTed action: checked CSRF, the same use case as the Telegram button, then back to the page."""
+        number, slug = request.path_params["number"], request.path_params["action"]
+        form = await _form(request)
+        if not csrf_ok(request.cookies.get(SESSION_COOKIE, ""), str(form.get("csrf", ""))):
+            log.warning("console form refused without its CSRF token", extra={"staff_id": viewer.staff_id})
+            return self.message(403, "konsol.signin.csrf", viewer)
+        here = await case_place(self.ctx, viewer, number)
+        ticket = await ticket_in(here, number) if here else None
+        if here is None or ticket is None or slug not in actions.SLUGS:
+            return self.render("message.html", 404, viewer, heading=number[:20],
+                               message=text("konsol.case.not_found", LOCALE, number=number[:20]), kind="error")
+        try:
+            actor = await staff_actor(here, await telegram_id_of(self.ctx, viewer))
+            await actions.carry_out(here, actor, ticket, slug, form)
+        except Refused as exc:
+            log.info("console action refused", extra={"staff_id": viewer.staff_id, "action": slug,
+                                                      "code": exc.code})
+            return await self.case(request, viewer, refused=refusal(exc, LOCALE), status=409)
+        log.info("console action", extra={"staff_id": viewer.staff_id, "action": slug, "ticket": ticket.number})
+        return RedirectResponse(f"{PATH}/kasus/{ticket.number}?selesai={slug}", status_code=303)
 
     def _helpers(self) -> dict[str, Any]:
         kabupaten, zone = self.ctx.kabupaten, self.ctx.profile.zone

@@ -1,0 +1,183 @@
+"""A case's page: its story, timeline, files, clock and masked reporter; the viewer's actions, taken from the
+lifecycle and carried out by the same use cases as the Telegram buttons, behind CSRF; files only for its kecamatan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+
+from console import console_routes
+from core.context import Context
+from core.db.models import OutboxMessage, TicketEvent
+from core.domain.lifecycle import Role, TicketState
+from core.domain.reports import AttachmentKind, NewAttachment, NewReport, Privacy
+from core.settings import Settings
+from core.usecases import citizen
+from core.usecases.desk import verify_ticket
+from core.usecases.staff import add_staff
+from tests.conftest import in_takalar
+from tests.console.conftest import csrf_in, sign_in
+from tests.core.story import cast, report, ticket
+
+VERIFIER, OFFICER, CAMAT = 1001, 2001, 3001
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64 + b"\xff\xd9"
+
+
+@asynccontextmanager
+async def browser(ctx: Context, media: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(_env_file=None, console_url="https://konsol.test", media_dir=media)  # type: ignore[call-arg]
+    app = Starlette(routes=console_routes(ctx, settings))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://konsol.test") as client:
+        yield client
+
+
+@pytest.fixture
+def home(ctx: Context) -> Context:
+    return in_takalar(ctx)
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> Path:
+    (tmp_path / "ab").mkdir()
+    (tmp_path / "ab" / "photo.jpg").write_bytes(JPEG)
+    (tmp_path / "ab" / "note.ogg").write_bytes(b"OggS" + b"0" * 32)
+    return tmp_path
+
+
+async def photo_report(ctx: Context, who: object, media: Path, privacy: Privacy = Privacy.NORMAL) -> str:
+    files = (NewAttachment(AttachmentKind.PHOTO, "whatsapp", "111", caption="lubang, telp 081234567890",
+                           mime="image/jpeg", stored_path=str(media / "ab" / "photo.jpg")),
+             NewAttachment(AttachmentKind.VOICE, "whatsapp", "112", mime="audio/ogg",
+                           stored_path=str(media / "ab" / "note.ogg")),
+             NewAttachment(AttachmentKind.DOCUMENT, "whatsapp", "113", mime="application/pdf"))
+    done = await citizen.submit_ticket(ctx, who, NewReport(  # type: ignore[arg-type]
+        description="Jalan berlubang di depan SD, hubungi 081234567890", category="jalan_rusak", desa="Bajeng",
+        latitude=-5.41, longitude=119.6, address="Jl. Poros Bajeng", privacy=privacy, attachments=files))
+    return done.number
+
+
+async def test_the_page_shows_the_story_files_clock_and_a_masked_reporter(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    number = await photo_report(ctx, people.reporter, media)
+    async with browser(ctx, media) as phone:
+        await sign_in(phone, ctx, VERIFIER)
+        page = await phone.get(f"/konsol/kasus/{number}")
+        assert page.status_code == 200, page.text
+        body = page.text
+        assert "Jalan berlubang di depan SD" in body and "Jl. Poros Bajeng" in body
+        assert "081234567890" not in body and "Daeng Ngalle" not in body and "1234567890" not in body
+        assert "<dt>Pelapor</dt><dd>0812*****890</dd>" in body  # the masked number of a normal report
+        assert "dilaporkan" in body and "Tenggat tahap ini" in body and "sisa " in body
+        assert "openstreetmap.org" in body
+        photos = [f"/konsol/kasus/{number}/lampiran/{n}" for n in (1, 2)]
+        assert f'<img src="{photos[0]}"' in body and f'<audio controls preload="none" src="{photos[1]}"' in body
+        assert "Berkas tidak tersimpan di server." in body  # the document never arrived
+        for action in ("Verifikasi", "Tolak", "Teruskan ke instansi", "Tanya pelapor"):
+            assert f"<summary>{action}</summary>" in body
+        assert "<summary>Tutup kasus</summary>" not in body  # the desk does not close a case
+
+        image = await phone.get(photos[0])
+        assert image.status_code == 200 and image.content == JPEG
+        assert image.headers["content-type"] == "image/jpeg"
+        assert "sandbox" in image.headers["content-security-policy"]
+        assert (await phone.get(f"/konsol/kasus/{number}/lampiran/3")).status_code == 404  # not stored
+        assert (await phone.get(f"/konsol/kasus/{number}/lampiran/99")).status_code == 404
+
+
+async def test_an_anonymous_reporter_is_not_shown(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    number = await photo_report(ctx, people.reporter, media, Privacy.ANONYMOUS)
+    async with browser(ctx, media) as phone:
+        await sign_in(phone, ctx, VERIFIER)
+        body = (await phone.get(f"/konsol/kasus/{number}")).text
+    assert "<dt>Pelapor</dt><dd>tidak ditampilkan (anonim/rahasia)</dd>" in body
+
+
+async def test_the_desk_verifies_from_the_page_and_the_field_hears_of_it(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    ticket_id = await report(ctx, people.reporter, desa=None)
+    async with browser(ctx, media) as desk:
+        await sign_in(desk, ctx, VERIFIER)
+        page = await desk.get("/konsol/kasus/PTL-000001")
+        forged = await desk.post("/konsol/kasus/PTL-000001/verifikasi",
+                                 data={"csrf": "wrong", "kategori": "lampu_jalan", "desa": "Bajeng"})
+        assert forged.status_code == 403
+        assert (await ticket(ctx, ticket_id)).state == TicketState.RECEIVED.value
+
+        unknown = await desk.post("/konsol/kasus/PTL-000001/verifikasi",
+                                  data={"csrf": csrf_in(page), "kategori": "lampu_jalan", "desa": "Atlantis"})
+        assert unknown.status_code == 409 and "Data tidak valid." in unknown.text
+        assert (await ticket(ctx, ticket_id)).state == TicketState.RECEIVED.value
+
+        cards_before = await _telegram_rows(ctx)
+        done = await desk.post("/konsol/kasus/PTL-000001/verifikasi",
+                               data={"csrf": csrf_in(page), "kategori": "lampu_jalan", "desa": "Pappa"})
+        assert done.status_code == 303 and done.headers["location"] == "/konsol/kasus/PTL-000001?selesai=verifikasi"
+        verified = await ticket(ctx, ticket_id)
+        assert verified.state == TicketState.VERIFIED.value and verified.desa == "Pappa"
+        assert await _telegram_rows(ctx) == cards_before + 1  # the card's change, for the desk and the field
+        async with ctx.sessions() as session:
+            by = await session.scalar(select(TicketEvent.actor_id).where(TicketEvent.action == "verify"))
+        assert by == people.verifier.id
+
+        after = await desk.get(done.headers["location"])
+        assert "Kasus diverifikasi" in after.text and "<summary>Verifikasi</summary>" not in after.text
+        again = await desk.post("/konsol/kasus/PTL-000001/verifikasi",
+                                data={"csrf": csrf_in(page), "kategori": "lampu_jalan", "desa": "Pappa"})
+        assert again.status_code == 409 and 'role="alert"' in again.text  # refused: it is no longer waiting
+
+
+async def test_the_camat_extends_and_closes_and_an_officer_gets_no_desk_actions(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    ticket_id = await report(ctx, people.reporter)
+    await verify_ticket(ctx, people.verifier, ticket_id)
+    async with browser(ctx, media) as officer:
+        await sign_in(officer, ctx, OFFICER)
+        body = (await officer.get("/konsol/kasus/PTL-000001")).text
+        assert "<summary>Verifikasi</summary>" not in body and "<summary>Tutup kasus</summary>" not in body
+        refused = await officer.post("/konsol/kasus/PTL-000001/tutup", data={"csrf": csrf_in(
+            await officer.get("/konsol/kasus/PTL-000001")), "alasan": "selesai"})
+        assert refused.status_code == 409
+        assert (await ticket(ctx, ticket_id)).state == TicketState.VERIFIED.value
+    async with browser(ctx, media) as camat:
+        await sign_in(camat, ctx, CAMAT)
+        page = await camat.get("/konsol/kasus/PTL-000001")
+        assert "<summary>Tugaskan ulang</summary>" in page.text and "Baso Petugas · 0" in page.text
+        deadline = (await ticket(ctx, ticket_id)).stage_deadline_at
+        extended = await camat.post("/konsol/kasus/PTL-000001/perpanjang", data={"csrf": csrf_in(page), "hari": "3"})
+        assert extended.status_code == 303
+        assert (await ticket(ctx, ticket_id)).stage_deadline_at != deadline
+        bad = await camat.post("/konsol/kasus/PTL-000001/perpanjang", data={"csrf": csrf_in(page), "hari": "365"})
+        assert bad.status_code == 409
+        closed = await camat.post("/konsol/kasus/PTL-000001/tutup", data={"csrf": csrf_in(page), "alasan": ""})
+        assert closed.status_code == 409 and (await ticket(ctx, ticket_id)).state == TicketState.VERIFIED.value
+        closed = await camat.post("/konsol/kasus/PTL-000001/tutup",
+                                  data={"csrf": csrf_in(page), "alasan": "Sudah ditangani desa"})
+        assert closed.status_code == 303 and (await ticket(ctx, ticket_id)).state == TicketState.CLOSED.value
+
+
+async def test_another_kecamatans_case_and_files_are_not_found(home: Context, media: Path) -> None:
+    people = await cast(home)
+    number = await photo_report(home, people.reporter, media)
+    await add_staff(home, 5005, "Rahmat", frozenset({Role.VERIFIER}), kecamatan="galesong")
+    async with browser(home, media) as other:
+        await sign_in(other, home, 5005)
+        assert (await other.get(f"/konsol/kasus/{number}")).status_code == 404
+        assert (await other.get(f"/konsol/kasus/{number}/lampiran/1")).status_code == 404
+        page = await other.get("/konsol/kasus")
+        taken = await other.post(f"/konsol/kasus/{number}/tolak", data={"csrf": csrf_in(page), "alasan_lain": "x"})
+        assert taken.status_code == 404
+    async with home.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(TicketEvent)) == 1  # only the report
+
+
+async def _telegram_rows(ctx: Context) -> int:
+    async with ctx.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.channel == "telegram")) or 0)
