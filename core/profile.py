@@ -190,6 +190,9 @@ class Profile(Strict):
     # location that no desa holds (the nearest office within `nearest_within`)
     office: tuple[float, float] | None = None
     whatsapp_phone_id: str | None = Field(default=None, pattern=r"^\d{5,20}$")  # this kecamatan's number
+    # The same number as citizens dial it (country code first, digits only, e.g. "6281140001234"): the
+    # public page's wa.me link and poster QR code. Meta's phone id above is not a number anyone can call.
+    whatsapp_number: str | None = Field(default=None, pattern=r"^[1-9]\d{7,14}$")
     extension_days: list[int] = Field(default=[1, 3, 7], min_length=1, max_length=5)  # the camat's extend menu
     extension_max_days: int = Field(default=30, ge=1, le=365)  # the most days one extension may give
     # The officer's location with the proof: asked and required, asked and optional, or not asked; and how

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=1, le=65535)
     # The public address of this server, for the console's sign-in links (default http://HTTP_HOST:HTTP_PORT).
     console_url: str | None = None
+    # The Open311 GeoReport v2 API (/open311/v2): the keys that may POST reports, comma-separated (none set: no
+    # one may post; reading needs no key).
+    open311_api_keys: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -99,7 +102,12 @@ class Settings(BaseSettings):
         """The secret values set, so logging can redact them."""
         values = (self.whatsapp_token, self.whatsapp_app_secret, self.whatsapp_verify_token,
                   self.telegram_bot_token, self.telegram_webhook_secret)
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()] + self.open311_keys()
+
+    def open311_keys(self) -> list[str]:
+        """The Open311 API keys that may post reports (OPEN311_API_KEYS, comma-separated)."""
+        raw = self.open311_api_keys.get_secret_value() if self.open311_api_keys else ""
+        return [key.strip() for key in raw.split(",") if key.strip()]
 
 
 class SettingsError(Exception):

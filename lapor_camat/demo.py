@@ -159,7 +159,10 @@ async def demo(host: str = "127.0.0.1", port: int = 8080, data_dir: Path = DEMO_
             if any(task.done() for task in tasks):
                 return  # uvicorn has logged why (e.g. the port is in use)
             await asyncio.sleep(0.02)  # uvicorn offers no event for "listening"
-        print(f"\n  Lapor Camat demo: open http://{host}:{port}\n  (Ctrl-C stops everything)\n", flush=True)
+        system = f"http://{host}:{settings.http_port}"
+        print(f"\n  Lapor Camat demo: open http://{host}:{port}\n"
+              f"  the public page: {system}/publik · Open311: {system}/open311/v2/discovery.json\n"
+              "  (Ctrl-C stops everything)\n", flush=True)
 
     try:
         async with open_context(settings, clock) as ctx:

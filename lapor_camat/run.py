@@ -23,6 +23,8 @@ from core.kabupaten import sole_kecamatan
 from core.settings import Component, Settings, SettingsError
 from lapor_camat.bootstrap import open_context
 from lapor_camat.web import health_routes
+from open311 import open311_routes
+from public.pages import public_routes
 
 log = logging.getLogger(__name__)
 PARTS = ("reporter", "officer", "scheduler")
@@ -98,7 +100,7 @@ async def serve(ctx: Context, settings: Settings, running: Running, extra_routes
                 ready: Callable[[], Awaitable[None]] | None = None) -> None:
     """Start the parts, serve HTTP until SIGINT/SIGTERM, then stop the parts in reverse order (draining)."""
     app = Starlette(routes=[*running.routes, *health_routes(ctx, running.alive), *console_routes(ctx, settings),
-                            *(extra_routes or [])])
+                            *open311_routes(ctx, settings), *public_routes(ctx, settings), *(extra_routes or [])])
     server = Server(uvicorn.Config(app, host=settings.http_host, port=settings.http_port, lifespan="off",
                                    log_config=None, access_log=False, timeout_graceful_shutdown=5))
     with _stop_on_signals(server):

@@ -73,6 +73,10 @@ class WhatsAppChannel:
         if citizen is None:
             log.error("outbox row for an unknown citizen", extra={"outbox_id": delivery.id})
             return None  # nobody to tell: recorded as sent so later rows are not blocked
+        if not citizen.wa_id.isdigit():  # a reporter from another channel (Open311) without a phone number
+            log.info("outbox row for a citizen without WhatsApp; not sent", extra={"outbox_id": delivery.id,
+                                                                                  "kind": delivery.kind})
+            return None
         if not self._in_window(citizen):
             await self._outside_window(delivery, citizen)
         try:

@@ -48,8 +48,9 @@ def build_sandbox(install: Profile | Kabupaten, webhook_url: str, whatsapp_url: 
     wa = WhatsAppSimulator(phone_id=s["WHATSAPP_PHONE_ID"], waba_id=s["WHATSAPP_WABA_ID"], token=s["WHATSAPP_TOKEN"],
                            app_secret=s["WHATSAPP_APP_SECRET"], webhook_url=webhook_url, base_url=whatsapp_url,
                            clock=clock, display_phone_number=str(DISPLAY_BASE), webhook_transport=webhook_transport)
+    dialled = {p.whatsapp_phone_id: p.whatsapp_number for p in kabupaten if p.whatsapp_number}
     for phone_id in _numbers(kabupaten, wa.phone_id):
-        wa.add_number(phone_id, str(DISPLAY_BASE + len(wa.accounts)))
+        wa.add_number(phone_id, dialled.get(phone_id) or str(DISPLAY_BASE + len(wa.accounts)))
     for profile in kabupaten:
         for template in profile.templates.values():
             wa.approve_template(template.name, template.language, template.params)

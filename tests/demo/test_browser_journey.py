@@ -96,6 +96,7 @@ async def test_the_whole_journey_clicked_through_the_demo(tmp_path: Path) -> Non
         await expect(page.locator("#toast")).to_be_hidden()  # the last tap's notice fades, as on a phone
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SCREENSHOT))
+        await the_public_page_shows_the_closed_case(page, demo, number)
     # A quiet terminal: the parts starting and the URL, not every migration step or scheduler tick.
     assert "part started" in demo.output
     for noise in ("Running upgrade", "job done", "Application started"):
@@ -323,6 +324,23 @@ async def citizen_confirms(page: Page, number: str) -> None:
     await expect(theirs(page).last).to_contain_text("Seberapa puas")
     await expect(card(page, 1, number)).to_contain_text("Status: Ditutup")
     await expect(card(page, 0, number)).to_contain_text("Status: Ditutup")
+
+
+async def the_public_page_shows_the_closed_case(page: Page, demo: Cli, number: str) -> None:
+    """Anyone may look the case up on Pattallassang's public page (the URL the demo prints): its steps and the
+    officer's proof photo, and nothing of the citizen."""
+    public = (await demo.line("the public page: ")).split("the public page: ", 1)[1].split(" ")[0]
+    await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    await page.goto(f"{public}/pattallassang")
+    await expect(page.locator("h1")).to_contain_text("Pattallassang")
+    await page.get_by_label("Nomor laporan").fill(number)
+    await page.get_by_role("button", name="Cek").click()
+    await expect(page.locator("h2")).to_have_text(number)
+    await expect(page.locator("dl.case")).to_contain_text("Ditutup")
+    await expect(page.locator("ol.timeline li")).to_have_count(5)
+    await expect(page.locator(f'img[alt*="{number}"]')).to_be_visible()  # the proof photo loads
+    body = await page.content()
+    assert "Daeng Ngai" not in body and "81240003003" not in body
 
 
 def theirs(page: Page) -> Locator:

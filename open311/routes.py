@@ -1,0 +1,195 @@
+"""The Open311 GeoReport v2 API under /open311/v2: one per install, `jurisdiction_id` names a kecamatan.
+
+Reading needs no key and answers any origin (CORS); posting a report needs one of OPEN311_API_KEYS.
+Every answer is XML or JSON by the path's ending, UTF-8, datetimes in the kecamatan's time with its
+offset; every refusal is the specification's errors list (400, 403, 404; 429 over the daily limit).
+What of a case is shown is `public.view`'s to say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from core.context import Context
+from core.db.models import Ticket
+from core.settings import Settings
+from core.texts import LOCALES, text
+from open311 import services as catalogue
+from open311.render import FORMATS, Problem, Value, document, errors
+from open311.requests import parse_query, request_row
+from open311.submit import CHANNEL, file_report, key_allowed, tenant
+from public.view import PublicCase, public_case, public_cases, public_photo
+
+log = logging.getLogger(__name__)
+BASE = "/open311/v2"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-12-03"  # when this endpoint's behaviour last changed (discovery)
+MAX_FORM = 65_536
+GET_HEADERS = {"Access-Control-Allow-Origin": "*"}
+FILE_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "public, max-age=3600", **GET_HEADERS}
+
+Handler = Callable[[Request, str], Awaitable[Response]]
+
+
+def open311_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
+    """The GeoReport v2 endpoints, mounted at /open311/v2."""
+    api = Api(ctx, settings)
+    return [Mount(BASE, routes=[
+        Route("/discovery.{fmt}", api.answer(api.discovery)),
+        Route("/services.{fmt}", api.answer(api.services)),
+        Route("/services/{code}.{fmt}", api.answer(api.definition)),
+        Route("/requests.{fmt}", api.answer(api.requests), methods=["GET", "POST"]),
+        Route("/requests/{id}.{fmt}", api.answer(api.request)),
+        Route("/tokens/{token}.{fmt}", api.answer(api.token)),
+        Route("/media/{number}/{attachment:int}", api.media),
+        Route("/{rest:path}", api.answer(api.unknown), methods=["GET", "POST"]),
+    ])]
+
+
+def _params(request: Request) -> dict[str, str]:
+    """The query's parameters; one given several times is read as their comma list (as the specification allows)."""
+    q = request.query_params
+    return {key: ",".join(v for v in q.getlist(key) if v) for key in q}
+
+
+class Api:
+    """The API's handlers over one install's context."""
+
+    def __init__(self, ctx: Context, settings: Settings) -> None:
+        self.ctx, self.settings = ctx, settings
+        self.kabupaten = ctx.kabupaten
+
+    def answer(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        """The handler in the path's format, its Problems (and any failure) as the specification's errors."""
+        async def endpoint(request: Request) -> Response:
+            fmt = request.path_params.get("fmt", "xml")
+            headers = GET_HEADERS if request.method in ("GET", "HEAD") else None
+            locale = self.locale(request)
+            try:
+                if fmt not in FORMATS:
+                    raise Problem(400, "format", value=fmt[:10])
+                response = await handler(request, fmt)
+            except Problem as problem:
+                log.log(logging.WARNING if problem.status == 403 else logging.INFO, "open311 refused",
+                        extra={"path": request.url.path[:200], "status": problem.status, "reason": problem.key})
+                return errors(fmt, problem.status, text(f"open311.error.{problem.key}", locale, **problem.params),
+                              headers)
+            except Exception:  # a bug must not take the server down, nor show a traceback to the world
+                log.exception("open311 failed", extra={"path": request.url.path[:200]})
+                return errors(fmt, 400, text("open311.error.general", locale), headers)
+            response.headers.update(headers or {})
+            return response
+        return endpoint
+
+    def locale(self, request: Request) -> str:
+        """`locale=en|id` (an extension), else the install's default."""
+        asked = request.query_params.get("locale", "")
+        return asked if asked in LOCALES else self.kabupaten.first.default_locale
+
+    def base_url(self, request: Request) -> str:
+        """Where clients reach this server: CONSOLE_URL (the public address) when set, else as asked."""
+        return (self.settings.console_url or str(request.base_url)).rstrip("/")
+
+    def media_url(self, request: Request, case: PublicCase) -> str | None:
+        if case.proof_photo_id is None:
+            return None
+        return f"{self.base_url(request)}{BASE}/media/{case.number}/{case.proof_photo_id}"
+
+    async def discovery(self, request: Request, fmt: str) -> Response:
+        locale = self.locale(request)
+        body: Value = {
+            "changeset": CHANGESET, "contact": text("open311.contact", locale, name=self.kabupaten.name),
+            "key_service": text("open311.key_service", locale),
+            "endpoints": [{"specification": SPECIFICATION, "url": f"{self.base_url(request)}{BASE}",
+                           "changeset": CHANGESET, "type": "production",
+                           "formats": ["text/xml", "application/json"]}]}
+        return document(fmt, "discovery", body)
+
+    async def services(self, request: Request, fmt: str) -> Response:
+        profiles = catalogue.scope(self.kabupaten, request.query_params.get("jurisdiction_id"))
+        return document(fmt, "services", catalogue.services(profiles, self.locale(request)))
+
+    async def definition(self, request: Request, fmt: str) -> Response:
+        profiles = catalogue.scope(self.kabupaten, request.query_params.get("jurisdiction_id"))
+        code = request.path_params["code"]
+        return document(fmt, "service_definition", catalogue.definition(profiles, code, self.locale(request)))
+
+    async def requests(self, request: Request, fmt: str) -> Response:
+        if request.method == "POST":
+            return await self.post(request, fmt)
+        params = _params(request)
+        jurisdiction = params.get("jurisdiction_id", "")
+        profiles = catalogue.scope(self.kabupaten, jurisdiction)
+        query = parse_query(params, self.ctx.now(), profiles[0].zone)
+        cases = await public_cases(self.ctx, profiles[0].code if jurisdiction else None, since=query.since,
+                                   until=query.until, numbers=query.numbers, category=query.categories,
+                                   open=query.open, limit=query.limit, offset=query.offset)
+        locale = self.locale(request)
+        rows: list[Value] = [request_row(c, self.kabupaten, locale, self.media_url(request, c)) for c in cases]
+        return document(fmt, "service_requests", rows)
+
+    async def request(self, request: Request, fmt: str) -> Response:
+        jurisdiction = request.query_params.get("jurisdiction_id", "")
+        catalogue.scope(self.kabupaten, jurisdiction)
+        number = request.path_params["id"]
+        case = await public_case(self.ctx, number)
+        if case is None or (jurisdiction and case.kecamatan != jurisdiction):
+            raise Problem(404, "request_unknown", value=number[:40])
+        return document(fmt, "service_requests", [request_row(case, self.kabupaten, self.locale(request),
+                                                              self.media_url(request, case))])
+
+    async def token(self, request: Request, fmt: str) -> Response:
+        """The request a POST's token became (POST answers with the id at once: this is for clients that ask)."""
+        jurisdiction = request.query_params.get("jurisdiction_id", "")
+        catalogue.scope(self.kabupaten, jurisdiction)
+        token = request.path_params["token"]
+        async with self.ctx.sessions() as session:
+            number = await session.scalar(select(Ticket.number).where(Ticket.source_ref == f"{CHANNEL}:{token}"))
+        case = await public_case(self.ctx, number) if number else None
+        if case is None or (jurisdiction and case.kecamatan != jurisdiction):
+            raise Problem(404, "token_unknown", value=token[:40])
+        return document(fmt, "service_requests", [{"service_request_id": case.number, "token": token}])
+
+    async def post(self, request: Request, fmt: str) -> Response:
+        """POST requests: form-encoded, with an api_key; answers the new request's id and what happens next."""
+        body = await request.body()
+        if len(body) > MAX_FORM:
+            raise Problem(400, "general")
+        posted = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        form = {**dict(request.query_params), **dict(posted)}
+        given = form.get("api_key", "")
+        if not key_allowed(given, self.settings.open311_keys()):
+            raise Problem(403, "api_key")
+        here = self.ctx.at(tenant(self.kabupaten, form))
+        filed = await file_report(here, form)
+        log.info("open311 report filed", extra={"ticket": filed.submitted.number, "kecamatan": here.kecamatan,
+                                                "key": hashlib.sha256(given.encode()).hexdigest()[:8]})
+        locale = self.locale(request)
+        deadline = filed.submitted.deadline
+        notice = (text("open311.service_notice", locale, number=filed.submitted.number,
+                       deadline=deadline.astimezone(here.profile.zone).strftime("%d-%m-%Y %H:%M"))
+                  if deadline else text("open311.service_notice_soon", locale, number=filed.submitted.number))
+        return document(fmt, "service_requests", [{"service_request_id": filed.submitted.number,
+                                                   "service_notice": notice}])
+
+    async def media(self, request: Request) -> Response:
+        """A public case's proof photo (nothing else is served)."""
+        path = await public_photo(self.ctx, request.path_params["number"], request.path_params["attachment"],
+                                  self.settings.media_dir)
+        if path is None:
+            return errors("xml", 404, text("open311.error.not_found", self.locale(request)), GET_HEADERS)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return FileResponse(path, media_type=kind, headers=FILE_HEADERS, content_disposition_type="inline")
+
+    async def unknown(self, request: Request, fmt: str) -> Response:
+        raise Problem(404, "not_found")

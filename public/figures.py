@@ -1,0 +1,253 @@
+"""The transparency page's figures: this month and last, per kecamatan and for the kabupaten.
+
+The same measures as the camat's digest and the kabupaten's comparison (`core.digest`: the clock that
+ends each stage, a stage counted on time when it was never escalated; `core.kabupaten_digest`'s
+stages), but for the public: every kecamatan and both months are read together, in one grouped query
+per clock column (created, verified, accepted, resolved, closed: each over its own index), and a
+confidential case counts in nothing here, totals included (so no total minus its rows can point at one).
+Months run in the kecamatan's time zone; the kabupaten's are those of its first kecamatan.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from core.context import Context
+from core.db.models import Ticket, TicketEvent
+from core.digest import STAGE_DONE, Compliance, shown
+from core.domain.lifecycle import TicketState
+from core.domain.sla import Stage
+from core.kabupaten_digest import STAGES
+
+CLOSED = TicketState.CLOSED.value
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month in one time zone, as the UTC instants [start, end)."""
+
+    first: date
+    start: datetime
+    end: datetime
+
+    def holds(self, column: InstrumentedAttribute[datetime | None] | InstrumentedAttribute[datetime]
+              ) -> ColumnElement[bool]:
+        return and_(column >= self.start, column < self.end)
+
+
+def months(now: datetime, zone: ZoneInfo) -> tuple[Month, Month]:
+    """This month and last month, as the people of `zone` count them at `now`."""
+    first = now.astimezone(zone).date().replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+
+    def at(day: date) -> datetime:
+        return datetime.combine(day, time.min, zone)
+
+    return Month(first, at(first), at(following)), Month(previous, at(previous), at(first))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One place's month: reports in, resolved, closed, on time per stage, time to resolve, rating."""
+
+    new: int = 0
+    resolved: int = 0
+    closed: int = 0
+    stages: dict[Stage, Compliance] = field(default_factory=lambda: {s: Compliance(0, 0) for s in STAGES})
+    rating_sum: int = 0
+    ratings: int = 0
+    median_resolve: timedelta | None = None
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_sum / self.ratings if self.ratings else None
+
+    def __add__(self, other: Figures) -> Figures:
+        """The two places together (the median is not additive: set it from the spans afterwards)."""
+        return Figures(
+            new=self.new + other.new, resolved=self.resolved + other.resolved, closed=self.closed + other.closed,
+            stages={s: Compliance(self.stages[s].on_time + other.stages[s].on_time,
+                                  self.stages[s].total + other.stages[s].total) for s in STAGES},
+            rating_sum=self.rating_sum + other.rating_sum, ratings=self.ratings + other.ratings)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A kecamatan's or the kabupaten's figures, this month and last."""
+
+    this_month: Month
+    last_month: Month
+    this: Figures
+    last: Figures
+
+
+@dataclass(frozen=True)
+class Row:
+    """One desa's or category's line: reports in and resolved, this month and last."""
+
+    key: str | None
+    new: int = 0
+    resolved: int = 0
+    new_last: int = 0
+    resolved_last: int = 0
+
+
+@dataclass(frozen=True)
+class KecamatanBoard:
+    code: str
+    summary: Summary
+    by_desa: dict[str | None, Row]
+    by_category: dict[str | None, Row]
+
+
+@dataclass(frozen=True)
+class KabupatenBoard:
+    total: Summary
+    kecamatan: dict[str, Summary]  # in the kabupaten file's order
+    by_category: dict[str | None, Row]
+
+
+def _stage_window(stage: Stage, month: Month) -> ColumnElement[bool]:
+    """Tickets that finished `stage` in `month` (as `core.digest.stage_compliance` reads it)."""
+    window = month.holds(STAGE_DONE.get(stage, Ticket.resolved_at))
+    return and_(window, Ticket.forward_agency.is_not(None)) if stage is Stage.AGENCY else window
+
+
+def _late(stage: Stage) -> ColumnElement[bool]:
+    """The stage was escalated on the way (the digest's "not on time")."""
+    return exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action == "escalate",
+                          TicketEvent.data["stage"].as_string() == stage.value)
+
+
+# The columns whose time puts a ticket in a month, each read in a query of its own (over its own index).
+CLOCKS = ("created_at", "verified_at", "accepted_at", "resolved_at", "closed_at")
+
+
+def _counted(month: Month, clock: str) -> dict[str, ColumnElement[Any]]:
+    """The aggregates of one month that run on `clock`, by the names `_figures` reads."""
+    inside = month.holds(getattr(Ticket, clock))
+    found: dict[str, ColumnElement[Any]] = {}
+    if clock == "created_at":
+        found["new"] = func.count().filter(inside)
+    if clock == "resolved_at":
+        found["resolved"] = func.count().filter(inside)
+    if clock == "closed_at":
+        found |= {"closed": func.count().filter(inside, Ticket.state == CLOSED),
+                  "rating_sum": func.coalesce(func.sum(Ticket.rating).filter(inside), 0),
+                  "ratings": func.count(Ticket.rating).filter(inside)}
+    for stage in STAGES:
+        if STAGE_DONE.get(stage, Ticket.resolved_at).key == clock:
+            window = _stage_window(stage, month)
+            found |= {f"{stage}.total": func.count().filter(window),
+                      f"{stage}.on_time": func.count().filter(window, ~_late(stage))}
+    return found
+
+
+def _figures(values: dict[str, int]) -> Figures:
+    return Figures(new=values.get("new", 0), resolved=values.get("resolved", 0), closed=values.get("closed", 0),
+                   rating_sum=values.get("rating_sum", 0), ratings=values.get("ratings", 0),
+                   stages={s: Compliance(on_time=values.get(f"{s}.on_time", 0), total=values.get(f"{s}.total", 0))
+                           for s in STAGES})
+
+
+Pair = tuple[Figures, Figures]  # this month, last month
+
+
+async def _tally(session: AsyncSession, key: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
+                 codes: list[str], this: Month, last: Month, clocks: Sequence[str] = CLOCKS) -> dict[Any, Pair]:
+    """The figures of both months per `key` (kecamatan, desa or category): one grouped query per clock."""
+    values: dict[Any, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
+    for clock in clocks:
+        now, before = _counted(this, clock), _counted(last, clock)
+        moment = getattr(Ticket, clock)
+        rows = await session.execute(
+            select(key, *now.values(), *before.values()).group_by(key)
+            .where(Ticket.kecamatan.in_(codes), shown(), moment >= last.start, moment < this.end))
+        for group, *got in rows.all():
+            numbers = [int(v or 0) for v in got]
+            values[group][0].update(zip(now, numbers[:len(now)], strict=True))
+            values[group][1].update(zip(before, numbers[len(now):], strict=True))
+    return {group: (_figures(a), _figures(b)) for group, (a, b) in values.items()}
+
+
+async def _spans(session: AsyncSession, codes: list[str], since: datetime) -> list[tuple[str, datetime, timedelta]]:
+    """(kecamatan, resolved at, time from report to resolved) of the cases resolved since `since`."""
+    rows = await session.execute(select(Ticket.kecamatan, Ticket.created_at, Ticket.resolved_at)
+                                 .where(Ticket.kecamatan.in_(codes), shown(), Ticket.resolved_at >= since))
+    return [(code, resolved, resolved - created) for code, created, resolved in rows.all() if resolved is not None]
+
+
+def _median(spans: Iterable[tuple[str, datetime, timedelta]], codes: set[str], month: Month) -> timedelta | None:
+    found = [span.total_seconds() for code, resolved, span in spans
+             if code in codes and month.start <= resolved < month.end]
+    return timedelta(seconds=statistics.median(found)) if found else None
+
+
+def _with_median(figures: Figures, spans: list[tuple[str, datetime, timedelta]], codes: set[str],
+                 month: Month) -> Figures:
+    return replace(figures, median_resolve=_median(spans, codes, month))
+
+
+async def _rows(session: AsyncSession, key: InstrumentedAttribute[str | None], codes: list[str], this: Month,
+                last: Month) -> dict[str | None, Row]:
+    """Reports in and resolved per desa or per category, both months."""
+    tallies = await _tally(session, key, codes, this, last, clocks=("created_at", "resolved_at"))
+    return {group: Row(group, a.new, a.resolved, b.new, b.resolved) for group, (a, b) in tallies.items()}
+
+
+def _summaries(tallies: dict[str, Pair], spans: list[tuple[str, datetime, timedelta]],
+               codes: list[str], this: Month, last: Month) -> Summary:
+    """The figures of `codes` together (one kecamatan, or all of them)."""
+    empty = (Figures(), Figures())
+    now, before = Figures(), Figures()
+    for code in codes:
+        a, b = tallies.get(code, empty)
+        now, before = now + a, before + b
+    wanted = set(codes)
+    return Summary(this, last, _with_median(now, spans, wanted, this), _with_median(before, spans, wanted, last))
+
+
+async def kecamatan_board(ctx: Context) -> KecamatanBoard:
+    """The figures of `ctx`'s kecamatan: this month and last, per desa and per category (ten grouped queries,
+    each over one index)."""
+    code = ctx.kecamatan
+    this, last = months(ctx.now(), ctx.profile.zone)
+    async with ctx.sessions() as session:
+        tallies = await _tally(session, Ticket.kecamatan, [code], this, last)
+        spans = await _spans(session, [code], last.start)
+        by_desa = await _rows(session, Ticket.desa, [code], this, last)
+        by_category = await _rows(session, Ticket.category, [code], this, last)
+    return KecamatanBoard(code, _summaries(tallies, spans, [code], this, last), by_desa, by_category)
+
+
+async def kabupaten_board(ctx: Context) -> KabupatenBoard:
+    """Every kecamatan's figures and the kabupaten's (each in its own months), and the kabupaten per category."""
+    codes = [p.code for p in ctx.kabupaten]
+    home = ctx.kabupaten.first.zone
+    zones = {p.code: p.zone for p in ctx.kabupaten}
+    now = ctx.now()
+    # One grouped query per time zone in use (a kabupaten normally has one).
+    in_zone = {zone: months(now, zone) for zone in {home, *zones.values()}}
+    earliest = min(last.start for _, last in in_zone.values())
+    tallies: dict[ZoneInfo, dict[str, Pair]] = defaultdict(dict)
+    async with ctx.sessions() as session:
+        for zone, (this, last) in in_zone.items():
+            tallies[zone] = await _tally(session, Ticket.kecamatan, codes, this, last)
+        spans = await _spans(session, codes, earliest)
+        this, last = in_zone[home]
+        by_category = await _rows(session, Ticket.category, codes, this, last)
+    return KabupatenBoard(
+        total=_summaries(tallies[home], spans, codes, this, last),
+        kecamatan={code: _summaries(tallies[zones[code]], spans, [code], *in_zone[zones[code]]) for code in codes},
+        by_category=by_category)

@@ -1,0 +1,147 @@
+"""The one place that says what of a case is public: the transparency page and the Open311 API read it.
+
+A confidential case is never public (not listed, not found by its number, its photo not served); a
+rejected or cancelled report is not either (the desk judged it no case, or the citizen withdrew it).
+Of a public case nobody learns who reported it: no name, no number, no reporter id; the citizen's free
+text is shown with every phone number in it masked, and its position rounded to about 100 m. The
+officer's proof photo is the only file shown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, and_, func, select
+
+from core.context import Context
+from core.db.models import Attachment, Ticket, TicketEvent
+from core.domain.lifecycle import OPEN_STATES, TicketState
+from core.domain.people import mask_phones_in
+from core.domain.reports import AttachmentKind, AttachmentRole, Privacy
+from core.media_files import on_disk
+
+# Cases that are nobody's business but the desk's.
+HIDDEN_STATES = frozenset({TicketState.REJECTED, TicketState.CANCELLED})
+# The steps of a case's public timeline: a change into one of these states (a submit enters "received").
+PUBLIC_STEPS = (TicketState.RECEIVED, TicketState.VERIFIED, TicketState.IN_PROGRESS, TicketState.RESOLVED,
+                TicketState.CLOSED)
+MAX_PAGE = 1000
+
+
+def round_position(lat: float, lon: float) -> tuple[float, float]:
+    """A position as the public sees it: three decimals, about 100 m."""
+    return round(lat, 3), round(lon, 3)
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """A case as anyone may see it: nothing of who reported it."""
+
+    number: str
+    kecamatan: str  # the kecamatan's code
+    state: TicketState
+    open: bool
+    category: str | None  # the category's code
+    category_name: str | None
+    desa: str | None
+    description: str  # phone numbers masked
+    address: str  # phone numbers masked
+    lat: float | None  # rounded (round_position)
+    long: float | None
+    requested_at: datetime
+    updated_at: datetime
+    expected_at: datetime | None  # the current stage's deadline while open
+    agency: str | None  # the agency the case was forwarded to, by name
+    proof_photo_id: int | None  # the officer's latest proof photo (Attachment id)
+    timeline: tuple[tuple[str, datetime], ...]  # (a PUBLIC_STEPS state's value, when), oldest first
+
+
+def _public() -> ColumnElement[bool]:
+    return and_(Ticket.privacy != Privacy.CONFIDENTIAL.value, Ticket.state.not_in([s.value for s in HIDDEN_STATES]))
+
+
+async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime | None = None,
+                       until: datetime | None = None, numbers: Sequence[str] | None = None,
+                       category: str | Sequence[str] | None = None, open: bool | None = None, limit: int = MAX_PAGE,
+                       offset: int = 0) -> list[PublicCase]:
+    """The public cases of a kecamatan (None: the whole kabupaten), newest first; `since`/`until` bound
+    when they were reported (inclusive), `numbers` picks cases by number (any case), `category` one code or several."""
+    query = select(Ticket).where(_public())
+    if kecamatan is not None:
+        query = query.where(Ticket.kecamatan == kecamatan)
+    if since is not None:
+        query = query.where(Ticket.created_at >= since)
+    if until is not None:
+        query = query.where(Ticket.created_at <= until)
+    if numbers is not None:
+        query = query.where(func.upper(Ticket.number).in_([n.strip().upper() for n in numbers]))
+    if category is not None:
+        query = query.where(Ticket.category.in_([category] if isinstance(category, str) else list(category)))
+    if open is not None:
+        states = [s.value for s in OPEN_STATES]
+        query = query.where(Ticket.state.in_(states) if open else Ticket.state.not_in(states))
+    query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    query = query.limit(max(0, min(limit, MAX_PAGE))).offset(max(0, offset))
+    async with ctx.sessions() as session:
+        tickets = list(await session.scalars(query))
+        ids = [t.id for t in tickets]
+        if not ids:
+            return []
+        steps = [s.value for s in PUBLIC_STEPS]
+        events = await session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.from_state, TicketEvent.to_state, TicketEvent.created_at)
+            .where(TicketEvent.ticket_id.in_(ids), TicketEvent.to_state.in_(steps))
+            .order_by(TicketEvent.ticket_id, TicketEvent.id))
+        photos = await session.execute(
+            select(Attachment.ticket_id, Attachment.id).where(
+                Attachment.ticket_id.in_(ids), Attachment.role == AttachmentRole.PROOF.value,
+                Attachment.kind == AttachmentKind.PHOTO.value, Attachment.stored_path.is_not(None))
+            .order_by(Attachment.id))
+    timelines: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for ticket_id, before, after, at in events:
+        if before != after:
+            timelines[ticket_id].append((after, at))
+    proof = {ticket_id: attachment_id for ticket_id, attachment_id in photos}  # the latest wins
+    return [_case(ctx, t, tuple(timelines[t.id]), proof.get(t.id)) for t in tickets]
+
+
+def _case(ctx: Context, ticket: Ticket, timeline: tuple[tuple[str, datetime], ...],
+          proof_photo_id: int | None) -> PublicCase:
+    profile = ctx.kabupaten.profile(ticket.kecamatan)
+    found = profile.category(ticket.category) if ticket.category else None
+    state = TicketState(ticket.state)
+    is_open = state in OPEN_STATES
+    located = ticket.latitude is not None and ticket.longitude is not None
+    lat, lon = round_position(ticket.latitude, ticket.longitude) if located else (None, None)  # type: ignore[arg-type]
+    return PublicCase(
+        number=ticket.number, kecamatan=profile.code, state=state, open=is_open, category=ticket.category,
+        category_name=found.label if found else None, desa=ticket.desa,
+        description=mask_phones_in(ticket.description or ""), address=mask_phones_in(ticket.address or ""),
+        lat=lat, long=lon, requested_at=ticket.created_at, updated_at=ticket.updated_at,
+        expected_at=ticket.stage_deadline_at if is_open else None,
+        agency=ctx.kabupaten.agency_name(ticket.forward_agency), proof_photo_id=proof_photo_id, timeline=timeline)
+
+
+async def public_case(ctx: Context, number: str) -> PublicCase | None:
+    """The public case with this number (any kecamatan of the install); None if unknown or not public."""
+    found = await public_cases(ctx, None, numbers=[number], limit=1)
+    return found[0] if found else None
+
+
+async def public_photo(ctx: Context, number: str, attachment_id: int, media_dir: Path | None = None) -> Path | None:
+    """The file of a public case's proof photo, inside the media directory (default: the settings'); else None."""
+    async with ctx.sessions() as session:
+        found = await session.scalar(select(Attachment).join(Ticket, Ticket.id == Attachment.ticket_id).where(
+            Attachment.id == attachment_id, func.upper(Ticket.number) == number.strip().upper(), _public(),
+            Attachment.role == AttachmentRole.PROOF.value, Attachment.kind == AttachmentKind.PHOTO.value))
+    if found is None:
+        return None
+    if media_dir is None:
+        from core.settings import Settings  # read when asked, never at import
+
+        media_dir = Settings().media_dir
+    return on_disk(media_dir, found.stored_path)

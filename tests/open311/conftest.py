@@ -1,0 +1,72 @@
+"""The Open311 API over ASGI on the test database, and readers of its two formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+from pydantic import SecretStr
+from starlette.applications import Starlette
+
+from core.context import Context
+from core.settings import Settings
+from open311 import open311_routes
+
+KEY = "key-for-the-test-0123456789"
+BASE = "https://lapor.test/open311/v2"
+# What the tests' citizens are: none of it may leave through the API.
+PERSONAL = ("081234567890", "6281234567890", "Daeng Ngalle", "+62 813 0000 1111", "6281300001111", "081300001111",
+            "Tetangga")
+
+
+def settings(media_dir: Path | None = None) -> Settings:
+    return Settings(_env_file=None, console_url="https://lapor.test",  # type: ignore[call-arg]
+                    open311_api_keys=SecretStr(f"other-key, {KEY}"), media_dir=media_dir or Path("./var/media-none"))
+
+
+@asynccontextmanager
+async def api(ctx: Context, media_dir: Path | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the API that checks every answer carries nothing personal."""
+    app = Starlette(routes=open311_routes(ctx, settings(media_dir)))
+
+    async def private(response: httpx.Response) -> None:
+        await response.aread()
+        for word in PERSONAL:
+            assert word not in response.text, (word, response.url)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE,
+                                 event_hooks={"response": [private]}) as client:
+        yield client
+
+
+def xml(response: httpx.Response) -> ElementTree.Element:
+    assert response.headers["content-type"] == "text/xml; charset=utf-8", response.headers
+    assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    return ElementTree.fromstring(response.content)
+
+
+def data(response: httpx.Response) -> Any:
+    assert response.headers["content-type"] == "application/json; charset=utf-8", response.headers
+    return json.loads(response.content.decode("utf-8"))
+
+
+def children(element: ElementTree.Element) -> list[str]:
+    return [child.tag for child in element]
+
+
+def error_of(response: httpx.Response, status: int) -> str:
+    """The description of the specification's one-error answer (XML or JSON), checking its form."""
+    assert response.status_code == status, response.text
+    if response.headers["content-type"].startswith("text/xml"):
+        root = xml(response)
+        assert root.tag == "errors" and children(root) == ["error"]
+        assert children(root[0]) == ["code", "description"] and root[0].findtext("code") == str(status)
+        return root[0].findtext("description") or ""
+    body = data(response)
+    assert isinstance(body, list) and len(body) == 1 and set(body[0]) == {"code", "description"}
+    assert body[0]["code"] == status
+    return str(body[0]["description"])
