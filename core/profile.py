@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -135,6 +135,51 @@ class WorkingHours(Strict):
         return self
 
 
+class Shift(Strict):
+    """One field officer's weekly duty: the hours of each day they work (a night shift may cross midnight,
+    e.g. sat = "20:00-06:00"). Their /tugas in Telegram overrides it until the next start or end of a shift."""
+
+    telegram_id: int
+    mon: NightField | None = None
+    tue: NightField | None = None
+    wed: NightField | None = None
+    thu: NightField | None = None
+    fri: NightField | None = None
+    sat: NightField | None = None
+    sun: NightField | None = None
+
+    @model_validator(mode="after")
+    def _some_day(self) -> Shift:
+        if not any(getattr(self, day) for day in WEEKDAYS):
+            raise ValueError(f"the roster of {self.telegram_id} names no day, e.g. mon = '07:30-16:00'")
+        return self
+
+    def windows(self, around: datetime, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+        """The shift's spans from the day before `around` to a week after it, in order."""
+        today = around.astimezone(zone).date()
+        found = []
+        for offset in range(-1, 9):
+            day = today + timedelta(days=offset)
+            hours = getattr(self, WEEKDAYS[day.weekday()])
+            if hours:
+                ends = day if hours[1] > hours[0] else day + timedelta(days=1)
+                found.append((datetime.combine(day, hours[0], zone), datetime.combine(ends, hours[1], zone)))
+        return found
+
+    def on(self, now: datetime, zone: ZoneInfo) -> bool:
+        return any(start <= now < end for start, end in self.windows(now, zone))
+
+    def next_change(self, now: datetime, zone: ZoneInfo) -> datetime | None:
+        """When the officer next comes on or goes off duty by the roster."""
+        return min((t for span in self.windows(now, zone) for t in span if t > now), default=None)
+
+    def next_start(self, now: datetime, zone: ZoneInfo) -> datetime | None:
+        """`now` when on duty, else when the next shift starts."""
+        if self.on(now, zone):
+            return now
+        return min((start for start, _ in self.windows(now, zone) if start > now), default=None)
+
+
 class FieldRoute(Strict):
     """A field group's share of the work: the cases of these desa and/or these categories (an empty list
     matches any). A verified case goes to the first route that matches it, else to the first field group."""
@@ -199,6 +244,8 @@ class Profile(Strict):
     # near the report's place counts as "at the place" (core/domain/proof.py).
     proof_location: Literal["required", "optional", "off"] = "optional"
     proof_near_m: float = Field(default=200, gt=0, le=50_000)
+    # The field officers' weekly duty (by Telegram id); an officer not in it is on duty as /tugas says.
+    roster: list[Shift] = []
     # An officer holding more open cases than this is marked on the reassign menu and not suggested.
     officer_open_limit: int = Field(default=8, ge=1, le=500)
     digest_list_limit: int = Field(default=10, ge=1, le=50)  # overdue cases listed by name in the digest
@@ -219,6 +266,10 @@ class Profile(Strict):
     desa: list[Desa] = Field(min_length=1)
     category_groups: list[CategoryGroup] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
+
+    def shift_of(self, telegram_id: int) -> Shift | None:
+        """The officer's weekly roster, if the profile gives one."""
+        return next((shift for shift in self.roster if shift.telegram_id == telegram_id), None)
 
     @field_validator("timezone")
     @classmethod

@@ -28,7 +28,7 @@ from officer_bot.cards import Board
 from officer_bot.handlers import held, staff
 from officer_bot.intake_notice import post_intake_failed
 from officer_bot.pacing import Busy
-from officer_bot.render import distance_label, duty_lines
+from officer_bot.render import distance_label, duty_lines, next_shift_line
 from officer_bot.store import REGISTRATION_KIND, Card
 from officer_bot.telegram_io import chunks, outcome
 from officer_bot.undelivered import notice
@@ -159,7 +159,10 @@ class TelegramChannel:
         """A line under the card saying what just happened there (an agency gave the case back, proof came
         from far away)."""
         if data.get("action") == "verify":
-            body = escape(text("tg.duty.nobody_desk", number=view.ticket.number, desa=view.ticket.desa or "-"))
+            verify = view.last("verify")
+            starts = next_shift_line(board.ctx, verify.data if verify is not None else {}, "id")
+            body = escape(" ".join(filter(None, [text("tg.duty.nobody_desk", number=view.ticket.number,
+                                                      desa=view.ticket.desa or "-"), starts])))
         elif data.get("action") == "resolve":
             body = escape(text("tg.proof.flagged", number=view.ticket.number, officer=str(data.get("actor") or "-"),
                                distance=distance_label(int(data.get("proof_distance_m") or 0), "id")))

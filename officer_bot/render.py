@@ -205,13 +205,24 @@ def duty_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
     """"Bertugas: Budi (0), Cakra (2) · disarankan Budi", or that nobody is (when the kecamatan has officers)."""
     if not view.on_duty:
         verify = view.last("verify")
-        return [text("tg.duty.nobody", locale)] if verify is not None and verify.data.get("nobody_on_duty") else []
+        if verify is None or not verify.data.get("nobody_on_duty"):
+            return []
+        return [text("tg.duty.nobody", locale), *filter(None, [next_shift_line(ctx, verify.data, locale)])]
     names = ", ".join(text("tg.duty.officer", locale, name=o.name, load=o.load) for o in view.on_duty[:8])
     pick = suggested(list(view.on_duty), ctx.profile.officer_open_limit)
     lines = [text("tg.duty.on", locale, names=names)]
     if pick is not None:
         lines.append(text("tg.duty.suggested", locale, name=pick.name))
     return lines
+
+
+def next_shift_line(ctx: Context, data: dict[str, Any], locale: str) -> str | None:
+    """"The accept clock runs from …" when a case came in with nobody on duty and the roster says who starts when."""
+    starts = data.get("clock_from")
+    if not isinstance(starts, str):
+        return None
+    return text("tg.duty.clock_from", locale, time=when(datetime.fromisoformat(starts), ctx.now(), ctx.profile.zone,
+                                                          locale))
 
 
 def camat_text(ctx: Context, view: TicketView, locale: str = "id") -> str:

@@ -93,8 +93,9 @@ async def transition(
 
 def set_clock(ctx: Context, ticket: Ticket, clock: Clock, data: dict[str, Any]) -> None:
     """Do to the stage clock what the lifecycle decided (an extension's `days`, an escalation's `level`)."""
-    if clock is Clock.RESTART:
-        restart_stage_clock(ctx, ticket)
+    if clock is Clock.RESTART:  # from now, or from when the event says the stage starts (the next shift)
+        start = data.get("clock_from")
+        restart_stage_clock(ctx, ticket, datetime.fromisoformat(start) if isinstance(start, str) else None)
     elif clock is Clock.EXTEND:
         now = ctx.now()
         ticket.stage_deadline_at = max(ticket.stage_deadline_at or now, now) + timedelta(days=int(data["days"]))
@@ -113,10 +114,11 @@ def new_event(ticket_id: int, action: str, actor: Actor, from_state: str | None,
                        to_state=to_state, data=data, created_at=now)
 
 
-def restart_stage_clock(ctx: Context, ticket: Ticket) -> None:
-    """Start the deadline of the stage the ticket is now in (none once it is finished)."""
-    now = ctx.now()
-    ticket.stage_started_at = now
+def restart_stage_clock(ctx: Context, ticket: Ticket, start: datetime | None = None) -> None:
+    """Start the deadline of the stage the ticket is now in (none once it is finished), from `start` or now."""
+    start = start or ctx.now()
+    ticket.stage_started_at = start
     ticket.escalation_level = 0
     stage = STAGE_OF_STATE.get(TicketState(ticket.state))
-    ticket.stage_deadline_at = ctx.stage_deadline(ticket.category, stage, now, ticket.forward_agency) if stage else None
+    ticket.stage_deadline_at = (ctx.stage_deadline(ticket.category, stage, start, ticket.forward_agency)
+                                if stage else None)

@@ -11,7 +11,7 @@ from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor
 from core.usecases._ticket import agency_facts, lock_ticket, transition
 from core.usecases.corrections import record_correction, set_details
-from core.usecases.duty import nobody_on_duty
+from core.usecases.duty import next_on_duty, nobody_on_duty
 from core.usecases.follows import add_follower
 
 
@@ -35,6 +35,9 @@ async def verify_ticket(
         data: dict[str, Any] = {"category": ticket.category, "desa": ticket.desa}
         if await nobody_on_duty(ctx, ticket.desa):  # the card says so too; the desk is told (notices table)
             data["nobody_on_duty"] = True
+            starts = await next_on_duty(ctx, ticket.desa)
+            if starts is not None and starts > ctx.now():  # the accept clock runs from the next shift
+                data["clock_from"] = starts.isoformat()
         await transition(ctx, session, ticket, Action.VERIFY, actor, data)
         ticket.verified_at = ctx.now()
         return ticket

@@ -1,11 +1,13 @@
-"""Who is on duty now: an officer says so with /tugas (on or off, optionally until a time); the field card
-names the on-duty officers of its desa and suggests the least loaded one under the profile's limit."""
+"""Who is on duty now: the profile's weekly roster, and an officer's /tugas (on or off, optionally until a
+time; with a roster, until the next start or end of a shift); the field card names the on-duty officers
+of its desa and suggests the least loaded one under the profile's limit."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -14,6 +16,7 @@ from core.db.models import Staff, StaffRoles
 from core.domain.errors import NotRegistered
 from core.domain.lifecycle import assignable
 from core.domain.people import Actor
+from core.profile import Shift
 from core.queries import officer_load
 
 log = logging.getLogger(__name__)
@@ -37,11 +40,31 @@ class OnDuty:
     load: int
 
 
-def duty_now(on_duty: bool, until: datetime | None, now: datetime) -> Duty:
-    """A stored toggle read at `now`: past its `until`, it has turned to the other."""
-    if until is not None and now >= until:
+def duty_now(on_duty: bool, until: datetime | None, now: datetime, shift: Shift | None = None,
+             zone: ZoneInfo | None = None) -> Duty:
+    """A stored toggle read at `now`: past its `until`, it has turned to the other; for an officer on the
+    roster, the roster decides except while a toggle's `until` runs."""
+    if until is not None and now < until:
+        return Duty(on_duty, until)
+    if shift is not None and zone is not None:
+        return Duty(shift.on(now, zone), shift.next_change(now, zone))
+    if until is not None:
         return Duty(not on_duty, None)
-    return Duty(on_duty, until)
+    return Duty(on_duty, None)
+
+
+def comes_on(on_duty: bool, until: datetime | None, now: datetime, shift: Shift | None,
+             zone: ZoneInfo) -> datetime | None:
+    """When the officer is next on duty (`now` when they are), or None when nothing says (off until they
+    say otherwise)."""
+    duty = duty_now(on_duty, until, now, shift, zone)
+    if duty.on:
+        return now
+    if duty.until is None:
+        return None
+    if duty_now(on_duty, until, duty.until, shift, zone).on:
+        return duty.until
+    return shift.next_start(duty.until, zone) if shift else None
 
 
 async def set_duty(ctx: Context, actor: Actor, on: bool, until: datetime | None = None) -> Duty:
@@ -50,6 +73,10 @@ async def set_duty(ctx: Context, actor: Actor, on: bool, until: datetime | None 
     if until is not None and until <= ctx.now():
         until = None
     async with ctx.sessions.begin() as session:
+        telegram_id = await session.scalar(select(Staff.telegram_id).where(Staff.id == actor.id))
+        shift = ctx.profile.shift_of(telegram_id) if telegram_id is not None else None
+        if shift is not None and until is None:  # the roster takes over at its next change
+            until = shift.next_change(ctx.now(), ctx.profile.zone)
         done = await session.execute(update(StaffRoles).where(StaffRoles.staff_id == actor.id,
                                                               StaffRoles.kecamatan == ctx.kecamatan)
                                      .values(on_duty=on, duty_until=until))
@@ -62,15 +89,17 @@ async def set_duty(ctx: Context, actor: Actor, on: bool, until: datetime | None 
 
 async def duty_of(ctx: Context, staff_id: int) -> Duty:
     async with ctx.sessions() as session:
-        row = (await session.execute(select(StaffRoles.on_duty, StaffRoles.duty_until).where(
+        row = (await session.execute(select(StaffRoles.on_duty, StaffRoles.duty_until, Staff.telegram_id)
+                                     .join(Staff, Staff.id == StaffRoles.staff_id).where(
             StaffRoles.staff_id == staff_id, StaffRoles.kecamatan == ctx.kecamatan))).first()
-    return duty_now(row[0], row[1], ctx.now()) if row else Duty(False, None)
+    if row is None:
+        return Duty(False, None)
+    return duty_now(row[0], row[1], ctx.now(), ctx.profile.shift_of(row[2]), ctx.profile.zone)
 
 
-async def on_duty_for(ctx: Context, desa: str | None) -> list[OnDuty]:
-    """The officers on duty now in ctx's kecamatan for a case in `desa` (those assigned to it, or with no desa
-    assigned), the least loaded first."""
-    now, load = ctx.now(), await officer_load(ctx)
+async def _officers_for(ctx: Context, desa: str | None) -> list[tuple[int, int, str, bool, datetime | None]]:
+    """The kecamatan's active field officers for a case in `desa` (those assigned to it, or with no desa
+    assigned): id, Telegram id, name and their stored toggle."""
     async with ctx.sessions() as session:
         rows = (await session.execute(
             select(Staff.id, Staff.telegram_id, Staff.name, Staff.desa, StaffRoles.roles, StaffRoles.on_duty,
@@ -78,10 +107,25 @@ async def on_duty_for(ctx: Context, desa: str | None) -> list[OnDuty]:
             .join(StaffRoles, StaffRoles.staff_id == Staff.id)
             .where(StaffRoles.kecamatan == ctx.kecamatan, Staff.active.is_(True)))).all()
     wanted = (desa or "").casefold()
-    found = [OnDuty(sid, tid, name, load.get(sid, 0)) for sid, tid, name, places, roles, on, until in rows
-             if "officer" in roles and assignable(roles) and duty_now(on, until, now).on
-             and (not places or wanted in {p.casefold() for p in places})]
+    return [(sid, tid, name, on, until) for sid, tid, name, places, roles, on, until in rows
+            if "officer" in roles and assignable(roles) and (not places or wanted in {p.casefold() for p in places})]
+
+
+async def on_duty_for(ctx: Context, desa: str | None) -> list[OnDuty]:
+    """The officers on duty now in ctx's kecamatan for a case in `desa` (those assigned to it, or with no desa
+    assigned), the least loaded first."""
+    now, load, profile = ctx.now(), await officer_load(ctx), ctx.profile
+    found = [OnDuty(sid, tid, name, load.get(sid, 0)) for sid, tid, name, on, until in await _officers_for(ctx, desa)
+             if duty_now(on, until, now, profile.shift_of(tid), profile.zone).on]
     return sorted(found, key=lambda o: (o.load, o.name.casefold()))
+
+
+async def next_on_duty(ctx: Context, desa: str | None) -> datetime | None:
+    """When the first officer for `desa` comes on duty (now if one is), or None when none says when."""
+    now, profile = ctx.now(), ctx.profile
+    starts = [comes_on(on, until, now, profile.shift_of(tid), profile.zone)
+              for _sid, tid, _name, on, until in await _officers_for(ctx, desa)]
+    return min((start for start in starts if start is not None), default=None)
 
 
 async def nobody_on_duty(ctx: Context, desa: str | None) -> bool:

@@ -4,15 +4,23 @@ under the limit; with nobody on duty the card says so and the desk is told."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
 
 from core.domain.lifecycle import Role
+from core.domain.sla import Stage
+from core.profile import Shift
 from core.usecases.desk import verify_ticket
 from core.usecases.duty import duty_of
 from core.usecases.field import accept_ticket
 from core.usecases.oversight import escalate_ticket
 from core.usecases.staff import add_staff
-from tests.core.story import report
+from tests.core.story import report, ticket
 from tests.officer.conftest import World
 
 
@@ -88,3 +96,64 @@ async def test_a_reminder_names_only_those_on_duty(world: World) -> None:
     reminder = await world.field.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Pengingat"))
     assert reminder.reply_to is not None and reminder.reply_to.message_id == card.message_id
     assert "Bertugas: Baso Petugas (0)" in (reminder.text or "") and "Cakra" not in (reminder.text or "")
+
+
+@contextlib.contextmanager
+def on_roster(world: World, *shifts: Shift) -> Iterator[None]:
+    """The profile's weekly roster for this test (the profile object is shared: put back after)."""
+    roster = world.ctx.profile.roster
+    roster.extend(shifts)
+    try:
+        yield
+    finally:
+        roster.clear()
+
+
+DAY = {"mon": "08:00-16:00", "tue": "08:00-16:00", "wed": "08:00-16:00", "thu": "08:00-16:00", "fri": "08:00-16:00"}
+EVENING = {day: "16:00-23:00" for day in DAY}
+
+
+async def test_the_roster_decides_who_is_on_duty_and_tugas_overrides_it_until_the_next_change(world: World) -> None:
+    baso, cakra = world.cast.officer.id or 0, world.cast.officer2.id or 0
+    with on_roster(world, Shift(telegram_id=2001, **DAY), Shift(telegram_id=2002, **EVENING)):  # type: ignore[arg-type]
+        await verified(world)  # Monday 09:00
+        card = await world.card(world.field, "PTL-000001", "Bertugas:")
+        assert "Bertugas: Baso Petugas (0)" in (card.text or "") and "Cakra" not in (card.text or "")
+
+        chat = world.officer2.private_chat
+        await world.officer2.sends(chat, "/tugas mulai")  # in early: until the roster's next change
+        await chat.wait_for(lambda m: m.from_bot and m.text == (
+            "Anda sekarang bertugas di Kecamatan Pattallassang sampai 16.00. Kartu kasus baru menyebut Anda."))
+        assert (await duty_of(world.ctx, cakra)).on and (await duty_of(world.ctx, baso)).on
+
+        world.ctx.clock.advance(hours=8)  # type: ignore[attr-defined]  # 17:00: the evening shift
+        assert (await duty_of(world.ctx, cakra)).on and not (await duty_of(world.ctx, baso)).on
+        world.ctx.clock.advance(hours=7)  # type: ignore[attr-defined]  # midnight: nobody
+        assert not (await duty_of(world.ctx, cakra)).on and not (await duty_of(world.ctx, baso)).on
+
+
+async def test_a_case_verified_off_shift_starts_its_accept_clock_when_the_next_shift_does(world: World) -> None:
+    with on_roster(world, Shift(telegram_id=2001, **DAY), Shift(telegram_id=2002, **DAY)):  # type: ignore[arg-type]
+        world.ctx.clock.advance(hours=11)  # type: ignore[attr-defined]  # Monday 20:00
+        tid = await verified(world)
+        card = await world.card(world.field, "PTL-000001", "⚠ Tidak ada petugas")
+        assert "Tenggat ambil dihitung mulai besok pukul 08.00" in (card.text or "")
+        note = await world.desk.wait_for(lambda m: m.from_bot and "tidak ada petugas lapangan" in (m.text or ""))
+        assert "Tenggat ambil dihitung mulai besok pukul 08.00" in (note.text or "")
+        found = await ticket(world.ctx, tid)
+        zone = world.ctx.profile.zone
+        starts = datetime.combine(world.ctx.now().astimezone(zone).date() + timedelta(days=1), time(8), zone)
+        assert found.stage_started_at == starts
+        assert found.stage_deadline_at == world.ctx.stage_deadline(found.category, Stage.ACCEPT, starts)
+
+
+def test_a_shift_may_cross_midnight_and_must_name_a_day() -> None:
+    zone = ZoneInfo("Asia/Makassar")
+    night = Shift(telegram_id=1, sat="20:00-06:00")  # type: ignore[arg-type]
+    saturday = datetime(2026, 11, 28, 23, 0, tzinfo=zone)
+    assert night.on(saturday, zone) and night.on(saturday + timedelta(hours=6), zone)
+    assert not night.on(saturday + timedelta(hours=7), zone)
+    assert night.next_change(saturday, zone) == datetime(2026, 11, 29, 6, 0, tzinfo=zone)
+    assert night.next_start(saturday + timedelta(hours=8), zone) == datetime(2026, 12, 5, 20, 0, tzinfo=zone)
+    with pytest.raises(ValidationError, match="names no day"):
+        Shift(telegram_id=1)
