@@ -7,7 +7,7 @@ Confidential tickets count in totals but never appear in lists or breakdowns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -71,6 +71,10 @@ class Digest:
     by_agency: list[tuple[str, int]]  # agency code, open cases with it
     rating: float | None
     ratings: int
+    new_by_type: dict[str, int] = field(default_factory=dict)  # yesterday's new reports: complaint, aspiration, info
+
+
+TYPE_ORDER = ("complaint", "aspiration", "info")
 
 
 def local_midnight(ctx: Context, day: date) -> datetime:
@@ -160,7 +164,10 @@ async def build_digest(ctx: Context, day: date | None = None) -> Digest:
             .join(Ticket, Ticket.assignee_id == Staff.id).where(mine, shown())
             .group_by(Staff.id, Staff.name).order_by(Staff.name))
         average, rated = await rating(session, k, end - timedelta(days=30), end)
+        types = await session.execute(select(Ticket.report_type, func.count()).where(
+            mine, Ticket.created_at >= start, Ticket.created_at < end).group_by(Ticket.report_type))
         return Digest(
+            new_by_type={kind: n for kind, n in types.all()},
             day=day,
             by_state={state: n for state, n in states.all()},
             new=await count(session, k, Ticket.created_at >= start, Ticket.created_at < end),
@@ -216,7 +223,13 @@ def render_digest(ctx: Context, digest: Digest, locale: str = "id", late: bool =
     lines += ["", t("digest.open_title")]
     for state in OPEN:
         lines.append(t("digest.item", name=t(f"state.{state}"), count=digest.by_state.get(state, 0)))
-    lines += ["", t("digest.yesterday", new=digest.new, resolved=digest.resolved, closed=digest.closed), ""]
+    lines += ["", t("digest.yesterday", new=digest.new, resolved=digest.resolved, closed=digest.closed)]
+    if set(digest.new_by_type) - {"complaint"}:  # the three kinds counted apart once more than one came in
+        lines.append(t("digest.by_type", kinds=" · ".join(
+            t("digest.type_item", kind=t(f"tg.type.{kind}"), count=n) for kind, n in sorted(
+                digest.new_by_type.items(), key=lambda item: TYPE_ORDER.index(item[0])
+                if item[0] in TYPE_ORDER else len(TYPE_ORDER)))))
+    lines.append("")
     listed = ctx.profile.digest_list_limit
     if digest.overdue_total:
         lines.append(t("digest.overdue_title", count=digest.overdue_total))

@@ -93,3 +93,20 @@ async def test_weekly_summary_on_monday_morning_compares_two_weeks(ctx: Context,
     assert lines[:2] == ["Ringkasan mingguan Kecamatan Pattallassang", "23 Nov – 29 Nov 2026"]
     assert "Laporan baru: 7 (minggu lalu 0)" in lines and "Tepat waktu: 67% (minggu lalu –)" in lines
     assert "Rating rata-rata: 4,0 (minggu lalu –)" in lines and "• Lampu jalan: 4" in lines
+
+
+async def test_the_digest_counts_aspirations_apart_from_complaints(ctx: Context, clock: Clock) -> None:
+    p = await cast(ctx)
+    await report(ctx, p.reporter)
+    await report(ctx, p.reporter, "Usul pembangunan posyandu di Bajeng", category="saran")
+    clock.now = wita("2026-11-24 07:00")
+    d = await build_digest(ctx)
+    assert d.new_by_type == {"complaint": 1, "aspiration": 1}
+    assert "Per jenis: Pengaduan 1 · Aspirasi 1." in (await digest_text(ctx)).splitlines()
+    assert "By kind: Complaint 1 · Aspiration 1." in await digest_text(ctx, locale="en")
+
+
+async def test_a_day_of_complaints_only_needs_no_line_by_kind(ctx: Context, clock: Clock) -> None:
+    await report(ctx, (await cast(ctx)).reporter)
+    clock.now = wita("2026-11-24 07:00")
+    assert "Per jenis" not in await digest_text(ctx)
