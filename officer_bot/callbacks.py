@@ -38,6 +38,11 @@ OPS: dict[str, tuple[int, ...]] = {
     "gr": (0,),  # agency or desk: give back to the kecamatan (reason prompt)
     "gn": (0,),  # desk: record an agency's news (prompt)
     "gs": (0,),  # desk: record an agency's answer (prompt)
+    "h": (0,),  # aspiration: outcomes menu
+    "ho": (1,),  # aspiration: outcome index (then a year, an agency or a note when it needs one)
+    "hy": (2,),  # aspiration: a Musrenbang outcome index and year offset (0 this year, 1 next)
+    "hg": (1,),  # aspiration: passed on to agency index
+    "ia": (0,),  # information request: answer (prompt)
     "o": (0,),  # open a card from a bundle
     "x": (0,),  # back to the card's own buttons
     "sa": (1,),  # staff registration prompt id: approve with role index

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from core.context import Context
 from core.db.models import Ticket
 from core.domain.lifecycle import Action, Chat, Snapshot, offered
+from core.domain.reports import Outcome
 from core.kabupaten import Kabupaten
 from core.texts import text
 from core.usecases._ticket import snapshot_of
@@ -41,6 +42,7 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.CLOSE: ("close", "cc"),
     Action.AGENCY_ACCEPT: ("agency_accept", "ga"), Action.RETURN: ("return", "gr"),
     Action.AGENCY_UPDATE: ("agency_update", "gn"), Action.AGENCY_ANSWER: ("agency_answer", "gs"),
+    Action.RECORD_OUTCOME: ("outcome", "h"), Action.ANSWER: ("answer", "ia"),
 }
 # An agency's own progress and resolve buttons ask for a reply in its group (the field's open a private chat).
 AGENCY_BUTTONS: dict[Action, tuple[str, str]] = {
@@ -48,13 +50,13 @@ AGENCY_BUTTONS: dict[Action, tuple[str, str]] = {
 }
 A = Action
 LAYOUT: dict[Chat, tuple[tuple[Action, ...], int]] = {  # chat -> button order, buttons per row
-    Chat.DESK: ((A.VERIFY, A.REJECT, A.MARK_DUPLICATE, A.FORWARD, A.AGENCY_UPDATE, A.AGENCY_ANSWER, A.ASK_CITIZEN,
-                 A.CORRECT, A.RETURN), 2),
+    Chat.DESK: ((A.VERIFY, A.RECORD_OUTCOME, A.ANSWER, A.REJECT, A.MARK_DUPLICATE, A.FORWARD, A.AGENCY_UPDATE,
+                 A.AGENCY_ANSWER, A.ASK_CITIZEN, A.CORRECT, A.RETURN), 2),
     Chat.FIELD: ((A.ACCEPT, A.ADD_PROGRESS, A.RESOLVE, A.ASK_CITIZEN, A.RELEASE), 2),
-    Chat.CAMAT: ((A.REASSIGN, A.RELEASE, A.EXTEND_DEADLINE, A.CLOSE, A.RETURN), 1),
+    Chat.CAMAT: ((A.REASSIGN, A.RELEASE, A.RECORD_OUTCOME, A.EXTEND_DEADLINE, A.CLOSE, A.RETURN), 1),
     Chat.AGENCY: ((A.AGENCY_ACCEPT, A.ADD_PROGRESS, A.RESOLVE, A.RETURN), 2),
     # the kabupaten's chat acts on an escalated case as the camat would (its admins may do more elsewhere)
-    Chat.KABUPATEN: ((A.REASSIGN, A.RELEASE, A.EXTEND_DEADLINE, A.CLOSE, A.RETURN), 1),
+    Chat.KABUPATEN: ((A.REASSIGN, A.RELEASE, A.RECORD_OUTCOME, A.EXTEND_DEADLINE, A.CLOSE, A.RETURN), 1),
 }
 
 
@@ -116,6 +118,22 @@ def reason_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMar
 def agency_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
     """The install's agencies (the kabupaten file's; a kecamatan profile alone lists its own)."""
     return choices(tid, "fa", [a.name for a in ctx.kabupaten.agencies], locale=locale)
+
+
+def outcome_menu(tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+    """What became of an aspiration (declining it is Tolak, with a reason)."""
+    return choices(tid, "ho", [text(f"tg.outcome.{o.value}", locale) for o in Outcome], width=1, locale=locale)
+
+
+def year_menu(ctx: Context, tid: int, outcome: int, locale: str = "id") -> InlineKeyboardMarkup:
+    """The planning year of a Musrenbang: this year or the next."""
+    year = ctx.now().astimezone(ctx.profile.zone).year
+    buttons = [InlineKeyboardButton(str(year + n), callback_data=encode("hy", tid, outcome, n)) for n in (0, 1)]
+    return InlineKeyboardMarkup([buttons, back(tid, locale)])
+
+
+def outcome_agency_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
+    return choices(tid, "hg", [a.name for a in ctx.kabupaten.agencies], locale=locale)
 
 
 def original_menu(tid: int, originals: Sequence[Ticket], locale: str = "id") -> InlineKeyboardMarkup:

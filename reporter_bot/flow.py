@@ -69,7 +69,7 @@ def next_step(turn: Turn) -> Step:
         return Step.LOCATION
     if category.needs_location and d.latitude is None and not d.desa:
         return Step.DESA
-    if category.report_type != "aspiration" and not d.photos_done and profile.max_photos and not d.count("photo"):
+    if category.report_type == "complaint" and not d.photos_done and profile.max_photos and not d.count("photo"):
         return Step.PHOTOS
     if len(profile.privacy_options) > 1 and d.privacy is None:
         return Step.PRIVACY

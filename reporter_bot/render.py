@@ -60,8 +60,13 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
     if kind == "accepted":
         officer = str(data.get("officer") or data.get("actor") or "").split()
         return Outgoing(t("wa.update.accepted", number=number, officer=officer[0] if officer else "-"))
-    if kind in ("progress", "resolved", "agency_update", "agency_answer"):
-        return await _with_photo(ctx, delivery, media_dir, t, number, asks is Ask.FIXED, agency=_agency(data))
+    if kind in ("progress", "resolved", "agency_update", "agency_answer", "answered"):
+        return await _with_photo(ctx, delivery, media_dir, t, number, asks, agency=_agency(data))
+    if kind == "outcome":
+        said = _outcome(t, number, data)
+        if asks is Ask.RATING and ticket is not None and ticket.rating is None:
+            return _rating(t, number, ticket.id, before=said)
+        return Outgoing(said)
     if kind == "closed":
         if asks is Ask.RATING and ticket is not None and ticket.rating is None:  # not rated meanwhile
             return _rating(t, number, ticket.id)
@@ -69,7 +74,8 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
     if kind == "closed_auto":
         return Outgoing(t("wa.update.closed_auto", number=number))
     if kind == "reopened":
-        return Outgoing(t("wa.update.reopened", number=number))
+        asked_again = ticket is not None and ticket.report_type == "info"
+        return Outgoing(t("wa.update.asked_again" if asked_again else "wa.update.reopened", number=number))
     if kind == "rated":
         return Outgoing(t("wa.update.rated", number=number, rating=data.get("rating") or "-"))
     if kind == "cancelled":
@@ -114,10 +120,22 @@ def _deadline(ctx: Context, ticket: Ticket | None, locale: str, state: object) -
     return when(ticket.stage_deadline_at, ctx.now(), ctx.profile.zone, locale)
 
 
-def _rating(t: Any, number: str, ticket_id: int) -> Outgoing:
+def _rating(t: Any, number: str, ticket_id: int, before: str = "") -> Outgoing:
+    """How was the service? (a list of stars), after `before` when the same message says something first."""
     rows = [Row(f"rate:{n}:{ticket_id}", t(f"wa.update.stars_{n}")) for n in range(5, 0, -1)]
-    return choice_list(t("wa.update.rate", number=number), t("wa.update.rate_button"),
+    ask = t("wa.update.rate", number=number)
+    return choice_list(f"{before}\n\n{ask}" if before else ask, t("wa.update.rate_button"),
                        [(t("wa.update.rate_button"), rows)])
+
+
+def _outcome(t: Any, number: str, data: dict[str, Any]) -> str:
+    """An aspiration's outcome in words: for which Musrenbang, passed on to whom, or what is planned."""
+    outcome = str(data.get("outcome") or "")
+    try:
+        said = t(f"wa.outcome.{outcome}", number=number, year=data.get("year") or "-", agency=_agency(data))
+    except KeyError:
+        said = t("wa.outcome.other", number=number)
+    return str(said) + (str(t("wa.outcome.note", note=data["note"])) if data.get("note") else "")
 
 
 def _agency(data: dict[str, Any]) -> str:
@@ -126,13 +144,16 @@ def _agency(data: dict[str, Any]) -> str:
 
 
 async def _with_photo(ctx: Context, delivery: Delivery, media_dir: Path, t: Any, number: str,
-                      ask_fixed: bool, agency: str = "-") -> Outgoing:
-    """Progress or resolution (an officer's or an agency's): the note on the first photo, each further
-    photo (an album) its own image message after it, numbered, so the citizen sees every one."""
+                      asks: Ask | None, agency: str = "-") -> Outgoing:
+    """Progress or resolution (an officer's or an agency's), or the desk's answer to a question: the note
+    on the first photo, each further photo (an album) its own image message after it, numbered, so the
+    citizen sees every one; asking "fixed?" (or "answered?") on the first."""
     data, kind = delivery.data, delivery.kind.removeprefix("ticket.")
     body = t(f"wa.update.{kind}", number=number, note=data.get("note") or "-", agency=agency)
     ticket_id = delivery.ticket_id or 0
-    choices = ((f"fix:{ticket_id}", t("wa.update.fixed")), (f"nofix:{ticket_id}", t("wa.update.not_fixed")))
+    ask_fixed = asks in (Ask.FIXED, Ask.ANSWERED)
+    yes, no = ("answered_yes", "ask_again") if asks is Ask.ANSWERED else ("fixed", "not_fixed")
+    choices = ((f"fix:{ticket_id}", t(f"wa.update.{yes}")), (f"nofix:{ticket_id}", t(f"wa.update.{no}")))
     photos = await _photos(ctx, [int(i) for i in data.get("attachment_ids") or ()], media_dir)
     if not photos:
         return buttons(body, *choices) if ask_fixed else Outgoing(body)

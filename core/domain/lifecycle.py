@@ -57,6 +57,8 @@ class Action(StrEnum):
     RETURN = "return_to_kecamatan"  # the agency gives it back (or the desk takes it back), with a reason
     AGENCY_UPDATE = "agency_update"  # the desk records what an agency without a group said (a reference, news)
     AGENCY_ANSWER = "agency_answer"  # the desk records an agency's final answer (it has no group to say it)
+    RECORD_OUTCOME = "record_outcome"  # an aspiration's outcome: noted for Musrenbang, passed on, planned
+    ANSWER = "answer"  # the desk answers a request for information
 
 
 class Role(StrEnum):
@@ -147,6 +149,37 @@ TRANSITIONS: dict[TicketState, dict[Action, TicketState]] = {
     S.CANCELLED: {},
 }
 
+class ReportType(StrEnum):
+    """What a report asks for: field work, a say in planning, or an answer. Each has its own path."""
+
+    COMPLAINT = "complaint"
+    ASPIRATION = "aspiration"
+    INFO = "info"
+
+
+# A type's path where it differs from a complaint's (TRANSITIONS): per state, the actions it has instead.
+# An aspiration is not field work: the desk (or the camat) records its outcome, no after-photo, and the
+# citizen rates it; declined, it is rejected with a reason. A request for information is answered by the
+# desk; the citizen says it answered the question (closed) or asks again (back to the desk).
+_SHARED = {A.REJECT: S.REJECTED, A.MARK_DUPLICATE: S.DUPLICATE, A.ASK_CITIZEN: S.RECEIVED,
+           A.CITIZEN_ANSWERS: S.RECEIVED, A.CORRECT: S.RECEIVED, A.ESCALATE: S.RECEIVED,
+           A.EXTEND_DEADLINE: S.RECEIVED, A.CLOSE: S.CLOSED, A.CANCEL: S.CANCELLED}
+PATHS: dict[ReportType, dict[TicketState, dict[Action, TicketState]]] = {
+    ReportType.ASPIRATION: {S.RECEIVED: {A.RECORD_OUTCOME: S.CLOSED, **_SHARED}},
+    ReportType.INFO: {
+        S.RECEIVED: {A.ANSWER: S.RESOLVED, **_SHARED},
+        S.RESOLVED: {A.CONFIRM_FIXED: S.CLOSED, A.REPORT_NOT_FIXED: S.RECEIVED, A.RATE: S.RESOLVED,
+                     A.AUTO_CLOSE: S.CLOSED, A.CLOSE: S.CLOSED},
+    },
+}
+
+
+def transitions(report_type: str, state: TicketState) -> dict[Action, TicketState]:
+    """The actions a ticket of `report_type` has in `state`, and where each leads."""
+    path = PATHS.get(ReportType(report_type), {}) if report_type in ReportType.__members__.values() else {}
+    return path.get(state, TRANSITIONS[state])
+
+
 _ADMINS = frozenset({Role.ADMIN, Role.KABUPATEN_ADMIN})
 _DESK = frozenset({Role.VERIFIER}) | _ADMINS
 _FIELD = frozenset({Role.OFFICER}) | _ADMINS
@@ -180,6 +213,8 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     A.RETURN: _AGENCY | _DESK | _CAMAT,
     A.AGENCY_UPDATE: _DESK,
     A.AGENCY_ANSWER: _DESK,
+    A.RECORD_OUTCOME: _DESK | _CAMAT,
+    A.ANSWER: _DESK,
 }
 
 OPEN_STATES = frozenset({S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.RESOLVED, S.FORWARDED})
@@ -259,12 +294,13 @@ def must_be_assignee(action: Action, roles: frozenset[Role]) -> bool:
     return not roles & (free | _CAMAT)
 
 
-def next_state(state: TicketState, action: Action, roles: frozenset[Role]) -> TicketState:
-    """The state `action` leads to from `state` for `roles`, or raise (the two tables alone, no ticket)."""
+def next_state(state: TicketState, action: Action, roles: frozenset[Role],
+               report_type: str = ReportType.COMPLAINT.value) -> TicketState:
+    """The state `action` leads to from `state` for `roles`, or raise (the tables alone, no ticket)."""
     if not may(roles, action):
         raise NotAllowed(action, roles)
     try:
-        return TRANSITIONS[state][action]
+        return transitions(report_type, state)[action]
     except KeyError:
         raise IllegalTransition(state, action) from None
 
@@ -298,6 +334,7 @@ class Snapshot:
     agency: str | None = None  # the agency the case is forwarded to (its code)
     agency_holder: str | None = None  # who at the agency took it (None: not taken yet)
     agency_has_group: bool = False  # the agency works in its own Telegram group
+    report_type: str = ReportType.COMPLAINT.value  # whose path it follows (PATHS)
 
 
 class Clock(StrEnum):
@@ -364,7 +401,7 @@ def decide(snapshot: Snapshot, action: Action, actor: Party, data: dict[str, Any
         if state is TicketState.IN_PROGRESS:
             return refused(NotAssignee(number=snapshot.number, by=snapshot.assignee), needs_holder=True)
         return refused(IllegalTransition(state, action))
-    new = TRANSITIONS[state].get(action)
+    new = transitions(snapshot.report_type, state).get(action)
     if new is None:
         if action is Action.ACCEPT and snapshot.assignee_id is not None:
             return refused(AlreadyTaken(state, action, by=snapshot.assignee), needs_holder=True)

@@ -35,6 +35,7 @@ class Ask(StrEnum):
 
     FIXED = "fixed"  # fixed, or not? (two buttons)
     RATING = "rating"  # how was the service? (a list of stars)
+    ANSWERED = "answered"  # did this answer the question, or ask again? (two buttons)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ NOTICES: dict[str, Notice] = {
     A.RETURN: _n("ticket.agency_returned", desk=Post.NOTE),  # the desk decides again
     A.AGENCY_UPDATE: _n("ticket.agency_update"),
     A.AGENCY_ANSWER: _n("ticket.agency_answer", asks=Ask.FIXED),
+    A.RECORD_OUTCOME: _n("ticket.outcome", asks=Ask.RATING),  # the outcome in words, and how was it handled?
+    A.ANSWER: _n("ticket.answered", followers=False, asks=Ask.ANSWERED),  # between the desk and the asker
 }
 
 # An escalation's staff notices by level: 1 reminds the chat whose stage is late (a case with an agency

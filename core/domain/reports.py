@@ -24,6 +24,20 @@ class AttachmentRole(StrEnum):
     REPORT = "report"
     PROGRESS = "progress"
     PROOF = "proof"
+    ANSWER = "answer"  # what the desk sent with its answer to a request for information
+
+
+class Outcome(StrEnum):
+    """What became of an aspiration (a declined one is rejected, with its reason)."""
+
+    MUSRENBANG_DESA = "musrenbang_desa"  # noted for the desa's Musrenbang of a planning year
+    MUSRENBANG_KECAMATAN = "musrenbang_kecamatan"  # noted for the kecamatan's Musrenbang of a year
+    TO_DESA = "ke_desa"  # passed on to the desa government
+    TO_AGENCY = "ke_dinas"  # passed on to an agency of the kabupaten
+    PLANNED = "direncanakan"  # already planned or under way (with a note saying what)
+
+
+MUSRENBANG = frozenset({Outcome.MUSRENBANG_DESA, Outcome.MUSRENBANG_KECAMATAN})
 
 
 @dataclass(frozen=True)

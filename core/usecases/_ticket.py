@@ -49,7 +49,7 @@ def snapshot_of(ctx: Context, ticket: Ticket, assignee: str = "") -> Snapshot:
     agency = ctx.kabupaten.agency(ticket.forward_agency) if ticket.forward_agency else None
     return Snapshot(TicketState(ticket.state), ticket.number, ticket.reporter_id, ticket.assignee_id, assignee,
                     agency=ticket.forward_agency, agency_holder=ticket.agency_holder,
-                    agency_has_group=agency is not None and agency.has_group)
+                    agency_has_group=agency is not None and agency.has_group, report_type=ticket.report_type)
 
 
 async def decide_on(ctx: Context, session: AsyncSession, ticket: Ticket, action: Action, actor: Actor,

@@ -53,7 +53,7 @@ async def correct_ticket(ctx: Context, actor: Actor, ticket_id: int, category: s
         raise InvalidInput("nothing to correct", field="category")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)
-        next_state(TicketState(ticket.state), Action.CORRECT, actor.roles)  # refuse the state before the input
+        next_state(TicketState(ticket.state), Action.CORRECT, actor.roles, ticket.report_type)  # refuse the state first
         old_category = ticket.category
         changes = set_details(ctx, ticket, category, desa)
         if not changes:

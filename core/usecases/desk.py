@@ -1,4 +1,5 @@
-"""What the verification desk does: verify, reject, merge duplicates, forward, ask the citizen."""
+"""What the verification desk does: verify, reject, merge duplicates, forward, ask the citizen; record an
+aspiration's outcome; answer a request for information."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from core.db.models import Ticket
 from core.domain.errors import InvalidInput, MissingDetails
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor
+from core.domain.reports import MUSRENBANG, AttachmentKind, AttachmentRole, NewAttachment, Outcome
 from core.usecases._ticket import agency_facts, lock_ticket, transition
+from core.usecases.attachments import attach
 from core.usecases.corrections import record_correction, set_details
 from core.usecases.duty import next_on_duty, nobody_on_duty
 from core.usecases.follows import add_follower
@@ -95,3 +98,45 @@ async def ask_citizen(ctx: Context, actor: Actor, ticket_id: int, question: str)
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)
         await transition(ctx, session, ticket, Action.ASK_CITIZEN, actor, {"question": question.strip()})
+
+
+async def record_outcome(ctx: Context, actor: Actor, ticket_id: int, outcome: Outcome, note: str = "",
+                         year: int | None = None, agency: str | None = None) -> Ticket:
+    """What became of an aspiration: noted for a Musrenbang (of a planning year), passed on to the desa or
+    to an agency, or already planned (saying what). The citizen is told in words and asked to rate."""
+    data: dict[str, Any] = {"outcome": outcome.value}
+    this_year = ctx.now().astimezone(ctx.profile.zone).year
+    if outcome in MUSRENBANG:
+        if year is None or not this_year <= year <= this_year + 2:
+            raise InvalidInput("a Musrenbang needs its planning year (this year or the next two)", field="year")
+        data["year"] = year
+    if outcome is Outcome.TO_AGENCY:
+        found = ctx.kabupaten.agency(agency or "")
+        if found is None:
+            raise InvalidInput("no such agency", field="agency")
+        data |= {"agency": found.code, "agency_name": found.name}
+    if outcome is Outcome.PLANNED and not note.strip():
+        raise InvalidInput("say what is planned or under way", field="note")
+    if note.strip():
+        data["note"] = note.strip()[:1000]
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(ctx, session, ticket_id)
+        await transition(ctx, session, ticket, Action.RECORD_OUTCOME, actor, data)
+        ticket.closed_at = ctx.now()
+        return ticket
+
+
+async def answer_info(ctx: Context, actor: Actor, ticket_id: int, note: str,
+                      attachments: tuple[NewAttachment, ...] = ()) -> Ticket:
+    """The desk's answer to a request for information (words, and a photo if it helps), relayed to the
+    citizen, who says whether it answered the question."""
+    if not note.strip() and not any(a.kind is AttachmentKind.PHOTO for a in attachments):
+        raise InvalidInput("an answer needs words or a photo", field="answer")
+    async with ctx.sessions.begin() as session:
+        ticket = await lock_ticket(ctx, session, ticket_id)
+        rows = attach(session, ticket.id, attachments, AttachmentRole.ANSWER, actor, ctx.now())
+        await session.flush()
+        await transition(ctx, session, ticket, Action.ANSWER, actor,
+                         {"note": note.strip()[:2000], "attachment_ids": [r.id for r in rows]})
+        ticket.resolved_at = ctx.now()
+        return ticket

@@ -8,9 +8,10 @@ from telegram import CallbackQuery, InlineKeyboardMarkup
 from core.domain.errors import InvalidInput, MissingDetails
 from core.domain.lifecycle import Action
 from core.domain.people import Actor
+from core.domain.reports import MUSRENBANG, Outcome
 from core.texts import text
 from core.usecases.corrections import correct_ticket
-from core.usecases.desk import mark_duplicate, reject_ticket, verify_ticket
+from core.usecases.desk import mark_duplicate, record_outcome, reject_ticket, verify_ticket
 from officer_bot import keyboards
 from officer_bot.callbacks import Tap
 from officer_bot.card_data import load_view
@@ -130,6 +131,39 @@ async def correct(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answ
     return Answer(text("tg.answer.corrected_sla" if done.sla_changed else "tg.answer.corrected", number=done.number))
 
 
+async def outcome(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
+    """Catat hasil (an aspiration): the outcome, then its year (a Musrenbang), its agency, or a note."""
+    ticket = await precheck(d, actor, tap.target, Action.RECORD_OUTCOME)
+    if tap.op == "h":
+        await show_menu(d, query, keyboards.outcome_menu(tap.target))
+        return Answer(text("tg.answer.pick_outcome", number=ticket.number))
+    outcomes = list(Outcome)
+    chosen = outcomes[pick_index(len(outcomes), tap.args[0])] if tap.op in ("ho", "hy") else Outcome.TO_AGENCY
+    if tap.op == "ho" and chosen in MUSRENBANG:
+        await show_menu(d, query, keyboards.year_menu(d.ctx, tap.target, tap.args[0]))
+        return Answer(text("tg.answer.pick_year", number=ticket.number))
+    if tap.op == "ho" and chosen is Outcome.TO_AGENCY:
+        await show_menu(d, query, keyboards.outcome_agency_menu(d.ctx, tap.target))
+        return Answer(text("tg.answer.pick_agency", number=ticket.number))
+    if tap.op == "ho" and chosen is Outcome.PLANNED:
+        await ask_for_reply(d, query, "outcome", ticket, text("tg.prompt.planned", number=ticket.number),
+                            {"outcome": chosen.value})
+        return Answer(text("tg.answer.reply_below"))
+    year = d.ctx.now().astimezone(d.ctx.profile.zone).year + pick_index(2, tap.args[1]) if tap.op == "hy" else None
+    agencies = d.ctx.kabupaten.agencies
+    agency = agencies[pick_index(len(agencies), tap.args[0])].code if tap.op == "hg" else None
+    await record_outcome(d.ctx, actor, tap.target, chosen, year=year, agency=agency)
+    return Answer(text("tg.answer.outcome", number=ticket.number))
+
+
+async def answer(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
+    """Jawab (a request for information): the reply (words, a photo) goes to the citizen."""
+    ticket = await precheck(d, actor, tap.target, Action.ANSWER)
+    await ask_for_reply(d, query, "answer", ticket, text("tg.prompt.answer", number=ticket.number))
+    return Answer(text("tg.answer.reply_below"))
+
+
 OPS = {"v": verify, "vc": verify, "vd": verify, "r": reject, "rr": reject, "rw": reject,
        "d": duplicate, "dd": duplicate, "dw": duplicate, "f": forward, "fa": forward, "q": ask,
-       "k": correct, "kc": correct, "kd": correct}
+       "k": correct, "kc": correct, "kd": correct, "h": outcome, "ho": outcome, "hy": outcome, "hg": outcome,
+       "ia": answer}

@@ -12,11 +12,11 @@ from telegram import CallbackQuery
 from core.db.models import Ticket
 from core.domain.errors import InvalidInput, ProofRequired, Refused, TicketNotFound
 from core.domain.people import Actor
-from core.domain.reports import AttachmentKind, NewAttachment
+from core.domain.reports import AttachmentKind, NewAttachment, Outcome
 from core.images import gps_of
 from core.texts import refusal, text
 from core.usecases.agency import record_agency_answer, record_agency_update, return_to_kecamatan
-from core.usecases.desk import ask_citizen, forward_ticket, mark_duplicate, reject_ticket
+from core.usecases.desk import answer_info, ask_citizen, forward_ticket, mark_duplicate, record_outcome, reject_ticket
 from core.usecases.field import add_progress, resolve_ticket
 from core.usecases.oversight import close_ticket
 from officer_bot.albums import Post
@@ -45,6 +45,11 @@ async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> st
     """Carry out what the prompt asked for; the reply to post (None when the card says it all)."""
     assert prompt.ticket_id is not None
     tid, words = prompt.ticket_id, post.text
+    if prompt.kind == "answer":  # words and/or a photo, relayed to the citizen
+        files = await post.files(d.tg.bot, d.media_dir)
+        await answer_info(d.ctx, actor, tid, words, files)
+        await close_prompts(d.ctx, prompt_id=prompt.id)
+        return text("tg.reply.answered", number=(await load_view(d.ctx, tid)).ticket.number)
     if prompt.kind in ("resolve", "progress", "agency_resolve"):
         files = await post.files(d.tg.bot, d.media_dir)  # every photo of an album
         return await (progress(d, prompt, actor, words, files) if prompt.kind == "progress"
@@ -75,6 +80,10 @@ async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> st
         await record(d.ctx, actor, tid, words)
         await close_prompts(d.ctx, prompt_id=prompt.id)
         return text("tg.reply.agency_saved", number=(await load_view(d.ctx, tid)).ticket.number)
+    elif prompt.kind == "outcome":
+        await record_outcome(d.ctx, actor, tid, Outcome(str(prompt.data["outcome"])), note=words)
+        await close_prompts(d.ctx, prompt_id=prompt.id)
+        return text("tg.answer.outcome", number=(await load_view(d.ctx, tid)).ticket.number)
     elif prompt.kind == "close":
         await close_ticket(d.ctx, actor, tid, words)
         await close_prompts(d.ctx, prompt_id=prompt.id)

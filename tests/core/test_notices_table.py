@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from core.context import Context
 from core.db.models import OutboxMessage, TicketEvent
-from core.domain.lifecycle import ASSIGNEE_ONLY, TRANSITIONS, Action, Chat, TicketState
+from core.domain.lifecycle import ASSIGNEE_ONLY, Action, Chat, ReportType, TicketState
 from core.domain.notices import NOTICES, SUBMIT, Post, owed
 from core.usecases import oversight
 from core.usecases.citizen import citizen_actor, follow_ticket
 from tests.core.story import cast, report
-from tests.core.test_transitions import CALLS, _ticket_in
+from tests.core.test_transitions import CALLS, _ticket_in, first_place
 
 
 def test_the_table_names_every_action_and_the_submission() -> None:
@@ -49,9 +49,8 @@ async def _last_event(ctx: Context, ticket_id: int) -> TicketEvent:
 async def test_each_action_tells_exactly_whom_the_table_names(ctx: Context, action: Action) -> None:
     people = await cast(ctx)
     follower = await citizen_actor(ctx, "085200001111", "Pengikut", inbound=True)
-    state = TicketState.IN_PROGRESS if action in ASSIGNEE_ONLY else next(
-        s for s in TicketState if action in TRANSITIONS[s])
-    tid = await _ticket_in(ctx, people, state)
+    kind, state = (ReportType.COMPLAINT, TicketState.IN_PROGRESS) if action in ASSIGNEE_ONLY else first_place(action)
+    tid = await _ticket_in(ctx, people, state, kind)
     await follow_ticket(ctx, follower, tid)
     who, call = CALLS[action]
     await call(ctx, getattr(people, who), tid, people)

@@ -5,20 +5,26 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from sqlalchemy import update
 
 from core.context import Context
+from core.db.models import Ticket
 from core.domain.errors import Refused
 from core.domain.lifecycle import (
     AGENCY_WORK,
     ALLOWED_ROLES,
     ASSIGNEE_ONLY,
+    PATHS,
     TRANSITIONS,
     Action,
     IllegalTransition,
+    ReportType,
     Role,
+    transitions,
 )
 from core.domain.lifecycle import TicketState as S
 from core.domain.people import Actor
+from core.domain.reports import Outcome
 from core.usecases import agency, citizen, corrections, desk, field, oversight
 from tests.core.story import PHOTO, Cast, cast, force_state, report, snapshot, ticket
 
@@ -57,6 +63,8 @@ CALLS: dict[Action, tuple[str, Call]] = {
     A.RETURN: ("agency", lambda c, w, t, p: agency.return_to_kecamatan(c, w, t, "Bukan jaringan PLN")),
     A.AGENCY_UPDATE: ("verifier", lambda c, w, t, p: agency.record_agency_update(c, w, t, "Rujukan PLN-77")),
     A.AGENCY_ANSWER: ("verifier", lambda c, w, t, p: agency.record_agency_answer(c, w, t, "Kabel diganti")),
+    A.RECORD_OUTCOME: ("verifier", lambda c, w, t, p: desk.record_outcome(c, w, t, Outcome.TO_DESA)),
+    A.ANSWER: ("verifier", lambda c, w, t, p: desk.answer_info(c, w, t, "KTP keliling tiap Senin di kantor desa")),
 }
 # With an agency, its own work is the agency's to take.
 BY_AGENCY = {A.ADD_PROGRESS, A.RESOLVE}
@@ -67,21 +75,33 @@ def test_every_action_has_a_use_case_and_roles() -> None:
     assert set(TRANSITIONS) == set(S)
 
 
-async def _ticket_in(ctx: Context, people: Cast, state: S) -> int:
+async def _ticket_in(ctx: Context, people: Cast, state: S, kind: ReportType = ReportType.COMPLAINT) -> int:
     tid = await report(ctx, people.reporter)
     assigned = state in (S.IN_PROGRESS, S.RESOLVED)
     await force_state(ctx, tid, state, assignee=people.officer if assigned else None)
+    if kind is not ReportType.COMPLAINT:
+        async with ctx.sessions.begin() as session:
+            await session.execute(update(Ticket).where(Ticket.id == tid).values(report_type=kind.value))
     return tid
 
 
-@pytest.mark.parametrize("state", list(S))
-async def test_each_action_from_state(ctx: Context, state: S) -> None:
+def first_place(action: Action) -> tuple[ReportType, S]:
+    """The first report type and state whose path has `action` (a complaint's, when it has it)."""
+    return next((k, s) for k in ReportType for s in S if action in transitions(k, s))
+
+
+# Every state of a complaint's path, and the states where another type's path differs.
+PLACES = [(s, ReportType.COMPLAINT) for s in S] + [(s, k) for k, path in PATHS.items() for s in path]
+
+
+@pytest.mark.parametrize(("state", "kind"), PLACES)
+async def test_each_action_from_state(ctx: Context, state: S, kind: ReportType) -> None:
     people = await cast(ctx)
     for action, (who, call) in CALLS.items():
         who = "agency" if state is S.FORWARDED and action in BY_AGENCY else who
-        tid = await _ticket_in(ctx, people, state)
+        tid = await _ticket_in(ctx, people, state, kind)
         before = await snapshot(ctx, tid)
-        expected = TRANSITIONS[state].get(action)
+        expected = transitions(kind, state).get(action)
         if expected is None:
             with pytest.raises(IllegalTransition):
                 await call(ctx, getattr(people, who), tid, people)
@@ -106,11 +126,11 @@ async def test_who_may_take_each_action(ctx: Context, action: Action) -> None:
     people = await cast(ctx)
     # An action bound to the assignee is tried where there is one: in progress, the officer's; an agency's
     # work on a case forwarded to it.
-    first = S.IN_PROGRESS if action in ASSIGNEE_ONLY else next(s for s in S if action in TRANSITIONS[s])
+    kind, first = (ReportType.COMPLAINT, S.IN_PROGRESS) if action in ASSIGNEE_ONLY else first_place(action)
     _, call = CALLS[action]
     for who, role in ACTOR_ROLES.items():
         state = S.FORWARDED if who == "agency" and action in AGENCY_WORK else first
-        tid = await _ticket_in(ctx, people, state)
+        tid = await _ticket_in(ctx, people, state, kind)
         actor = getattr(people, who)
         if action in ASSIGNEE_ONLY and who == "officer":
             assert (await ticket(ctx, tid)).assignee_id == actor.id
