@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import functools
 import getpass
 import logging
@@ -23,6 +24,7 @@ from core.domain.lifecycle import KABUPATEN_ROLES
 from core.domain.people import Actor, mask_phones_in, staff_view_of_reporter
 from core.kabupaten import Kabupaten, load_install, sole_kecamatan
 from core.logs import configure_logging
+from core.musrenbang import musrenbang_list
 from core.profile import ProfileError
 from core.queries import list_tickets, ticket_detail
 from core.settings import Component, Settings, SettingsError, load_settings
@@ -292,6 +294,38 @@ async def tickets_show(number: str) -> None:
         who = actor_label(e, t.reporter_id)  # a citizen by their part: the name is not the console's
         click.echo(f"  {e.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {e.action:<16} {who:<16} "
                    f"{e.from_state or '':>11} -> {e.to_state:<11} {extra}".rstrip())
+
+
+@main.command("musrenbang")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.option("--kecamatan", help="The kecamatan's code (needed in a kabupaten of several).")
+@click.option("--out", type=click.File("w", encoding="utf-8-sig"), default="-",
+              help="A CSV file to write (default: the terminal).")
+@_run
+async def musrenbang_command(year: int, kecamatan: str | None, out: Any) -> None:
+    """The aspirations noted for the Musrenbang of YEAR, per desa, as CSV (for the planning meeting)."""
+    async with open_context(_settings()) as ctx:
+        here = _kecamatan_of(ctx, kecamatan, "musrenbang")
+        rows = await musrenbang_list(here, year)
+        zone = here.profile.zone
+
+        def label(code: str | None) -> str:
+            found = here.profile.category(code) if code else None
+            return found.label if found else (code or "-")
+
+    writer = csv.writer(out)
+    writer.writerow([text(f"musrenbang.{c}") for c in ("level", "desa", "number", "category", "story", "received",
+                                                        "noted", "note")])
+    for a in rows:
+        writer.writerow([text(f"musrenbang.level_{a.level}"), a.desa or "-", a.number, label(a.category),
+                         _cell(a.story), f"{a.received_at.astimezone(zone):%Y-%m-%d}",
+                         f"{a.noted_at.astimezone(zone):%Y-%m-%d}", _cell(a.note)])
+    click.echo(f"{len(rows)} aspirations for the Musrenbang of {year} ({here.profile.name}).", err=True)
+
+
+def _cell(value: str) -> str:
+    """A citizen's words in a spreadsheet cell: never read as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @main.group()
