@@ -22,6 +22,7 @@ from core.notifications import INTAKE_FAILED_KIND, owed
 from core.outbox import Delivery, Failure, RetryLater
 from core.texts import text, when
 from core.usecases.held import NOTICE_KIND
+from core.usecases.staff import STAFF_CHANGED_KIND
 from officer_bot.answers import relay_answer
 from officer_bot.card_data import TicketView, load_view
 from officer_bot.cards import Board
@@ -113,6 +114,8 @@ class TelegramChannel:
             await held.post_notice(board, delivery.data, steps)
         elif delivery.kind == REGISTRATION_KIND:
             await staff.post_request(board, delivery.data, steps)
+        elif delivery.kind == STAFF_CHANGED_KIND:
+            await staff.post_change(board, delivery.data, steps)
         elif delivery.kind == INTAKE_FAILED_KIND:
             await post_intake_failed(board, board.ctx, delivery.data, steps)
         else:
@@ -149,10 +152,9 @@ class TelegramChannel:
             key = "tg.reply.chase" if agency.contact else "tg.reply.chase_no_contact"  # no group: the desk calls
             body = escape(text(key, number=t.number, when=due, agency=agency.name, contact=agency.contact))
         else:
-            reminder = text("tg.reply.reminder", number=t.number, when=due)
-            if card.role == Chat.FIELD and view.on_duty:  # for those on duty now, not the whole roll
-                reminder += "\n" + duty_lines(board.ctx, view, "id")[0]
-            body = escape(reminder)
+            body = escape(text("tg.reply.reminder", number=t.number, when=due))
+            if card.role == Chat.FIELD and view.on_duty:  # for those on duty now (mentioned), not the whole roll
+                body += "\n" + duty_lines(board.ctx, view, "id")[0]
         await steps(lambda: board.tg.send_text(card.chat_id, body, reply_to=card.message_id))
 
     async def note(self, board: Board, view: TicketView, data: dict[str, Any], card: Card, steps: Steps) -> None:

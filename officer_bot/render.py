@@ -17,7 +17,7 @@ from core.db.models import Ticket
 from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phone, mask_phones_in
 from core.texts import clip, duration, text, when
-from core.usecases.duty import suggested
+from core.usecases.duty import OnDuty, suggested
 from officer_bot import media
 from officer_bot.card_data import TicketView
 
@@ -197,22 +197,39 @@ def desk_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
 def field_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
     """The field group's card: what to fix and where, who has it and by when; while nobody has taken it,
     who is on duty for its desa and whom it suggests."""
-    lines = status_lines(ctx, view, locale) + (duty_lines(ctx, view, locale) if view.state is S.VERIFIED else [])
-    return "\n".join(header(ctx, view, locale) + [escape(line) for line in lines])
+    duty = duty_lines(ctx, view, locale) if view.state is S.VERIFIED else []
+    return "\n".join(header(ctx, view, locale) + [escape(line) for line in status_lines(ctx, view, locale)] + duty)
+
+
+def mention(officer: OnDuty) -> str:
+    """The officer's name as a Telegram mention (HTML): it notifies them, and only them."""
+    return f'<a href="tg://user?id={officer.telegram_id}">{escape(officer.name)}</a>'
+
+
+def _with(template: str, **html: str) -> str:
+    """A catalogue text escaped for HTML, with `html` values (already HTML) put in its placeholders."""
+    marks = {key: f"\x00{i}\x00" for i, key in enumerate(html)}
+    done = escape(template.format(**marks))
+    for key, mark in marks.items():
+        done = done.replace(mark, html[key])
+    return done
 
 
 def duty_lines(ctx: Context, view: TicketView, locale: str) -> list[str]:
-    """"Bertugas: Budi (0), Cakra (2) · disarankan Budi", or that nobody is (when the kecamatan has officers)."""
+    """"Bertugas: Budi (0), Cakra (2)" and "Disarankan: Budi" as HTML, the names mentions (so the officers on
+    duty, and only they, are notified), or that nobody is on duty (when the kecamatan has officers)."""
     if not view.on_duty:
         verify = view.last("verify")
         if verify is None or not verify.data.get("nobody_on_duty"):
             return []
-        return [text("tg.duty.nobody", locale), *filter(None, [next_shift_line(ctx, verify.data, locale)])]
-    names = ", ".join(text("tg.duty.officer", locale, name=o.name, load=o.load) for o in view.on_duty[:8])
+        lines = [text("tg.duty.nobody", locale), *filter(None, [next_shift_line(ctx, verify.data, locale)])]
+        return [escape(line) for line in lines]
+    names = ", ".join(_with(text("tg.duty.officer", locale, name="{name}", load=o.load), name=mention(o))
+                      for o in view.on_duty[:8])
     pick = suggested(list(view.on_duty), ctx.profile.officer_open_limit)
-    lines = [text("tg.duty.on", locale, names=names)]
+    lines = [_with(text("tg.duty.on", locale, names="{names}"), names=names)]
     if pick is not None:
-        lines.append(text("tg.duty.suggested", locale, name=pick.name))
+        lines.append(escape(text("tg.duty.suggested", locale, name=pick.name)))
     return lines
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .formatting import parse_formatted
+from .formatting import parse_formatted, resolve_mentions
 from .rules import (
     CALLBACK_ANSWER_MAX,
     DELETE_WINDOW,
@@ -56,7 +56,8 @@ async def edit_message_text(sim: TelegramSimulator, p: Params) -> dict[str, Any]
     markup = new_markup(p)
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
-    return apply(sim, message, {"text": plain, "entities": entities, "reply_markup": markup})
+    return apply(sim, message, {"text": plain, "entities": resolve_mentions(entities, sim.people),
+                                "reply_markup": markup})
 
 
 async def edit_message_caption(sim: TelegramSimulator, p: Params) -> dict[str, Any]:

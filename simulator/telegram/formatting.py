@@ -214,3 +214,23 @@ def entity_text(text: str, entity: dict[str, Any]) -> str:
     encoded = text.encode("utf-16-le")
     start, length = entity["offset"] * 2, entity["length"] * 2
     return encoded[start : start + length].decode("utf-16-le")
+
+
+MENTION_URL = re.compile(r"^tg://user\?id=(\d+)$")
+
+
+def resolve_mentions(entities: list[dict[str, Any]], people: Any) -> list[dict[str, Any]]:
+    """Links to tg://user?id=... as Telegram stores them: a text_mention carrying the user, when that user
+    has contacted the bot in private (then the mention works); else no entity at all, the words stay plain.
+    `people` maps user ids to users (with `started` and `to_dict`)."""
+    resolved = []
+    for entity in entities:
+        found = MENTION_URL.match(str(entity.get("url", ""))) if entity.get("type") == "text_link" else None
+        if found is None:
+            resolved.append(entity)
+            continue
+        user = people.get(int(found.group(1)))
+        if user is not None and getattr(user, "started", False):
+            resolved.append({"type": "text_mention", "offset": entity["offset"], "length": entity["length"],
+                             "user": user.to_dict()})
+    return resolved

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from .formatting import parse_formatted
+from .formatting import parse_formatted, resolve_mentions
 from .rules import (
     ALBUM_MAX,
     ALBUM_MIN,
@@ -75,7 +75,7 @@ async def send_message(sim: TelegramSimulator, p: Params) -> dict[str, Any]:
     plain, entities = parse_formatted(text, p.str("parse_mode"), p.json("entities"))
     check_text(plain)
     markup = check_reply_markup(p.json("reply_markup", "reply keyboard markup JSON object"))
-    return post(sim, chat, p, text=plain, entities=entities, reply_markup=markup)
+    return post(sim, chat, p, text=plain, entities=resolve_mentions(entities, sim.people), reply_markup=markup)
 
 
 async def send_photo(sim: TelegramSimulator, p: Params) -> dict[str, Any]:

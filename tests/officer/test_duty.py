@@ -157,3 +157,16 @@ def test_a_shift_may_cross_midnight_and_must_name_a_day() -> None:
     assert night.next_start(saturday + timedelta(hours=8), zone) == datetime(2026, 12, 5, 20, 0, tzinfo=zone)
     with pytest.raises(ValidationError, match="names no day"):
         Shift(telegram_id=1)
+
+
+async def test_the_card_mentions_only_the_officers_on_duty(world: World) -> None:
+    """Their names are Telegram mentions, so the officers on duty are notified, and an off-duty one is not."""
+    await world.officer2.sends(world.officer2.private_chat, "/tugas selesai")
+    await world.officer2.private_chat.wait_for(lambda m: m.from_bot and "tidak bertugas" in (m.text or ""))
+    await verified(world)
+    card = await world.card(world.field, "PTL-000001", "Bertugas:")
+    mentioned = [e["user"]["id"] for e in card.entities if e["type"] == "text_mention"]
+    assert mentioned == [2001]  # Baso; Cakra is off duty
+    [entity] = [e for e in card.entities if e["type"] == "text_mention"]
+    text16 = (card.text or "").encode("utf-16-le")
+    assert text16[2 * entity["offset"]:2 * (entity["offset"] + entity["length"])].decode("utf-16-le") == "Baso Petugas"
