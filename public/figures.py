@@ -134,8 +134,9 @@ def _late(stage: Stage) -> ColumnElement[bool]:
 CLOCKS = ("created_at", "verified_at", "accepted_at", "resolved_at", "closed_at")
 
 
-def _counted(month: Month, clock: str) -> dict[str, ColumnElement[Any]]:
-    """The aggregates of one month that run on `clock`, by the names `_figures` reads."""
+def _counted(month: Month, clock: str, stages: bool = True) -> dict[str, ColumnElement[Any]]:
+    """The aggregates of one month that run on `clock`, by the names `_figures` reads (without the stages'
+    on-time counts, each an EXISTS over the case's events, when `stages` is false)."""
     inside = month.holds(getattr(Ticket, clock))
     found: dict[str, ColumnElement[Any]] = {}
     if clock == "created_at":
@@ -146,7 +147,7 @@ def _counted(month: Month, clock: str) -> dict[str, ColumnElement[Any]]:
         found |= {"closed": func.count().filter(inside, Ticket.state == CLOSED),
                   "rating_sum": func.coalesce(func.sum(Ticket.rating).filter(inside), 0),
                   "ratings": func.count(Ticket.rating).filter(inside)}
-    for stage in STAGES:
+    for stage in STAGES if stages else ():
         if STAGE_DONE.get(stage, Ticket.resolved_at).key == clock:
             window = _stage_window(stage, month)
             found |= {f"{stage}.total": func.count().filter(window),
@@ -165,11 +166,13 @@ Pair = tuple[Figures, Figures]  # this month, last month
 
 
 async def _tally(session: AsyncSession, key: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
-                 codes: list[str], this: Month, last: Month, clocks: Sequence[str] = CLOCKS) -> dict[Any, Pair]:
-    """The figures of both months per `key` (kecamatan, desa or category): one grouped query per clock."""
+                 codes: list[str], this: Month, last: Month, clocks: Sequence[str] = CLOCKS,
+                 stages: bool = True) -> dict[Any, Pair]:
+    """The figures of both months per `key` (kecamatan, desa or category): one grouped query per clock
+    (`stages` false: without the stages' on-time counts)."""
     values: dict[Any, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
     for clock in clocks:
-        now, before = _counted(this, clock), _counted(last, clock)
+        now, before = _counted(this, clock, stages), _counted(last, clock, stages)
         moment = getattr(Ticket, clock)
         rows = await session.execute(
             select(key, *now.values(), *before.values()).group_by(key)
@@ -202,7 +205,7 @@ def _with_median(figures: Figures, spans: list[tuple[str, datetime, timedelta]],
 async def _rows(session: AsyncSession, key: InstrumentedAttribute[str | None], codes: list[str], this: Month,
                 last: Month) -> dict[str | None, Row]:
     """Reports in and resolved per desa or per category, both months."""
-    tallies = await _tally(session, key, codes, this, last, clocks=("created_at", "resolved_at"))
+    tallies = await _tally(session, key, codes, this, last, clocks=("created_at", "resolved_at"), stages=False)
     return {group: Row(group, a.new, a.resolved, b.new, b.resolved) for group, (a, b) in tallies.items()}
 
 
