@@ -6,11 +6,12 @@ shown with every phone number in them masked: the list cannot leak a citizen's n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, union_all
 
 from console.signin import Viewer
 from core.context import Context
@@ -48,6 +49,46 @@ class CaseFilter:
     search: str = ""
     sort: str = "baru"
     page: int = 1
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter form offers in the chosen scope, besides the filter itself."""
+
+    chosen: str  # the kecamatan picked ("" for all of the viewer's)
+    categories: dict[str, str]  # code -> label
+    desa: list[str]
+
+
+def filter_from(ctx: Context, places: list[str], q: Mapping[str, str]) -> tuple[CaseFilter, FilterChoices] | None:
+    """The list's filter from its GET parameters, each checked against the viewer's `places` (the Kasus list
+    and the Ekspor share it); None when the kecamatan asked for is not one of theirs."""
+    chosen = q.get("kecamatan", "")
+    if chosen and chosen not in places:
+        return None
+    scope = [chosen] if chosen else places
+    profiles = [ctx.kabupaten.profile(code) for code in scope]
+    categories = {c.code: c.label for p in profiles for c in p.categories}
+    desa = sorted({d.name for p in profiles for d in p.desa})
+    state = q.get("status", "")
+    wanted = CaseFilter(
+        kecamatan=tuple(scope), state=state if state in set(TicketState) else "",
+        category=q.get("kategori", "") if q.get("kategori", "") in categories else "",
+        desa=q.get("desa", "") if q.get("desa", "") in desa else "", overdue=q.get("terlambat") == "1",
+        since=_day(q.get("dari", "")), until=_day(q.get("sampai", "")), search=q.get("q", "")[:100],
+        sort=q.get("urut", "") if q.get("urut", "") in SORTS else "baru", page=_number(q.get("hal", "1")))
+    return wanted, FilterChoices(chosen, categories, desa)
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _number(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
 
 
 @dataclass(frozen=True)
@@ -100,6 +141,12 @@ def _conditions(ctx: Context, wanted: CaseFilter, now: datetime) -> list[ColumnE
     return found
 
 
+def matching(ctx: Context, wanted: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """Every filter of `wanted`, the state's included (the cases the list shows, over all its pages)."""
+    shared = _conditions(ctx, wanted, now)
+    return [*shared, Ticket.state == wanted.state] if wanted.state else shared
+
+
 def _order(sort: str) -> tuple[Any, ...]:
     if sort == "lama":
         return Ticket.created_at, Ticket.id
@@ -108,20 +155,42 @@ def _order(sort: str) -> tuple[Any, ...]:
     return Ticket.created_at.desc(), Ticket.id.desc()
 
 
+def _paged(query: Select[*tuple[Any, ...]], wanted: CaseFilter, offset: int) -> Select[*tuple[Any, ...]]:
+    """`query`'s page in the filter's order. Over several kecamatan in report order, each kecamatan's first
+    `offset + PAGE_SIZE` are read from its `(kecamatan, created_at)` index and only those merged (ids and
+    times), then the page's rows read by id: one query over them all would sort every case they hold. The
+    same rows in the same order either way."""
+    order = _order(wanted.sort)
+    if len(wanted.kecamatan) < 2 or wanted.sort not in ("baru", "lama"):
+        return query.order_by(*order).limit(PAGE_SIZE).offset(offset)
+    parts = [select(*part.c).select_from(part) for part in (
+        query.with_only_columns(Ticket.id, Ticket.created_at).where(Ticket.kecamatan == code).order_by(*order)
+        .limit(offset + PAGE_SIZE).subquery() for code in wanted.kecamatan)]
+    merged = union_all(*parts).subquery()
+    first = ((merged.c.created_at.desc(), merged.c.id.desc()) if wanted.sort == "baru"
+             else (merged.c.created_at, merged.c.id))
+    page = select(merged.c.id).order_by(*first).limit(PAGE_SIZE).offset(offset).subquery()
+    return query.join(page, page.c.id == Ticket.id).order_by(*order)
+
+
 async def case_page(ctx: Context, wanted: CaseFilter) -> CasePage:
     """One page of the cases the filter asks for, with the total and the counts per state."""
     now = ctx.now()
     shared = _conditions(ctx, wanted, now)
     listed = [*shared, Ticket.state == wanted.state] if wanted.state else shared
     async with ctx.sessions() as session:
-        counts = {state: n for state, n in await session.execute(
-            select(Ticket.state, func.count()).where(*shared).group_by(Ticket.state))}
+        counts: dict[str, int] = {}
+        # per kecamatan and state: over `ix_tickets_kecamatan_state` alone when no other filter is set
+        for state, n in await session.execute(
+                select(Ticket.state, func.count()).where(*shared).group_by(Ticket.kecamatan, Ticket.state)):
+            counts[state] = counts.get(state, 0) + n
         total = sum(counts.values()) if not wanted.state else counts.get(wanted.state, 0)
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, wanted.page), pages)
         query = (select(Ticket.number, Ticket.kecamatan, Ticket.state, Ticket.category, Ticket.desa, Ticket.created_at,
                         Ticket.stage_deadline_at, Ticket.description, Ticket.address)
-                 .where(*listed).order_by(*_order(wanted.sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+                 .where(*listed))
+        query = _paged(query, wanted, (page - 1) * PAGE_SIZE)
         rows = (await session.execute(query)).all()
     return CasePage([_row(r, now) for r in rows], total, page, pages,
                     {s.value: counts.get(s.value, 0) for s in TicketState})
@@ -141,5 +210,5 @@ async def case_in_scope(ctx: Context, number: str, kecamatan: list[str]) -> Case
         found = (await session.execute(
             select(Ticket.number, Ticket.kecamatan, Ticket.state, Ticket.category, Ticket.desa, Ticket.created_at,
                    Ticket.stage_deadline_at, Ticket.description, Ticket.address)
-            .where(func.upper(Ticket.number) == number.upper(), Ticket.kecamatan.in_(kecamatan)))).first()
+            .where(Ticket.number == number.upper(), Ticket.kecamatan.in_(kecamatan)))).first()  # stored in capitals
     return None if found is None else _row(found, ctx.now())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from console.cases import viewer_kecamatan
 from console.signin import Viewer
@@ -46,7 +46,7 @@ async def telegram_id_of(ctx: Context, viewer: Viewer) -> int:
 async def ticket_in(here: Context, number: str) -> Ticket | None:
     """The case by number (case-insensitive) if it is `here`'s kecamatan's."""
     async with here.sessions() as session:
-        return await session.scalar(select(Ticket).where(func.upper(Ticket.number) == number.upper(),
+        return await session.scalar(select(Ticket).where(Ticket.number == number.upper(),
                                                          Ticket.kecamatan == here.kecamatan))
 
 
@@ -97,7 +97,7 @@ def stored_file(media_dir: Path, att: Attachment) -> Path | None:
 async def attachment_of(here: Context, number: str, attachment_id: int) -> Attachment | None:
     async with here.sessions() as session:
         return await session.scalar(select(Attachment).join(Ticket, Ticket.id == Attachment.ticket_id).where(
-            Attachment.id == attachment_id, func.upper(Ticket.number) == number.upper(),
+            Attachment.id == attachment_id, Ticket.number == number.upper(),
             Ticket.kecamatan == here.kecamatan))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -17,7 +17,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from console import actions
-from console.cases import SORTS, CaseFilter, CaseRow, case_page, viewer_kecamatan
+from console import export as export_page
+from console import staff as staff_page
+from console.cases import SORTS, CaseRow, case_page, filter_from, viewer_kecamatan
 from console.detail import attachment_of, case_detail, case_place, note_label, stored_file, telegram_id_of, ticket_in
 from console.signin import (
     LINK_LIFETIME,
@@ -63,6 +65,13 @@ def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
         Route("/kasus/{number}", pages.signed_in(pages.case)),
         Route("/kasus/{number}/lampiran/{attachment:int}", pages.signed_in(pages.attachment)),
         Route("/kasus/{number}/{action}", pages.signed_in(pages.act), methods=["POST"]),
+        Route("/petugas", pages.signed_in(pages.staff)),
+        Route("/petugas/{action}", pages.signed_in(pages.staff_act), methods=["POST"]),
+        Route("/profil", pages.signed_in(pages.profile)),
+        Route("/ekspor", pages.signed_in(pages.export)),
+        Route("/ekspor.csv", pages.signed_in(pages.export)),
+        Route("/ekspor.xlsx", pages.signed_in(pages.export)),
+        Route("/ekspor/bulanan.xlsx", pages.signed_in(pages.export)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="konsol-static"),
     ])]
 
@@ -159,21 +168,11 @@ class Pages:
         places = await viewer_kecamatan(self.ctx, viewer)
         if not places:
             return self.message(403, "konsol.signin.no_role", viewer)
-        q = request.query_params
-        chosen = q.get("kecamatan", "")
-        if chosen and chosen not in places:
+        parsed = filter_from(self.ctx, places, request.query_params)
+        if parsed is None:
             return self.message(403, "konsol.signin.not_yours", viewer)
-        scope = [chosen] if chosen else places
-        profiles = [self.ctx.kabupaten.profile(code) for code in scope]
-        categories = {c.code: c.label for p in profiles for c in p.categories}
-        desa = sorted({d.name for p in profiles for d in p.desa})
-        state = q.get("status", "")
-        wanted = CaseFilter(
-            kecamatan=tuple(scope), state=state if state in set(TicketState) else "",
-            category=q.get("kategori", "") if q.get("kategori", "") in categories else "",
-            desa=q.get("desa", "") if q.get("desa", "") in desa else "", overdue=q.get("terlambat") == "1",
-            since=_day(q.get("dari", "")), until=_day(q.get("sampai", "")), search=q.get("q", "")[:100],
-            sort=q.get("urut", "") if q.get("urut", "") in SORTS else "baru", page=_number(q.get("hal", "1")))
+        wanted, choices = parsed
+        chosen, categories, desa = choices.chosen, choices.categories, choices.desa
         page = await case_page(self.ctx, wanted)
 
         def link(**change: Any) -> str:
@@ -244,6 +243,59 @@ class Pages:
         log.info("console action", extra={"staff_id": viewer.staff_id, "action": slug, "ticket": ticket.number})
         return RedirectResponse(f"{PATH}/kasus/{ticket.number}?selesai={slug}", status_code=303)
 
+    async def staff(self, request: Request, viewer: Viewer, chosen: str = "", refused: str = "",
+                    status: int = 200) -> Response:
+        """Petugas: the kecamatan's pending registrations and staff, for its admins (and kabupaten admins)."""
+        places = await staff_page.managed_kecamatan(self.ctx, viewer)
+        chosen = chosen or request.query_params.get("kecamatan", "") or (places[0] if places else "")
+        if chosen not in places:
+            return self.message(403, "konsol.staff.not_yours" if places else "konsol.staff.not_admin", viewer)
+        here, done = self.ctx.at(chosen), request.query_params.get("selesai", "")
+        return self.render("staff.html", status, viewer, here=here, refused=refused,
+                           places=[(c, self.ctx.kabupaten.profile(c).name) for c in places],
+                           registrations=await staff_page.pending(here), members=await staff_page.roster(here),
+                           roles=[r.value for r in staff_page.LOCAL_ROLES], desa=[d.name for d in here.profile.desa],
+                           done=done if done in staff_page.SLUGS else "", **self._helpers())
+
+    async def staff_act(self, request: Request, viewer: Viewer) -> Response:
+        """A change on the Petugas page: checked CSRF and scope, then the same staff use case as Telegram's."""
+        form, slug = staff_page.read_form(await request.body()), request.path_params["action"]
+        if not csrf_ok(request.cookies.get(SESSION_COOKIE, ""), staff_page.one(form, "csrf")):
+            log.warning("console form refused without its CSRF token", extra={"staff_id": viewer.staff_id})
+            return self.message(403, "konsol.signin.csrf", viewer)
+        chosen = staff_page.one(form, "kecamatan")
+        here = self.ctx.at(chosen) if chosen in await staff_page.managed_kecamatan(self.ctx, viewer) else None
+        actor = await staff_page.manager_at(here, await telegram_id_of(self.ctx, viewer)) if here else None
+        if here is None or actor is None:
+            return self.message(403, "konsol.staff.not_yours", viewer)
+        try:
+            await staff_page.carry_out(here, actor, slug, form)
+        except Refused as exc:
+            log.info("console staff change refused", extra={"staff_id": viewer.staff_id, "action": slug,
+                                                            "code": exc.code})
+            return await self.staff(request, viewer, chosen, refusal(exc, LOCALE), 409)
+        log.info("console staff change", extra={"staff_id": viewer.staff_id, "action": slug, "kecamatan": chosen})
+        return RedirectResponse(f"{PATH}/petugas?{urlencode({'kecamatan': chosen, 'selesai': slug})}",
+                                status_code=303)
+
+    async def profile(self, request: Request, viewer: Viewer) -> Response:
+        """Profil: the kecamatan's profile as the running system reads it (read-only)."""
+        places = await viewer_kecamatan(self.ctx, viewer)
+        chosen = request.query_params.get("kecamatan", "") or (places[0] if places else "")
+        if chosen not in places:
+            return self.message(403, "konsol.signin.not_yours" if places else "konsol.signin.no_role", viewer)
+        here = self.ctx.at(chosen)
+        year = self.ctx.now().astimezone(here.profile.zone).year
+        return self.render("profile.html", viewer=viewer, here=here, year=year,
+                           places=[(c, self.ctx.kabupaten.profile(c).name) for c in places],
+                           groups={g.code: g.label_for(LOCALE) for g in here.profile.category_groups},
+                           weekdays=staff_page.opening_hours(here), holidays=staff_page.closed_days(here, year, LOCALE),
+                           agencies=self.ctx.kabupaten.agencies, span=lambda s: staff_page.span_label(s, LOCALE))
+
+    async def export(self, request: Request, viewer: Viewer) -> Response:
+        """Ekspor: its form, the CSV and XLSX of the list's filter, the month's report (console/export.py)."""
+        return await export_page.answer(self, request, viewer, LOCALE)
+
     def _helpers(self) -> dict[str, Any]:
         kabupaten, zone = self.ctx.kabupaten, self.ctx.profile.zone
 
@@ -265,13 +317,3 @@ async def _form(request: Request) -> dict[str, str]:
         return {}
     return dict(parse_qsl(body.decode("utf-8", "replace")))
 
-
-def _day(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _number(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) < 7 else 1

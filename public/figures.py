@@ -124,7 +124,7 @@ def _stage_window(stage: Stage, month: Month) -> ColumnElement[bool]:
     return and_(window, Ticket.forward_agency.is_not(None)) if stage is Stage.AGENCY else window
 
 
-def _late(stage: Stage) -> ColumnElement[bool]:
+def late_in_stage(stage: Stage) -> ColumnElement[bool]:
     """The stage was escalated on the way (the digest's "not on time")."""
     return exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action == "escalate",
                           TicketEvent.data["stage"].as_string() == stage.value)
@@ -151,7 +151,7 @@ def _counted(month: Month, clock: str, stages: bool = True) -> dict[str, ColumnE
         if STAGE_DONE.get(stage, Ticket.resolved_at).key == clock:
             window = _stage_window(stage, month)
             found |= {f"{stage}.total": func.count().filter(window),
-                      f"{stage}.on_time": func.count().filter(window, ~_late(stage))}
+                      f"{stage}.on_time": func.count().filter(window, ~late_in_stage(stage))}
     return found
 
 

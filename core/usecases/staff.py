@@ -6,7 +6,9 @@ roles they hold there plus their kabupaten roles; holding neither, they are not 
 
 Every change to a staff member is written with its audit event (`StaffEvent`, naming the kecamatan) in one
 transaction, whichever road it came by: the desk's approval in Telegram, the camat linking their account,
-the CLI.
+the CLI. A caller that asks (`tell=True`: the console) also gets the person told in Telegram: an outbox
+row (`STAFF_CHANGED_KIND`, to `staff:<id>`) in the same transaction. The Telegram desk's approval welcomes
+the person itself, so it does not ask.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from core.db.models import Staff, StaffEvent, StaffRoles
 from core.domain.errors import InvalidInput, NotRegistered, NotStaffHere
 from core.domain.lifecycle import KABUPATEN_ROLES, STAFF_ROLES, Role
 from core.domain.people import Actor
+from core.notifications import queue
 
 SETUP = Actor.system("setup")  # who changed staff when the caller names nobody (seeding, tests)
+STAFF_CHANGED_KIND = "staff.changed"  # the outbox row telling a person what was decided about them
 
 
 @dataclass(frozen=True)
@@ -50,13 +54,13 @@ def parse_roles(names: list[str] | tuple[str, ...]) -> frozenset[Role]:
 
 async def add_staff(ctx: Context, telegram_id: int, name: str, roles: frozenset[Role],
                     desa: tuple[str, ...] = (), *, kecamatan: str | None = None, by: Actor = SETUP,
-                    approved: bool = False) -> StaffMember:
+                    approved: bool = False, tell: bool = False) -> StaffMember:
     """Register (or re-activate and update) a staff member by Telegram user id; `by` is who did it.
 
     The kecamatan roles among `roles` become the person's roles in `kecamatan` (default: the context's),
     and the kabupaten roles among them their kabupaten roles; a kind not given stays as it was, and so do
     their roles in other kecamatan. A deactivated person comes back with only what this call gives. `approved`
-    marks an admin's answer to the person's own registration request.
+    marks an admin's answer to the person's own registration request; `tell` queues the person's notice.
     """
     place = ctx.at(kecamatan) if kecamatan else ctx
     if not name.strip():
@@ -88,14 +92,15 @@ async def add_staff(ctx: Context, telegram_id: int, name: str, roles: frozenset[
             action = "update"
         else:
             return _member(staff, place.kecamatan, local)  # nothing changed, nothing to audit
-        _audit(ctx, session, staff, action, by, place.kecamatan, after, before)
+        await _audit(ctx, session, staff, action, by, place.kecamatan, after, before, tell)
         return _member(staff, place.kecamatan, local)
 
 
 async def remove_staff(ctx: Context, telegram_id: int, *, kecamatan: str | None = None,
-                       by: Actor = SETUP) -> bool:
+                       by: Actor = SETUP, tell: bool = False) -> bool:
     """Take a staff member's roles in `kecamatan` away, or (no kecamatan) deactivate them everywhere; False
-    if unknown. Someone left with no role anywhere is deactivated (kept for the audit trail)."""
+    if unknown. Someone left with no role anywhere is deactivated (kept for the audit trail); `tell` as in
+    add_staff."""
     place = ctx.at(kecamatan) if kecamatan else ctx
     async with ctx.sessions.begin() as session:
         staff = await _locked(session, telegram_id)
@@ -114,17 +119,21 @@ async def remove_staff(ctx: Context, telegram_id: int, *, kecamatan: str | None 
         else:
             staff.active = False  # the rows stay: the list of inactive staff shows what they held
             action = "deactivate"
-        _audit(ctx, session, staff, action, by, place.kecamatan, await _facts(session, staff, place.kecamatan),
-               before)
+        await _audit(ctx, session, staff, action, by, place.kecamatan,
+                     await _facts(session, staff, place.kecamatan), before, tell)
         return True
 
 
-async def record_declined(ctx: Context, telegram_id: int, name: str, *, by: Actor) -> None:
-    """An admin turned down someone's registration request: no staff change, but a decision on the record."""
+async def record_declined(ctx: Context, telegram_id: int, name: str, *, by: Actor, tell: bool = False) -> None:
+    """An admin turned down someone's registration request: no staff change, but a decision on the record
+    (and, with `tell`, the person's notice: to `telegram:<id>`, as they are no staff row)."""
     async with ctx.sessions.begin() as session:
-        session.add(StaffEvent(telegram_id=telegram_id, staff_id=None, action="decline", actor_kind=by.kind,
-                               actor_id=by.id, actor_name=by.name, kecamatan=ctx.kecamatan,
-                               data={"name": name, "kecamatan": ctx.kecamatan}, created_at=ctx.now()))
+        event = StaffEvent(telegram_id=telegram_id, staff_id=None, action="decline", actor_kind=by.kind,
+                           actor_id=by.id, actor_name=by.name, kecamatan=ctx.kecamatan,
+                           data={"name": name, "kecamatan": ctx.kecamatan}, created_at=ctx.now())
+        session.add(event)
+        if tell:
+            await _tell(ctx, session, event, f"telegram:{telegram_id}")
 
 
 async def staff_history(ctx: Context, telegram_id: int | None = None) -> list[StaffEvent]:
@@ -225,8 +234,21 @@ def _member(staff: Staff, kecamatan: str, local: list[str]) -> StaffMember:
                        tuple(staff.desa), staff.active, kecamatan)
 
 
-def _audit(ctx: Context, session: AsyncSession, staff: Staff, action: str, by: Actor, kecamatan: str,
-           facts: dict[str, Any], before: dict[str, Any] | None) -> None:
-    session.add(StaffEvent(telegram_id=staff.telegram_id, staff_id=staff.id, action=action, actor_kind=by.kind,
-                           actor_id=by.id, actor_name=by.name, kecamatan=kecamatan,
-                           data={**facts, "before": before}, created_at=ctx.now()))
+async def _audit(ctx: Context, session: AsyncSession, staff: Staff, action: str, by: Actor, kecamatan: str,
+                 facts: dict[str, Any], before: dict[str, Any] | None, tell: bool = False) -> None:
+    event = StaffEvent(telegram_id=staff.telegram_id, staff_id=staff.id, action=action, actor_kind=by.kind,
+                       actor_id=by.id, actor_name=by.name, kecamatan=kecamatan,
+                       data={**facts, "before": before}, created_at=ctx.now())
+    session.add(event)
+    if tell:
+        await _tell(ctx, session, event, f"staff:{staff.id}")
+
+
+async def _tell(ctx: Context, session: AsyncSession, event: StaffEvent, recipient: str) -> None:
+    """The person's notice of one staff event, in its transaction (the officer bot renders it)."""
+    await session.flush()  # the event's id names the row, so a retried request cannot tell twice
+    data = {"event_id": event.id, "action": event.action, "telegram_id": event.telegram_id,
+            "kecamatan": event.kecamatan, "by": event.actor_name, "roles": event.data.get("roles", []),
+            "desa": event.data.get("desa", []), "name": event.data.get("name", "")}
+    queue(session, channel="telegram", recipient=recipient, kecamatan=event.kecamatan or "", kind=STAFF_CHANGED_KIND,
+          data=data, dedupe_key=f"staff-event:{event.id}", now=ctx.now())

@@ -98,6 +98,23 @@ async def post_request(board: Board, data: dict[str, Any], step: PostStep) -> No
     await step(post)
 
 
+async def post_change(board: Board, data: dict[str, Any], step: PostStep) -> None:
+    """The outbox row of a staff decision taken in the console: the person told in their private chat."""
+    action = str(data.get("action", ""))
+    place = board.ctx.kabupaten.profile(str(data.get("kecamatan") or board.ctx.kecamatan)).name
+    roles = ", ".join(text(f"tg.role.{r}") for r in data.get("roles") or []) or "-"
+    desa = ", ".join(str(x) for x in data.get("desa") or [])
+    key = action if action in STAFF_CHANGES else "update"
+    body = text(f"tg.staff_change.{key}", kecamatan=place, roles=roles, by=str(data.get("by") or "-"))
+    if desa and key in ("add", "approve", "reactivate", "update"):
+        body += "\n" + text("tg.staff_change.desa", desa=desa)
+    chat = int(data["telegram_id"])
+    await step(lambda: board.tg.send_text(chat, escape(body)))
+
+
+STAFF_CHANGES = ("add", "approve", "reactivate", "update", "withdraw", "deactivate", "decline")
+
+
 async def decide_registration(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
     """An admin's tap on a registration request: register with the role, or decline."""
     if Role.ADMIN not in actor.roles:

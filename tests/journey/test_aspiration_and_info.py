@@ -43,7 +43,8 @@ async def test_an_aspiration_is_noted_for_the_musrenbang_and_rated(world: World,
     assert answer.text == f"Hasil aspirasi {number} dicatat; pelapor diberi tahu."
 
     told = await citizen.wait_for(has("Musrenbang desa"))
-    assert (told.text or "").startswith(f"Aspirasi {number} sudah dicatat untuk dibahas di Musrenbang desa tahun {year}")
+    assert (told.text or "").startswith(
+        f"Aspirasi {number} sudah dicatat untuk dibahas di Musrenbang desa tahun {year}")
     assert "Seberapa puas" in (told.text or "") and told.kind == "list"  # and asked to rate, in the same message
     await citizen.chooses(told.row_titles[0])
     await citizen.wait_for(has("Terima kasih atas nilai 5"))
