@@ -11,17 +11,19 @@ from core.db.models import Ticket
 from core.domain.errors import InvalidInput
 from core.domain.lifecycle import Action, assignable, decide
 from core.domain.people import Actor
+from core.domain.reports import MUSRENBANG, Outcome
 from core.queries import officer_load
 from core.usecases._ticket import snapshot_of
-from core.usecases.desk import ask_citizen, forward_ticket, reject_ticket, verify_ticket
+from core.usecases.desk import answer_info, ask_citizen, forward_ticket, record_outcome, reject_ticket, verify_ticket
 from core.usecases.oversight import close_ticket, extend_deadline, reassign_ticket
 from core.usecases.staff import list_staff
 
 A = Action
 # The path segment of each action the page offers, in the order its forms are shown.
 SLUGS: dict[str, Action] = {
-    "verifikasi": A.VERIFY, "tolak": A.REJECT, "teruskan": A.FORWARD, "tanya": A.ASK_CITIZEN,
-    "tugaskan": A.REASSIGN, "perpanjang": A.EXTEND_DEADLINE, "tutup": A.CLOSE,
+    "verifikasi": A.VERIFY, "hasil": A.RECORD_OUTCOME, "jawab": A.ANSWER, "tolak": A.REJECT,
+    "teruskan": A.FORWARD, "tanya": A.ASK_CITIZEN, "tugaskan": A.REASSIGN, "perpanjang": A.EXTEND_DEADLINE,
+    "tutup": A.CLOSE,
 }
 Form = dict[str, str]
 
@@ -66,6 +68,18 @@ async def _verify(here: Context, actor: Actor, ticket: Ticket, form: Form) -> No
     await verify_ticket(here, actor, ticket.id, category=category, desa=desa)
 
 
+async def _outcome(here: Context, actor: Actor, ticket: Ticket, form: Form) -> None:
+    outcome = Outcome(_one_of(form.get("hasil", ""), [o.value for o in Outcome], "outcome"))
+    year = _number(form["tahun"], "year") if outcome in MUSRENBANG and form.get("tahun") else None
+    agency = _one_of(form.get("instansi", ""), [a.code for a in here.kabupaten.agencies], "agency") \
+        if outcome is Outcome.TO_AGENCY else None
+    await record_outcome(here, actor, ticket.id, outcome, form.get("keterangan", "")[:1000], year, agency)
+
+
+async def _answer(here: Context, actor: Actor, ticket: Ticket, form: Form) -> None:
+    await answer_info(here, actor, ticket.id, form.get("jawaban", "")[:2000])
+
+
 async def _reject(here: Context, actor: Actor, ticket: Ticket, form: Form) -> None:
     typed = form.get("alasan_lain", "").strip()
     reason = typed or _one_of(form.get("alasan", ""), list(here.profile.reject_reasons), "reason")
@@ -103,7 +117,7 @@ async def _close(here: Context, actor: Actor, ticket: Ticket, form: Form) -> Non
 
 
 RUN: dict[str, Callable[[Context, Actor, Ticket, Form], Awaitable[None]]] = {
-    "verifikasi": _verify, "tolak": _reject, "teruskan": _forward, "tanya": _ask,
+    "verifikasi": _verify, "hasil": _outcome, "jawab": _answer, "tolak": _reject, "teruskan": _forward, "tanya": _ask,
     "tugaskan": _reassign, "perpanjang": _extend, "tutup": _close,
 }
 

@@ -37,6 +37,7 @@ from console.signin import (
 from core.context import Context
 from core.domain.errors import Refused
 from core.domain.lifecycle import TicketState
+from core.domain.reports import Outcome
 from core.settings import Settings
 from core.texts import refusal, text
 from core.usecases.staff import staff_actor
@@ -205,6 +206,7 @@ class Pages:
                                                                                  LOCALE),
                            here=here, can=can, refused=refused, done=done if done in actions.SLUGS else "",
                            officers=await actions.officers(here) if "tugaskan" in can else [],
+                           outcomes=[o.value for o in Outcome], years=_years(here),
                            note_label=lambda key: note_label(key, LOCALE), **self._helpers())
 
     async def attachment(self, request: Request, viewer: Viewer) -> Response:
@@ -317,3 +319,8 @@ async def _form(request: Request) -> dict[str, str]:
         return {}
     return dict(parse_qsl(body.decode("utf-8", "replace")))
 
+
+def _years(here: Context) -> list[int]:
+    """The planning years an aspiration may be noted for: this one and the next."""
+    year = here.now().astimezone(here.profile.zone).year
+    return [year, year + 1]

@@ -181,3 +181,31 @@ async def _telegram_rows(ctx: Context) -> int:
     async with ctx.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.channel == "telegram")) or 0)
+
+
+async def test_the_desk_records_an_aspirations_outcome_and_answers_a_question(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    idea = await citizen.submit_ticket(ctx, people.reporter, NewReport(
+        description="Usul posyandu baru", category="saran", desa="Bajeng"))
+    question = await citizen.submit_ticket(ctx, people.reporter, NewReport(
+        description="Kapan KTP keliling?", category="informasi", desa="Bajeng"))
+    async with browser(ctx, media) as desk:
+        await sign_in(desk, ctx, VERIFIER)
+        page = await desk.get(f"/konsol/kasus/{idea.number}")
+        assert "<summary>Catat hasil aspirasi</summary>" in page.text
+        assert "<summary>Verifikasi</summary>" not in page.text  # not field work
+        missing_year = await desk.post(f"/konsol/kasus/{idea.number}/hasil",
+                                       data={"csrf": csrf_in(page), "hasil": "musrenbang_desa", "tahun": ""})
+        assert missing_year.status_code == 409
+        year = ctx.now().astimezone(ctx.profile.zone).year + 1
+        done = await desk.post(f"/konsol/kasus/{idea.number}/hasil",
+                               data={"csrf": csrf_in(page), "hasil": "musrenbang_desa", "tahun": str(year)})
+        assert done.status_code == 303
+        assert (await ticket(ctx, idea.ticket_id)).state == TicketState.CLOSED.value
+
+        page = await desk.get(f"/konsol/kasus/{question.number}")
+        assert "<summary>Jawab pertanyaan</summary>" in page.text
+        done = await desk.post(f"/konsol/kasus/{question.number}/jawab",
+                               data={"csrf": csrf_in(page), "jawaban": "Setiap Senin di kantor desa"})
+        assert done.status_code == 303
+        assert (await ticket(ctx, question.ticket_id)).state == TicketState.RESOLVED.value
