@@ -109,6 +109,7 @@ class KecamatanBoard:
     summary: Summary
     by_desa: dict[str | None, Row]
     by_category: dict[str | None, Row]
+    by_type: dict[str | None, Row] = field(default_factory=dict)  # complaint, aspiration, info
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class KabupatenBoard:
     total: Summary
     kecamatan: dict[str, Summary]  # in the kabupaten file's order
     by_category: dict[str | None, Row]
+    by_type: dict[str | None, Row] = field(default_factory=dict)
 
 
 def _stage_window(stage: Stage, month: Month) -> ColumnElement[bool]:
@@ -222,8 +224,8 @@ def _summaries(tallies: dict[str, Pair], spans: list[tuple[str, datetime, timede
 
 
 async def kecamatan_board(ctx: Context) -> KecamatanBoard:
-    """The figures of `ctx`'s kecamatan: this month and last, per desa and per category (ten grouped queries,
-    each over one index)."""
+    """The figures of `ctx`'s kecamatan: this month and last, per desa, per category and per report type
+    (twelve grouped queries, each over one index)."""
     code = ctx.kecamatan
     this, last = months(ctx.now(), ctx.profile.zone)
     async with ctx.sessions() as session:
@@ -231,7 +233,8 @@ async def kecamatan_board(ctx: Context) -> KecamatanBoard:
         spans = await _spans(session, [code], last.start)
         by_desa = await _rows(session, Ticket.desa, [code], this, last)
         by_category = await _rows(session, Ticket.category, [code], this, last)
-    return KecamatanBoard(code, _summaries(tallies, spans, [code], this, last), by_desa, by_category)
+        by_type = await _rows(session, Ticket.report_type, [code], this, last)
+    return KecamatanBoard(code, _summaries(tallies, spans, [code], this, last), by_desa, by_category, by_type)
 
 
 async def kabupaten_board(ctx: Context) -> KabupatenBoard:
@@ -250,7 +253,8 @@ async def kabupaten_board(ctx: Context) -> KabupatenBoard:
         spans = await _spans(session, codes, earliest)
         this, last = in_zone[home]
         by_category = await _rows(session, Ticket.category, codes, this, last)
+        by_type = await _rows(session, Ticket.report_type, codes, this, last)
     return KabupatenBoard(
         total=_summaries(tallies[home], spans, codes, this, last),
         kecamatan={code: _summaries(tallies[zones[code]], spans, [code], *in_zone[zones[code]]) for code in codes},
-        by_category=by_category)
+        by_category=by_category, by_type=by_type)

@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from core.context import Context
-from core.digest import Compliance
+from core.digest import TYPE_ORDER, Compliance
 from core.domain.lifecycle import TicketState
 from core.domain.sla import Stage
 from core.kabupaten_digest import STAGES
@@ -141,7 +141,8 @@ class Pages:
         board = await self.cache.get("kabupaten", lambda: figures.kabupaten_board(self.ctx))
         locale = self.locale(request)
         return self.render(request, "kabupaten.html", board=board, profiles=list(self.ctx.kabupaten),
-                           board_categories=category_rows(list(self.ctx.kabupaten), board.by_category, locale))
+                           board_categories=category_rows(list(self.ctx.kabupaten), board.by_category, locale),
+                           board_types=type_rows(board.by_type, locale))
 
     async def kecamatan(self, request: Request) -> Response:
         """One kecamatan: figures, per desa, per category, the map, recent proof, the poster block."""
@@ -160,6 +161,7 @@ class Pages:
         return self.render(request, "kecamatan.html", here=here.profile, board=board, recent=recent,
                            desa_rows=desa_rows(here.profile, board.by_desa, locale),
                            category_rows=category_rows([here.profile], board.by_category, locale),
+                           type_rows=type_rows(board.by_type, locale),
                            map=case_map(here.profile, cases, locale), page_link=link, page_qr=qr_svg(link),
                            wa_link=wa, wa_qr=qr_svg(wa) if wa else None)
 
@@ -246,6 +248,11 @@ def category_rows(profiles: list[Profile], rows: dict[str | None, figures.Row], 
     named = [(label, rows.get(code, figures.Row(code))) for code, label in labels.items()]
     rest = [(key or text("publik.no_category", locale), row) for key, row in rows.items() if key not in labels]
     return named + sorted(rest, key=lambda item: item[0])
+
+
+def type_rows(rows: dict[str | None, figures.Row], locale: str) -> Labelled:
+    """Complaints, aspirations and questions counted apart (every kind, none left out when it has no case)."""
+    return [(text(f"tg.type.{kind}", locale), rows.get(kind, figures.Row(kind))) for kind in TYPE_ORDER]
 
 
 def case_map(profile: Profile, cases: list[PublicCase], locale: str, width: int = 320, height: int = 240

@@ -11,7 +11,7 @@ import pytest
 from core.context import Context
 from public.pages import Cache
 from tests.conftest import Clock, in_takalar
-from tests.core.story import cast
+from tests.core.story import cast, report
 from tests.public.conftest import two_months, visitor
 
 # What the story's citizens are: their names and numbers, in the ways a page could print them.
@@ -145,3 +145,17 @@ async def test_figures_are_kept_a_while_then_counted_again() -> None:
     held = Cache(60)
     assert [await held.get("k", count), await held.get("k", count)] == [1, 1]
     assert await Cache(0).get("k", count) == 2 and await Cache(0).get("k", count) == 3
+
+
+async def test_the_page_counts_complaints_aspirations_and_questions_apart(home: Context) -> None:
+    people = await cast(home)
+    await report(home, people.reporter)
+    await report(home, people.reporter, "Usul posyandu", category="saran", desa="Bajeng")
+    await report(home, people.neighbour, "Kapan KTP keliling?", category="informasi", desa="Bajeng")
+    async with visitor(home) as web:
+        page = (await web.get("/publik/pattallassang")).text
+        index = (await web.get("/publik")).text
+    for body in (page, index):
+        assert "Per jenis laporan" in body
+        assert cells(body, "Pengaduan")[:2] == ["1", "0"] and cells(body, "Aspirasi")[:2] == ["1", "0"]
+        assert cells(body, "Informasi")[:2] == ["1", "0"]
