@@ -8,6 +8,7 @@ from `public.figures` and are kept for `cache_for` seconds; anything about singl
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -38,6 +39,7 @@ from core.texts import DEFAULT_LOCALE, LOCALES, duration, text
 from public import figures
 from public.view import PublicCase, public_case, public_cases, public_photo
 
+log = logging.getLogger(__name__)
 PATH = "/publik"
 HERE = Path(__file__).parent
 NUMBER = re.compile(r"^[A-Za-z]{2,5}-\d{1,10}$")
@@ -87,22 +89,45 @@ def whatsapp_link(profile: Profile) -> str | None:
 
 class Cache:
     """Values kept for a while in this process (the figures: a page view must not cost a recount). While one
-    request counts, the others asking for the same key wait for its answer instead of counting too."""
+    request counts, the others asking for the same key wait for its answer instead of counting too. Once a
+    value is older than `seconds`, the next request still gets it at once while it is counted again in the
+    background (no visitor waits for a recount, only the very first one); a failed recount is logged and
+    the old value stays until the next try."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._held: dict[str, tuple[float, Any]] = {}
         self._counting: dict[str, asyncio.Lock] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
 
     async def get(self, key: str, make: Callable[[], Awaitable[Any]]) -> Any:
+        held = self._held.get(key)
+        if held is not None:
+            if held[0] <= time.monotonic() and key not in self._refreshing:
+                self._refreshing[key] = asyncio.create_task(self._refresh(key, make))
+            return held[1]
         async with self._counting.setdefault(key, asyncio.Lock()):
             held = self._held.get(key)
-            if held is not None and held[0] > time.monotonic():
+            if held is not None:
                 return held[1]
             value = await make()
             if self.seconds > 0:
                 self._held[key] = (time.monotonic() + self.seconds, value)
             return value
+
+    async def _refresh(self, key: str, make: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            value = await make()
+            self._held[key] = (time.monotonic() + self.seconds, value)
+        except Exception:
+            log.exception("public figures could not be counted again; the last ones stay", extra={"key": key})
+        finally:
+            self._refreshing.pop(key, None)
+
+    async def settled(self) -> None:
+        """Wait for the recounts under way (tests; a stopping server)."""
+        while self._refreshing:
+            await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
 
 
 class Pages:

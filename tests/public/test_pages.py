@@ -147,6 +147,32 @@ async def test_figures_are_kept_a_while_then_counted_again() -> None:
     assert await Cache(0).get("k", count) == 2 and await Cache(0).get("k", count) == 3
 
 
+async def test_an_old_value_is_answered_at_once_and_counted_again_behind_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its time the cache answers with what it has and recounts in the background: no visitor waits."""
+    clock = [1000.0]
+    monkeypatch.setattr("public.pages.time.monotonic", lambda: clock[0])
+    made: list[int] = []
+
+    async def count() -> int:
+        made.append(1)
+        if len(made) == 3:
+            raise RuntimeError("database away")
+        return len(made)
+
+    held = Cache(60)
+    assert await held.get("k", count) == 1
+    clock[0] += 61
+    assert await held.get("k", count) == 1  # the old figures, at once
+    await held.settled()
+    assert await held.get("k", count) == 2  # the recount's
+    clock[0] += 61
+    assert await held.get("k", count) == 2
+    await held.settled()  # this recount fails: logged, the last figures stay
+    assert len(made) == 3 and await held.get("k", count) == 2
+    await held.settled()  # and the next visitor's brings it back
+    assert await held.get("k", count) == 4
+
+
 async def test_the_page_counts_complaints_aspirations_and_questions_apart(home: Context) -> None:
     people = await cast(home)
     await report(home, people.reporter)
