@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from html import escape
@@ -12,7 +13,7 @@ from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 
 from core.context import Context
 from core.db.models import Attachment
-from core.domain.lifecycle import Chat
+from core.domain.lifecycle import Chat, TicketState
 from core.domain.notices import Post
 from core.texts import text
 from officer_bot import media
@@ -27,6 +28,7 @@ from officer_bot.telegram_io import Gone, Telegram
 log = logging.getLogger(__name__)
 RENDER = {"desk": desk_text, "field": field_text, "camat": camat_text, "agency": agency_text,
           "kabupaten": kabupaten_text}
+MOVED = "moved"  # the role of a field card left behind in a group the case no longer belongs to
 CONSOLE_ROLES = frozenset({"desk", "field", "camat", "kabupaten"})  # staff with a console; agencies have none
 PostStep = Callable[[Callable[[], Awaitable[Message | tuple[Message, ...]]]], Awaitable[None]]
 
@@ -108,6 +110,8 @@ class Board:
         """Bring every card of the ticket up to date, and post one in each chat told (`staff`, from core's
         notices table) that has none yet."""
         cards = await self.cards(view.ticket.id)
+        if (field := cards.get(Chat.FIELD.value)) is not None:
+            cards[Chat.FIELD.value] = await self.follow_route(view, field)
         for chat in Chat:
             card = cards.get(chat.value)
             if card is not None:
@@ -125,6 +129,23 @@ class Board:
             if placed is not None:
                 cards[chat.value] = placed
         return cards
+
+    async def follow_route(self, view: TicketView, card: Card) -> Card:
+        """A waiting case whose desa or category now routes it to another field group (the desk corrected
+        it) moves there: the old card says where it went and loses its buttons, the new group gets the card."""
+        if view.state is not TicketState.VERIFIED or card.message_id == WAITING or card.role != Chat.FIELD.value:
+            return card
+        target = await self.home(Chat.FIELD.value, view)
+        if target == card.chat_id:
+            return card
+        moved = await self.post(view, Chat.FIELD.value, target)
+        note = text("tg.card.moved", number=view.ticket.number, desa=view.ticket.desa or "-")
+        with contextlib.suppress(Gone):  # deleted there meanwhile: nothing to say where it went
+            await self.tg.edit_text(card.chat_id, card.message_id, escape(note), None)
+        await save_card(self.ctx, Card(card.ticket_id, card.chat_id, card.message_id, MOVED))
+        log.info("field card moved to its routed group", extra={"ticket_id": view.ticket.id, "from": card.chat_id,
+                                                                   "to": target})
+        return moved
 
     # -- the desk card's media: location, album, voice notes, files (posted once, as replies) ---
 

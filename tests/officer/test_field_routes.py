@@ -12,7 +12,9 @@ from pydantic import ValidationError
 
 from core.context import Context
 from core.profile import SAMPLE_PROFILE, Profile
+from core.usecases.corrections import correct_ticket
 from core.usecases.desk import verify_ticket
+from core.usecases.field import accept_ticket
 from simulator.telegram import SimChat, TelegramSimulator
 from tests.core.story import cast, report
 from tests.officer.conftest import TOKEN, bot_for, settled
@@ -92,3 +94,26 @@ def test_a_route_naming_what_the_profile_lacks_is_refused_with_where(route: dict
     assert says in str(refused.value)
     if "chat" not in says and "names no" not in says:
         assert "telegram.field_routes[1]" in str(refused.value)
+
+
+async def test_a_waiting_case_corrected_to_another_desa_moves_to_that_group(
+        here: Context, groups: dict[str, SimChat]) -> None:
+    """The desk corrects the desa of a case waiting in the default group: its card goes to Bajeng's group and
+    the old card says where it went, without buttons; once taken, a correction moves nothing."""
+    people = await cast(here)
+    tid = await report(here, people.reporter, "Pohon tumbang", category="pohon", desa="Salaka")
+    await verify_ticket(here, people.verifier, tid)
+    await settled(here)
+    [old] = [m for m in groups["default"].messages if m.from_bot and (m.text or "").startswith("PTL-000001 ·")]
+    await correct_ticket(here, people.verifier, tid, desa="Pappa")  # the third route: Bajeng's group
+    await settled(here)
+    assert cards_in(groups["bajeng"]) == ["PTL-000001"]
+    moved = next(m for m in groups["default"].messages if m.message_id == old.message_id)
+    assert moved.text == ("PTL-000001 dipindahkan ke grup petugas lapangan lain (desa Pappa), sesuai pembagian "
+                          "wilayah.") and not moved.buttons
+    assert "Desa/Kel.: Pappa" in (groups["bajeng"].messages[-1].text or "")
+
+    await accept_ticket(here, people.officer, tid)
+    await correct_ticket(here, people.verifier, tid, desa="Salaka")  # in progress: the card stays with its officer
+    await settled(here)
+    assert cards_in(groups["default"]) == [] and cards_in(groups["bajeng"]) == ["PTL-000001"]
