@@ -1,0 +1,76 @@
+"""The web console clicked through in the demo, in headless Chromium: Andi asks the bot for a sign-in link with
+/masuk in his private chat, opens it, finds the citizen's new case in the list, opens it and verifies it from the
+web; the field group's card appears in the Telegram column; then he downloads the CSV and the XLSX and reads
+them back. Screenshots of the list and the case at a phone's width are artifacts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from openpyxl import load_workbook
+from playwright.async_api import Page, expect
+
+from tests.demo.test_browser_journey import PATTALLASSANG, card, citizen_reports, column, demo_page, new_citizen
+from tests.sandbox.browser import ARTIFACTS
+
+LINK = re.compile(r"https?://[^\s\"<]+/konsol/masuk/[A-Za-z0-9_\-.]+")
+
+
+async def sign_in_link(page: Page) -> str:
+    """Andi, in his private chat with the bot, sends /masuk: the link the bot answers with."""
+    desk = column(page, 0)
+    private = desk.locator(".tg-chat option").filter(has_text=re.compile(r"^(● )?Andi$"))
+    await desk.locator(".tg-chat").select_option(await private.get_attribute("value"))
+    await desk.locator(".tg-input").fill("/masuk")
+    await desk.locator(".tg-input").press("Enter")
+    answer = desk.locator(".tg-row.theirs", has_text="/konsol/masuk/").last
+    await expect(answer).to_be_visible()
+    found = LINK.search(await answer.inner_text())
+    assert found, await answer.inner_text()
+    return found[0]
+
+
+async def test_a_verifier_signs_in_from_the_bot_verifies_on_the_web_and_exports(tmp_path: Path) -> None:
+    async with demo_page(tmp_path) as (_demo, page):
+        await new_citizen(page, "0812 4000 6006", "Daeng Baji")
+        number = await citizen_reports(page, PATTALLASSANG)
+        link = await sign_in_link(page)
+
+        browser = page.context.browser
+        assert browser is not None
+        web = await browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)  # a phone
+        await web.goto(link)
+        await web.get_by_role("button", name="Masuk").click()
+        await expect(web.locator("h1")).to_have_text("Kasus")
+        await web.locator("select[name=status]").select_option("received")
+        await web.get_by_role("button", name="Terapkan").click()
+        listed = web.locator("ol.cases li", has_text=number)
+        await expect(listed).to_contain_text("Jalan berlubang besar")
+        await expect(web.locator("body")).not_to_contain_text("Daeng Baji")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await web.screenshot(path=str(ARTIFACTS / "console-list-390.png"), full_page=True)
+
+        await listed.get_by_role("link", name=number).click()
+        await expect(web.locator("h1")).to_contain_text(number)
+        await expect(web.locator(".files img").first).to_be_visible()  # the citizen's photo, served to staff only
+        await web.screenshot(path=str(ARTIFACTS / "console-case-390.png"), full_page=True)
+        await web.locator("select[name=desa]").select_option("Bajeng")
+        await web.locator("form[action$='/verifikasi'] button.primary").click()
+        await expect(web.locator("p.note[role=status]")).to_contain_text("Kasus diverifikasi")
+
+        field_card = card(page, 1, number)  # back in the sandbox: the field group has the card
+        await expect(field_card).to_contain_text("Status: Diverifikasi")
+
+        await web.goto(re.sub(r"/konsol/.*", "/konsol/ekspor", web.url))
+        async with web.expect_download() as csv_download:
+            await web.get_by_role("button", name="Unduh CSV").click()
+        rows = list(csv.reader(io.StringIO(Path(await (await csv_download.value).path()).read_text("utf-8-sig"))))
+        assert rows[0][0] == "Nomor" and [r[0] for r in rows[1:]] == [number]
+        async with web.expect_download() as xlsx_download:
+            await web.get_by_role("button", name="Unduh Excel (XLSX)").click()
+        saved = Path(await (await xlsx_download.value).path())  # named by Playwright, not .xlsx: read its bytes
+        sheet = load_workbook(io.BytesIO(saved.read_bytes()), read_only=True).worksheets[0]
+        assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [number]
