@@ -333,6 +333,10 @@ async def the_public_page_shows_the_closed_case(page: Page, demo: Cli, number: s
     await page.set_viewport_size({"width": 390, "height": 844})  # a phone
     await page.goto(f"{public}/pattallassang")
     await expect(page.locator("h1")).to_contain_text("Pattallassang")
+    figures = page.locator("table.figures tr", has_text="Laporan masuk").first
+    await expect(figures.locator("td").first).to_have_text("1")  # this month: the one report of this demo
+    await expect(page.locator("table.figures tr", has_text="Ditutup").first.locator("td").first).to_have_text("1")
+    await page.screenshot(path=str(ARTIFACTS / "public-page-390.png"), full_page=True)
     await page.get_by_label("Nomor laporan").fill(number)
     await page.get_by_role("button", name="Cek").click()
     await expect(page.locator("h2")).to_have_text(number)
