@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=1, le=65535)
     # The public address of this server, for the console's sign-in links (default http://HTTP_HOST:HTTP_PORT).
     console_url: str | None = None
-    # The Open311 GeoReport v2 API (/open311/v2): the keys that may POST reports, comma-separated (none set: no
-    # one may post; reading needs no key).
+    # The Open311 GeoReport v2 API (/open311/v2): keys that may POST reports, comma-separated, besides those made
+    # with `lapor-camat open311 key-add` (preferred: stored hashed, revocable); reading needs no key.
     open311_api_keys: SecretStr | None = None
 
     @field_validator("database_url")

@@ -459,3 +459,63 @@ def _age(delta: Any) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60}h"
     return f"{minutes // 1440}d"
+
+
+@main.group()
+def open311() -> None:
+    """Keys of the Open311 API (/open311/v2): outside systems that may post reports.
+
+    Keys made here are stored hashed and can be revoked; they are preferred over OPEN311_API_KEYS,
+    which keeps working for installs that set it.
+    """
+
+
+@open311.command("key-add")
+@click.argument("name")
+@click.option("--per-minute", type=click.IntRange(1, 10_000), default=30, show_default=True,
+              help="The most reports this key may post in a minute (counted per server process).")
+@_run
+async def open311_key_add(name: str, per_minute: int) -> None:
+    """Make a key for NAME (the system or who runs it); the key is printed once and never kept."""
+    from open311.keys import add_key
+
+    if not name.strip():
+        click.echo("NAME may not be empty", err=True)
+        sys.exit(2)
+    async with open_context(_settings()) as ctx:
+        made = await add_key(ctx, name, per_minute)
+    click.echo(f"Key {made.id} for {name.strip()} ({per_minute} a minute). Give it to them now; "
+               "it is not stored and cannot be shown again:")
+    click.echo(made.key)
+
+
+@open311.command("key-list")
+@_run
+async def open311_key_list() -> None:
+    """The keys made: id, name, limit, when made and revoked (never the key)."""
+    from open311.keys import list_keys
+
+    async with open_context(_settings()) as ctx:
+        keys = await list_keys(ctx)
+        zone = ctx.profile.zone
+    if not keys:
+        click.echo("No Open311 keys yet. Make one: lapor-camat open311 key-add NAME")
+    for key in keys:
+        revoked = f"revoked {key.revoked_at.astimezone(zone):%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        click.echo(f"{key.id:>5}  {key.name:<32} {key.per_minute:>5}/min  "
+                   f"made {key.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {revoked}")
+
+
+@open311.command("key-revoke")
+@click.argument("key_id", type=int)
+@_run
+async def open311_key_revoke(key_id: int) -> None:
+    """Revoke key KEY_ID (see key-list): from now on its posts are refused."""
+    from open311.keys import revoke_key
+
+    async with open_context(_settings()) as ctx:
+        found = await revoke_key(ctx, key_id)
+    if found is None:
+        click.echo(f"No Open311 key {key_id} (see: lapor-camat open311 key-list)", err=True)
+        sys.exit(1)
+    click.echo(f"Key {found.id} ({found.name}) is revoked.")

@@ -15,18 +15,22 @@ Value: TypeAlias = "str | int | float | bool | list[Value] | dict[str, Value] | 
 
 # A list's XML children are named as the specification's documents name them.
 ITEMS = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
-         "endpoints": "endpoint", "formats": "format", "errors": "error"}
+         "endpoints": "endpoint", "formats": "format", "errors": "error",
+         "service_request_updates": "request_update"}  # FixMyStreet's extension
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # What XML 1.0 cannot carry at all (a citizen's text may hold a stray control character).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Problem(Exception):
-    """An answer in the specification's errors list: the HTTP status and the catalogue key of its description."""
+    """An answer in the specification's errors list: the HTTP status and the catalogue key of its description
+    (in the catalogue's `table`), and any headers the answer needs (e.g. Retry-After)."""
 
-    def __init__(self, status: int, key: str, **params: object) -> None:
+    def __init__(self, status: int, key: str, *, table: str = "open311.error",
+                 headers: dict[str, str] | None = None, **params: object) -> None:
         super().__init__(key)
         self.status, self.key, self.params = status, key, params
+        self.table, self.headers = table, headers or {}
 
 
 def w3c(moment: datetime | None, zone: ZoneInfo) -> str | None:

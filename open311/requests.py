@@ -52,18 +52,14 @@ def _whole(field: str, raw: str | None, default: int, most: int) -> int:
     return int(raw)
 
 
-def parse_query(params: Mapping[str, str], now: datetime, zone: ZoneInfo) -> Query:
-    """The filters of GET requests, or a Problem (400) naming the one that is wrong."""
+def paging(params: Mapping[str, str]) -> tuple[int, int]:
+    """`page_size` (at most MOST) and `page` (from 1), the common extension, as a limit and an offset."""
     size = _whole("page_size", params.get("page_size"), MOST, MOST)
-    offset = (_whole("page", params.get("page"), 1, 1_000_000) - 1) * size
-    numbers = _listed(params.get("service_request_id"))
-    if numbers:
-        return Query(numbers=numbers[:MAX_IDS], limit=size, offset=offset)
-    statuses = _listed(params.get("status"))
-    for status in statuses:
-        if status not in ("open", "closed"):
-            raise Problem(400, "status", value=status[:20])
-    wanted = None if len(set(statuses)) != 1 else statuses[0] == "open"
+    return size, (_whole("page", params.get("page"), 1, 1_000_000) - 1) * size
+
+
+def window(params: Mapping[str, str], now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """`start_date`..`end_date`: by default the SPAN up to now (or after the start, or before the end), at most SPAN."""
     start, end = params.get("start_date", "").strip(), params.get("end_date", "").strip()
     if start and end:
         since, until = _moment("start_date", start, zone), _moment("end_date", end, zone)
@@ -77,6 +73,21 @@ def parse_query(params: Mapping[str, str], now: datetime, zone: ZoneInfo) -> Que
         raise Problem(400, "date_order")
     if until - since > SPAN:
         raise Problem(400, "date_span", days=SPAN.days)
+    return since, until
+
+
+def parse_query(params: Mapping[str, str], now: datetime, zone: ZoneInfo) -> Query:
+    """The filters of GET requests, or a Problem (400) naming the one that is wrong."""
+    size, offset = paging(params)
+    numbers = _listed(params.get("service_request_id"))
+    if numbers:
+        return Query(numbers=numbers[:MAX_IDS], limit=size, offset=offset)
+    statuses = _listed(params.get("status"))
+    for status in statuses:
+        if status not in ("open", "closed"):
+            raise Problem(400, "status", value=status[:20])
+    wanted = None if len(set(statuses)) != 1 else statuses[0] == "open"
+    since, until = window(params, now, zone)
     return Query(categories=_listed(params.get("service_code")) or None, open=wanted, since=since, until=until,
                  limit=size, offset=offset)
 

@@ -1,14 +1,14 @@
 """The Open311 GeoReport v2 API under /open311/v2: one per install, `jurisdiction_id` names a kecamatan.
 
-Reading needs no key and answers any origin (CORS); posting a report needs one of OPEN311_API_KEYS.
-Every answer is XML or JSON by the path's ending, UTF-8, datetimes in the kecamatan's time with its
-offset; every refusal is the specification's errors list (400, 403, 404; 429 over the daily limit).
+Reading needs no key and answers any origin (CORS, with the preflight's OPTIONS); posting a report needs
+a key (`open311.keys`: one an admin made, or one of OPEN311_API_KEYS) and stays same-origin. Every answer
+is XML or JSON by the path's ending, UTF-8, datetimes in the kecamatan's time with its offset; every
+refusal is the specification's errors list (400, 403, 404; 429 over a key's per-minute or a phone's daily limit).
 What of a case is shown is `public.view`'s to say.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 from collections.abc import Awaitable, Callable
@@ -24,9 +24,11 @@ from core.db.models import Ticket
 from core.settings import Settings
 from core.texts import LOCALES, text
 from open311 import services as catalogue
+from open311.keys import Caller, RateLimit, caller
 from open311.render import FORMATS, Problem, Value, document, errors
-from open311.requests import parse_query, request_row
-from open311.submit import CHANNEL, file_report, key_allowed, tenant
+from open311.requests import paging, parse_query, request_row, window
+from open311.submit import CHANNEL, file_report, tenant
+from open311.updates import request_updates
 from public.view import PublicCase, public_case, public_cases, public_photo
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,12 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-03"  # when this endpoint's behaviour last changed (discovery)
 MAX_FORM = 65_536
 GET_HEADERS = {"Access-Control-Allow-Origin": "*"}
+# The preflight of a cross-origin GET: any origin may read, with the headers a page's fetch() may add.
+PREFLIGHT = {**GET_HEADERS, "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+             "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Language, Content-Type, "
+                                             "If-Modified-Since, If-None-Match",
+             "Access-Control-Max-Age": "86400"}
+READ = ["GET", "OPTIONS"]
 FILE_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "public, max-age=3600", **GET_HEADERS}
 
@@ -45,12 +53,13 @@ def open311_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
     """The GeoReport v2 endpoints, mounted at /open311/v2."""
     api = Api(ctx, settings)
     return [Mount(BASE, routes=[
-        Route("/discovery.{fmt}", api.answer(api.discovery)),
-        Route("/services.{fmt}", api.answer(api.services)),
-        Route("/services/{code}.{fmt}", api.answer(api.definition)),
-        Route("/requests.{fmt}", api.answer(api.requests), methods=["GET", "POST"]),
-        Route("/requests/{id}.{fmt}", api.answer(api.request)),
-        Route("/tokens/{token}.{fmt}", api.answer(api.token)),
+        Route("/discovery.{fmt}", api.answer(api.discovery), methods=READ),
+        Route("/services.{fmt}", api.answer(api.services), methods=READ),
+        Route("/services/{code}.{fmt}", api.answer(api.definition), methods=READ),
+        Route("/requests.{fmt}", api.answer(api.requests), methods=[*READ, "POST"]),
+        Route("/requests/{id}.{fmt}", api.answer(api.request), methods=READ),
+        Route("/servicerequestupdates.{fmt}", api.answer(api.updates), methods=READ),
+        Route("/tokens/{token}.{fmt}", api.answer(api.token), methods=READ),
         Route("/media/{number}/{attachment:int}", api.media),
         Route("/{rest:path}", api.answer(api.unknown), methods=["GET", "POST"]),
     ])]
@@ -68,10 +77,13 @@ class Api:
     def __init__(self, ctx: Context, settings: Settings) -> None:
         self.ctx, self.settings = ctx, settings
         self.kabupaten = ctx.kabupaten
+        self.limits = RateLimit()  # per key, in this process
 
     def answer(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         """The handler in the path's format, its Problems (and any failure) as the specification's errors."""
         async def endpoint(request: Request) -> Response:
+            if request.method == "OPTIONS":  # a browser's preflight: reading is open to any page, posting is not
+                return Response(status_code=204, headers=PREFLIGHT)
             fmt = request.path_params.get("fmt", "xml")
             headers = GET_HEADERS if request.method in ("GET", "HEAD") else None
             locale = self.locale(request)
@@ -82,8 +94,8 @@ class Api:
             except Problem as problem:
                 log.log(logging.WARNING if problem.status == 403 else logging.INFO, "open311 refused",
                         extra={"path": request.url.path[:200], "status": problem.status, "reason": problem.key})
-                return errors(fmt, problem.status, text(f"open311.error.{problem.key}", locale, **problem.params),
-                              headers)
+                return errors(fmt, problem.status, text(f"{problem.table}.{problem.key}", locale, **problem.params),
+                              {**(headers or {}), **problem.headers})
             except Exception:  # a bug must not take the server down, nor show a traceback to the world
                 log.exception("open311 failed", extra={"path": request.url.path[:200]})
                 return errors(fmt, 400, text("open311.error.general", locale), headers)
@@ -148,6 +160,17 @@ class Api:
         return document(fmt, "service_requests", [request_row(case, self.kabupaten, self.locale(request),
                                                               self.media_url(request, case))])
 
+    async def updates(self, request: Request, fmt: str) -> Response:
+        """GET servicerequestupdates: the public steps of public cases between start_date and end_date."""
+        params = _params(request)
+        jurisdiction = params.get("jurisdiction_id", "")
+        profiles = catalogue.scope(self.kabupaten, jurisdiction)
+        since, until = window(params, self.ctx.now(), profiles[0].zone)
+        limit, offset = paging(params)
+        rows = await request_updates(self.ctx, profiles[0].code if jurisdiction else None, since, until,
+                                     self.locale(request), lambda case: self.media_url(request, case), limit, offset)
+        return document(fmt, "service_request_updates", rows)
+
     async def token(self, request: Request, fmt: str) -> Response:
         """The request a POST's token became (POST answers with the id at once: this is for clients that ask)."""
         jurisdiction = request.query_params.get("jurisdiction_id", "")
@@ -167,13 +190,11 @@ class Api:
             raise Problem(400, "general")
         posted = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         form = {**dict(request.query_params), **dict(posted)}
-        given = form.get("api_key", "")
-        if not key_allowed(given, self.settings.open311_keys()):
-            raise Problem(403, "api_key")
+        who = await self.allowed(form.get("api_key", ""))
         here = self.ctx.at(tenant(self.kabupaten, form))
         filed = await file_report(here, form)
         log.info("open311 report filed", extra={"ticket": filed.submitted.number, "kecamatan": here.kecamatan,
-                                                "key": hashlib.sha256(given.encode()).hexdigest()[:8]})
+                                                "key": who.label})
         locale = self.locale(request)
         deadline = filed.submitted.deadline
         notice = (text("open311.service_notice", locale, number=filed.submitted.number,
@@ -181,6 +202,19 @@ class Api:
                   if deadline else text("open311.service_notice_soon", locale, number=filed.submitted.number))
         return document(fmt, "service_requests", [{"service_request_id": filed.submitted.number,
                                                    "service_notice": notice}])
+
+    async def allowed(self, given: str) -> Caller:
+        """The caller `given` names, under its per-minute limit; else a Problem (403 or 429), logged keyless."""
+        found = await caller(self.ctx, given, self.settings.open311_keys())
+        if not isinstance(found, Caller):
+            log.warning("open311 key refused", extra={"reason": found.reason, "key_id": found.key_id})
+            raise Problem(403, "api_key")
+        wait = self.limits.wait(found, self.ctx.now())
+        if wait:
+            log.warning("open311 key over its limit", extra={"key": found.label, "per_minute": found.per_minute})
+            raise Problem(429, "rate_limited", table="open311.keys", headers={"Retry-After": str(wait)},
+                          most=found.per_minute, seconds=wait)
+        return found
 
     async def media(self, request: Request) -> Response:
         """A public case's proof photo (nothing else is served)."""

@@ -9,7 +9,6 @@ and the report is anonymous: the desk sees no identity. Email, device and accoun
 
 from __future__ import annotations
 
-import hmac
 import math
 import secrets
 from collections.abc import Mapping
@@ -28,14 +27,6 @@ from open311.services import DESA, scope
 CHANNEL = "open311"
 MAX_DESCRIPTION = 4000
 NO_PHONE = "o311-"  # the wa_id prefix of a reporter without a number (digits only are WhatsApp's)
-
-
-def key_allowed(given: str, keys: list[str]) -> bool:
-    """Whether `given` is one of the configured keys (each compared in constant time)."""
-    found = False
-    for key in keys:
-        found |= hmac.compare_digest(given.encode(), key.encode())
-    return bool(given) and found
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ class PublicCase:
     timeline: tuple[tuple[str, datetime], ...]  # (a PUBLIC_STEPS state's value, when), oldest first
 
 
-def _public() -> ColumnElement[bool]:
+def is_public() -> ColumnElement[bool]:
     return and_(Ticket.privacy != Privacy.CONFIDENTIAL.value, Ticket.state.not_in([s.value for s in HIDDEN_STATES]))
 
 
@@ -81,7 +81,7 @@ async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime |
                        offset: int = 0) -> list[PublicCase]:
     """The public cases of a kecamatan (None: the whole kabupaten), newest first; `since`/`until` bound
     when they were reported (inclusive), `numbers` picks cases by number (any case), `category` one code or several."""
-    query = select(*COLUMNS).where(_public())
+    query = select(*COLUMNS).where(is_public())
     if kecamatan is not None:
         query = query.where(Ticket.kecamatan == kecamatan)
     if since is not None:
@@ -174,7 +174,7 @@ async def public_photo(ctx: Context, number: str, attachment_id: int, media_dir:
     """The file of a public case's proof photo, inside the media directory (default: the settings'); else None."""
     async with ctx.sessions() as session:
         found = await session.scalar(select(Attachment).join(Ticket, Ticket.id == Attachment.ticket_id).where(
-            Attachment.id == attachment_id, Ticket.number == number.strip().upper(), _public(),
+            Attachment.id == attachment_id, Ticket.number == number.strip().upper(), is_public(),
             Attachment.role == AttachmentRole.PROOF.value, Attachment.kind == AttachmentKind.PHOTO.value))
     if found is None:
         return None

@@ -408,3 +408,19 @@ class ConsoleSession(Base):
     revoked_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_console_sessions_staff", "staff_id"),)
+
+
+class Open311Key(Base):
+    """A key that may post Open311 reports, made and revoked by an admin (only its SHA-256 is kept)."""
+
+    __tablename__ = "open311_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))  # who holds it (the outside system or its owner)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    per_minute: Mapped[int] = mapped_column(Integer, default=30)  # the most POSTs it may make in a minute
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+# servicerequestupdates reads the public steps of a period by when they happened, across tickets.
+Index("ix_ticket_events_created", TicketEvent.created_at)
