@@ -18,7 +18,9 @@ from starlette.staticfiles import StaticFiles
 
 from console import actions
 from console import export as export_page
+from console import map as map_page
 from console import staff as staff_page
+from console import stats as stats_page
 from console.cases import SORTS, CaseRow, case_page, filter_from, viewer_kecamatan
 from console.detail import attachment_of, case_detail, case_place, note_label, stored_file, telegram_id_of, ticket_in
 from console.signin import (
@@ -73,6 +75,8 @@ def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
         Route("/ekspor.csv", pages.signed_in(pages.export)),
         Route("/ekspor.xlsx", pages.signed_in(pages.export)),
         Route("/ekspor/bulanan.xlsx", pages.signed_in(pages.export)),
+        Route("/statistik", pages.signed_in(pages.stats)),
+        Route("/peta", pages.signed_in(pages.map)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="konsol-static"),
     ])]
 
@@ -297,6 +301,14 @@ class Pages:
     async def export(self, request: Request, viewer: Viewer) -> Response:
         """Ekspor: its form, the CSV and XLSX of the list's filter, the month's report (console/export.py)."""
         return await export_page.answer(self, request, viewer, LOCALE)
+
+    async def stats(self, request: Request, viewer: Viewer) -> Response:
+        """Statistik: this week's or month's figures against the last (console/stats.py)."""
+        return await stats_page.answer(self, request, viewer, LOCALE)
+
+    async def map(self, request: Request, viewer: Viewer) -> Response:
+        """Peta: the open and recent cases as points (console/map.py)."""
+        return await map_page.answer(self, request, viewer, LOCALE)
 
     def _helpers(self) -> dict[str, Any]:
         kabupaten, zone = self.ctx.kabupaten, self.ctx.profile.zone

@@ -6,6 +6,9 @@ stages), but for the public: every kecamatan and both months are read together, 
 per clock column (created, verified, accepted, resolved, closed: each over its own index), and a
 confidential case counts in nothing here, totals included (so no total minus its rows can point at one).
 Months run in the kecamatan's time zone; the kabupaten's are those of its first kecamatan.
+
+The console's Statistik reads the same figures (`kecamatan_board` with `kind="week"` for Monday-to-Sunday
+weeks, and `include_confidential=True`: staff count every case, as the camat's digest does).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -33,16 +36,20 @@ CLOSED = TicketState.CLOSED.value
 
 
 @dataclass(frozen=True)
-class Month:
-    """A calendar month in one time zone, as the UTC instants [start, end)."""
+class Period:
+    """A calendar month (or a week from Monday) in one time zone, as the UTC instants [start, end)."""
 
     first: date
     start: datetime
     end: datetime
+    kind: str = "month"
 
     def holds(self, column: InstrumentedAttribute[datetime | None] | InstrumentedAttribute[datetime]
               ) -> ColumnElement[bool]:
         return and_(column >= self.start, column < self.end)
+
+
+Month = Period
 
 
 def months(now: datetime, zone: ZoneInfo) -> tuple[Month, Month]:
@@ -57,9 +64,27 @@ def months(now: datetime, zone: ZoneInfo) -> tuple[Month, Month]:
     return Month(first, at(first), at(following)), Month(previous, at(previous), at(first))
 
 
+def weeks(now: datetime, zone: ZoneInfo) -> tuple[Period, Period]:
+    """This week and last (Monday to Sunday), as the people of `zone` count them at `now`."""
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    days = [monday - timedelta(days=7), monday, monday + timedelta(days=7)]
+    start = [datetime.combine(day, time.min, zone) for day in days]
+    return Period(monday, start[1], start[2], "week"), Period(days[0], start[0], start[1], "week")
+
+
+KINDS = {"month": months, "week": weeks}
+
+
+def _visible(include_confidential: bool) -> ColumnElement[bool]:
+    """The cases a board counts: all of them for staff, none confidential for the public."""
+    return true() if include_confidential else shown()
+
+
 @dataclass(frozen=True)
 class Figures:
-    """One place's month: reports in, resolved, closed, on time per stage, time to resolve, rating."""
+    """One place's month (or week): reports in, resolved, closed, on time per stage, the median times from the
+    report to verified, accepted and resolved, rating."""
 
     new: int = 0
     resolved: int = 0
@@ -68,13 +93,15 @@ class Figures:
     rating_sum: int = 0
     ratings: int = 0
     median_resolve: timedelta | None = None
+    median_verify: timedelta | None = None
+    median_accept: timedelta | None = None
 
     @property
     def rating(self) -> float | None:
         return self.rating_sum / self.ratings if self.ratings else None
 
     def __add__(self, other: Figures) -> Figures:
-        """The two places together (the median is not additive: set it from the spans afterwards)."""
+        """The two places together (the medians are not additive: set them from the spans afterwards)."""
         return Figures(
             new=self.new + other.new, resolved=self.resolved + other.resolved, closed=self.closed + other.closed,
             stages={s: Compliance(self.stages[s].on_time + other.stages[s].on_time,
@@ -167,18 +194,17 @@ def _figures(values: dict[str, int]) -> Figures:
 Pair = tuple[Figures, Figures]  # this month, last month
 
 
-async def _tally(session: AsyncSession, key: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
-                 codes: list[str], this: Month, last: Month, clocks: Sequence[str] = CLOCKS,
-                 stages: bool = True) -> dict[Any, Pair]:
-    """The figures of both months per `key` (kecamatan, desa or category): one grouped query per clock
-    (`stages` false: without the stages' on-time counts)."""
+async def _tally(session: AsyncSession, key: InstrumentedAttribute[Any], codes: list[str], this: Month, last: Month,
+                 clocks: Sequence[str] = CLOCKS, stages: bool = True, everything: bool = False) -> dict[Any, Pair]:
+    """The figures of both months per `key` (kecamatan, desa, category, officer or agency): one grouped query
+    per clock (`stages` false: without the stages' on-time counts; `everything`: confidential cases too)."""
     values: dict[Any, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
     for clock in clocks:
         now, before = _counted(this, clock, stages), _counted(last, clock, stages)
         moment = getattr(Ticket, clock)
         rows = await session.execute(
             select(key, *now.values(), *before.values()).group_by(key)
-            .where(Ticket.kecamatan.in_(codes), shown(), moment >= last.start, moment < this.end))
+            .where(Ticket.kecamatan.in_(codes), _visible(everything), moment >= last.start, moment < this.end))
         for group, *got in rows.all():
             numbers = [int(v or 0) for v in got]
             values[group][0].update(zip(now, numbers[:len(now)], strict=True))
@@ -186,32 +212,43 @@ async def _tally(session: AsyncSession, key: InstrumentedAttribute[str] | Instru
     return {group: (_figures(a), _figures(b)) for group, (a, b) in values.items()}
 
 
-async def _spans(session: AsyncSession, codes: list[str], since: datetime) -> list[tuple[str, datetime, timedelta]]:
-    """(kecamatan, resolved at, time from report to resolved) of the cases resolved since `since`."""
-    rows = await session.execute(select(Ticket.kecamatan, Ticket.created_at, Ticket.resolved_at)
-                                 .where(Ticket.kecamatan.in_(codes), shown(), Ticket.resolved_at >= since))
-    return [(code, resolved, resolved - created) for code, created, resolved in rows.all() if resolved is not None]
+Span = tuple[str, datetime, timedelta]  # kecamatan, when the stage ended, time from the report to then
+MEDIANS = {"median_verify": Ticket.verified_at, "median_accept": Ticket.accepted_at,
+           "median_resolve": Ticket.resolved_at}  # Figures' medians, each up to its clock
 
 
-def _median(spans: Iterable[tuple[str, datetime, timedelta]], codes: set[str], month: Month) -> timedelta | None:
+async def _spans(session: AsyncSession, codes: list[str], since: datetime,
+                 everything: bool = False) -> dict[str, list[Span]]:
+    """Per median of `Figures`: the cases whose clock ran out since `since`, one query per clock (its index)."""
+    found: dict[str, list[Span]] = {}
+    for name, clock in MEDIANS.items():
+        rows = await session.execute(select(Ticket.kecamatan, Ticket.created_at, clock)
+                                     .where(Ticket.kecamatan.in_(codes), _visible(everything), clock >= since))
+        found[name] = [(code, done, done - created) for code, created, done in rows.all() if done is not None]
+    return found
+
+
+def _median(spans: Iterable[Span], codes: set[str], month: Month) -> timedelta | None:
     found = [span.total_seconds() for code, resolved, span in spans
              if code in codes and month.start <= resolved < month.end]
     return timedelta(seconds=statistics.median(found)) if found else None
 
 
-def _with_median(figures: Figures, spans: list[tuple[str, datetime, timedelta]], codes: set[str],
-                 month: Month) -> Figures:
-    return replace(figures, median_resolve=_median(spans, codes, month))
+def _with_median(figures: Figures, spans: dict[str, list[Span]], codes: set[str], month: Month) -> Figures:
+    return replace(figures, median_verify=_median(spans["median_verify"], codes, month),
+                   median_accept=_median(spans["median_accept"], codes, month),
+                   median_resolve=_median(spans["median_resolve"], codes, month))
 
 
 async def _rows(session: AsyncSession, key: InstrumentedAttribute[str | None], codes: list[str], this: Month,
-                last: Month) -> dict[str | None, Row]:
+                last: Month, everything: bool = False) -> dict[str | None, Row]:
     """Reports in and resolved per desa or per category, both months."""
-    tallies = await _tally(session, key, codes, this, last, clocks=("created_at", "resolved_at"), stages=False)
+    tallies = await _tally(session, key, codes, this, last, clocks=("created_at", "resolved_at"), stages=False,
+                           everything=everything)
     return {group: Row(group, a.new, a.resolved, b.new, b.resolved) for group, (a, b) in tallies.items()}
 
 
-def _summaries(tallies: dict[str, Pair], spans: list[tuple[str, datetime, timedelta]],
+def _summaries(tallies: dict[str, Pair], spans: dict[str, list[Span]],
                codes: list[str], this: Month, last: Month) -> Summary:
     """The figures of `codes` together (one kecamatan, or all of them)."""
     empty = (Figures(), Figures())
@@ -223,18 +260,34 @@ def _summaries(tallies: dict[str, Pair], spans: list[tuple[str, datetime, timede
     return Summary(this, last, _with_median(now, spans, wanted, this), _with_median(before, spans, wanted, last))
 
 
-async def kecamatan_board(ctx: Context) -> KecamatanBoard:
-    """The figures of `ctx`'s kecamatan: this month and last, per desa, per category and per report type
-    (twelve grouped queries, each over one index)."""
-    code = ctx.kecamatan
-    this, last = months(ctx.now(), ctx.profile.zone)
+async def kecamatan_board(ctx: Context, kind: str = "month", include_confidential: bool = False,
+                          codes: Sequence[str] = ()) -> KecamatanBoard:
+    """The figures of `ctx`'s kecamatan (or of `codes` together, in `ctx`'s time zone): this month and last
+    (or this week and last), per desa, per category and per report type (fourteen grouped queries, each over
+    one index)."""
+    code, places = ctx.kecamatan, list(codes) or [ctx.kecamatan]
+    this, last = KINDS[kind](ctx.now(), ctx.profile.zone)
+    everything = include_confidential
     async with ctx.sessions() as session:
-        tallies = await _tally(session, Ticket.kecamatan, [code], this, last)
-        spans = await _spans(session, [code], last.start)
-        by_desa = await _rows(session, Ticket.desa, [code], this, last)
-        by_category = await _rows(session, Ticket.category, [code], this, last)
-        by_type = await _rows(session, Ticket.report_type, [code], this, last)
-    return KecamatanBoard(code, _summaries(tallies, spans, [code], this, last), by_desa, by_category, by_type)
+        tallies = await _tally(session, Ticket.kecamatan, places, this, last, everything=everything)
+        spans = await _spans(session, places, last.start, everything)
+        by_desa = await _rows(session, Ticket.desa, places, this, last, everything)
+        by_category = await _rows(session, Ticket.category, places, this, last, everything)
+        by_type = await _rows(session, Ticket.report_type, places, this, last, everything)
+    return KecamatanBoard(code, _summaries(tallies, spans, places, this, last), by_desa, by_category, by_type)
+
+
+async def handled_by(ctx: Context, codes: Sequence[str], kind: str = "month", include_confidential: bool = False
+                     ) -> tuple[dict[int | None, Pair], dict[str | None, Pair]]:
+    """Per officer (staff id) and per agency (code), this period and the last: accepted, resolved and their
+    stages on time (the officer's accept and resolve; the agency's answer), read as the board reads them."""
+    this, last = KINDS[kind](ctx.now(), ctx.profile.zone)
+    async with ctx.sessions() as session:
+        officers = await _tally(session, Ticket.assignee_id, list(codes), this, last,
+                                clocks=("accepted_at", "resolved_at"), everything=include_confidential)
+        agencies = await _tally(session, Ticket.forward_agency, list(codes), this, last, clocks=("resolved_at",),
+                                everything=include_confidential)
+    return officers, {code: pair for code, pair in agencies.items() if code is not None}
 
 
 async def kabupaten_board(ctx: Context) -> KabupatenBoard:

@@ -37,6 +37,7 @@ from core.profile import Profile
 from core.settings import Settings
 from core.texts import DEFAULT_LOCALE, LOCALES, duration, text
 from public import figures
+from public.plot import fitted
 from public.view import PublicCase, public_case, public_cases, public_photo
 
 log = logging.getLogger(__name__)
@@ -288,19 +289,9 @@ def case_map(profile: Profile, cases: list[PublicCase], locale: str, width: int 
     if profile.office is not None:
         marks.append((text("publik.map_office", locale), profile.office))
     points = [(c.lat, c.long, c.state not in DONE) for c in cases if c.lat is not None and c.long is not None]
-    places = [xy for _, xy in marks] + [(lat, lon) for lat, lon, _ in points]
-    if not places:
+    xy = fitted([place for _, place in marks] + [(lat, lon) for lat, lon, _ in points], width, height)
+    if xy is None:
         return {}
-    lats, lons = [p[0] for p in places], [p[1] for p in places]
-    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
-    pad = 24
-    scale = min((width - 2 * pad) / max(east - west, 0.01), (height - 2 * pad) / max(north - south, 0.01))
-    left = (width - (east - west) * scale) / 2
-    bottom = (height + (north - south) * scale) / 2
-
-    def xy(lat: float, lon: float) -> tuple[int, int]:
-        return round(left + (lon - west) * scale), round(bottom - (lat - south) * scale)
-
     return {"width": width, "height": height,
             "marks": [(name, *xy(*centre)) for name, centre in marks],
             "cases": [(*xy(lat, lon), is_open) for lat, lon, is_open in points]}

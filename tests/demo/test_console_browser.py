@@ -1,7 +1,7 @@
 """The web console clicked through in the demo, in headless Chromium: Andi asks the bot for a sign-in link with
 /masuk in his private chat, opens it, finds the citizen's new case in the list, opens it and verifies it from the
 web; the field group's card appears in the Telegram column; then he downloads the CSV and the XLSX and reads
-them back. Screenshots of the list and the case at a phone's width are artifacts."""
+them back. Screenshots of the list, the case, the statistics and the map at a phone's width are artifacts."""
 
 from __future__ import annotations
 
@@ -63,6 +63,13 @@ async def test_a_verifier_signs_in_from_the_bot_verifies_on_the_web_and_exports(
 
         field_card = card(page, 1, number)  # back in the sandbox: the field group has the card
         await expect(field_card).to_contain_text("Status: Diverifikasi")
+
+        await web.goto(re.sub(r"/konsol/.*", "/konsol/statistik", web.url))
+        await expect(web.locator("svg").first).to_be_visible()  # the charts, drawn by the server
+        await web.screenshot(path=str(ARTIFACTS / "console-stats-390.png"), full_page=True)
+        await web.goto(re.sub(r"/konsol/.*", "/konsol/peta", web.url))
+        await expect(web.locator(f'a[href$="/konsol/kasus/{number}"]').first).to_be_visible()  # its point
+        await web.screenshot(path=str(ARTIFACTS / "console-map-390.png"), full_page=True)
 
         await web.goto(re.sub(r"/konsol/.*", "/konsol/ekspor", web.url))
         async with web.expect_download() as csv_download:
