@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -23,6 +24,7 @@ from console import staff as staff_page
 from console import stats as stats_page
 from console.cases import SORTS, CaseRow, case_page, filter_from, viewer_kecamatan
 from console.detail import attachment_of, case_detail, case_place, note_label, stored_file, telegram_id_of, ticket_in
+from console.language import Language, current
 from console.signin import (
     LINK_LIFETIME,
     PATH,
@@ -47,7 +49,7 @@ from core.usecases.staff import staff_actor
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 PRE_COOKIE = "konsol_pra"  # the sign-in form's CSRF token (double submit): no session exists yet
-LOCALE = "id"
+OTHER = {"id": "en", "en": "id"}  # the language the switch offers
 REFUSED_STATUS = {"unknown": 400, "used": 403, "expired": 403, "inactive": 403}
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"}
@@ -58,7 +60,7 @@ Page = Callable[[Request], Awaitable[Response]]
 def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
     """The console, mounted at /konsol."""
     pages = Pages(ctx, settings)
-    return [Mount(PATH, routes=[
+    return [Mount(PATH, middleware=[Middleware(Language, path=PATH)], routes=[
         Route("/", pages.home),
         Route("/masuk", pages.signin_help),
         Route("/masuk/{token}", pages.link, methods=["GET", "POST"]),
@@ -91,16 +93,17 @@ class Pages:
     def __init__(self, ctx: Context, settings: Settings) -> None:
         self.ctx, self.settings = ctx, settings
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
-        self.env.globals["t"] = lambda key, **kw: text(key, LOCALE, **kw)
+        self.env.globals["t"] = lambda key, **kw: text(key, current(), **kw)
 
     def render(self, name: str, status: int = 200, viewer: Viewer | None = None, **values: Any) -> HTMLResponse:
-        body = self.env.get_template(name).render(locale=LOCALE, viewer=viewer, **values)
+        locale = current()
+        body = self.env.get_template(name).render(locale=locale, other_locale=OTHER[locale], viewer=viewer, **values)
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
     def message(self, status: int, key: str, viewer: Viewer | None = None, show_how: bool = False,
                 **values: Any) -> HTMLResponse:
-        return self.render("message.html", status, viewer, heading=text("konsol.signin.title", LOCALE),
-                           message=text(key, LOCALE, **values), kind="error" if status >= 400 else "note",
+        return self.render("message.html", status, viewer, heading=text("konsol.signin.title", current()),
+                           message=text(key, current(), **values), kind="error" if status >= 400 else "note",
                            show_how=show_how)
 
     async def viewer(self, request: Request) -> Viewer | None:
@@ -119,8 +122,8 @@ class Pages:
         return RedirectResponse(f"{PATH}/kasus", status_code=303)
 
     async def signin_help(self, request: Request) -> Response:
-        return self.render("message.html", heading=text("konsol.signin.title", LOCALE),
-                           message=text("konsol.signin.how", LOCALE))
+        return self.render("message.html", heading=text("konsol.signin.title", current()),
+                           message=text("konsol.signin.how", current()))
 
     async def link(self, request: Request) -> Response:
         """GET: say whom the link signs in and offer the button (a link preview must not use it up); POST: sign in."""
@@ -129,8 +132,8 @@ class Pages:
             if request.method == "GET":
                 name = await check_link(self.ctx, token)
                 pre = secrets.token_urlsafe(24)
-                response = self.render("message.html", heading=text("konsol.signin.title", LOCALE),
-                                       message=text("konsol.signin.confirm", LOCALE, name=name),
+                response = self.render("message.html", heading=text("konsol.signin.title", current()),
+                                       message=text("konsol.signin.confirm", current(), name=name),
                                        form_action=request.url.path, form_csrf=pre)
                 _set_cookie(response, PRE_COOKIE, pre, int(LINK_LIFETIME.total_seconds()), f"{PATH}/masuk")
                 return response
@@ -202,16 +205,16 @@ class Pages:
         ticket = await ticket_in(here, number) if here else None
         if here is None or ticket is None:
             return self.render("message.html", 404, viewer, heading=number[:20],
-                               message=text("konsol.case.not_found", LOCALE, number=number[:20]), kind="error")
+                               message=text("konsol.case.not_found", current(), number=number[:20]), kind="error")
         actor = await staff_actor(here, await telegram_id_of(self.ctx, viewer))
         can = actions.offered(here, ticket, actor)
         done = request.query_params.get("selesai", "")
         return self.render("case.html", status, viewer, detail=await case_detail(here, ticket, self.settings.media_dir,
-                                                                                 LOCALE),
+                                                                                 current()),
                            here=here, can=can, refused=refused, done=done if done in actions.SLUGS else "",
                            officers=await actions.officers(here) if "tugaskan" in can else [],
                            outcomes=[o.value for o in Outcome], years=_years(here),
-                           note_label=lambda key: note_label(key, LOCALE), **self._helpers())
+                           note_label=lambda key: note_label(key, current()), **self._helpers())
 
     async def attachment(self, request: Request, viewer: Viewer) -> Response:
         """A case's file, for a signed-in viewer of its kecamatan only (anyone else: 404)."""
@@ -238,14 +241,14 @@ class Pages:
         ticket = await ticket_in(here, number) if here else None
         if here is None or ticket is None or slug not in actions.SLUGS:
             return self.render("message.html", 404, viewer, heading=number[:20],
-                               message=text("konsol.case.not_found", LOCALE, number=number[:20]), kind="error")
+                               message=text("konsol.case.not_found", current(), number=number[:20]), kind="error")
         try:
             actor = await staff_actor(here, await telegram_id_of(self.ctx, viewer))
             await actions.carry_out(here, actor, ticket, slug, form)
         except Refused as exc:
             log.info("console action refused", extra={"staff_id": viewer.staff_id, "action": slug,
                                                       "code": exc.code})
-            return await self.case(request, viewer, refused=refusal(exc, LOCALE), status=409)
+            return await self.case(request, viewer, refused=refusal(exc, current()), status=409)
         log.info("console action", extra={"staff_id": viewer.staff_id, "action": slug, "ticket": ticket.number})
         return RedirectResponse(f"{PATH}/kasus/{ticket.number}?selesai={slug}", status_code=303)
 
@@ -279,7 +282,7 @@ class Pages:
         except Refused as exc:
             log.info("console staff change refused", extra={"staff_id": viewer.staff_id, "action": slug,
                                                             "code": exc.code})
-            return await self.staff(request, viewer, chosen, refusal(exc, LOCALE), 409)
+            return await self.staff(request, viewer, chosen, refusal(exc, current()), 409)
         log.info("console staff change", extra={"staff_id": viewer.staff_id, "action": slug, "kecamatan": chosen})
         return RedirectResponse(f"{PATH}/petugas?{urlencode({'kecamatan': chosen, 'selesai': slug})}",
                                 status_code=303)
@@ -294,28 +297,29 @@ class Pages:
         year = self.ctx.now().astimezone(here.profile.zone).year
         return self.render("profile.html", viewer=viewer, here=here, year=year,
                            places=[(c, self.ctx.kabupaten.profile(c).name) for c in places],
-                           groups={g.code: g.label_for(LOCALE) for g in here.profile.category_groups},
-                           weekdays=staff_page.opening_hours(here), holidays=staff_page.closed_days(here, year, LOCALE),
-                           agencies=self.ctx.kabupaten.agencies, span=lambda s: staff_page.span_label(s, LOCALE))
+                           groups={g.code: g.label_for(current()) for g in here.profile.category_groups},
+                           weekdays=staff_page.opening_hours(here),
+                           holidays=staff_page.closed_days(here, year, current()),
+                           agencies=self.ctx.kabupaten.agencies, span=lambda s: staff_page.span_label(s, current()))
 
     async def export(self, request: Request, viewer: Viewer) -> Response:
         """Ekspor: its form, the CSV and XLSX of the list's filter, the month's report (console/export.py)."""
-        return await export_page.answer(self, request, viewer, LOCALE)
+        return await export_page.answer(self, request, viewer, current())
 
     async def stats(self, request: Request, viewer: Viewer) -> Response:
         """Statistik: this week's or month's figures against the last (console/stats.py)."""
-        return await stats_page.answer(self, request, viewer, LOCALE)
+        return await stats_page.answer(self, request, viewer, current())
 
     async def map(self, request: Request, viewer: Viewer) -> Response:
         """Peta: the open and recent cases as points (console/map.py)."""
-        return await map_page.answer(self, request, viewer, LOCALE)
+        return await map_page.answer(self, request, viewer, current())
 
     def _helpers(self) -> dict[str, Any]:
         kabupaten, zone = self.ctx.kabupaten, self.ctx.profile.zone
 
         def category_label(row: CaseRow) -> str:
             found = kabupaten.profile(row.kecamatan).category(row.category) if row.category else None
-            return found.label if found else (row.category or text("konsol.cases.no_category", LOCALE))
+            return found.label if found else (row.category or text("konsol.cases.no_category", current()))
 
         def local(moment: datetime) -> str:
             return moment.astimezone(zone).strftime("%d-%m-%Y %H:%M")
