@@ -6,15 +6,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from core.context import Context
 from core.db.models import Ticket
-from core.domain.errors import InvalidInput
+from core.domain.errors import InvalidInput, TicketNotFound
 from core.domain.lifecycle import Action, assignable, decide
 from core.domain.people import Actor
 from core.domain.reports import MUSRENBANG, Outcome
 from core.queries import officer_load
 from core.usecases._ticket import snapshot_of
-from core.usecases.desk import answer_info, ask_citizen, forward_ticket, record_outcome, reject_ticket, verify_ticket
+from core.usecases.desk import (
+    answer_info,
+    ask_citizen,
+    forward_ticket,
+    mark_duplicate,
+    record_outcome,
+    reject_ticket,
+    verify_ticket,
+)
 from core.usecases.oversight import close_ticket, extend_deadline, reassign_ticket
 from core.usecases.staff import list_staff
 
@@ -22,8 +32,8 @@ A = Action
 # The path segment of each action the page offers, in the order its forms are shown.
 SLUGS: dict[str, Action] = {
     "verifikasi": A.VERIFY, "hasil": A.RECORD_OUTCOME, "jawab": A.ANSWER, "tolak": A.REJECT,
-    "teruskan": A.FORWARD, "tanya": A.ASK_CITIZEN, "tugaskan": A.REASSIGN, "perpanjang": A.EXTEND_DEADLINE,
-    "tutup": A.CLOSE,
+    "duplikat": A.MARK_DUPLICATE, "teruskan": A.FORWARD, "tanya": A.ASK_CITIZEN, "tugaskan": A.REASSIGN,
+    "perpanjang": A.EXTEND_DEADLINE, "tutup": A.CLOSE,
 }
 Form = dict[str, str]
 
@@ -80,6 +90,16 @@ async def _answer(here: Context, actor: Actor, ticket: Ticket, form: Form) -> No
     await answer_info(here, actor, ticket.id, form.get("jawaban", "")[:2000])
 
 
+async def _duplicate(here: Context, actor: Actor, ticket: Ticket, form: Form) -> None:
+    number = form.get("asli", "").strip().upper()[:20]
+    async with here.sessions() as session:
+        original = await session.scalar(select(Ticket.id).where(Ticket.number == number,
+                                                                Ticket.kecamatan == here.kecamatan))
+    if original is None:
+        raise TicketNotFound(number=number or "-")
+    await mark_duplicate(here, actor, ticket.id, original)
+
+
 async def _reject(here: Context, actor: Actor, ticket: Ticket, form: Form) -> None:
     typed = form.get("alasan_lain", "").strip()
     reason = typed or _one_of(form.get("alasan", ""), list(here.profile.reject_reasons), "reason")
@@ -117,8 +137,8 @@ async def _close(here: Context, actor: Actor, ticket: Ticket, form: Form) -> Non
 
 
 RUN: dict[str, Callable[[Context, Actor, Ticket, Form], Awaitable[None]]] = {
-    "verifikasi": _verify, "hasil": _outcome, "jawab": _answer, "tolak": _reject, "teruskan": _forward, "tanya": _ask,
-    "tugaskan": _reassign, "perpanjang": _extend, "tutup": _close,
+    "verifikasi": _verify, "hasil": _outcome, "jawab": _answer, "tolak": _reject, "duplikat": _duplicate,
+    "teruskan": _forward, "tanya": _ask, "tugaskan": _reassign, "perpanjang": _extend, "tutup": _close,
 }
 
 

@@ -15,8 +15,9 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select, union_al
 
 from console.signin import Viewer
 from core.context import Context
-from core.db.models import StaffRoles, Ticket
-from core.domain.lifecycle import OPEN_STATES, TicketState
+from core.db.models import Staff, StaffRoles, Ticket
+from core.digest import TYPE_ORDER
+from core.domain.lifecycle import OPEN_STATES, TicketState, assignable
 from core.domain.people import mask_phones_in
 
 PAGE_SIZE = 25
@@ -49,6 +50,9 @@ class CaseFilter:
     search: str = ""
     sort: str = "baru"
     page: int = 1
+    kind: str = ""  # the report type: complaint, aspiration, info
+    officer: int | None = None  # the staff id holding the case
+    agency: str = ""  # the agency the case is forwarded to (its code)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class FilterChoices:
     chosen: str  # the kecamatan picked ("" for all of the viewer's)
     categories: dict[str, str]  # code -> label
     desa: list[str]
+    kinds: tuple[str, ...] = TYPE_ORDER
+    agencies: tuple[tuple[str, str], ...] = ()  # (code, name)
 
 
 def filter_from(ctx: Context, places: list[str], q: Mapping[str, str]) -> tuple[CaseFilter, FilterChoices] | None:
@@ -76,8 +82,22 @@ def filter_from(ctx: Context, places: list[str], q: Mapping[str, str]) -> tuple[
         category=q.get("kategori", "") if q.get("kategori", "") in categories else "",
         desa=q.get("desa", "") if q.get("desa", "") in desa else "", overdue=q.get("terlambat") == "1",
         since=_day(q.get("dari", "")), until=_day(q.get("sampai", "")), search=q.get("q", "")[:100],
-        sort=q.get("urut", "") if q.get("urut", "") in SORTS else "baru", page=_number(q.get("hal", "1")))
-    return wanted, FilterChoices(chosen, categories, desa)
+        sort=q.get("urut", "") if q.get("urut", "") in SORTS else "baru", page=_number(q.get("hal", "1")),
+        kind=q.get("jenis", "") if q.get("jenis", "") in TYPE_ORDER else "",
+        officer=int(q["petugas"]) if q.get("petugas", "").isdigit() and len(q["petugas"]) < 10 else None,
+        agency=q.get("instansi", "") if ctx.kabupaten.agency(q.get("instansi", "")) else "")
+    agencies = tuple((a.code, a.name) for a in ctx.kabupaten.agencies)
+    return wanted, FilterChoices(chosen, categories, desa, agencies=agencies)
+
+
+async def officer_choices(ctx: Context, scope: tuple[str, ...]) -> list[tuple[int, str]]:
+    """The staff who may hold cases in `scope` (the list's officer filter), by name."""
+    async with ctx.sessions() as session:
+        rows = (await session.execute(
+            select(Staff.id, Staff.name, StaffRoles.roles).join(StaffRoles, StaffRoles.staff_id == Staff.id)
+            .where(StaffRoles.kecamatan.in_(scope), Staff.active.is_(True)))).all()
+    found = {sid: name for sid, name, roles in rows if assignable(roles)}
+    return sorted(found.items(), key=lambda item: item[1].casefold())
 
 
 def _day(raw: str) -> date | None:
@@ -126,6 +146,12 @@ def _conditions(ctx: Context, wanted: CaseFilter, now: datetime) -> list[ColumnE
         found.append(Ticket.category == wanted.category)
     if wanted.desa:
         found.append(Ticket.desa == wanted.desa)
+    if wanted.kind:
+        found.append(Ticket.report_type == wanted.kind)
+    if wanted.officer is not None:
+        found.append(Ticket.assignee_id == wanted.officer)
+    if wanted.agency:
+        found.append(Ticket.forward_agency == wanted.agency)
     if wanted.overdue:
         found += [Ticket.state.in_([s.value for s in OPEN_STATES]), Ticket.stage_deadline_at < now]
     zone = ctx.profile.zone

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from console import xlsx
-from console.cases import CaseFilter, filter_from, matching
+from console.cases import CaseFilter, filter_from, matching, officer_choices
 from console.signin import Viewer
 from core.context import Context
 from core.db.models import Citizen, Staff, StaffRoles, Ticket
@@ -306,7 +306,8 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
                         places=[(c, ctx.kabupaten.profile(c).name) for c in scope.places],
                         states=[s.value for s in TicketState],
                         categories=sorted(choices.categories.items(), key=lambda c: c[1]),
-                        desa=choices.desa, month=month_of("", today).strftime("%Y-%m"))
+                        desa=choices.desa, month=month_of("", today).strftime("%Y-%m"), kinds=choices.kinds,
+                        agencies=choices.agencies, officers=await officer_choices(ctx, wanted.kecamatan))
 
 
 def _filename(ctx: Context, places: list[str], chosen: str, period: str, ext: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from console.cases import CaseFilter, filter_from, matching, viewer_kecamatan
+from console.cases import CaseFilter, filter_from, matching, officer_choices, viewer_kecamatan
 from console.export import export_scope
 from console.signin import Viewer
 from core.context import Context
@@ -108,7 +108,8 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
     points, capped = await map_points(ctx, wanted, confidential_in)
     return pages.render("map.html", viewer=viewer, wanted=wanted, chosen=choices.chosen,
                         places=[(c, ctx.kabupaten.profile(c).name) for c in places],
-                        states=[s.value for s in TicketState], desa=choices.desa,
+                        states=[s.value for s in TicketState], desa=choices.desa, kinds=choices.kinds,
+                        agencies=choices.agencies, officers=await officer_choices(ctx, wanted.kecamatan),
                         categories=sorted(choices.categories.items(), key=lambda c: c[1]),
                         map=drawing(ctx, wanted.kecamatan, points, locale), points=points, capped=capped,
                         most=MOST_POINTS, legend=legend(), recent_days=RECENT.days, **pages._helpers())

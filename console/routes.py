@@ -22,7 +22,7 @@ from console import export as export_page
 from console import map as map_page
 from console import staff as staff_page
 from console import stats as stats_page
-from console.cases import SORTS, CaseRow, case_page, filter_from, viewer_kecamatan
+from console.cases import SORTS, CaseRow, case_page, filter_from, officer_choices, viewer_kecamatan
 from console.detail import attachment_of, case_detail, case_place, note_label, stored_file, telegram_id_of, ticket_in
 from console.language import Language, current
 from console.signin import (
@@ -186,7 +186,8 @@ class Pages:
         def link(**change: Any) -> str:
             params = {"kecamatan": chosen, "status": wanted.state, "kategori": wanted.category, "desa": wanted.desa,
                       "terlambat": "1" if wanted.overdue else "", "dari": wanted.since or "",
-                      "sampai": wanted.until or "", "q": wanted.search, "urut": wanted.sort, "hal": page.page}
+                      "sampai": wanted.until or "", "q": wanted.search, "urut": wanted.sort, "hal": page.page,
+                      "jenis": wanted.kind, "petugas": wanted.officer or "", "instansi": wanted.agency}
             params |= {"status" if k == "state" else "hal" if k == "page" else k: v for k, v in change.items()}
             kept = {k: v for k, v in params.items() if v not in ("", None) and not (k == "urut" and v == "baru")
                     and not (k == "hal" and v == 1)}
@@ -196,7 +197,8 @@ class Pages:
                            places=[(c, self.ctx.kabupaten.profile(c).name) for c in places],
                            states=[s.value for s in TicketState], categories=sorted(categories.items(),
                                                                                      key=lambda c: c[1]),
-                           desa=desa, sorts=SORTS, **self._helpers())
+                           desa=desa, sorts=SORTS, kinds=choices.kinds, agencies=choices.agencies,
+                           officers=await officer_choices(self.ctx, wanted.kecamatan), **self._helpers())
 
     async def case(self, request: Request, viewer: Viewer, refused: str = "", status: int = 200) -> Response:
         """One case: its story, timeline, files, map point, clock, reporter (masked) and the viewer's actions."""

@@ -13,7 +13,8 @@ from core.db.models import Ticket
 from core.domain.lifecycle import Role
 from core.domain.reports import NewReport
 from core.usecases import citizen
-from core.usecases.desk import reject_ticket, verify_ticket
+from core.usecases.desk import forward_ticket, reject_ticket, verify_ticket
+from core.usecases.field import accept_ticket
 from core.usecases.staff import add_staff, remove_staff
 from tests.conftest import Clock, in_takalar
 from tests.console.conftest import browser, sign_in
@@ -155,3 +156,21 @@ async def test_the_pages_are_for_a_phone_and_escape_what_citizens_wrote(ctx: Con
     assert page.headers["x-frame-options"] == "DENY" and "default-src 'self'" in page.headers["content-security-policy"]
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
     assert again.headers["cache-control"] == "no-store"
+
+
+async def test_filter_by_kind_officer_and_agency(ctx: Context) -> None:
+    people = await cast(ctx)
+    lamp = await report(ctx, people.reporter, "Lampu jalan mati")
+    await report(ctx, people.reporter, "Usul posyandu", category="saran")
+    wire = await report(ctx, people.neighbour, "Kabel listrik putus", desa="Salaka")
+    await verify_ticket(ctx, people.verifier, lamp)
+    await accept_ticket(ctx, people.officer, lamp)
+    await forward_ticket(ctx, people.verifier, wire, "pln", "")
+    async with browser(ctx) as phone:
+        await sign_in(phone, ctx, VERIFIER)
+        page = await phone.get("/konsol/kasus")
+        assert 'name="jenis"' in page.text and "Baso Petugas" in page.text and 'value="pln"' in page.text
+        assert numbers((await phone.get("/konsol/kasus?jenis=aspiration")).text) == ["PTL-000002"]
+        assert numbers((await phone.get(f"/konsol/kasus?petugas={people.officer.id}")).text) == ["PTL-000001"]
+        assert numbers((await phone.get("/konsol/kasus?instansi=pln")).text) == ["PTL-000003"]
+        assert len(numbers((await phone.get("/konsol/kasus?jenis=nonsense&instansi=nope")).text)) == 3  # ignored

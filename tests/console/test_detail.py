@@ -209,3 +209,18 @@ async def test_the_desk_records_an_aspirations_outcome_and_answers_a_question(ct
                                data={"csrf": csrf_in(page), "jawaban": "Setiap Senin di kantor desa"})
         assert done.status_code == 303
         assert (await ticket(ctx, question.ticket_id)).state == TicketState.RESOLVED.value
+
+
+async def test_the_desk_merges_a_duplicate_by_the_originals_number(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    original = await report(ctx, people.reporter)
+    copy = await report(ctx, people.neighbour, "Lampu depan masjid mati juga")
+    async with browser(ctx, media) as desk:
+        await sign_in(desk, ctx, VERIFIER)
+        page = await desk.get("/konsol/kasus/PTL-000002")
+        unknown = await desk.post("/konsol/kasus/PTL-000002/duplikat", data={"csrf": csrf_in(page), "asli": "PTL-999"})
+        assert unknown.status_code == 409
+        done = await desk.post("/konsol/kasus/PTL-000002/duplikat", data={"csrf": csrf_in(page), "asli": "ptl-000001"})
+        assert done.status_code == 303
+    found = await ticket(ctx, copy)
+    assert found.state == TicketState.DUPLICATE.value and found.duplicate_of_id == original
