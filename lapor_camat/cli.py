@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from console.export import neutralised
 from console.signin import issue_link, link_url
 from core.audit import actor_label
 from core.context import Context, utc_now
@@ -318,14 +319,9 @@ async def musrenbang_command(year: int, kecamatan: str | None, out: Any) -> None
                                                         "noted", "note")])
     for a in rows:
         writer.writerow([text(f"musrenbang.level_{a.level}"), a.desa or "-", a.number, label(a.category),
-                         _cell(a.story), f"{a.received_at.astimezone(zone):%Y-%m-%d}",
-                         f"{a.noted_at.astimezone(zone):%Y-%m-%d}", _cell(a.note)])
+                         neutralised(a.story), f"{a.received_at.astimezone(zone):%Y-%m-%d}",
+                         f"{a.noted_at.astimezone(zone):%Y-%m-%d}", neutralised(a.note)])
     click.echo(f"{len(rows)} aspirations for the Musrenbang of {year} ({here.profile.name}).", err=True)
-
-
-def _cell(value: str) -> str:
-    """A citizen's words in a spreadsheet cell: never read as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @main.group()

@@ -164,7 +164,7 @@ class ReportType(StrEnum):
 _SHARED = {A.REJECT: S.REJECTED, A.MARK_DUPLICATE: S.DUPLICATE, A.ASK_CITIZEN: S.RECEIVED,
            A.CITIZEN_ANSWERS: S.RECEIVED, A.CORRECT: S.RECEIVED, A.ESCALATE: S.RECEIVED,
            A.EXTEND_DEADLINE: S.RECEIVED, A.CLOSE: S.CLOSED, A.CANCEL: S.CANCELLED}
-PATHS: dict[ReportType, dict[TicketState, dict[Action, TicketState]]] = {
+PATHS: dict[str, dict[TicketState, dict[Action, TicketState]]] = {
     ReportType.ASPIRATION: {S.RECEIVED: {A.RECORD_OUTCOME: S.CLOSED, **_SHARED}},
     ReportType.INFO: {
         S.RECEIVED: {A.ANSWER: S.RESOLVED, **_SHARED},
@@ -176,8 +176,7 @@ PATHS: dict[ReportType, dict[TicketState, dict[Action, TicketState]]] = {
 
 def transitions(report_type: str, state: TicketState) -> dict[Action, TicketState]:
     """The actions a ticket of `report_type` has in `state`, and where each leads."""
-    path = PATHS.get(ReportType(report_type), {}) if report_type in ReportType.__members__.values() else {}
-    return path.get(state, TRANSITIONS[state])
+    return PATHS.get(report_type, {}).get(state, TRANSITIONS[state])
 
 
 _ADMINS = frozenset({Role.ADMIN, Role.KABUPATEN_ADMIN})
