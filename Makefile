@@ -29,6 +29,7 @@ PG_LEAK := -W "ignore:unclosed connection <asyncpg:ResourceWarning" \
 	-W "ignore:unclosed <socket.socket:ResourceWarning" -W "ignore:unclosed transport <_SelectorSocketTransport:ResourceWarning"
 
 test-postgres: install
+	scripts/ensure-nginx.sh
 	scripts/with-postgres.sh $(BIN)/pytest -m db $(PG_LEAK) $(PYTEST_ARGS)
 
 lint: install

@@ -111,9 +111,21 @@ async def wait_healthy(base: str, proc: subprocess.Popen[bytes] | None, log: pat
 
 
 async def pending(base: str) -> dict[str, Any]:
-    """inbox_pending / outbox_pending of a running system."""
+    """inbox_pending / outbox_pending of a running system: its /metrics gauges (the peers, and trees from before
+    /readyz, give them in /healthz)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-        return dict((await client.get("/healthz")).json())
+        health = dict((await client.get("/healthz")).json())
+        if "inbox_pending" in health:
+            return health
+        found: dict[str, dict[str, int]] = {"inbox_pending": {}, "outbox_pending": {}}
+        for family in text_string_to_metric_families((await client.get("/metrics")).text):
+            gauge = found.get(family.name.removeprefix("lapor_"))
+            for sample in family.samples if gauge is not None else ():  # the same from every replica
+                key = sample.labels.get("platform") or sample.labels.get("channel") or ""
+                gauge[key] = max(gauge.get(key, 0), int(sample.value))
+        return {**health, **found}
 
 
 def memory_kb(pid: int) -> dict[str, int]:

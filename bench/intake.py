@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/intake.py [--seconds 10] [--connections 32] [--rate 200] [--citizens 10000]
     scripts/with-postgres.sh .venv/bin/python bench/intake.py      # also on PostgreSQL (a fresh database)
-    .venv/bin/python bench/intake.py --numbers 10 --no-peer        # routing: one number vs a kabupaten of ten
+    .venv/bin/python bench/intake.py --numbers 10 --no-peer        # routing: a kabupaten of ten on one number, on ten
 
 Everything on 127.0.0.1. The system runs as a subprocess (settings by environment, `--migrate`, SQLite in a
 temp dir or a fresh PostgreSQL database); its WhatsApp API URL points at a stub Graph API in a process of
@@ -20,10 +20,13 @@ After each run of the system its database is read: every webhook acknowledged mu
 
 `--numbers N` (issue 13, routing overhead) also runs the system as a kabupaten of N kecamatan
 (`KABUPATEN_FILE`, written to the temp dir: the Takalar sample's profiles, then copies with their own code,
-prefix, number, chats and desa), on each engine right after the one-number run (`KECAMATAN_PROFILE`, the
-sample), with the same loads, the webhooks spread round-robin over the N phone number ids (each citizen
-writes to one number); it prints both and N/one for the ceiling and the ack p50/p99, and whether each is
-within 10 %. `--numbers 1` is the control: a kabupaten file of one (pattallassang) against the lone profile.
+prefix, number, chats and desa), on each engine right after the lone profile's run (`KECAMATAN_PROFILE`, the
+sample), twice with the same loads: every webhook to one kecamatan's number (its first, Pattallassang), then
+spread round-robin over the N phone number ids (each citizen writes to one number). The two differ only in
+how the webhooks spread over the numbers: it prints them side by side with N/one for the ceiling and the
+ack p50/p99, and whether each is within 10 %, and the lone profile beside them (a kabupaten file against
+one profile). `--routing-only` skips the lone profile's run; `--repeat K` runs the pair K times, alternating
+(the machine's load drifts: one pair is not enough to show 10 %).
 
 `--py-spy FILE.txt` records the system's stacks (py-spy, collapsed format) during each load.
 """
@@ -43,8 +46,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from _common import (
@@ -343,18 +348,47 @@ def within(ten: float, one: float) -> str:
     return f"{ratio:4.2f} ({'within' if abs(ratio - 1) <= 0.10 else 'NOT within'} 10 %)"
 
 
-def show_routing(engine: str, one: Figures, many: Figures, numbers: int) -> None:
-    """One number and `numbers` numbers side by side, and their ratio (issue 13: within 10 %)."""
-    many_label = "kabupaten of 1" if numbers == 1 else f"{numbers} numbers"
-    print(f"routing overhead, {engine}: {'one number':>16} {many_label:>16}   {numbers}/one")
-    for name, a, b in (("ceiling (acks/s)", one.rate, many.rate), ("ack p50 (ms)", one.p50, many.p50),
-                       ("ack p99 (ms)", one.p99, many.p99),
-                       (f"at {args_rate}/s p50 (ms)", one.fixed_p50, many.fixed_p50),
-                       (f"at {args_rate}/s p99 (ms)", one.fixed_p99, many.fixed_p99)):
-        print(f"  {name:<26} {a:16,.1f} {b:16,.1f}   {within(b, a)}")
-    stored = all(f.stored >= f.acked and not f.unprocessed and not f.failed for f in (one, many))
+def show_routing(engine: str, ones: list[Figures], manys: list[Figures], numbers: int,
+                 lone: Figures | None = None) -> None:
+    """One number and `numbers` numbers of the same kabupaten side by side (the median of the runs when
+    repeated), and their ratio (issue 13: within 10 %); the lone profile's run beside them."""
+    many_label = f"{numbers} numbers"
+    runs = f" (median of {len(ones)} pairs)" if len(ones) > 1 else ""
+    print(f"routing overhead, {engine}{runs}: {'lone profile':>14} {'1 of ' + str(numbers):>12} {many_label:>12}"
+          f"   {numbers}/one")
+    for name, attr in (("ceiling (acks/s)", "rate"), ("ack p50 (ms)", "p50"), ("ack p99 (ms)", "p99"),
+                       (f"at {args_rate}/s p50 (ms)", "fixed_p50"), (f"at {args_rate}/s p99 (ms)", "fixed_p99")):
+        a = median([getattr(f, attr) for f in ones])
+        b = median([getattr(f, attr) for f in manys])
+        alone = f"{getattr(lone, attr):14,.1f}" if lone is not None else f"{'-':>14}"
+        ratios = [getattr(m, attr) / getattr(o, attr) if getattr(o, attr) else float("nan")
+                  for o, m in zip(ones, manys, strict=True)]
+        pairs = "" if len(ones) < 2 else "   pairs: " + " ".join(f"{r:4.2f}" for r in ratios)
+        print(f"  {name:<26} {alone} {a:12,.1f} {b:12,.1f}   {within(b, a)}{pairs}")
+    runs_all = [*ones, *manys, *([lone] if lone is not None else [])]
+    stored = all(f.stored >= f.acked and not f.unprocessed and not f.failed for f in runs_all)
     print(f"  every acked webhook stored and processed, none failed: {'yes' if stored else 'NO'}; "
-          f"{many_label} answered from {len(many.replies)} of {numbers} kecamatan")
+          f"1 of {numbers} answered from {sorted({len(f.replies) for f in ones})} kecamatan, "
+          f"{many_label} from {sorted({len(f.replies) for f in manys})} of {numbers}")
+
+
+async def routing(engine: str, database: Callable[[str], Awaitable[str]], folder: Path, args: argparse.Namespace,
+                  label: str, kabupaten: tuple[Path, tuple[str, ...]], bare: Figures, peer: Figures | None,
+                  lone: Figures | None) -> None:
+    """The kabupaten of N answering on one of its numbers, then on all N (`--repeat` pairs, alternating)."""
+    path, lines = kabupaten
+    ones, manys = [], []
+    for run in range(1, args.repeat + 1):
+        tag = f" (pair {run})" if args.repeat > 1 else ""
+        one = await measure_system(await database(f"{label}-{args.numbers}-one-{run}"), folder, args,
+                                   f"{label}-{args.numbers}-one-{run}", path, lines[:1])
+        show(f"  1 of {args.numbers}, {engine}{tag}", one, bare, peer)
+        many = await measure_system(await database(f"{label}-{args.numbers}-{run}"), folder, args,
+                                    f"{label}-{args.numbers}-{run}", path, lines)
+        show(f"  {args.numbers} numbers, {engine}{tag}", many, bare, peer)
+        ones.append(one)
+        manys.append(many)
+    show_routing(engine, ones, manys, args.numbers, lone)
 
 
 args_rate = 200
@@ -375,23 +409,29 @@ async def main(args: argparse.Namespace) -> None:
         peer = await measure_peer(folder, args)
         show(f"plain pywa bot ({args.peer_client})", peer, bare, peer)
     kabupaten = kabupaten_of(args.numbers, folder) if args.numbers else None
+    only_routing = args.routing_only and kabupaten is not None
+
+    async def sqlite_file(name: str) -> str:
+        return f"sqlite+aiosqlite:///{folder}/intake-{name}.db"
+
     if not args.postgres_only:
-        sqlite = await measure_system(f"sqlite+aiosqlite:///{folder}/intake-sqlite.db", folder, args, "sqlite")
-        show("lapor-camat, SQLite", sqlite, bare, peer)
+        sqlite = None
+        if not only_routing:
+            sqlite = await measure_system(await sqlite_file("sqlite"), folder, args, "sqlite")
+            show("lapor-camat, SQLite", sqlite, bare, peer)
         if kabupaten:
-            many = await measure_system(f"sqlite+aiosqlite:///{folder}/intake-sqlite-{args.numbers}.db", folder,
-                                        args, f"sqlite-{args.numbers}", *kabupaten)
-            show(f"  {args.numbers} number(s), SQLite", many, bare, peer)
-            show_routing("SQLite", sqlite, many, args.numbers)
+            await routing("SQLite", sqlite_file, folder, args, "sqlite", kabupaten, bare, peer, sqlite)
     admin = postgres_admin_url()
     if admin:
-        pg = await measure_system(await fresh_postgres(admin), folder, args, "postgres")
-        show("lapor-camat, PostgreSQL", pg, bare, peer)
+        async def postgres_database(name: str) -> str:
+            return await fresh_postgres(admin)
+
+        pg = None
+        if not only_routing:
+            pg = await measure_system(await fresh_postgres(admin), folder, args, "postgres")
+            show("lapor-camat, PostgreSQL", pg, bare, peer)
         if kabupaten:
-            many = await measure_system(await fresh_postgres(admin), folder, args, f"postgres-{args.numbers}",
-                                        *kabupaten)
-            show(f"  {args.numbers} number(s), PostgreSQL", many, bare, peer)
-            show_routing("PostgreSQL", pg, many, args.numbers)
+            await routing("PostgreSQL", postgres_database, folder, args, "postgres", kabupaten, bare, peer, pg)
     else:
         print("(PostgreSQL skipped: run under scripts/with-postgres.sh)")
     print("targets (issue 12): >= 3,000 acks/s and >= 1x the plain pywa bot; p99 < 25 ms at 200 msg/s"
@@ -415,7 +455,10 @@ if __name__ == "__main__":
     parser.add_argument("--peer-client", choices=("pywa", "pywa_async"), default="pywa",
                         help="the peer's client: pywa (sync, handlers in threads; default) or pywa_async")
     parser.add_argument("--numbers", type=int, default=0, metavar="N",
-                        help="also a kabupaten of N kecamatan, webhooks round-robin over its N numbers, next to one "
-                        "number (issue 13, routing overhead; N = 1: a kabupaten file of one, a control for the file)")
+                        help="also a kabupaten of N kecamatan: every webhook to one of its numbers, then round-robin "
+                        "over its N numbers (issue 13, routing overhead)")
+    parser.add_argument("--routing-only", action="store_true", help="with --numbers: skip the lone profile's run")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="with --numbers: K pairs (one number, N numbers), alternating; the median is compared")
     parser.add_argument("--py-spy", default="", help="record the system's stacks to FILE(.txt) during each load")
     asyncio.run(main(parser.parse_args()))

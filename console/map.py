@@ -1,5 +1,6 @@
 """Peta: the open and recent cases of the viewer's kecamatan as points on an inline SVG, filtered like the Kasus
-list, over the desa centroids and the office (no tiles: it works offline; a tile server is for later).
+list, over the desa centroids and the office: offline by default, or over a tile server's map when MAP_TILE_URL
+names one (console/tiles.py: the points then in web mercator, the tiles as <image> elements under them).
 
 Positions are the exact ones the reports carry (staff only). A confidential case is drawn only for those
 who may read the figures there (camat, admin, verifier, kabupaten roles): an officer sees no point of it.
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from console.cases import CaseFilter, filter_from, matching, officer_choices, viewer_kecamatan
 from console.export import export_scope
 from console.signin import Viewer
+from console.tiles import tile_origin, tile_view
 from core.context import Context
 from core.db.models import Ticket
 from core.domain.lifecycle import OPEN_STATES, TicketState
@@ -72,20 +74,24 @@ async def map_points(ctx: Context, wanted: CaseFilter, confidential_in: frozense
     return points, len(rows) > MOST_POINTS
 
 
-def drawing(ctx: Context, codes: tuple[str, ...], points: list[Point], locale: str) -> dict[str, Any]:
-    """The SVG's marks (desa centroids, offices) and points (x, y, point), fitted to the points alone when the
-    profiles place no desa; nothing when nothing has a place."""
+def drawing(ctx: Context, codes: tuple[str, ...], points: list[Point], locale: str,
+            tile_url: str = "") -> dict[str, Any]:
+    """The SVG's marks (desa centroids, offices), points (x, y, point) and tiles (address, x, y: only with a
+    `tile_url`), fitted to the points alone when the profiles place no desa; nothing when nothing has a place."""
     profiles = [ctx.kabupaten.profile(code) for code in codes]
     marks = [(d.name, d.centroid) for p in profiles for d in p.desa if d.centroid is not None]
     marks += [(text("publik.map_office", locale) + (f" {p.name}" if len(profiles) > 1 else ""), p.office)
               for p in profiles if p.office is not None]
-    xy = fitted([place for _, place in marks] + [(p.latitude, p.longitude) for p in points], WIDTH, HEIGHT)
+    places = [place for _, place in marks] + [(p.latitude, p.longitude) for p in points]
+    view = tile_view(places, WIDTH, HEIGHT) if tile_url else None
+    xy = view.xy if view is not None else fitted(places, WIDTH, HEIGHT)
     if xy is None:
         return {}
     # Late points last, so they are drawn on top.
     drawn = sorted(points, key=lambda p: p.overdue)
     return {"width": WIDTH, "height": HEIGHT, "marks": [(name, *xy(*place)) for name, place in marks],
-            "points": [(*xy(p.latitude, p.longitude), p) for p in drawn]}
+            "points": [(*xy(p.latitude, p.longitude), p) for p in drawn],
+            "tiles": view.tiles(tile_url) if view is not None else []}
 
 
 def legend() -> list[tuple[str, str]]:
@@ -106,10 +112,18 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
     wanted, choices = parsed
     confidential_in = frozenset((await export_scope(ctx, viewer)).places)
     points, capped = await map_points(ctx, wanted, confidential_in)
-    return pages.render("map.html", viewer=viewer, wanted=wanted, chosen=choices.chosen,
+    settings, origin = pages.settings, tile_origin(pages.settings.map_tile_url)
+    tile_url = settings.map_tile_url if origin else ""
+    page = pages.render("map.html", viewer=viewer, wanted=wanted, chosen=choices.chosen,
                         places=[(c, ctx.kabupaten.profile(c).name) for c in places],
                         states=[s.value for s in TicketState], desa=choices.desa, kinds=choices.kinds,
                         agencies=choices.agencies, officers=await officer_choices(ctx, wanted.kecamatan),
                         categories=sorted(choices.categories.items(), key=lambda c: c[1]),
-                        map=drawing(ctx, wanted.kecamatan, points, locale), points=points, capped=capped,
-                        most=MOST_POINTS, legend=legend(), recent_days=RECENT.days, **pages._helpers())
+                        map=drawing(ctx, wanted.kecamatan, points, locale, tile_url), points=points,
+                        capped=capped, most=MOST_POINTS, legend=legend(), recent_days=RECENT.days,
+                        attribution=(settings.map_tile_attribution, settings.map_tile_attribution_url),
+                        referrer="strict-origin" if tile_url else "no-referrer", **pages._helpers())
+    if tile_url:  # the browser fetches the tiles, sending this site's origin alone (tile servers ask for it)
+        page.headers["Content-Security-Policy"] = f"default-src 'self'; img-src 'self' {origin}; frame-ancestors 'none'"
+        page.headers["Referrer-Policy"] = "strict-origin"
+    return page

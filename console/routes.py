@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from console import actions
+from console import api_keys as api_keys_page
 from console import export as export_page
 from console import map as map_page
 from console import staff as staff_page
@@ -79,6 +80,9 @@ def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
         Route("/ekspor/bulanan.xlsx", pages.signed_in(pages.export)),
         Route("/statistik", pages.signed_in(pages.stats)),
         Route("/peta", pages.signed_in(pages.map)),
+        Route("/kunci-api", pages.signed_in(pages.api_keys)),
+        Route("/kunci-api/buat", pages.signed_in(pages.api_keys), methods=["POST"]),
+        Route("/kunci-api/{key:int}/cabut", pages.signed_in(pages.api_keys), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="konsol-static"),
     ])]
 
@@ -266,6 +270,7 @@ class Pages:
                            places=[(c, self.ctx.kabupaten.profile(c).name) for c in places],
                            registrations=await staff_page.pending(here), members=await staff_page.roster(here),
                            roles=[r.value for r in staff_page.LOCAL_ROLES], desa=[d.name for d in here.profile.desa],
+                           agencies=[(a.code, a.name) for a in self.ctx.kabupaten.agencies],
                            done=done if done in staff_page.SLUGS else "", **self._helpers())
 
     async def staff_act(self, request: Request, viewer: Viewer) -> Response:
@@ -315,6 +320,11 @@ class Pages:
     async def map(self, request: Request, viewer: Viewer) -> Response:
         """Peta: the open and recent cases as points (console/map.py)."""
         return await map_page.answer(self, request, viewer, current())
+
+    async def api_keys(self, request: Request, viewer: Viewer) -> Response:
+        """Kunci API: the Open311 keys, for kabupaten admins (console/api_keys.py)."""
+        form = await _form(request) if request.method == "POST" else {}
+        return await api_keys_page.answer(self, request, viewer, form)
 
     def _helpers(self) -> dict[str, Any]:
         kabupaten, zone = self.ctx.kabupaten, self.ctx.profile.zone

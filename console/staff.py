@@ -1,6 +1,6 @@
 """The Petugas page: an admin's pending registrations and the kecamatan's staff, changed through the same
-use cases as the desk's Telegram buttons (`add_staff`, `record_declined`, `remove_staff`), each audited
-by core and told to the person (`tell=True`)."""
+use cases as the desk's Telegram buttons (`add_staff`, `record_declined`, `remove_staff`) and the agency
+each works for (`set_agency`), each audited by core and told to the person (`tell=True`)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,21 @@ from core.domain.people import Actor
 from core.domain.sla import Span
 from core.profile import WEEKDAYS
 from core.texts import duration
-from core.usecases.staff import StaffMember, add_staff, list_staff, record_declined, remove_staff, staff_actor
+from core.usecases.staff import (
+    StaffMember,
+    add_staff,
+    list_staff,
+    record_declined,
+    remove_staff,
+    set_agency,
+    staff_actor,
+)
 from officer_bot.store import REGISTRATION, claim_prompt, configured_chat
 
 # The roles an admin gives in one kecamatan (kabupaten roles are given from the CLI).
 LOCAL_ROLES = (Role.VERIFIER, Role.OFFICER, Role.CAMAT, Role.ADMIN)
 MANAGERS = frozenset({Role.ADMIN, Role.KABUPATEN_ADMIN})
-SLUGS = ("setujui", "tolak", "peran", "nonaktifkan", "aktifkan")
+SLUGS = ("setujui", "tolak", "peran", "instansi", "nonaktifkan", "aktifkan")
 Form = dict[str, list[str]]  # every value of each field: the role and desa boxes repeat
 
 
@@ -105,6 +113,8 @@ async def carry_out(here: Context, actor: Actor, slug: str, form: Form) -> str:
             await remove_staff(here, member.telegram_id, kecamatan=here.kecamatan, by=actor, tell=True)
         else:
             await add_staff(here, member.telegram_id, member.name, roles, desa, by=actor, tell=True)
+    elif slug == "instansi":
+        await set_agency(here, member.telegram_id, one(form, "agency") or None, by=actor, tell=True)
     elif slug == "nonaktifkan":
         if member.id == actor.id:
             raise InvalidInput("an admin cannot deactivate themselves", field="staff")

@@ -11,7 +11,6 @@ lock, which alone already makes it exactly once.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy import String, cast, exists, literal, select, text
 from sqlalchemy.orm import aliased
 
 from core.context import Context
+from core.db.advisory import lock_key
 from core.db.engine import insert_for, wake_outbox
 from core.db.models import OutboxMessage, Ticket
 from core.domain.lifecycle import REMINDABLE, TicketState
@@ -75,10 +75,6 @@ async def closable_tickets(ctx: Context, now: datetime, limit: int = 500) -> lis
         return list(rows)
 
 
-def _lock_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"lapor-camat:{name}".encode()).digest()[:8], "big", signed=True)
-
-
 @contextlib.asynccontextmanager
 async def tick_lock(ctx: Context, name: str) -> AsyncIterator[bool]:
     """Whether this instance may run job `name` now: a PostgreSQL advisory lock held for the block.
@@ -91,7 +87,7 @@ async def tick_lock(ctx: Context, name: str) -> AsyncIterator[bool]:
     if bind is None or bind.dialect.name != "postgresql":
         yield True
         return
-    key = _lock_key(name)
+    key = lock_key(name)
     async with bind.connect() as conn:
         got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
         await conn.commit()

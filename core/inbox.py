@@ -10,9 +10,12 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import metrics
 from core.context import Context
 from core.db.engine import begin_first, insert_for
 from core.db.models import InboxUpdate
+
+_LAG = (InboxUpdate.platform, InboxUpdate.received_at)  # what a processed row's lag is measured from
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,17 @@ async def store(ctx: Context, platform: str, external_id: str, sender: str, payl
         return None
 
 
-async def pending(ctx: Context, platform: str, limit: int = 500) -> list[InboxItem]:
-    """Stored updates not yet processed (e.g. after a crash), in arrival order."""
+async def pending(ctx: Context, platform: str, limit: int = 500, *, sender: str | None = None, after: int = 0,
+                  received_before: datetime | None = None) -> list[InboxItem]:
+    """Stored updates not yet processed (e.g. after a crash), in arrival order: of one `sender`, after the
+    row id `after`, or only those stored before `received_before`, when given."""
+    where = [InboxUpdate.platform == platform, InboxUpdate.processed_at.is_(None), InboxUpdate.id > after]
+    if sender is not None:
+        where.append(InboxUpdate.sender == sender)
+    if received_before is not None:
+        where.append(InboxUpdate.received_at < received_before)
     async with ctx.sessions() as session:
-        rows = await session.scalars(
-            select(InboxUpdate).where(InboxUpdate.platform == platform, InboxUpdate.processed_at.is_(None))
-            .order_by(InboxUpdate.id).limit(limit))
+        rows = await session.scalars(select(InboxUpdate).where(*where).order_by(InboxUpdate.id).limit(limit))
         return [InboxItem(r.id, r.platform, r.external_id, r.sender, r.payload, r.attempts) for r in rows]
 
 
@@ -55,8 +63,9 @@ async def mark_processed(ctx: Context, item_id: int, error: str | None = None) -
 
 async def mark_processed_in(session: AsyncSession, item_id: int, now: datetime, error: str | None = None) -> None:
     """`mark_processed` inside the caller's transaction (the one that committed the handling)."""
-    await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id).values(
-        processed_at=now, error=error, attempts=InboxUpdate.attempts + 1))
+    done = await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id).values(
+        processed_at=now, error=error, attempts=InboxUpdate.attempts + 1).returning(*_LAG))
+    metrics.inbox_processed(done.all(), now, failed=error is not None)
 
 
 # -- Updates kept as they are fetched and claimed one attempt at a time (the officer bot) ----------
@@ -110,8 +119,10 @@ async def claim(ctx: Context, platform: str, external_id: str, max_attempts: int
 
 async def handled_in(session: AsyncSession, item_id: int, now: datetime) -> None:
     """`mark_handled` in the caller's transaction (the handling's own: both commit or neither)."""
-    await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None))
-                          .values(processed_at=now, error=None))
+    done = await session.execute(update(InboxUpdate).where(InboxUpdate.id == item_id,
+                                                           InboxUpdate.processed_at.is_(None))
+                                 .values(processed_at=now, error=None).returning(*_LAG))
+    metrics.inbox_processed(done.all(), now)
 
 
 async def mark_handled(ctx: Context, item_id: int) -> None:
@@ -126,8 +137,9 @@ async def record_failure(ctx: Context, item_id: int, error: str, final: bool, ma
     unless this handling `marked` it itself (its mark rode on a write that came before the failure)."""
     where = [InboxUpdate.id == item_id] if marked else [InboxUpdate.id == item_id, InboxUpdate.processed_at.is_(None)]
     async with ctx.sessions.begin() as session:
-        await session.execute(update(InboxUpdate).where(*where).values(
-            error=error[:2000], processed_at=ctx.now() if final else None))
+        done = await session.execute(update(InboxUpdate).where(*where).values(
+            error=error[:2000], processed_at=ctx.now() if final else None).returning(*_LAG))
+        metrics.inbox_processed(done.all() if final else (), ctx.now(), failed=True)
 
 
 async def give_up_exhausted(ctx: Context, platform: str, max_attempts: int, reason: str) -> int:
@@ -140,6 +152,7 @@ async def give_up_exhausted(ctx: Context, platform: str, max_attempts: int, reas
             .values(processed_at=ctx.now(), error=func.coalesce(literal(f"{reason}; before that ") + InboxUpdate.error,
                                                                  reason))
             .execution_options(synchronize_session=False))
+        metrics.set_aside("inbox", platform, "gave_up", int(getattr(done, "rowcount", 0) or 0))
         return int(getattr(done, "rowcount", 0) or 0)
 
 
@@ -205,5 +218,6 @@ async def store_new_in(session: AsyncSession, platform: str,
 
 async def processed_in(session: AsyncSession, item_ids: Sequence[int], now: datetime) -> None:
     """Mark stored updates handled in the caller's transaction (handled as they were stored)."""
-    await session.execute(update(InboxUpdate).where(InboxUpdate.id.in_(item_ids)).values(
-        processed_at=now, attempts=InboxUpdate.attempts + 1))
+    done = await session.execute(update(InboxUpdate).where(InboxUpdate.id.in_(item_ids)).values(
+        processed_at=now, attempts=InboxUpdate.attempts + 1).returning(*_LAG))
+    metrics.inbox_processed(done.all(), now)

@@ -9,7 +9,9 @@ A row that can never go out must not silence its recipient for good, so waiting 
 channel raises `Permanent` once its fallbacks (plainer message, smaller image, template) failed
 too, and an error nobody declared transient gets a few tries; then the row is set aside (kept,
 with the reason), the desk is told, and the recipient's next rows go on.
-Claims are safe across processes (a lease, plus SKIP LOCKED on PostgreSQL).
+Claims are safe across processes (a lease, plus SKIP LOCKED on PostgreSQL). A live dispatcher renews
+the lease of the rows in its hands every RENEW_EVERY; a killed one's rows are due again within LEASE,
+for whichever dispatcher (another replica's) looks next.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -28,13 +30,15 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core import metrics
 from core.context import Context
 from core.db.engine import is_sqlite, wake_outbox
 from core.db.models import OutboxMessage
 from core.stuck import STUCK_KIND, tell_desk
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=15)
+RENEW_EVERY = 5.0  # seconds between a dispatcher's renewals of its claims' lease (well inside LEASE)
 MAX_BACKOFF = timedelta(minutes=10)
 PARALLEL = 16  # sends in flight at once per dispatcher: enough for the platforms' rates, not a burst on the loop
 # An error no channel declared transient (a bug, text that cannot be encoded): this many tries, the last two
@@ -59,6 +63,7 @@ class Delivery:
     leased_until: datetime | None = None  # the claim's lease; a row woken since then stays woken
     failure: str | None = None  # how its last attempt failed (a Failure), if it did
     kecamatan: str = ""  # whose WhatsApp number or Telegram chats it goes out on
+    lease: Lease | None = None  # the batch's lease while a dispatcher holds it (renewed, so `leased_until` moves)
 
 
 class Failure(StrEnum):
@@ -133,6 +138,34 @@ async def claim_due(ctx: Context, channel: str, limit: int = 100) -> list[Delive
                          r.failure_reason, r.kecamatan) for r in rows]
 
 
+class Lease:
+    """The lease of one batch's claims, renewed while the dispatcher holds them (`renew`); `until` is what
+    their next_attempt_at says while nobody woke them."""
+
+    def __init__(self, until: datetime, ids: list[int]) -> None:
+        self.until, self.held = until, set(ids)
+
+    async def renew(self, ctx: Context) -> None:
+        """Push the lease of the rows still in hand LEASE ahead (a row woken meanwhile stays woken)."""
+        if not self.held:
+            return
+        until = ctx.now() + LEASE
+        async with ctx.sessions.begin() as session:
+            await session.execute(update(OutboxMessage).where(
+                OutboxMessage.id.in_(sorted(self.held)), owed(), OutboxMessage.next_attempt_at == self.until,
+            ).values(next_attempt_at=until).execution_options(synchronize_session=False))
+        self.until = until
+
+    async def keep(self, ctx: Context, every: float) -> None:
+        """Renew every `every` seconds until cancelled (the batch is done)."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.renew(ctx)
+            except SYSTEM_ERRORS:  # the next renewal tries again; past LEASE another dispatcher may take over
+                log.warning("outbox lease not renewed", exc_info=True)
+
+
 async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None) -> None:
     """The row went out; `record` (what the channel keeps of the sent message) commits with the mark.
 
@@ -140,8 +173,10 @@ async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None
     async def write(take: Callable[[], list[tuple[int, Record | None]]]) -> list[None]:
         async with ctx.sessions.begin() as session:
             marks = take()
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([i for i, _ in marks])).values(
-                sent_at=ctx.now(), last_error=None, claimed_at=None))
+            done = await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([i for i, _ in marks]))
+                                         .values(sent_at=ctx.now(), last_error=None, claimed_at=None)
+                                         .returning(OutboxMessage.channel, OutboxMessage.created_at))
+            metrics.delivered(done.all(), ctx.now())
             for _, keep in marks:
                 if keep is not None:
                     await keep(session)
@@ -159,13 +194,15 @@ async def mark_failed(ctx: Context, delivery: Delivery, error: str, after: timed
     """
     wait = after if after is not None else min(timedelta(seconds=2 ** min(delivery.attempts + 1, 12)), MAX_BACKOFF)
     retry_at: Any = ctx.now() + wait
-    if delivery.leased_until is not None:
-        retry_at = case((OutboxMessage.next_attempt_at == delivery.leased_until, retry_at),
+    leased_until = delivery.lease.until if delivery.lease is not None else delivery.leased_until
+    if leased_until is not None:
+        retry_at = case((OutboxMessage.next_attempt_at == leased_until, retry_at),
                         else_=OutboxMessage.next_attempt_at)
     async with ctx.sessions.begin() as session:
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery.id).values(
             attempts=OutboxMessage.attempts + 1, last_error=error[:2000], failure_reason=failure.value,
             next_attempt_at=retry_at, claimed_at=None))
+    metrics.outbox_failed(delivery.channel, failure.value)
     return wait
 
 
@@ -176,6 +213,7 @@ async def set_aside(ctx: Context, delivery: Delivery, failure: Failure, detail: 
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == delivery.id).values(
             attempts=OutboxMessage.attempts + 1, last_error=detail[:2000], failure_reason=failure.value,
             set_aside_at=now, claimed_at=None))
+        metrics.set_aside("outbox", delivery.channel, failure.value)
         row = await session.get(OutboxMessage, delivery.id)
         if row is not None and delivery.kind != STUCK_KIND:  # a notice the desk cannot get is not announced there
             await tell_desk(session, row, now, set_aside=True)
@@ -205,12 +243,28 @@ async def _failed(ctx: Context, delivery: Delivery, exc: Exception) -> bool:
     return False
 
 
-async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100) -> int:
+async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100,
+                        renew_every: float = RENEW_EVERY) -> int:
     """Claim and send one batch; recipients in parallel (PARALLEL at once), each one's rows in order. Rows sent.
 
     A recipient is one kecamatan's: the nine camat of a kabupaten get their digests side by side, not one
-    after another behind Telegram's second between two messages to one person."""
+    after another behind Telegram's second between two messages to one person. While the batch is in hand
+    its lease is renewed every `renew_every` seconds."""
     batch = await claim_due(ctx, channel, limit)
+    if not batch:
+        return 0
+    lease = Lease(batch[0].leased_until or ctx.now() + LEASE, [d.id for d in batch])
+    batch = [replace(d, lease=lease) for d in batch]
+    keeping = asyncio.get_running_loop().create_task(lease.keep(ctx, renew_every), name=f"{channel}-outbox-lease")
+    try:
+        return await _deliver(ctx, batch, send, lease)
+    finally:
+        keeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeping
+
+
+async def _deliver(ctx: Context, batch: list[Delivery], send: Send, lease: Lease) -> int:
     slots = asyncio.Semaphore(PARALLEL)
     by_recipient: dict[tuple[str, str], list[Delivery]] = {}
     for delivery in batch:
@@ -223,12 +277,15 @@ async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100
                 async with slots:
                     record = await send(delivery)
             except Exception as exc:
+                lease.held.discard(delivery.id)  # its retry time, not the lease, decides from here
                 if await _failed(ctx, delivery, exc):
                     continue  # set aside: it no longer holds up the rows behind it
             else:
                 await mark_sent(ctx, delivery.id, record)
+                lease.held.discard(delivery.id)
                 sent += 1
                 continue
+            lease.held.difference_update(r.id for r in rows[index + 1:])
             await _release(ctx, rows[index + 1:])  # keep the order: the rest waits for this one
             break
         return sent

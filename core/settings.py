@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -55,11 +55,21 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_url: str | None = None  # set: Telegram pushes updates here instead of the bot polling
+    # A kecamatan that runs its own bot: "code=token,code=token" (the kabupaten's bot serves every other one,
+    # and the shared chats: agency groups, the kabupaten chat).
+    telegram_kecamatan_bot_tokens: SecretStr | None = None
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    # This replica's name, the `replica` label on every /metrics sample (empty: HOSTNAME:HTTP_PORT).
+    replica_name: str = ""
     # The public address of this server, for the console's sign-in links (default http://HTTP_HOST:HTTP_PORT).
     console_url: str | None = None
+    # The console's Peta over a tile server ("https://tile.openstreetmap.org/{z}/{x}/{y}.png"); empty: the
+    # offline map (desa outlines only). The attribution the server asks for is shown under the map.
+    map_tile_url: str = ""
+    map_tile_attribution: str = "© OpenStreetMap contributors"
+    map_tile_attribution_url: str = "https://www.openstreetmap.org/copyright"
     # The Open311 GeoReport v2 API (/open311/v2): keys that may POST reports, comma-separated, besides those made
     # with `lapor-camat open311 key-add` (preferred: stored hashed, revocable); reading needs no key.
     open311_api_keys: SecretStr | None = None
@@ -93,6 +103,8 @@ class Settings(BaseSettings):
                     found.append(f"{key.upper()}: missing; should be {looks}")
                 elif not re.match(pattern, raw):
                     found.append(f"{key.upper()}: malformed; should be {looks}")
+        if "telegram" in components:
+            found += self.kecamatan_bot_problems()
         for key in ("whatsapp_api_url", "telegram_api_url"):
             if not re.match(r"^https?://[^/\s]+", getattr(self, key)):
                 found.append(f"{key.upper()}: should be a URL like https://graph.facebook.com")
@@ -102,7 +114,31 @@ class Settings(BaseSettings):
         """The secret values set, so logging can redact them."""
         values = (self.whatsapp_token, self.whatsapp_app_secret, self.whatsapp_verify_token,
                   self.telegram_bot_token, self.telegram_webhook_secret)
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()] + self.open311_keys()
+        return ([v.get_secret_value() for v in values if v is not None and v.get_secret_value()] + self.open311_keys()
+                + list(self.kecamatan_bot_tokens().values()))
+
+    def kecamatan_bot_tokens(self) -> dict[str, str]:
+        """Each kecamatan that runs its own bot, with its token (TELEGRAM_KECAMATAN_BOT_TOKENS)."""
+        raw = self.telegram_kecamatan_bot_tokens.get_secret_value() if self.telegram_kecamatan_bot_tokens else ""
+        pairs = (item.partition("=") for item in raw.split(",") if item.strip())
+        return {code.strip(): token.strip() for code, _, token in pairs}
+
+    def kecamatan_bot_problems(self, kecamatan: Collection[str] | None = None) -> list[str]:
+        """A line for each malformed entry of TELEGRAM_KECAMATAN_BOT_TOKENS (and each code the install does
+        not have, when `kecamatan` is given); never showing a token."""
+        key, (pattern, looks) = "TELEGRAM_KECAMATAN_BOT_TOKENS", _LOOKS_LIKE["telegram_bot_token"]
+        found, default = [], self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        seen: dict[str, str] = {}
+        for code, token in self.kecamatan_bot_tokens().items():
+            if not code or not re.match(pattern, token):
+                found.append(f"{key}: the entry for {code or '?'!r} should be code=token, the token {looks}")
+            elif kecamatan is not None and code not in kecamatan:
+                found.append(f"{key}: {code!r} is not a kecamatan of this install (codes: {', '.join(kecamatan)})")
+            elif token == default or token in seen:
+                other = "TELEGRAM_BOT_TOKEN" if token == default else repr(seen[token])
+                found.append(f"{key}: {code!r} has the same token as {other}; a kecamatan's own bot is another bot")
+            seen.setdefault(token, code)
+        return found
 
     def open311_keys(self) -> list[str]:
         """The Open311 API keys that may post reports (OPEN311_API_KEYS, comma-separated)."""

@@ -10,6 +10,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -118,6 +119,10 @@ def check_config(components: tuple[Component, ...]) -> None:
         click.echo(f"{len(problems)} problem(s) in the configuration:", err=True)
         _fail(problems, code=1)
     assert install is not None
+    if (not components or "telegram" in components) and (
+            problems := settings.kecamatan_bot_problems([k.code for k in install])):  # codes it does not have
+        click.echo(f"{len(problems)} problem(s) in the configuration:", err=True)
+        _fail(problems, code=1)
     if len(install) > 1:
         click.echo(f"OK: {install.name}, {len(install)} kecamatan, {len(install.agencies)} agencies")
     for profile in install:
@@ -239,6 +244,57 @@ async def staff_history_command(telegram_id: int | None) -> None:
         click.echo(f"{event.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {event.action:<10} {event.telegram_id:>14}  "
                    f"{event.data.get('name', '')!s:<24} {event.kecamatan or '-':<16} {roles:<20} "
                    f"by {event.actor_name or event.actor_kind}")
+
+
+PG_BIN_HELP = "Where pg_dump/pg_restore are (default: the ones matching the server's version)."
+
+
+def _progress(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--pg-bin", type=click.Path(file_okay=False, path_type=Path), help=PG_BIN_HELP)
+def backup_command(dest: Path, pg_bin: Path | None) -> None:
+    """Back up the database and MEDIA_DIR into DEST, a new directory; consistent while the system runs."""
+    from lapor_camat.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        made = asyncio.run(backup(settings, dest, _progress, pg_bin))
+    except BackupError as exc:
+        click.echo(f"Backup failed: {exc}", err=True)
+        sys.exit(1)
+    for warning in made["warnings"]:
+        click.echo(f"Warning: {warning}", err=True)
+    media = made["media"]
+    click.echo(f"Backed up {made['tickets']:,} tickets ({sum(made['rows'].values()):,} rows, schema "
+               f"{', '.join(made['schema_revision']) or '-'}) and {media['files']:,} media files "
+               f"({media['bytes'] / 1e6:,.1f} MB) into {dest} in {sum(made['seconds'].values()):.1f} s")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already has rows (says what it replaces).")
+@click.option("--pg-bin", type=click.Path(file_okay=False, path_type=Path), help=PG_BIN_HELP)
+def restore_command(src: Path, force: bool, pg_bin: Path | None) -> None:
+    """Restore a backup made by `lapor-camat backup` into DATABASE_URL (empty) and MEDIA_DIR, then check it."""
+    from lapor_camat.backup import BackupError
+    from lapor_camat.restore import restore
+
+    settings = _settings()
+    try:
+        done = asyncio.run(restore(settings, src, _progress, force, pg_bin))
+    except BackupError as exc:
+        click.echo(f"Restore failed: {exc}", err=True)
+        sys.exit(1)
+    made = done.manifest
+    click.echo(f"Restored {made['tickets']:,} tickets ({sum(made['rows'].values()):,} rows) and "
+               f"{made['attachment_files']:,} attachment files ({done.media_files:,} media files copied) from "
+               f"the backup of {made['created_at']} in {done.seconds:.1f} s; counts match the manifest.")
+    if done.behind:
+        click.echo("The backup's schema is older than this lapor-camat: run `lapor-camat db upgrade` next.")
 
 
 @main.group()
@@ -428,20 +484,28 @@ def demo_command(host: str, port: int) -> None:
 @click.option("--webhook-url", default="http://127.0.0.1:8080/webhook/whatsapp", show_default=True,
               help="Where the simulated citizens' messages are POSTed (the reporter bot's webhook).")
 def simulator(host: str, whatsapp_port: int, telegram_port: int, webhook_url: str) -> None:
-    """Serve local WhatsApp Cloud API and Telegram Bot API simulators, and print the settings to use them."""
+    """Serve local WhatsApp Cloud API and Telegram Bot API simulators for the whole install (every kecamatan's
+    number, desk and field groups, the kabupaten's chat and the agencies' groups), and print the settings to
+    use them."""
     from simulator.sandbox import SANDBOX_SETTINGS, build_sandbox, serve
 
     settings = _settings()
     try:
-        profile = load_install(settings.kabupaten_file, settings.kecamatan_profile).first
+        install = load_install(settings.kabupaten_file, settings.kecamatan_profile)
     except ProfileError as exc:
         click.echo(f"Profile {exc.path} is invalid:", err=True)
         _fail(exc.problems)
         return
     wa_url, tg_url = f"http://{host}:{whatsapp_port}", f"http://{host}:{telegram_port}"
-    sandbox = build_sandbox(profile, webhook_url, wa_url, tg_url)
+    sandbox = build_sandbox(install, webhook_url, wa_url, tg_url)
     click.echo(f"WhatsApp Cloud API simulator: {wa_url}  (webhooks to {webhook_url})")
     click.echo(f"Telegram Bot API simulator:   {tg_url}")
+    numbers = sandbox.whatsapp.accounts
+    for profile in install:
+        phone_id = profile.whatsapp_phone_id or sandbox.whatsapp.phone_id
+        chats = profile.telegram
+        click.echo(f"  {profile.name}: WhatsApp +{numbers[phone_id].display_phone_number} (phone id {phone_id}), "
+                   f"desk chat {chats.desk_chat_id}, field chat(s) {', '.join(map(str, chats.field_chat_ids))}")
     click.echo("Point the bots at them with these settings (e.g. in .env):")
     for key, value in {**SANDBOX_SETTINGS, "WHATSAPP_API_URL": wa_url, "TELEGRAM_API_URL": tg_url}.items():
         click.echo(f"  {key}={value}")

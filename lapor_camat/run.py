@@ -8,8 +8,9 @@ import gc
 import logging
 import os
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import uvicorn
@@ -51,9 +52,11 @@ class Running:
 
     parts: dict[str, Part]
     routes: list[BaseRoute]
+    started: set[str] = field(default_factory=set)  # started and not yet told to stop
 
     def alive(self) -> dict[str, bool]:
-        return {name: bool(getattr(part, "alive", True)) for name, part in self.parts.items()}
+        """Each part: started (and not stopping), and alive if it says."""
+        return {name: name in self.started and bool(getattr(part, "alive", True)) for name, part in self.parts.items()}
 
 
 def check(settings: Settings, parts: tuple[str, ...]) -> None:
@@ -99,12 +102,18 @@ def _factories() -> dict[str, Callable[[Context, Settings], Any]]:
 async def serve(ctx: Context, settings: Settings, running: Running, extra_routes: list[BaseRoute] | None = None,
                 ready: Callable[[], Awaitable[None]] | None = None) -> None:
     """Start the parts, serve HTTP until SIGINT/SIGTERM, then stop the parts in reverse order (draining)."""
-    app = Starlette(routes=[*running.routes, *health_routes(ctx, running.alive), *console_routes(ctx, settings),
+    app = Starlette(routes=[*running.routes, *health_routes(ctx, running.alive, replica(settings)),
+                            *console_routes(ctx, settings),
                             *open311_routes(ctx, settings), *public_routes(ctx, settings), *(extra_routes or [])])
     server = Server(uvicorn.Config(app, host=settings.http_host, port=settings.http_port, lifespan="off",
                                    log_config=None, access_log=False, timeout_graceful_shutdown=5))
     with _stop_on_signals(server):
         await _serve_parts(server, running, ready)
+
+
+def replica(settings: Settings) -> str:
+    """This replica's name on its metrics: REPLICA_NAME, or host name and port."""
+    return settings.replica_name or f"{socket.gethostname()}:{settings.http_port}"
 
 
 def settle_garbage_collector() -> None:
@@ -125,6 +134,7 @@ async def _serve_parts(server: uvicorn.Server, running: Running, ready: Callable
         for name, part in running.parts.items():
             await part.start()
             started.append(part)
+            running.started.add(name)
             log.info("part started", extra={"part": name})
         settle_garbage_collector()
         serving = asyncio.create_task(server.serve())
@@ -134,6 +144,7 @@ async def _serve_parts(server: uvicorn.Server, running: Running, ready: Callable
             await ready()
         await serving
     finally:
+        running.started.clear()  # /readyz answers 503 while the parts drain
         for part in reversed(started):
             try:
                 await part.stop()

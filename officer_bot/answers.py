@@ -55,5 +55,5 @@ async def relay_answer(board: Board, view: TicketView, data: dict[str, Any], des
                 tg, chat_id, name, att, item, reply))
     if (place := next((a for a in sent if a.kind == "location"), None)) is not None:
         lat, _, lon = place.platform_ref.partition(",")
-        await step(lambda: tg.call(chat_id, lambda c: tg.bot.send_location(
+        await step(lambda: tg.call(chat_id, lambda bot, c: bot.send_location(
             c, float(lat), float(lon), reply_parameters=reply)))

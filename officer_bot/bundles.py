@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from core import metrics
 from core.context import Context
 from core.db.models import Ticket
 from officer_bot.keyboards import bundle_keyboard
@@ -107,6 +108,7 @@ class Bundles:
     async def _post(self, chat_id: int, role: str, tickets: list[Ticket]) -> None:
         body = bundle_text(self.ctx, tickets)
         sent = await self.tg.send_text(chat_id, body, bundle_keyboard(tickets))
+        metrics.bundle_posted()
         self._last_post[sent.chat.id] = self.ctx.now()
         await move_cards(self.ctx, sent.chat.id, [t.id for t in tickets], sent.message_id)
         self._shown[(sent.chat.id, sent.message_id)] = (body, tuple(t.id for t in tickets))

@@ -162,20 +162,20 @@ class Board:
 
     async def post_extras(self, view: TicketView, card: Card, step: PostStep) -> None:
         """The citizen's shared location, photos (an album), voice notes, documents and videos, under the desk card."""
-        t, bot, reply = view.ticket, self.tg.bot, ReplyParameters(card.message_id, allow_sending_without_reply=True)
+        t, reply = view.ticket, ReplyParameters(card.message_id, allow_sending_without_reply=True)
         if t.latitude is not None and t.longitude is not None:
             lat, lon = t.latitude, t.longitude
-            await step(lambda: self.tg.call(card.chat_id, lambda c: bot.send_location(
+            await step(lambda: self.tg.call(card.chat_id, lambda bot, c: bot.send_location(
                 c, lat, lon, reply_parameters=reply)))
         photos = media.album(view.report_files("photo"), self.media_dir)
         if len(photos) == 1:
-            await step(lambda: self.tg.call(card.chat_id, lambda c: bot.send_photo(
+            await step(lambda: self.tg.call(card.chat_id, lambda bot, c: bot.send_photo(
                 c, photos[0], reply_parameters=reply)))
         elif photos:
-            await step(lambda: self.tg.call(card.chat_id, lambda c: bot.send_media_group(
+            await step(lambda: self.tg.call(card.chat_id, lambda bot, c: bot.send_media_group(
                 c, media.as_media(photos), reply_parameters=reply), posts=len(photos)))
         for note in media.voices(view.report_files("voice"), self.media_dir):
-            await step(lambda note=note: self.tg.call(card.chat_id, lambda c: bot.send_voice(  # type: ignore[misc]
+            await step(lambda note=note: self.tg.call(card.chat_id, lambda bot, c: bot.send_voice(  # type: ignore[misc]
                 c, note, reply_parameters=reply)))
         for index, (att, item) in enumerate(self.report_documents(view), start=1):
             name = media.file_name(t.number, att, index)

@@ -12,8 +12,10 @@ from typing import TypeVar
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from core import metrics
 from core.context import Context
 from core.outbox import Failure, Permanent, RetryLater
+from officer_bot.bots import Bots, Line
 from officer_bot.pacing import Busy, Pacer
 from officer_bot.store import current_chat, migrate_chat
 
@@ -42,6 +44,7 @@ def outcome(exc: TelegramError) -> RetryLater | Permanent:
     Forbidden (blocked, kicked) and BadRequest (the chat or the message is wrong) stand until a person
     acts; timeouts, dropped connections and 5xx (NetworkError), a bad token or a conflict are waited out.
     """
+    metrics.telegram_error(exc)
     reason = str(exc).lower()
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, Forbidden) or (isinstance(exc, BadRequest) and any(w in reason for w in _GONE_CHAT)):
@@ -77,39 +80,46 @@ def plain_helps(exc: BadRequest) -> bool:
 class Telegram:
     """Every call the bot makes goes through here, so pacing and error mapping live in one place."""
 
-    def __init__(self, ctx: Context, bot: Callable[[], Bot], pacer: Pacer) -> None:
-        self.ctx = ctx
-        self._bot = bot
-        self.pacer = pacer
+    def __init__(self, ctx: Context, bots: Bots, line: Line = None) -> None:
+        self.ctx, self.bots, self.line = ctx, bots, line
 
     @property
     def bot(self) -> Bot:
-        return self._bot()
+        """The bot this sender speaks as in a private chat (the one that received what it answers)."""
+        return self.bots.bot(self.line)
 
-    async def call(self, chat_id: int, action: Callable[[int], Awaitable[T]], posts: int = 1) -> T:
-        """Run `action(current chat id)`; posts count against the chat's minute, edits only bot-wide."""
+    @property
+    def pacer(self) -> Pacer:
+        return self.bots.pacer(self.line)
+
+    async def call(self, chat_id: int, action: Callable[[Bot, int], Awaitable[T]], posts: int = 1) -> T:
+        """Run `action(bot, current chat id)` with the bot of that chat (officer_bot/bots.py); posts count
+        against the chat's minute, edits only against the bot's second."""
         target = await current_chat(self.ctx, chat_id)
+        line = await self.bots.line_in(target, self.line)
+        bot, pacer = self.bots.bot(line), self.bots.pacer(line)
         for _ in range(3):
             if posts:
-                await self.pacer.before_post(target, posts)
+                await pacer.before_post(target, posts)
             else:
-                wait = self.pacer.blocked_for(target)
+                wait = pacer.blocked_for(target)
                 if wait is not None:
                     raise Busy(target, wait)
-                await self.pacer.before_any()
+                await pacer.before_any()
             try:
                 if posts:
                     async with self.pacer.private_turn(target):
-                        return await action(target)
-                return await action(target)
+                        return await action(bot, target)
+                return await action(bot, target)
             except RetryAfter as exc:
+                metrics.telegram_error(exc)
                 after = seconds(exc.retry_after)
                 self.pacer.block(target, after)
                 log.warning("telegram flood control", extra={"chat_id": target, "retry_after": after.total_seconds()})
                 raise Busy(target, after) from exc
             except ChatMigrated as exc:
                 await migrate_chat(self.ctx, target, exc.new_chat_id)
-                self.pacer.forget(target)
+                pacer.forget(target)
                 target = exc.new_chat_id
         raise Busy(target, timedelta(seconds=5))
 
@@ -123,7 +133,7 @@ class Telegram:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         markup_or_force = ForceReply(selective=True) if force_reply and markup is None else markup
         try:
-            return await self.call(chat_id, lambda target: self.bot.send_message(
+            return await self.call(chat_id, lambda bot, target: bot.send_message(
                 target, body, parse_mode="HTML", reply_markup=markup_or_force, reply_parameters=reply,
                 link_preview_options=_NO_PREVIEW))
         except BadRequest as exc:
@@ -134,7 +144,7 @@ class Telegram:
         sent: Message | None = None
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            sent = await self.call(chat_id, lambda target, part=part, last=last: self.bot.send_message(  # type: ignore[misc]
+            sent = await self.call(chat_id, lambda bot, target, part=part, last=last: bot.send_message(  # type: ignore[misc]
                 target, part, reply_markup=markup_or_force if last else None, reply_parameters=reply,
                 link_preview_options=_NO_PREVIEW))
         assert sent is not None
@@ -143,9 +153,9 @@ class Telegram:
     async def edit_text(self, chat_id: int, message_id: int, body: str,
                         markup: InlineKeyboardMarkup | None = None) -> None:
         """Edit a card in place; "not modified" is success, a deleted message raises Gone."""
-        async def edit(target: int) -> None:
+        async def edit(bot: Bot, target: int) -> None:
             try:
-                await self.bot.edit_message_text(body, target, message_id, parse_mode="HTML", reply_markup=markup,
+                await bot.edit_message_text(body, target, message_id, parse_mode="HTML", reply_markup=markup,
                                                  link_preview_options=_NO_PREVIEW)
             except BadRequest as exc:
                 reason = str(exc).lower()
@@ -156,14 +166,14 @@ class Telegram:
                 if not plain_helps(exc):
                     raise
                 log.warning("telegram refused an edit; showing it as plain text", extra={"error": str(exc)})
-                await self.bot.edit_message_text(plain(body)[:TEXT_MAX], target, message_id, reply_markup=markup,
+                await bot.edit_message_text(plain(body)[:TEXT_MAX], target, message_id, reply_markup=markup,
                                                  link_preview_options=_NO_PREVIEW)
         await self.call(chat_id, edit, posts=0)
 
     async def edit_markup(self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None) -> None:
-        async def edit(target: int) -> None:
+        async def edit(bot: Bot, target: int) -> None:
             try:
-                await self.bot.edit_message_reply_markup(target, message_id, reply_markup=markup)
+                await bot.edit_message_reply_markup(target, message_id, reply_markup=markup)
             except BadRequest as exc:
                 if "not modified" not in str(exc).lower():
                     raise

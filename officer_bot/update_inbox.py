@@ -45,9 +45,10 @@ def external_id(update: Update) -> str:
     return f"u:{update.update_id}"
 
 
-def raw(update: Update) -> RawUpdate:
+def raw(update: Update, prefix: str = "") -> RawUpdate:
     user = update.effective_user
-    return RawUpdate(external_id(update), str(user.id) if user else "", json.dumps(update.to_dict(), default=str))
+    return RawUpdate(prefix + external_id(update), str(user.id) if user else "",
+                     json.dumps(update.to_dict(), default=str))
 
 
 @dataclass
@@ -62,22 +63,32 @@ class _Attempt:
 
 
 class UpdateInbox:
-    """The officer bot's side of the inbox: `keep` on arrival, `handle` around PTB's processing."""
+    """The officer bot's side of the inbox: `keep` on arrival, `handle` around PTB's processing.
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    A kecamatan's own bot keeps its updates under keys starting with `prefix` ("b<bot id>:"; its update and
+    message ids are its own); the kabupaten's bot under plain keys."""
+
+    def __init__(self, ctx: Context, prefix: str = "") -> None:
+        self.ctx, self.prefix = ctx, prefix
         self._working: dict[str, _Attempt] = {}  # updates being handled now in this process
+
+    def key(self, update: Update) -> str:
+        return self.prefix + external_id(update)
+
+    def mine(self, key: str) -> bool:
+        """A stored key this bot kept (the kabupaten's bot: every key without a bot's prefix)."""
+        return key.startswith(self.prefix) if self.prefix else not key.startswith("b")
 
     async def keep(self, updates: Sequence[Update]) -> None:
         """Store a fetched batch (one transaction) before Telegram can be told it arrived."""
-        await inbox.store_all(self.ctx, PLATFORM, [raw(u) for u in updates])
+        await inbox.store_all(self.ctx, PLATFORM, [raw(u, self.prefix) for u in updates])
 
     async def handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run PTB's handling of `update` if its row is still to do and nobody here is on it already."""
         if not isinstance(update, Update):
             await coroutine
             return
-        key = external_id(update)
+        key = self.key(update)
         if key in self._working:  # the same update by two roads (the replay and a redelivery)
             _drop(coroutine)
             return
@@ -99,7 +110,7 @@ class UpdateInbox:
     def later(self, update: Update) -> Finish:
         """Finish `update` when the returned `finish(error=None)` runs, not when its handler returns
         (an album's photo waits for the rest of the album); until then it counts as being handled."""
-        key = external_id(update)
+        key = self.key(update)
         attempt = self._working.get(key)
         if attempt is None:
             return _nothing
@@ -137,7 +148,7 @@ class UpdateInbox:
 
     def failed(self, update: object, error: BaseException | None) -> None:
         """The error handler's report: the attempt on `update` failed with `error`."""
-        attempt = self._working.get(external_id(update)) if isinstance(update, Update) else None
+        attempt = self._working.get(self.key(update)) if isinstance(update, Update) else None
         if attempt is not None:
             attempt.error = _describe(error) if error is not None else "failed"
 
@@ -147,6 +158,8 @@ class UpdateInbox:
             log.warning("telegram updates set aside after every attempt", extra={"count": given_up})
         updates = []
         for item in await inbox.pending(self.ctx, PLATFORM, limit=100_000):
+            if not self.mine(item.external_id):
+                continue
             try:
                 updates.append(Update.de_json(json.loads(item.payload), bot))
             except (ValueError, TypeError, KeyError) as exc:

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import datetime
 from typing import TypeAlias
-from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
@@ -41,32 +41,50 @@ def w3c(moment: datetime | None, zone: ZoneInfo) -> str | None:
 def _scalar(value: str | int | float | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _NOT_XML.sub("", str(value))
+    text = str(value)
+    # Whatever XML cannot carry is unprintable: the common text skips the pattern.
+    return escape(text if text.isprintable() else _NOT_XML.sub("", text))
 
 
-def _fill(element: ElementTree.Element, value: Value) -> None:
-    if isinstance(value, dict):
-        for name, inner in value.items():
-            _fill(ElementTree.SubElement(element, name), inner)
-    elif isinstance(value, list):
-        item = ITEMS.get(element.tag, "item")
-        for inner in value:
-            _fill(ElementTree.SubElement(element, item), inner)
-    elif value is not None:
-        element.text = _scalar(value)
+def _written(tag: str, value: Value, out: list[str]) -> None:
+    """`value` as the element `tag` (a list's items named by ITEMS), as ElementTree writes it, onto `out`."""
+    if isinstance(value, dict | list) and value:
+        out.append(f"<{tag}>")
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                _written(name, inner, out)
+        else:
+            item = ITEMS.get(tag, "item")
+            for inner in value:
+                _written(item, inner, out)
+        out.append(f"</{tag}>")
+        return
+    text = _scalar(value) if value is not None and not isinstance(value, dict | list) else ""
+    out.append(f"<{tag}>{text}</{tag}>" if text else f"<{tag} />")
 
 
 def xml_bytes(root: str, body: Value) -> bytes:
-    """The document: the XML declaration with its encoding, then the root element."""
-    element = ElementTree.Element(root)
-    _fill(element, body)
-    tree: bytes = ElementTree.tostring(element, encoding="utf-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tree
+    """The document: the XML declaration with its encoding, then the root element (written as text: a page of
+    1,000 requests as an ElementTree took longer to serialise than to read)."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    _written(root, body, out)
+    return "".join(out).encode("utf-8")
 
 
 def json_bytes(body: Value) -> bytes:
-    """The Spark convention: the root element dropped, a list as an array."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The Spark convention: the root element dropped, a list as an array; a character XML cannot carry is
+    dropped here too, so both formats say the same."""
+    return json.dumps(_cleaned(body), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _cleaned(value: Value) -> Value:
+    if isinstance(value, str):
+        return value if value.isprintable() else _NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
 
 
 def document(fmt: str, root: str, body: Value, status: int = 200,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from core.kabupaten import Kabupaten
+from core.profile import Profile
 from core.texts import text
 from open311.render import Problem, Value, w3c
 from public.view import PublicCase
@@ -92,17 +94,25 @@ def parse_query(params: Mapping[str, str], now: datetime, zone: ZoneInfo) -> Que
                  limit=size, offset=offset)
 
 
+@lru_cache(maxsize=4096)
+def _labels(kabupaten: Kabupaten, kecamatan: str, category: str | None, state: str,
+            locale: str) -> tuple[Profile, str | None, str]:
+    """The kecamatan's profile, the category's and the state's words: the same few for every row of a page."""
+    profile = kabupaten.profile(kecamatan)
+    found = profile.category(category) if category else None
+    return profile, found.label_for(locale) if found else None, text(f"state.{state}", locale)
+
+
 def request_row(case: PublicCase, kabupaten: Kabupaten, locale: str, media_url: str | None) -> dict[str, Value]:
     """One request as GET requests answers it, the issue's fields in the specification's order."""
-    profile = kabupaten.profile(case.kecamatan)
+    profile, service_name, status_notes = _labels(kabupaten, case.kecamatan, case.category, case.state.value, locale)
     zone = profile.zone
-    found = profile.category(case.category) if case.category else None
     where = ", ".join(part for part in (case.address, case.desa, profile.name) if part)
     return {
         "service_request_id": case.number,
         "status": "open" if case.open else "closed",
-        "status_notes": text(f"state.{case.state.value}", locale),
-        "service_name": found.label_for(locale) if found else None,
+        "status_notes": status_notes,
+        "service_name": service_name,
         "service_code": case.category,
         "description": case.description[:4000],
         "agency_responsible": case.agency or profile.name,

@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 BASE = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-03"  # when this endpoint's behaviour last changed (discovery)
+# What discovery names under each endpoint's `resources` (the specification has no field for it): every GET and POST
+# of the API, FixMyStreet's servicerequestupdates extension among them. GET and POST requests share one URL.
+RESOURCES = {"discovery": "discovery.{format}", "service_list": "services.{format}",
+             "service_definition": "services/{service_code}.{format}", "requests": "requests.{format}",
+             "request": "requests/{service_request_id}.{format}", "token": "tokens/{token}.{format}",
+             "servicerequestupdates": "servicerequestupdates.{format}"}
 MAX_FORM = 65_536
 GET_HEADERS = {"Access-Control-Allow-Origin": "*"}
 # The preflight of a cross-origin GET: any origin may read, with the headers a page's fetch() may add.
@@ -42,7 +48,8 @@ PREFLIGHT = {**GET_HEADERS, "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS"
              "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Language, Content-Type, "
                                              "If-Modified-Since, If-None-Match",
              "Access-Control-Max-Age": "86400"}
-READ = ["GET", "OPTIONS"]
+READ = ["GET", "HEAD", "OPTIONS"]
+ALL = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
 FILE_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "public, max-age=3600", **GET_HEADERS}
 
@@ -53,15 +60,15 @@ def open311_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
     """The GeoReport v2 endpoints, mounted at /open311/v2."""
     api = Api(ctx, settings)
     return [Mount(BASE, routes=[
-        Route("/discovery.{fmt}", api.answer(api.discovery), methods=READ),
-        Route("/services.{fmt}", api.answer(api.services), methods=READ),
-        Route("/services/{code}.{fmt}", api.answer(api.definition), methods=READ),
-        Route("/requests.{fmt}", api.answer(api.requests), methods=[*READ, "POST"]),
-        Route("/requests/{id}.{fmt}", api.answer(api.request), methods=READ),
-        Route("/servicerequestupdates.{fmt}", api.answer(api.updates), methods=READ),
-        Route("/tokens/{token}.{fmt}", api.answer(api.token), methods=READ),
+        Route("/discovery.{fmt}", api.answer(api.discovery), methods=ALL),
+        Route("/services.{fmt}", api.answer(api.services), methods=ALL),
+        Route("/services/{code}.{fmt}", api.answer(api.definition), methods=ALL),
+        Route("/requests.{fmt}", api.answer(api.requests, [*READ, "POST"]), methods=ALL),
+        Route("/requests/{id}.{fmt}", api.answer(api.request), methods=ALL),
+        Route("/servicerequestupdates.{fmt}", api.answer(api.updates), methods=ALL),
+        Route("/tokens/{token}.{fmt}", api.answer(api.token), methods=ALL),
         Route("/media/{number}/{attachment:int}", api.media),
-        Route("/{rest:path}", api.answer(api.unknown), methods=["GET", "POST"]),
+        Route("/{rest:path}", api.answer(api.unknown, ALL), methods=ALL),
     ])]
 
 
@@ -79,15 +86,21 @@ class Api:
         self.kabupaten = ctx.kabupaten
         self.limits = RateLimit()  # per key, in this process
 
-    def answer(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        """The handler in the path's format, its Problems (and any failure) as the specification's errors."""
+    def answer(self, handler: Handler, methods: list[str] = READ) -> Callable[[Request], Awaitable[Response]]:
+        """The handler in the path's format, its Problems (and any failure) as the specification's errors; a
+        method the resource does not take is refused the same way (405), in the format the path ends with."""
+        allowed = ", ".join(m for m in methods if m != "OPTIONS")
+
         async def endpoint(request: Request) -> Response:
             if request.method == "OPTIONS":  # a browser's preflight: reading is open to any page, posting is not
                 return Response(status_code=204, headers=PREFLIGHT)
-            fmt = request.path_params.get("fmt", "xml")
+            fmt = request.path_params.get("fmt") or ("json" if request.url.path.endswith(".json") else "xml")
             headers = GET_HEADERS if request.method in ("GET", "HEAD") else None
             locale = self.locale(request)
             try:
+                if request.method not in methods:
+                    raise Problem(405, "method", headers={"Allow": allowed}, method=request.method[:10],
+                                  allowed=allowed)
                 if fmt not in FORMATS:
                     raise Problem(400, "format", value=fmt[:10])
                 response = await handler(request, fmt)
@@ -118,13 +131,14 @@ class Api:
         return f"{self.base_url(request)}{BASE}/media/{case.number}/{case.proof_photo_id}"
 
     async def discovery(self, request: Request, fmt: str) -> Response:
-        locale = self.locale(request)
+        """Service Discovery, with each resource's URL template (RFC 6570) under `resources`, the extension too."""
+        locale, url = self.locale(request), f"{self.base_url(request)}{BASE}"
         body: Value = {
             "changeset": CHANGESET, "contact": text("open311.contact", locale, name=self.kabupaten.name),
             "key_service": text("open311.key_service", locale),
-            "endpoints": [{"specification": SPECIFICATION, "url": f"{self.base_url(request)}{BASE}",
-                           "changeset": CHANGESET, "type": "production",
-                           "formats": ["text/xml", "application/json"]}]}
+            "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET, "type": "production",
+                           "formats": ["text/xml", "application/json"],
+                           "resources": {name: f"{url}/{path}" for name, path in RESOURCES.items()}}]}
         return document(fmt, "discovery", body)
 
     async def services(self, request: Request, fmt: str) -> Response:
@@ -143,9 +157,12 @@ class Api:
         jurisdiction = params.get("jurisdiction_id", "")
         profiles = catalogue.scope(self.kabupaten, jurisdiction)
         query = parse_query(params, self.ctx.now(), profiles[0].zone)
+        # A case is a service request once it has a service: a report the desk has not yet given a category
+        # (a WhatsApp one, before verification) is listed from then on.
+        services = query.categories or sorted({c.code for p in profiles for c in p.categories})
         cases = await public_cases(self.ctx, profiles[0].code if jurisdiction else None, since=query.since,
-                                   until=query.until, numbers=query.numbers, category=query.categories,
-                                   open=query.open, limit=query.limit, offset=query.offset)
+                                   until=query.until, numbers=query.numbers, category=services,
+                                   open=query.open, limit=query.limit, offset=query.offset, timeline=False)
         locale = self.locale(request)
         rows: list[Value] = [request_row(c, self.kabupaten, locale, self.media_url(request, c)) for c in cases]
         return document(fmt, "service_requests", rows)
@@ -155,7 +172,7 @@ class Api:
         catalogue.scope(self.kabupaten, jurisdiction)
         number = request.path_params["id"]
         case = await public_case(self.ctx, number)
-        if case is None or (jurisdiction and case.kecamatan != jurisdiction):
+        if case is None or case.category is None or (jurisdiction and case.kecamatan != jurisdiction):
             raise Problem(404, "request_unknown", value=number[:40])
         return document(fmt, "service_requests", [request_row(case, self.kabupaten, self.locale(request),
                                                               self.media_url(request, case))])

@@ -3,7 +3,8 @@
 The same measures as the camat's digest and the kabupaten's comparison (`core.digest`: the clock that
 ends each stage, a stage counted on time when it was never escalated; `core.kabupaten_digest`'s
 stages), but for the public: every kecamatan and both months are read together, in one grouped query
-per clock column (created, verified, accepted, resolved, closed: each over its own index), and a
+per clock column (created, verified, accepted, resolved, closed: each from its own covering index, the five
+side by side), the medians' spans and the per-desa/category/type keys coming back joined in a few texts; a
 confidential case counts in nothing here, totals included (so no total minus its rows can point at one).
 Months run in the kecamatan's time zone; the kabupaten's are those of its first kecamatan.
 
@@ -13,20 +14,25 @@ weeks, and `include_confidential=True`: staff count every case, as the camat's d
 
 from __future__ import annotations
 
+import asyncio
+import json
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BigInteger, ColumnElement, String, and_, cast, exists, func, select, text, true
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.context import Context
-from core.db.models import Ticket, TicketEvent
+from core.db.models import Ticket, TicketEvent, escalation_of
 from core.digest import STAGE_DONE, Compliance, shown
 from core.domain.lifecycle import TicketState
 from core.domain.sla import Stage
@@ -147,26 +153,40 @@ class KabupatenBoard:
     by_type: dict[str | None, Row] = field(default_factory=dict)
 
 
-def _stage_window(stage: Stage, month: Month) -> ColumnElement[bool]:
-    """Tickets that finished `stage` in `month` (as `core.digest.stage_compliance` reads it)."""
-    window = month.holds(STAGE_DONE.get(stage, Ticket.resolved_at))
-    return and_(window, Ticket.forward_agency.is_not(None)) if stage is Stage.AGENCY else window
+class _EscalationOf(ColumnElement[bool]):
+    """`escalation_of(stage)` with its values written into the SQL, as the stage's partial index has them: such
+    an index serves only a query whose condition reads the same (SQLite compares the text; a prepared plan
+    knows no values). The stage is part of the statement's cache key."""
+
+    inherit_cache = True
+    # a list, as SQLAlchemy declares it
+    _traverse_internals = [("stage", InternalTraversal.dp_string)]  # noqa: RUF012
+
+    def __init__(self, stage: str) -> None:
+        self.stage = stage  # typeless: a Boolean would be compared with 1 where booleans are not native
+
+
+@compiles(_EscalationOf)
+def _escalation_of(element: _EscalationOf, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(escalation_of(element.stage), **{**kw, "literal_binds": True}))
 
 
 def late_in_stage(stage: Stage) -> ColumnElement[bool]:
-    """The stage was escalated on the way (the digest's "not on time")."""
-    return exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action == "escalate",
-                          TicketEvent.data["stage"].as_string() == stage.value)
+    """The stage was escalated on the way (the digest's "not on time"): one probe of that stage's escalations'
+    partial index (`core.db.models.escalation_of`)."""
+    return exists().where(TicketEvent.ticket_id == Ticket.id, _EscalationOf(stage.value))
 
 
 # The columns whose time puts a ticket in a month, each read in a query of its own (over its own index).
 CLOCKS = ("created_at", "verified_at", "accepted_at", "resolved_at", "closed_at")
 
 
-def _counted(month: Month, clock: str, stages: bool = True) -> dict[str, ColumnElement[Any]]:
+def _counted(month: Month, clock: str, stages: bool = True,
+             inside: ColumnElement[bool] | None = None) -> dict[str, ColumnElement[Any]]:
     """The aggregates of one month that run on `clock`, by the names `_figures` reads (without the stages'
-    on-time counts, each an EXISTS over the case's events, when `stages` is false)."""
-    inside = month.holds(getattr(Ticket, clock))
+    on-time counts, each an EXISTS over the case's events, when `stages` is false); `inside` says which rows
+    are the month's when the query's WHERE already holds both months (one comparison instead of two)."""
+    inside = month.holds(getattr(Ticket, clock)) if inside is None else inside
     found: dict[str, ColumnElement[Any]] = {}
     if clock == "created_at":
         found["new"] = func.count().filter(inside)
@@ -178,7 +198,7 @@ def _counted(month: Month, clock: str, stages: bool = True) -> dict[str, ColumnE
                   "ratings": func.count(Ticket.rating).filter(inside)}
     for stage in STAGES if stages else ():
         if STAGE_DONE.get(stage, Ticket.resolved_at).key == clock:
-            window = _stage_window(stage, month)
+            window = and_(inside, Ticket.forward_agency.is_not(None)) if stage is Stage.AGENCY else inside
             found |= {f"{stage}.total": func.count().filter(window),
                       f"{stage}.on_time": func.count().filter(window, ~late_in_stage(stage))}
     return found
@@ -212,69 +232,154 @@ async def _tally(session: AsyncSession, key: InstrumentedAttribute[Any], codes: 
     return {group: (_figures(a), _figures(b)) for group, (a, b) in values.items()}
 
 
-Span = tuple[str, datetime, timedelta]  # kecamatan, when the stage ended, time from the report to then
-MEDIANS = {"median_verify": Ticket.verified_at, "median_accept": Ticket.accepted_at,
-           "median_resolve": Ticket.resolved_at}  # Figures' medians, each up to its clock
+class _Span(FunctionElement[int]):
+    """`done - start` in microseconds, computed by the database (on SQLite to the millisecond: its date functions
+    count whole milliseconds, and reading the microseconds out of the text costs three times as much)."""
+
+    type = BigInteger()
+    name = "span_microseconds"
+    inherit_cache = True
 
 
-async def _spans(session: AsyncSession, codes: list[str], since: datetime,
-                 everything: bool = False) -> dict[str, list[Span]]:
-    """Per median of `Figures`: the cases whose clock ran out since `since`, one query per clock (its index)."""
-    found: dict[str, list[Span]] = {}
-    for name, clock in MEDIANS.items():
-        rows = await session.execute(select(Ticket.kecamatan, Ticket.created_at, clock)
-                                     .where(Ticket.kecamatan.in_(codes), _visible(everything), clock >= since))
-        found[name] = [(code, done, done - created) for code, created, done in rows.all() if done is not None]
+@compiles(_Span, "sqlite")
+def _span_sqlite(element: _Span, compiler: Any, **kw: Any) -> str:
+    done, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST(round((julianday({done}) - julianday({start})) * 86400000) AS INTEGER) * 1000)"
+
+
+@compiles(_Span)
+def _span_default(element: _Span, compiler: Any, **kw: Any) -> str:
+    done, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM {done} - {start}) * 1000000 AS BIGINT)"
+
+
+# Figures' medians, each from the report to its clock.
+MEDIANS = {"verified_at": "median_verify", "accepted_at": "median_accept", "resolved_at": "median_resolve"}
+# Rows are counted per desa, category and type on these clocks (Row.new and Row.resolved).
+ROW_CLOCKS = {"created_at": "new", "resolved_at": "resolved"}
+# Between the rows' keys a read joins, between the fields of one row's key, and for a field that is NULL (none of
+# them is in a name).
+_SEP, _FIELD, _NONE = "\x1f", "\x1d", "\x1e"
+
+
+@dataclass
+class _Read:
+    """What one pass over the clocks found, per kecamatan and both months (index 0 this, 1 last): the
+    counts by `_figures`' names, each median's spans (microseconds), and the rows' keys counted."""
+
+    keys: Sequence[str]  # the fields of each row's key, in order (e.g. desa, category, report_type)
+    values: dict[str, tuple[dict[str, int], dict[str, int]]] = field(
+        default_factory=lambda: defaultdict(lambda: ({}, {})))
+    spans: dict[tuple[str, int, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    rows: dict[tuple[str, int], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def figures(self, codes: Sequence[str]) -> Pair:
+        """The figures of `codes` together, with their medians."""
+        def month(index: int) -> Figures:
+            total = Figures()
+            for code in codes:
+                total = total + _figures(self.values[code][index] if code in self.values else {})
+
+            def median(name: str) -> timedelta | None:
+                return _median([span for code in codes for span in self.spans.get((code, index, name), ())])
+
+            return replace(total, median_verify=median("median_verify"), median_accept=median("median_accept"),
+                           median_resolve=median("median_resolve"))
+
+        return month(0), month(1)
+
+    def by(self, key: str) -> dict[str | None, Row]:
+        """Reports in and resolved per `key` (desa, category or report type), both months, every kecamatan read."""
+        at = list(self.keys).index(key)
+
+        def counted(name: str, month: int) -> Counter[str | None]:
+            found: Counter[str | None] = Counter()
+            for joined, n in self.rows.get((name, month), Counter()).items():
+                part = joined.split(_FIELD)[at]
+                found[None if part == _NONE else part] += n
+            return found
+
+        new, resolved = counted("new", 0), counted("resolved", 0)
+        new_last, resolved_last = counted("new", 1), counted("resolved", 1)
+        groups = dict.fromkeys([*new, *resolved, *new_last, *resolved_last])
+        return {group: Row(group, new[group], resolved[group], new_last[group], resolved_last[group])
+                for group in groups}
+
+
+def _median(spans: list[int]) -> timedelta | None:
+    # each kecamatan's spans come sorted: their concatenation is sorted again at little cost
+    return timedelta(microseconds=statistics.median(spans)) if spans else None
+
+
+def _joined(column: ColumnElement[Any], inside: ColumnElement[bool], sep: str = _SEP) -> ColumnElement[str]:
+    """The values of `column` in `inside`, joined into one text (read back by `_split`, or as JSON)."""
+    value = column if isinstance(column.type, String) else cast(column, String)
+    return func.aggregate_strings(value, sep).filter(inside)
+
+
+def _numbers(joined: str | None) -> list[int]:
+    """Whole numbers joined by commas, sorted (JSON's parser reads them twice as fast as int() one by one)."""
+    return sorted(json.loads(f"[{joined}]")) if joined else []
+
+
+def _split(joined: str | None) -> list[str]:
+    return joined.split(_SEP) if joined else []
+
+
+async def _read(sessions: async_sessionmaker[AsyncSession], codes: list[str], this: Period, last: Period,
+                everything: bool = False, keys: Sequence[str] = ("category", "report_type")) -> _Read:
+    """Every count of both periods per kecamatan, each clock read once over its `(kecamatan, clock, ...)` index
+    in index order (no sort): the counts and on-time counts as aggregates, the medians' spans and the rows' `keys`
+    joined into texts and counted here (SQLite would sort every row to group by them). The five clocks are read
+    side by side, each in a session of its own (the database works them on several cores)."""
+    found = _Read(keys)
+    parts: list[ColumnElement[Any]] = [func.coalesce(getattr(Ticket, key), _NONE) for key in keys]
+    row_key = parts[0]
+    for part in parts[1:]:
+        row_key = row_key + _FIELD + part
+
+    async def clock_read(clock: str) -> None:
+        moment = getattr(Ticket, clock)
+        months = (moment >= this.start, moment < this.start)  # within the WHERE's [last.start, this.end)
+        counted = [_counted(period, clock, inside=inside) for period, inside in zip((this, last), months, strict=True)]
+        spans = ([_joined(_Span(moment, Ticket.created_at), inside, ",") for inside in months]
+                 if clock in MEDIANS else [])
+        joined = [_joined(row_key, inside) for inside in months] if clock in ROW_CLOCKS else []
+        async with sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # its JIT compiles these aggregates for longer (50-100 ms) than they take to run
+                await session.execute(text("SET LOCAL jit = off"))
+            rows = (await session.execute(
+                select(Ticket.kecamatan, *counted[0].values(), *counted[1].values(), *spans, *joined)
+                .where(Ticket.kecamatan.in_(codes), _visible(everything), moment >= last.start, moment < this.end)
+                .group_by(Ticket.kecamatan))).all()
+        for code, *got in rows:
+            values = found.values[code]
+            for month, names in enumerate(counted):
+                numbers, got = got[:len(names)], got[len(names):]
+                values[month].update(zip(names, (int(v or 0) for v in numbers), strict=True))
+            if spans:
+                for month in (0, 1):
+                    found.spans[(code, month, MEDIANS[clock])] = _numbers(got[month])
+                got = got[2:]
+            for month in (0, 1) if joined else ():
+                found.rows[(ROW_CLOCKS[clock], month)].update(_split(got[month]))
+
+    await asyncio.gather(*(clock_read(clock) for clock in CLOCKS))
     return found
-
-
-def _median(spans: Iterable[Span], codes: set[str], month: Month) -> timedelta | None:
-    found = [span.total_seconds() for code, resolved, span in spans
-             if code in codes and month.start <= resolved < month.end]
-    return timedelta(seconds=statistics.median(found)) if found else None
-
-
-def _with_median(figures: Figures, spans: dict[str, list[Span]], codes: set[str], month: Month) -> Figures:
-    return replace(figures, median_verify=_median(spans["median_verify"], codes, month),
-                   median_accept=_median(spans["median_accept"], codes, month),
-                   median_resolve=_median(spans["median_resolve"], codes, month))
-
-
-async def _rows(session: AsyncSession, key: InstrumentedAttribute[str | None], codes: list[str], this: Month,
-                last: Month, everything: bool = False) -> dict[str | None, Row]:
-    """Reports in and resolved per desa or per category, both months."""
-    tallies = await _tally(session, key, codes, this, last, clocks=("created_at", "resolved_at"), stages=False,
-                           everything=everything)
-    return {group: Row(group, a.new, a.resolved, b.new, b.resolved) for group, (a, b) in tallies.items()}
-
-
-def _summaries(tallies: dict[str, Pair], spans: dict[str, list[Span]],
-               codes: list[str], this: Month, last: Month) -> Summary:
-    """The figures of `codes` together (one kecamatan, or all of them)."""
-    empty = (Figures(), Figures())
-    now, before = Figures(), Figures()
-    for code in codes:
-        a, b = tallies.get(code, empty)
-        now, before = now + a, before + b
-    wanted = set(codes)
-    return Summary(this, last, _with_median(now, spans, wanted, this), _with_median(before, spans, wanted, last))
 
 
 async def kecamatan_board(ctx: Context, kind: str = "month", include_confidential: bool = False,
                           codes: Sequence[str] = ()) -> KecamatanBoard:
     """The figures of `ctx`'s kecamatan (or of `codes` together, in `ctx`'s time zone): this month and last
-    (or this week and last), per desa, per category and per report type (fourteen grouped queries, each over
-    one index)."""
+    (or this week and last), per desa, per category and per report type (five queries, one per clock)."""
     code, places = ctx.kecamatan, list(codes) or [ctx.kecamatan]
     this, last = KINDS[kind](ctx.now(), ctx.profile.zone)
-    everything = include_confidential
-    async with ctx.sessions() as session:
-        tallies = await _tally(session, Ticket.kecamatan, places, this, last, everything=everything)
-        spans = await _spans(session, places, last.start, everything)
-        by_desa = await _rows(session, Ticket.desa, places, this, last, everything)
-        by_category = await _rows(session, Ticket.category, places, this, last, everything)
-        by_type = await _rows(session, Ticket.report_type, places, this, last, everything)
-    return KecamatanBoard(code, _summaries(tallies, spans, places, this, last), by_desa, by_category, by_type)
+    found = await _read(ctx.sessions, places, this, last, include_confidential,
+                        keys=("desa", "category", "report_type"))
+    now, before = found.figures(places)
+    return KecamatanBoard(code, Summary(this, last, now, before), found.by("desa"), found.by("category"),
+                          found.by("report_type"))
 
 
 async def handled_by(ctx: Context, codes: Sequence[str], kind: str = "month", include_confidential: bool = False
@@ -296,18 +401,12 @@ async def kabupaten_board(ctx: Context) -> KabupatenBoard:
     home = ctx.kabupaten.first.zone
     zones = {p.code: p.zone for p in ctx.kabupaten}
     now = ctx.now()
-    # One grouped query per time zone in use (a kabupaten normally has one).
+    # One read per time zone in use (a kabupaten normally has one): its kecamatan, or all for the kabupaten's.
     in_zone = {zone: months(now, zone) for zone in {home, *zones.values()}}
-    earliest = min(last.start for _, last in in_zone.values())
-    tallies: dict[ZoneInfo, dict[str, Pair]] = defaultdict(dict)
-    async with ctx.sessions() as session:
-        for zone, (this, last) in in_zone.items():
-            tallies[zone] = await _tally(session, Ticket.kecamatan, codes, this, last)
-        spans = await _spans(session, codes, earliest)
-        this, last = in_zone[home]
-        by_category = await _rows(session, Ticket.category, codes, this, last)
-        by_type = await _rows(session, Ticket.report_type, codes, this, last)
-    return KabupatenBoard(
-        total=_summaries(tallies[home], spans, codes, this, last),
-        kecamatan={code: _summaries(tallies[zones[code]], spans, [code], *in_zone[zones[code]]) for code in codes},
-        by_category=by_category, by_type=by_type)
+    reads: dict[ZoneInfo, _Read] = {}
+    for zone, (this, last) in in_zone.items():
+        wanted = codes if zone == home else [code for code in codes if zones[code] == zone]
+        reads[zone] = await _read(ctx.sessions, wanted, this, last)
+    kecamatan = {code: Summary(*in_zone[zones[code]], *reads[zones[code]].figures([code])) for code in codes}
+    return KabupatenBoard(total=Summary(*in_zone[home], *reads[home].figures(codes)), kecamatan=kecamatan,
+                          by_category=reads[home].by("category"), by_type=reads[home].by("report_type"))

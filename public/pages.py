@@ -178,7 +178,8 @@ class Pages:
         code = here.kecamatan
         board = await self.cache.get(f"kecamatan:{code}", lambda: figures.kecamatan_board(here))
         cases: list[PublicCase] = await self.cache.get(
-            f"cases:{code}", lambda: public_cases(here, code, since=board.summary.last_month.start, limit=MAP_POINTS))
+            f"cases:{code}", lambda: public_cases(here, code, since=board.summary.last_month.start, limit=MAP_POINTS,
+                                                  timeline=False))
         recent = sorted((c for c in cases if c.state in DONE and c.proof_photo_id is not None),
                         key=lambda c: c.updated_at, reverse=True)[:RECENT]
         link = self.page_url(request, f"{PATH}/{code}")

@@ -25,6 +25,7 @@ from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phones_in
 from core.domain.reports import AttachmentKind, AttachmentRole, Privacy
 from core.media_files import on_disk
+from core.profile import Profile
 
 # Cases that are nobody's business but the desk's.
 HIDDEN_STATES = frozenset({TicketState.REJECTED, TicketState.CANCELLED})
@@ -40,7 +41,7 @@ COLUMNS = (Ticket.id, Ticket.number, Ticket.kecamatan, Ticket.state, Ticket.cate
 # country code and a four-digit number, e.g. +49 and some German numbers; Indonesian ones have 7 or more),
 # and the matcher finds numbers among the text's own digits (`\d`): a text with fewer needs no masking.
 FEWEST_PHONE_DIGITS = 6
-_DIGIT = re.compile(r"\d")
+_ENOUGH_DIGITS = re.compile(rf"\d(?:\D*\d){{{FEWEST_PHONE_DIGITS - 1}}}")
 
 
 def round_position(lat: float, lon: float) -> tuple[float, float]:
@@ -78,9 +79,10 @@ def is_public() -> ColumnElement[bool]:
 async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime | None = None,
                        until: datetime | None = None, numbers: Sequence[str] | None = None,
                        category: str | Sequence[str] | None = None, open: bool | None = None, limit: int = MAX_PAGE,
-                       offset: int = 0) -> list[PublicCase]:
+                       offset: int = 0, timeline: bool = True) -> list[PublicCase]:
     """The public cases of a kecamatan (None: the whole kabupaten), newest first; `since`/`until` bound
-    when they were reported (inclusive), `numbers` picks cases by number (any case), `category` one code or several."""
+    when they were reported (inclusive), `numbers` picks cases by number (any case), `category` one code or several;
+    `timeline` false leaves each case's timeline empty (a list that shows none need not read the events)."""
     query = select(*COLUMNS).where(is_public())
     if kecamatan is not None:
         query = query.where(Ticket.kecamatan == kecamatan)
@@ -108,10 +110,10 @@ async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime |
         if not ids:
             return []
         steps = [s.value for s in PUBLIC_STEPS]
-        events = await session.execute(
+        events = (await session.execute(
             select(TicketEvent.ticket_id, TicketEvent.from_state, TicketEvent.to_state, TicketEvent.created_at)
             .where(TicketEvent.ticket_id.in_(ids), TicketEvent.to_state.in_(steps))
-            .order_by(TicketEvent.ticket_id, TicketEvent.id))
+            .order_by(TicketEvent.ticket_id, TicketEvent.id))).all() if timeline else []
         photos = await session.execute(
             select(Attachment.ticket_id, Attachment.id).where(
                 Attachment.ticket_id.in_(ids), Attachment.role == AttachmentRole.PROOF.value,
@@ -122,7 +124,8 @@ async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime |
         if before != after:
             timelines[ticket_id].append((after, at))
     proof = {ticket_id: attachment_id for ticket_id, attachment_id in photos}  # the latest wins
-    return [_case(ctx, t, tuple(timelines[t.id]), proof.get(t.id)) for t in tickets]
+    names = _Names(ctx)
+    return [_case(names, t, tuple(timelines.get(t.id, ())), proof.get(t.id)) for t in tickets]
 
 
 def _newest_of_each(query: Select[*tuple[Any, ...]], codes: list[str], limit: int,
@@ -144,24 +147,46 @@ def _newest_of_each(query: Select[*tuple[Any, ...]], codes: list[str], limit: in
 
 def _masked(text: str) -> str:
     """`mask_phones_in`, without running the matcher over a text too short of digits to hold a number."""
-    return text if len(_DIGIT.findall(text)) < FEWEST_PHONE_DIGITS else mask_phones_in(text)
+    return mask_phones_in(text) if _ENOUGH_DIGITS.search(text) else text
 
 
-def _case(ctx: Context, ticket: Any, timeline: tuple[tuple[str, datetime], ...],
+class _Names:
+    """What a page of cases looks up again and again (a kecamatan's profile, a category's and an agency's
+    name), found once each."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.kabupaten = ctx.kabupaten
+        self._places: dict[tuple[str, str | None], tuple[Profile, str | None]] = {}
+        self._agencies: dict[str | None, str | None] = {}
+
+    def place(self, kecamatan: str, category: str | None) -> tuple[Profile, str | None]:
+        """The kecamatan's profile and the category's label."""
+        found = self._places.get((kecamatan, category))
+        if found is None:
+            profile = self.kabupaten.profile(kecamatan)
+            named = profile.category(category) if category else None
+            found = self._places[(kecamatan, category)] = (profile, named.label if named else None)
+        return found
+
+    def agency(self, code: str | None) -> str | None:
+        if code not in self._agencies:
+            self._agencies[code] = self.kabupaten.agency_name(code)
+        return self._agencies[code]
+
+
+def _case(names: _Names, ticket: Any, timeline: tuple[tuple[str, datetime], ...],
           proof_photo_id: int | None) -> PublicCase:
-    profile = ctx.kabupaten.profile(ticket.kecamatan)
-    found = profile.category(ticket.category) if ticket.category else None
-    state = TicketState(ticket.state)
+    (_, number, kecamatan, state_value, category, desa, description, address, latitude, longitude, created_at,
+     updated_at, deadline, agency) = ticket  # COLUMNS, by position (a page reads 1,000 of them)
+    profile, category_name = names.place(kecamatan, category)
+    state = TicketState(state_value)
     is_open = state in OPEN_STATES
-    located = ticket.latitude is not None and ticket.longitude is not None
-    lat, lon = round_position(ticket.latitude, ticket.longitude) if located else (None, None)
+    lat, lon = round_position(latitude, longitude) if latitude is not None and longitude is not None else (None, None)
     return PublicCase(
-        number=ticket.number, kecamatan=profile.code, state=state, open=is_open, category=ticket.category,
-        category_name=found.label if found else None, desa=ticket.desa,
-        description=_masked(ticket.description or ""), address=_masked(ticket.address or ""),
-        lat=lat, long=lon, requested_at=ticket.created_at, updated_at=ticket.updated_at,
-        expected_at=ticket.stage_deadline_at if is_open else None,
-        agency=ctx.kabupaten.agency_name(ticket.forward_agency), proof_photo_id=proof_photo_id, timeline=timeline)
+        number=number, kecamatan=profile.code, state=state, open=is_open, category=category,
+        category_name=category_name, desa=desa, description=_masked(description or ""), address=_masked(address or ""),
+        lat=lat, long=lon, requested_at=created_at, updated_at=updated_at, expected_at=deadline if is_open else None,
+        agency=names.agency(agency), proof_photo_id=proof_photo_id, timeline=timeline)
 
 
 async def public_case(ctx: Context, number: str) -> PublicCase | None:

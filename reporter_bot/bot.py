@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from core import inbox
+from core import inbox, metrics
 from core.context import Context
 from core.inbox import InboxItem, RawUpdate, UnreadableUpdate
 from core.locks import KeyedLocks
@@ -22,6 +22,7 @@ from core.outbox import DispatcherTask
 from core.settings import Settings
 from reporter_bot.acknowledge import Acknowledger, Delivery
 from reporter_bot.channel import WhatsAppChannel
+from reporter_bot.citizens import CitizenTurns
 from reporter_bot.graph_transport import GraphAPITransport
 from reporter_bot.intake import read_signed, split
 from reporter_bot.media import MediaFetcher
@@ -38,7 +39,7 @@ class ReporterBot:
 
     def __init__(self, ctx: Context, settings: Settings, graph_transport: httpx.AsyncBaseTransport | None = None,
                  *, media_limits: dict[str, int] | None = None, media_retry_delay: float = 0.5,
-                 flood_limit: int = 30, dispatcher_idle: float = 1.0) -> None:
+                 flood_limit: int = 30, dispatcher_idle: float = 1.0, sweep_every: float = 2.0) -> None:
         secret, verify, token = settings.whatsapp_app_secret, settings.whatsapp_verify_token, settings.whatsapp_token
         if not (secret and secret.get_secret_value() and verify and token and settings.whatsapp_phone_id):
             raise ValueError("the reporter bot needs WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_TOKEN "
@@ -60,11 +61,15 @@ class ReporterBot:
         self._quiet = asyncio.Event()  # clear while a webhook is being acknowledged: processing yields
         self._quiet.set()
         self._acknowledging = 0
-        self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.processor, quiet=self._quiet)
+        self.turns = CitizenTurns(ctx, PLATFORM, self.processor)  # each citizen's order across replicas
+        self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.turns, quiet=self._quiet)
+        self._sweeping: asyncio.Task[None] | None = None
+        self._sweep_every = sweep_every
         self._senders = KeyedLocks()
         self._dispatcher = DispatcherTask(ctx, PLATFORM, self.channel.send, idle=dispatcher_idle)
         self._accepting = False
-        self.routes = [Route(PATH, self.verify, methods=["GET"]), Route(PATH, self.receive, methods=["POST"])]
+        self.routes = [Route(PATH, self.verify, methods=["GET"]),
+                       Route(PATH, metrics.acknowledged(PLATFORM, self.receive), methods=["POST"])]
 
     async def start(self) -> None:
         """Process what was stored but not handled (a crash), then take webhooks and deliver the outbox."""
@@ -72,10 +77,27 @@ class ReporterBot:
             self.workers.put(item.sender, item)
         self._accepting = True
         self._dispatcher.start()
+        if self.turns.shared:
+            self._sweeping = asyncio.get_running_loop().create_task(self._sweep(), name="whatsapp-stranded")
+
+    async def _sweep(self) -> None:
+        """Hand stranded rows (a dead replica's citizens) to workers here (PostgreSQL, several replicas)."""
+        while True:
+            await asyncio.sleep(self._sweep_every)
+            try:
+                for item in await self.turns.stranded():
+                    if item.sender not in self.workers:
+                        self.workers.put(item.sender, item)
+            except Exception:  # the database away for a moment: the next sweep tries again
+                log.warning("could not look for stranded whatsapp messages", exc_info=True)
 
     async def stop(self) -> None:
         """Refuse new webhooks (WhatsApp retries them), finish the work in hand, close the client."""
         self._accepting = False
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeping
         await self._acks.settle()  # webhooks in hand are stored (and answered) before anything closes
         await self.workers.drain()
         await self._dispatcher.stop()

@@ -24,6 +24,7 @@ from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import TemplateLanguage
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import metrics
 from core.context import Context
 from core.db.models import OutboxMessage
 from core.images import store_rendition
@@ -92,6 +93,7 @@ class WhatsAppChannel:
                 try:
                     wamid = await self._send(citizen.wa_id, variant, sender)
                 except ReEngagementMessage:
+                    metrics.platform_error("whatsapp", 131047)
                     await self._outside_window(delivery, citizen, platform_said=True)
                 except WhatsAppError as exc:
                     outcome = classify(exc, "message")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pywa.errors import ThrottlingError, WhatsAppError
 
+from core import metrics
 from core.outbox import Failure, Permanent, RetryLater
 
 F = Failure
@@ -40,6 +41,7 @@ _SIZE_WORDS = ("too large", "too big", "size")
 
 def classify(exc: WhatsAppError, doing: str) -> RetryLater | Permanent:
     """What `exc` (raised while `doing` something) means for the row."""
+    metrics.platform_error("whatsapp", exc.code)
     detail = f"{doing}: whatsapp error {exc.code}: {exc.message}" + (f" ({exc.details})" if exc.details else "")
     final = FINAL.get(exc.code)
     if exc.code == 100 and exc.subcode is not None:

@@ -62,6 +62,10 @@ class KeyedWorkers(Generic[T]):
                 async with asyncio.timeout(YIELD_AT_MOST):
                     await self._quiet.wait()
 
+    def __contains__(self, key: str) -> bool:
+        """Whether `key` has work queued or in hand here."""
+        return key in self._tasks
+
     @property
     def busy(self) -> int:
         return sum(q.qsize() for q in self._queues.values()) + len(self._tasks)

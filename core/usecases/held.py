@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import metrics
 from core.context import Context
 from core.db.models import Citizen, HeldReport, Ticket
 from core.domain.errors import Refused
@@ -88,6 +89,7 @@ async def submit_or_hold(ctx: Context, actor: Actor, report: NewReport) -> Submi
         session.add(row)
         await session.flush()
         await _tell_desk(ctx, session, row, report)
+        metrics.report_held()
         return Held(row.id, limit)
 
 

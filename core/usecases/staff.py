@@ -41,6 +41,7 @@ class StaffMember:
     desa: tuple[str, ...]
     active: bool
     kecamatan: str
+    agency: str | None = None  # the code of the agency they work for (the kabupaten file's), if any
 
 
 def parse_roles(names: list[str] | tuple[str, ...]) -> frozenset[Role]:
@@ -122,6 +123,25 @@ async def remove_staff(ctx: Context, telegram_id: int, *, kecamatan: str | None 
         await _audit(ctx, session, staff, action, by, place.kecamatan,
                      await _facts(session, staff, place.kecamatan), before, tell)
         return True
+
+
+async def set_agency(ctx: Context, telegram_id: int, agency: str | None, *, by: Actor = SETUP,
+                     tell: bool = False) -> StaffMember:
+    """Make an active staff member a member of an agency of the kabupaten file (by code), or of none; audited
+    (action "agency", in the context's kecamatan) when it changes, and with `tell` the person's notice."""
+    if agency is not None and ctx.kabupaten.agency(agency) is None:
+        raise InvalidInput(f"unknown agency {agency!r}", field="agency")
+    async with ctx.sessions.begin() as session:
+        staff = await _locked(session, telegram_id)
+        if staff is None or not staff.active:
+            raise NotRegistered(telegram_id=telegram_id)
+        local = await _local_roles(session, staff.id, ctx.kecamatan)
+        if staff.agency != agency:
+            before = await _facts(session, staff, ctx.kecamatan)
+            staff.agency = agency
+            await _audit(ctx, session, staff, "agency", by, ctx.kecamatan,
+                         await _facts(session, staff, ctx.kecamatan), before, tell)
+        return _member(staff, ctx.kecamatan, local)
 
 
 async def record_declined(ctx: Context, telegram_id: int, name: str, *, by: Actor, tell: bool = False) -> None:
@@ -226,12 +246,13 @@ async def _local_roles(session: AsyncSession, staff_id: int, kecamatan: str) -> 
 async def _facts(session: AsyncSession, staff: Staff, kecamatan: str) -> dict[str, Any]:
     """What the trail records of a person, as one kecamatan sees them."""
     return {"name": staff.name, "kecamatan": kecamatan, "roles": await _local_roles(session, staff.id, kecamatan),
-            "kabupaten_roles": list(staff.kabupaten_roles), "desa": list(staff.desa), "active": staff.active}
+            "kabupaten_roles": list(staff.kabupaten_roles), "desa": list(staff.desa), "active": staff.active,
+            "agency": staff.agency}
 
 
 def _member(staff: Staff, kecamatan: str, local: list[str]) -> StaffMember:
     return StaffMember(staff.id, staff.telegram_id, staff.name, tuple(sorted({*local, *staff.kabupaten_roles})),
-                       tuple(staff.desa), staff.active, kecamatan)
+                       tuple(staff.desa), staff.active, kecamatan, staff.agency)
 
 
 async def _audit(ctx: Context, session: AsyncSession, staff: Staff, action: str, by: Actor, kecamatan: str,
@@ -249,6 +270,7 @@ async def _tell(ctx: Context, session: AsyncSession, event: StaffEvent, recipien
     await session.flush()  # the event's id names the row, so a retried request cannot tell twice
     data = {"event_id": event.id, "action": event.action, "telegram_id": event.telegram_id,
             "kecamatan": event.kecamatan, "by": event.actor_name, "roles": event.data.get("roles", []),
-            "desa": event.data.get("desa", []), "name": event.data.get("name", "")}
+            "desa": event.data.get("desa", []), "name": event.data.get("name", ""),
+            "agency": event.data.get("agency"), "agency_name": ctx.kabupaten.agency_name(event.data.get("agency"))}
     queue(session, channel="telegram", recipient=recipient, kecamatan=event.kecamatan or "", kind=STAFF_CHANGED_KIND,
           data=data, dedupe_key=f"staff-event:{event.id}", now=ctx.now())

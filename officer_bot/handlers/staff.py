@@ -105,14 +105,17 @@ async def post_change(board: Board, data: dict[str, Any], step: PostStep) -> Non
     roles = ", ".join(text(f"tg.role.{r}") for r in data.get("roles") or []) or "-"
     desa = ", ".join(str(x) for x in data.get("desa") or [])
     key = action if action in STAFF_CHANGES else "update"
-    body = text(f"tg.staff_change.{key}", kecamatan=place, roles=roles, by=str(data.get("by") or "-"))
+    if key == "agency" and not data.get("agency"):
+        key = "agency_none"  # taken out of the agency
+    body = text(f"tg.staff_change.{key}", kecamatan=place, roles=roles, by=str(data.get("by") or "-"),
+                agency=str(data.get("agency_name") or data.get("agency") or "-"))
     if desa and key in ("add", "approve", "reactivate", "update"):
         body += "\n" + text("tg.staff_change.desa", desa=desa)
     chat = int(data["telegram_id"])
     await step(lambda: board.tg.send_text(chat, escape(body)))
 
 
-STAFF_CHANGES = ("add", "approve", "reactivate", "update", "withdraw", "deactivate", "decline")
+STAFF_CHANGES = ("add", "approve", "reactivate", "update", "withdraw", "deactivate", "decline", "agency")
 
 
 async def decide_registration(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:

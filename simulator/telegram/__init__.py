@@ -7,6 +7,7 @@ await alice.sends(desk, "/ringkasan")
 answer = await alice.taps(message, "Terima")
 """
 
+from .bots import SeveralBots
 from .people import CallbackAnswer, PendingCallback, SimulationError, SimUser
 from .ratelimit import FakeClock
 from .rules import ApiError
@@ -19,6 +20,7 @@ __all__ = [
     "CallbackAnswer",
     "FakeClock",
     "PendingCallback",
+    "SeveralBots",
     "SimChat",
     "SimFile",
     "SimMessage",

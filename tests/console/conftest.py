@@ -20,18 +20,19 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 Browser = Callable[..., Any]
 
 
-def settings() -> Settings:
-    return Settings(_env_file=None, console_url="https://konsol.test")  # type: ignore[call-arg]
+def settings(**overrides: Any) -> Settings:
+    return Settings(_env_file=None, console_url="https://konsol.test", **overrides)  # type: ignore[call-arg]
 
 
-def app_for(ctx: Context) -> Starlette:
-    return Starlette(routes=console_routes(ctx, settings()))
+def app_for(ctx: Context, **overrides: Any) -> Starlette:
+    return Starlette(routes=console_routes(ctx, settings(**overrides)))
 
 
 @asynccontextmanager
-async def browser(ctx: Context) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that keeps cookies, on https so the Secure cookies are sent back."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_for(ctx)), base_url="https://konsol.test",
+async def browser(ctx: Context, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that keeps cookies, on https so the Secure cookies are sent back; `overrides` are settings."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_for(ctx, **overrides)),
+                                 base_url="https://konsol.test",
                                  follow_redirects=False) as client:
         yield client
 

@@ -3,6 +3,7 @@ from officers, each point in the list underneath."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from console import map as map_module
+from console.tiles import tile_origin, tile_view
 from core.context import Context
 from core.db.models import Ticket
 from core.domain.reports import NewReport, Privacy
@@ -116,3 +118,55 @@ async def test_at_most_the_newest_points_and_it_says_so(ctx: Context, monkeypatc
         assert set(points(page.text)) == {"PTL-000002", "PTL-000003"}
         assert "Hanya 2 kasus terbaru" in page.text
 
+
+
+TILES = "https://tile.test/{z}/{x}/{y}.png"
+TILE = re.compile(r'<image class="tile" href="https://tile\.test/(\d+)/(\d+)/(\d+)\.png" x="(-?\d+)" y="(-?\d+)"')
+
+
+def slippy_tile(lat: float, lon: float, zoom: int) -> tuple[int, int]:
+    """The tile holding a place, by the OpenStreetMap wiki's formula (not the console's code)."""
+    n = 2 ** zoom
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def test_the_tiles_cover_the_window_and_hold_the_points_where_the_wiki_puts_them() -> None:
+    south_west, north_east = (-5.43, 119.60), (-5.40, 119.63)
+    view = tile_view([south_west, north_east], 640, 480)
+    assert view is not None and view.zoom == 14  # 0.03° is ~350 px at 14, ~700 at 15: too wide for 592
+    tiles = view.tiles(TILES)
+    assert tiles[0] == ("https://tile.test/14/13634/8437.png", -144, -223)
+    assert tiles[-1] == ("https://tile.test/14/13637/8439.png", 624, 289)
+    assert len(tiles) == 12  # 4 across × 3 down cover 640 × 480
+    for place, expected in ((south_west, (145, 416)), (north_east, (495, 64))):
+        x, y = view.xy(*place)
+        assert (x, y) == expected
+        tx, ty = slippy_tile(*place, 14)
+        _, left, top = next(t for t in tiles if t[0] == f"https://tile.test/14/{tx}/{ty}.png")
+        assert left <= x < left + 256 and top <= y < top + 256
+    assert tile_view([], 640, 480) is None
+    assert [t[0] for t in view.tiles("https://{s}.tile.test/{z}/{x}/{y}.png")[:3]] == [
+        "https://a.tile.test/14/13634/8437.png", "https://b.tile.test/14/13635/8437.png",
+        "https://c.tile.test/14/13636/8437.png"]  # (x + y) % 3 picks the server
+    assert tile_origin("https://{s}.tile.test/{z}/{x}/{y}.png") == "https://*.tile.test"
+    assert tile_origin("tiles/{z}/{x}/{y}.png") == ""  # not a server: the offline map
+    assert tile_view([south_west], 640, 480).zoom == 15  # type: ignore[union-attr]  # one place: ~1 km across
+
+
+async def test_with_a_tile_server_the_map_has_its_tiles_and_attribution(ctx: Context) -> None:
+    people = await cast(ctx)
+    await report(ctx, people.reporter)
+    async with browser(ctx, map_tile_url=TILES) as camat, browser(ctx) as offline:
+        await sign_in(camat, ctx, CAMAT)
+        page = await camat.get("/konsol/peta")
+        await sign_in(offline, ctx, CAMAT)
+        without = await offline.get("/konsol/peta")
+    tiles = TILE.findall(page.text)
+    assert tiles and {z for z, *_ in tiles} == {tiles[0][0]}
+    credit = '<a href="https://www.openstreetmap.org/copyright" rel="noopener">© OpenStreetMap contributors</a>'
+    assert credit in page.text
+    assert "img-src 'self' https://tile.test;" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "strict-origin" and set(points(page.text)) == {"PTL-000001"}
+    assert "<image" not in without.text and "OpenStreetMap" not in without.text
+    assert "img-src" not in without.headers["content-security-policy"]
+    assert without.headers["referrer-policy"] == "no-referrer" and set(points(without.text)) == {"PTL-000001"}

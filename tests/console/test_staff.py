@@ -233,3 +233,38 @@ async def test_a_telegram_registration_approved_on_the_console_is_refused_on_the
     assert (await staff_actor(world.ctx, NEWCOMER)).roles == {Role.OFFICER}
     assert [e.action for e in await staff_history(world.ctx, NEWCOMER)] == ["approve"]
     await world.settled()
+
+
+async def test_an_admin_puts_a_staff_member_in_an_agency_and_takes_them_out(ctx: Context) -> None:
+    await cast(ctx)
+    officer = await staff_id(ctx, OFFICER)
+    agency = ctx.kabupaten.agencies[0]
+    async with browser(ctx) as phone:
+        await sign_in(phone, ctx, ADMIN)
+        assert f'<option value="{agency.code}">{escape(agency.name)}</option>' in (await staff_page(phone)).text
+        done = await change(phone, ctx, "instansi", staff=officer, agency=agency.code)
+        assert done.status_code == 303, done.text
+        shown = await phone.get(done.headers["location"])
+        assert "Instansi disimpan" in shown.text and f"Instansi: {escape(agency.name)}" in shown.text
+        assert (await change(phone, ctx, "instansi", staff=officer, agency="tidak_ada")).status_code == 409
+        assert (await change(phone, ctx, "instansi", staff=officer, agency=agency.code)).status_code == 303  # same
+        assert (await change(phone, ctx, "instansi", staff=officer, agency="")).status_code == 303
+        assert f"Instansi: {escape(agency.name)}" not in (await staff_page(phone)).text
+    trail = [e for e in await staff_history(ctx, OFFICER) if e.action == "agency"]
+    assert [(e.data["before"]["agency"], e.data["agency"], e.actor_name) for e in trail] == [
+        (None, agency.code, "Admin"), (agency.code, None, "Admin")]  # the unchanged save wrote nothing
+    assert [(n["action"], n["agency"], n["agency_name"]) for n in await told(ctx, f"staff:{officer}")] == [
+        ("agency", agency.code, agency.name), ("agency", None, None)]
+    assert (await staff_actor(ctx, OFFICER)).roles == {Role.OFFICER}  # roles untouched
+
+
+async def test_an_agency_change_needs_the_csrf_token(ctx: Context) -> None:
+    await cast(ctx)
+    officer = await staff_id(ctx, OFFICER)
+    before = await counts(ctx)
+    async with browser(ctx) as phone:
+        await sign_in(phone, ctx, ADMIN)
+        refused = await phone.post("/konsol/petugas/instansi", data={
+            "kecamatan": ctx.kecamatan, "staff": str(officer), "agency": ctx.kabupaten.agencies[0].code})
+        assert refused.status_code == 403
+    assert await counts(ctx) == before

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import UTC, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.context import Context
 from core.db.engine import is_sqlite
 from core.db.models import OutboxMessage
 from core.inbox import mark_processed, pending, store
 from core.notifications import queue
-from core.outbox import Delivery, RetryLater, claim_due, deliver_batch, run_dispatcher
+from core.outbox import LEASE, Delivery, Lease, RetryLater, claim_due, deliver_batch, run_dispatcher
 from tests.conftest import Clock
 
 
@@ -155,7 +155,7 @@ async def test_inbox_keeps_one_copy_and_remembers_what_is_pending(ctx: Context) 
 
 async def test_a_restarted_dispatcher_takes_back_what_a_killed_one_had_claimed(ctx: Context, clock: Clock) -> None:
     await _queue(ctx, ("chat:a", "claimed by a process that was then killed"))
-    assert len(await claim_due(ctx, "telegram")) == 1  # leased for a minute; nobody marks it
+    assert len(await claim_due(ctx, "telegram")) == 1  # leased (LEASE); nobody marks it or renews it
     clock.advance(seconds=5)  # the restart
     delivered: asyncio.Queue[str] = asyncio.Queue()
 
@@ -174,3 +174,53 @@ async def test_a_restarted_dispatcher_takes_back_what_a_killed_one_had_claimed(c
         stopping.set()
         ctx.outbox.event("telegram").set()
         await task
+
+
+async def test_a_live_dispatcher_renews_its_lease_and_a_dead_ones_rows_are_taken_over_within_it(
+        ctx: Context, clock: Clock) -> None:
+    """Two replicas on one channel: while A's send is slow, A renews its claim and B finds nothing to take;
+    once A is gone (killed mid-send: no renewal, no mark), B takes the row over within LEASE."""
+    await _queue(ctx, ("chat:a", "slow"))
+    sending, never = asyncio.Event(), asyncio.Event()
+
+    async def stuck(delivery: Delivery) -> None:
+        sending.set()
+        await never.wait()
+
+    watch = ctx.outbox.watch("tests.lease")
+
+    async def renewed_from_now() -> None:  # woken by each commit: A's renewal from the clock's time now
+        async with asyncio.timeout(5):
+            while True:
+                watch.clear()
+                async with ctx.sessions() as session:
+                    lease = await session.scalar(select(OutboxMessage.next_attempt_at))
+                if lease is not None and lease.replace(tzinfo=UTC) >= ctx.now() + LEASE:
+                    return
+                await watch.wait()
+
+    a = asyncio.create_task(deliver_batch(ctx, "telegram", stuck, renew_every=0.01))
+    await asyncio.wait_for(sending.wait(), timeout=5)
+    for _ in range(3):  # three leases' worth of time, each step renewed by A before B looks
+        clock.advance(seconds=LEASE.total_seconds() - 1)
+        await renewed_from_now()
+        assert await claim_due(ctx, "telegram") == []
+    a.cancel()  # the replica dies mid-send
+    with contextlib.suppress(asyncio.CancelledError):
+        await a
+    clock.advance(seconds=LEASE.total_seconds() - 1)
+    assert await claim_due(ctx, "telegram") == []  # still A's: its last lease has not run out
+    clock.advance(seconds=1)
+    taken = await claim_due(ctx, "telegram")  # B, one lease after A's last renewal
+    assert [d.data["text"] for d in taken] == ["slow"]
+
+
+async def test_a_renewal_never_takes_back_a_row_woken_during_the_send(ctx: Context, clock: Clock) -> None:
+    await _queue(ctx, ("citizen:1", "update"))
+    [delivery] = await claim_due(ctx, "telegram")
+    lease = Lease(delivery.leased_until or ctx.now(), [delivery.id])
+    async with ctx.sessions.begin() as session:  # a citizen's reply makes it due now
+        await session.execute(update(OutboxMessage).values(next_attempt_at=ctx.now()))
+    clock.advance(seconds=1)
+    await lease.renew(ctx)
+    assert [d.id for d in await claim_due(ctx, "telegram")] == [delivery.id]

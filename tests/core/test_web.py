@@ -27,5 +27,5 @@ async def test_metrics_count_tickets_and_backlogs(ctx: Context) -> None:
 async def test_health_reports_a_dead_part(ctx: Context) -> None:
     app = Starlette(routes=health_routes(ctx, lambda: {"reporter": True, "officer": False}))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client:
-        health = await client.get("/healthz")
-    assert health.status_code == 503 and health.json()["parts"]["officer"] is False
+        ready = await client.get("/readyz")  # /healthz only says the process is alive (tests/ops/test_health.py)
+    assert ready.status_code == 503 and ready.json()["parts"]["officer"] is False

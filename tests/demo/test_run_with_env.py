@@ -22,14 +22,14 @@ async def test_run_reads_dotenv_answers_a_citizen_and_reports_health(loopback: L
         assert menu.button_titles == ["Lapor masalah", "Cek status", "Bantuan"]
 
         async with httpx.AsyncClient(base_url=loopback.system_url) as http:
-            health = await http.get("/healthz")
+            health = await http.get("/readyz")  # database, schema and parts (/healthz: alive)
             metrics = await http.get("/metrics")
             console = await http.get("/konsol/kasus")  # the console is served by the same process and port
             signin = await http.get("/konsol/masuk")
         assert console.status_code in (302, 303, 307) and console.headers["location"].endswith("/konsol/masuk")
         assert signin.status_code == 200 and "/masuk" in signin.text
         assert health.status_code == 200, health.text
-        assert health.json()["status"] == "ok" and health.json()["database"] == "ok"
+        assert health.json()["status"] == "ready" and health.json()["database"] == "ok"
         assert health.json()["parts"] == {"reporter": True, "officer": True, "scheduler": True}
         assert "# TYPE lapor_outbox_pending gauge" in metrics.text
         # the officer bot polls the Telegram simulator named in .env

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.domain.lifecycle import Role
 from core.domain.people import Actor
-from core.usecases.staff import add_staff, record_declined, remove_staff
+from core.usecases.staff import add_staff, record_declined, remove_staff, set_agency
 from tests.officer.conftest import World
 
 
@@ -25,3 +25,15 @@ async def test_role_changes_and_a_refusal_are_told_in_the_private_chat(world: Wo
     await record_declined(world.ctx, 7777, "Orang Lewat", by=admin, tell=True)
     await world.stranger.private_chat.wait_for(lambda m: m.from_bot and m.text == (
         "Pendaftaran Anda sebagai petugas Kecamatan Pattallassang tidak disetujui (oleh Admin)."))
+
+
+async def test_an_agency_membership_is_told_in_its_own_words(world: World) -> None:
+    admin = Actor.staff(world.cast.admin.id or 0, "Admin", frozenset({Role.ADMIN}))
+    agency = world.ctx.kabupaten.agencies[0]
+    await set_agency(world.ctx, 2001, agency.code, by=admin, tell=True)
+    chat = world.officer.private_chat
+    await chat.wait_for(lambda m: m.from_bot and m.text == (
+        f"Anda sekarang tercatat bekerja untuk {agency.name} (oleh Admin)."))
+    await set_agency(world.ctx, 2001, None, by=admin, tell=True)
+    await chat.wait_for(lambda m: m.from_bot and m.text == (
+        "Anda tidak lagi tercatat di instansi mana pun (oleh Admin)."))

@@ -1,4 +1,7 @@
-"""The Open311 API over ASGI on the test database, and readers of its two formats."""
+"""The Open311 API over ASGI on the test database, and readers of its two formats.
+
+Every answer a test gets through `api` is checked against the GeoReport v2 schema (tests/open311/schema.py).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from starlette.applications import Starlette
 from core.context import Context
 from core.settings import Settings
 from open311 import open311_routes
+from tests.officer.conftest import sim_options, world  # noqa: F401  (the officer bot on the Telegram simulator)
+from tests.open311 import schema
 
 KEY = "key-for-the-test-0123456789"
 BASE = "https://lapor.test/open311/v2"
@@ -31,15 +36,19 @@ def settings(media_dir: Path | None = None) -> Settings:
 
 @asynccontextmanager
 async def api(ctx: Context, media_dir: Path | None = None) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the API that checks every answer carries nothing personal."""
+    """A client of the API that checks every answer carries nothing personal and is GeoReport v2 in both formats."""
     app = Starlette(routes=open311_routes(ctx, settings(media_dir)))
 
     async def private(response: httpx.Response) -> None:
         await response.aread()
         for word in PERSONAL:
             assert word not in response.text, (word, response.url)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE,
-                                 event_hooks={"response": [private]}) as client:
+
+    async def conforming(response: httpx.Response) -> None:
+        await schema.check(response, twin)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as twin, httpx.AsyncClient(
+            transport=transport, base_url=BASE, event_hooks={"response": [private, conforming]}) as client:
         yield client
 
 
@@ -70,3 +79,18 @@ def error_of(response: httpx.Response, status: int) -> str:
     assert isinstance(body, list) and len(body) == 1 and set(body[0]) == {"code", "description"}
     assert body[0]["code"] == status
     return str(body[0]["description"])
+
+
+@asynccontextmanager
+async def served(ctx: Context, media_dir: Path | None = None) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    """The API served by uvicorn on 127.0.0.1 (real HTTP): its base URL, and a client checking every answer."""
+    from tests.sandbox.browser import serve  # uvicorn on a free loopback port
+
+    async with serve(Starlette(routes=open311_routes(ctx, settings(media_dir)))) as origin:
+        base = f"{origin}/open311/v2"
+
+        async def conforming(response: httpx.Response) -> None:
+            await schema.check(response, twin)
+        async with httpx.AsyncClient(base_url=base) as twin, httpx.AsyncClient(
+                base_url=base, event_hooks={"response": [conforming]}) as client:
+            yield base, client

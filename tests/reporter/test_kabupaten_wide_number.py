@@ -30,9 +30,11 @@ BODDIA = ((-5.30, 119.36), (-5.30, 119.38), (-5.32, 119.38), (-5.32, 119.36))  #
 
 
 def _takalar_with_places() -> Kabupaten:
-    """The sample install, Boddia (Galesong) given a boundary and Bajeng (Pattallassang) a centroid."""
+    """The sample install without its desa centroids (so the offices are what places most points), Boddia
+    (Galesong) given a boundary and Bajeng (Pattallassang) a centroid."""
     places: dict[str, dict[str, object]] = {"Boddia": {"boundary": BODDIA}, "Bajeng": {"centroid": (-5.20, 119.50)}}
-    profiles = [p.model_copy(update={"desa": [Desa.model_validate({**d.model_dump(), **places.get(d.name, {})})
+    profiles = [p.model_copy(update={"desa": [Desa.model_validate({**d.model_dump(), "centroid": None,
+                                                                   **places.get(d.name, {})})
                                               for d in p.desa]}) for p in TAKALAR]
     return Kabupaten(TAKALAR.code, TAKALAR.name, profiles, TAKALAR.agencies, TAKALAR.telegram, TAKALAR.whatsapp)
 

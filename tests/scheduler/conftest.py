@@ -23,14 +23,27 @@ def wita(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=WITA)
 
 
-@pytest.fixture
-async def other_ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Context]:
-    """A second scheduler instance: its own engine on the same database, the same clock."""
+async def _instance(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Context]:
+    """Another scheduler instance: its own engine on the same database, the same clock."""
     engine = make_engine(db_url, pool_size=10) if "postgresql" in db_url else make_engine(db_url)
     signal = OutboxSignal()
     sessions = make_sessions(engine, on_commit=signal.committed)
     yield Context(sessions=sessions, profile=profile, clock=clock, outbox=signal)
     await engine.dispose()
+
+
+@pytest.fixture
+async def other_ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Context]:
+    """A second scheduler instance on the same database."""
+    async for instance in _instance(db_url, profile, clock):
+        yield instance
+
+
+@pytest.fixture
+async def third_ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Context]:
+    """A third one (three replicas)."""
+    async for instance in _instance(db_url, profile, clock):
+        yield instance
 
 
 async def escalations(ctx: Context, ticket_id: int | None = None) -> list[int]:

@@ -87,3 +87,25 @@ async def test_a_missed_digest_is_sent_once_late_and_says_so(ctx: Context, other
     assert await send_daily_digest(ctx)
     on_time = (await rows(ctx, "digest"))[-1]
     assert on_time.data["late"] is False and "Terlambat dikirim" not in on_time.data["text"]
+
+
+async def test_three_instances_ticking_together_run_each_job_once_per_tick(
+        ctx: Context, other_ctx: Context, third_ctx: Context, clock: Clock) -> None:
+    """Three replicas' schedulers on one database for a working day of ticks: each overdue ticket is acted
+    on once per stage whichever instance got the tick, and one digest a day goes out."""
+    ids = await overdue_tickets(ctx, clock, 9)
+    instances = (ctx, other_ctx, third_ctx)
+    escalated: list[int] = []
+    clock.now = wita("2026-11-23 11:30")
+    for _ in range(20):  # 11.30 to 21.00 in half-hour ticks, the three at once
+        results = await asyncio.gather(*(scan_deadlines(c) for c in instances))
+        this_tick = [t for r in results for t in r.reminded + r.escalated]
+        assert len(this_tick) == len(set(this_tick))  # no ticket acted on twice in one tick
+        escalated += this_tick  # a reminder is level 1 of the escalate events, the escalation level 2
+        clock.advance(minutes=30)
+    clock.now = wita("2026-11-24 07:05")
+    sent = await asyncio.gather(*(send_daily_digest(c) for c in instances))
+    assert sorted(sent) == [False, False, True] and len(await rows(ctx, "digest")) == 1
+    for tid in ids:
+        assert (await escalations(ctx, tid)) in ([1, 2], [2])  # each level once, by whichever instance
+    assert len(await escalations(ctx)) == len(escalated)  # every escalate event is one instance's act
