@@ -7,6 +7,7 @@ it is who may export (camat, admin, verifier, the kabupaten roles): `console.exp
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -155,8 +156,9 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
     periode = q.get("periode", "") if q.get("periode", "") in PERIODS else "bulan"
     kind = PERIODS[periode]
     here = ctx.at(codes[0])  # the first kecamatan's time zone, as the kabupaten's figures take it
-    board = await kecamatan_board(here, kind, include_confidential=True, codes=codes)
-    officers, agencies = await handled_by(here, codes, kind, include_confidential=True)
+    board, (officers, agencies) = await asyncio.gather(  # side by side: each reads in sessions of its own
+        kecamatan_board(here, kind, include_confidential=True, codes=codes),
+        handled_by(here, codes, kind, include_confidential=True))
     names = await _names(ctx, [i for i in officers if i is not None])
     profiles = [ctx.kabupaten.profile(code) for code in codes]
 

@@ -214,21 +214,28 @@ def _figures(values: dict[str, int]) -> Figures:
 Pair = tuple[Figures, Figures]  # this month, last month
 
 
-async def _tally(session: AsyncSession, key: InstrumentedAttribute[Any], codes: list[str], this: Month, last: Month,
-                 clocks: Sequence[str] = CLOCKS, stages: bool = True, everything: bool = False) -> dict[Any, Pair]:
+async def _tally(sessions: async_sessionmaker[AsyncSession], key: InstrumentedAttribute[Any], codes: list[str],
+                 this: Month, last: Month, clocks: Sequence[str] = CLOCKS, stages: bool = True,
+                 everything: bool = False) -> dict[Any, Pair]:
     """The figures of both months per `key` (kecamatan, desa, category, officer or agency): one grouped query
-    per clock (`stages` false: without the stages' on-time counts; `everything`: confidential cases too)."""
+    per clock, side by side in sessions of their own (`stages` false: without the stages' on-time counts;
+    `everything`: confidential cases too)."""
     values: dict[Any, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
-    for clock in clocks:
+
+    async def clock_read(clock: str) -> None:
         now, before = _counted(this, clock, stages), _counted(last, clock, stages)
         moment = getattr(Ticket, clock)
-        rows = await session.execute(
-            select(key, *now.values(), *before.values()).group_by(key)
-            .where(Ticket.kecamatan.in_(codes), _visible(everything), moment >= last.start, moment < this.end))
-        for group, *got in rows.all():
+        async with sessions() as session:
+            rows = (await session.execute(
+                select(key, *now.values(), *before.values()).group_by(key)
+                .where(Ticket.kecamatan.in_(codes), _visible(everything), moment >= last.start,
+                       moment < this.end))).all()
+        for group, *got in rows:
             numbers = [int(v or 0) for v in got]
             values[group][0].update(zip(now, numbers[:len(now)], strict=True))
             values[group][1].update(zip(before, numbers[len(now):], strict=True))
+
+    await asyncio.gather(*(clock_read(clock) for clock in clocks))
     return {group: (_figures(a), _figures(b)) for group, (a, b) in values.items()}
 
 
@@ -387,11 +394,11 @@ async def handled_by(ctx: Context, codes: Sequence[str], kind: str = "month", in
     """Per officer (staff id) and per agency (code), this period and the last: accepted, resolved and their
     stages on time (the officer's accept and resolve; the agency's answer), read as the board reads them."""
     this, last = KINDS[kind](ctx.now(), ctx.profile.zone)
-    async with ctx.sessions() as session:
-        officers = await _tally(session, Ticket.assignee_id, list(codes), this, last,
-                                clocks=("accepted_at", "resolved_at"), everything=include_confidential)
-        agencies = await _tally(session, Ticket.forward_agency, list(codes), this, last, clocks=("resolved_at",),
-                                everything=include_confidential)
+    officers, agencies = await asyncio.gather(
+        _tally(ctx.sessions, Ticket.assignee_id, list(codes), this, last, clocks=("accepted_at", "resolved_at"),
+               everything=include_confidential),
+        _tally(ctx.sessions, Ticket.forward_agency, list(codes), this, last, clocks=("resolved_at",),
+               everything=include_confidential))
     return officers, {code: pair for code, pair in agencies.items() if code is not None}
 
 
