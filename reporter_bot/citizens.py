@@ -58,15 +58,19 @@ class CitizenTurns:
         if not self.shared:
             await self.process(item)
             return
-        seen = 0
+        tried: set[int] = set()  # each row once per call: one that stays to do (its failure kept) waits
         while True:
             async with citizen(self.ctx, self.platform, item.sender) as held:
                 if not held:
                     return  # the holder looks again after letting go: it takes this one too
                 for row in await inbox.pending(self.ctx, self.platform, 1_000, sender=item.sender):
-                    await self.process(row)
-                    seen = max(seen, row.id)
-            if not await inbox.pending(self.ctx, self.platform, 1, sender=item.sender, after=seen):
+                    if row.id not in tried:
+                        tried.add(row.id)
+                        await self.process(row)
+            # A row stored meanwhile (by a replica that found the citizen taken) may have a smaller id than one
+            # handled here: its transaction committed later. Whatever is still to do and untried, take it now.
+            rest = await inbox.pending(self.ctx, self.platform, 1_000, sender=item.sender)
+            if all(row.id in tried for row in rest):
                 return
 
     async def stranded(self) -> list[InboxItem]:

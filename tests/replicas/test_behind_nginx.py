@@ -98,14 +98,19 @@ async def _citizen(c: Citizen, first: int, wa: Any) -> list[str]:
             await wa.redeliver(wamid)
 
     for r in range(REPORTS):
-        for name, send, answered in short_report(first + r * CITIZENS):
+        index = first + r * CITIZENS
+        for name, send, answered in short_report(index):
+            earlier = {id(m) for m in c.received}  # a message sent twice across the kill may come late: not it
             await delivered(await send(c))
             if name == "story" and numbers:  # with a case open, the bot asks which one a new story is for
-                await c.wait_for(lambda m: "Laporan baru" in m.button_titles, timeout=120)
+                await c.wait_for(lambda m, e=earlier: id(m) not in e and "Laporan baru" in m.button_titles,
+                                 timeout=120)
                 await delivered(await c.taps("Laporan baru"))
+            if name == "privacy":  # this report's summary, not a late copy of the last one's
+                answered = lambda m, i=index: "Kirim" in m.button_titles and f"nomor {i}\n" in (m.text or "")  # noqa: E731
             if name == "send":  # a new number (an earlier ack sent twice across the kill is a wire duplicate)
                 answered = lambda m: is_ack(m) and number_in(m.text) not in numbers  # noqa: E731
-            message = await c.wait_for(answered, timeout=120)
+            message = await c.wait_for(lambda m, e=earlier, a=answered: id(m) not in e and a(m), timeout=120)
             if name == "send":
                 numbers.append(number_in(message.text) or "")
     return numbers
