@@ -7,10 +7,10 @@ it is who may export (camat, admin, verifier, the kabupaten roles): `console.exp
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
@@ -27,7 +27,7 @@ from core.digest import Compliance
 from core.domain.sla import Stage
 from core.kabupaten_digest import STAGES
 from core.texts import duration, text
-from public.figures import KecamatanBoard, Pair, Period, Row, handled_by, kecamatan_board
+from public.figures import KecamatanBoard, Pair, Period, Row, kecamatan_board
 from public.pages import category_rows, desa_rows, type_rows
 
 if TYPE_CHECKING:
@@ -55,18 +55,22 @@ class Chart:
     lines: list[Line]
     top: float = 0  # the value of a full bar (0: the largest value shown)
 
-    @property
+    @cached_property
     def drawn(self) -> list[Line]:
         """The lines the chart draws: all, or the busiest MOST_BARS in their order."""
         if len(self.lines) <= MOST_BARS:
             return self.lines
-        busiest = sorted(self.lines, key=lambda line: -((line.now or 0) + (line.before or 0)))[:MOST_BARS]
-        return [line for line in self.lines if line in busiest]
+        busiest = sorted(range(len(self.lines)),
+                         key=lambda i: -((self.lines[i].now or 0) + (self.lines[i].before or 0)))[:MOST_BARS]
+        return [self.lines[i] for i in sorted(busiest)]
+
+    @cached_property
+    def _top(self) -> float:
+        return self.top or max([v for line in self.drawn for v in (line.now, line.before) if v] or [1])
 
     def bar(self, value: float | None, full: int) -> int:
         """A bar's length for `value` out of `full` pixels."""
-        top = self.top or max([v for line in self.drawn for v in (line.now, line.before) if v] or [1])
-        return round(full * min(value or 0, top) / top)
+        return round(full * min(value or 0, self._top) / self._top)
 
     @staticmethod
     def short(label: str) -> str:
@@ -156,9 +160,8 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
     periode = q.get("periode", "") if q.get("periode", "") in PERIODS else "bulan"
     kind = PERIODS[periode]
     here = ctx.at(codes[0])  # the first kecamatan's time zone, as the kabupaten's figures take it
-    board, (officers, agencies) = await asyncio.gather(  # side by side: each reads in sessions of its own
-        kecamatan_board(here, kind, include_confidential=True, codes=codes),
-        handled_by(here, codes, kind, include_confidential=True))
+    board = await kecamatan_board(here, kind, include_confidential=True, codes=codes, handlers=True)
+    officers, agencies = board.by_officer, board.by_agency
     names = await _names(ctx, [i for i in officers if i is not None])
     profiles = [ctx.kabupaten.profile(code) for code in codes]
 

@@ -115,6 +115,9 @@ class Figures:
             rating_sum=self.rating_sum + other.rating_sum, ratings=self.ratings + other.ratings)
 
 
+Pair = tuple[Figures, Figures]  # this month, last month
+
+
 @dataclass(frozen=True)
 class Summary:
     """A kecamatan's or the kabupaten's figures, this month and last."""
@@ -143,6 +146,8 @@ class KecamatanBoard:
     by_desa: dict[str | None, Row]
     by_category: dict[str | None, Row]
     by_type: dict[str | None, Row] = field(default_factory=dict)  # complaint, aspiration, info
+    by_officer: dict[int | None, Pair] = field(default_factory=dict)  # read with `handlers` only
+    by_agency: dict[str, Pair] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -211,34 +216,6 @@ def _figures(values: dict[str, int]) -> Figures:
                            for s in STAGES})
 
 
-Pair = tuple[Figures, Figures]  # this month, last month
-
-
-async def _tally(sessions: async_sessionmaker[AsyncSession], key: InstrumentedAttribute[Any], codes: list[str],
-                 this: Month, last: Month, clocks: Sequence[str] = CLOCKS, stages: bool = True,
-                 everything: bool = False) -> dict[Any, Pair]:
-    """The figures of both months per `key` (kecamatan, desa, category, officer or agency): one grouped query
-    per clock, side by side in sessions of their own (`stages` false: without the stages' on-time counts;
-    `everything`: confidential cases too)."""
-    values: dict[Any, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
-
-    async def clock_read(clock: str) -> None:
-        now, before = _counted(this, clock, stages), _counted(last, clock, stages)
-        moment = getattr(Ticket, clock)
-        async with sessions() as session:
-            rows = (await session.execute(
-                select(key, *now.values(), *before.values()).group_by(key)
-                .where(Ticket.kecamatan.in_(codes), _visible(everything), moment >= last.start,
-                       moment < this.end))).all()
-        for group, *got in rows:
-            numbers = [int(v or 0) for v in got]
-            values[group][0].update(zip(now, numbers[:len(now)], strict=True))
-            values[group][1].update(zip(before, numbers[len(now):], strict=True))
-
-    await asyncio.gather(*(clock_read(clock) for clock in clocks))
-    return {group: (_figures(a), _figures(b)) for group, (a, b) in values.items()}
-
-
 class _Span(FunctionElement[int]):
     """`done - start` in microseconds, computed by the database (on SQLite to the millisecond: its date functions
     count whole milliseconds, and reading the microseconds out of the text costs three times as much)."""
@@ -277,8 +254,14 @@ class _Read:
     keys: Sequence[str]  # the fields of each row's key, in order (e.g. desa, category, report_type)
     values: dict[str, tuple[dict[str, int], dict[str, int]]] = field(
         default_factory=lambda: defaultdict(lambda: ({}, {})))
+    # the same counts per officer (staff id) and per agency (code), when the read was asked for them
+    officers: dict[int | None, tuple[dict[str, int], dict[str, int]]] = field(
+        default_factory=lambda: defaultdict(lambda: ({}, {})))
+    agencies: dict[str | None, tuple[dict[str, int], dict[str, int]]] = field(
+        default_factory=lambda: defaultdict(lambda: ({}, {})))
     spans: dict[tuple[str, int, str], list[int]] = field(default_factory=lambda: defaultdict(list))
     rows: dict[tuple[str, int], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    _split_keys: dict[tuple[str, int], list[tuple[list[str], int]]] = field(default_factory=dict)
 
     def figures(self, codes: Sequence[str]) -> Pair:
         """The figures of `codes` together, with their medians."""
@@ -301,9 +284,8 @@ class _Read:
 
         def counted(name: str, month: int) -> Counter[str | None]:
             found: Counter[str | None] = Counter()
-            for joined, n in self.rows.get((name, month), Counter()).items():
-                part = joined.split(_FIELD)[at]
-                found[None if part == _NONE else part] += n
+            for parts, n in self._parts(name, month):
+                found[None if parts[at] == _NONE else parts[at]] += n
             return found
 
         new, resolved = counted("new", 0), counted("resolved", 0)
@@ -312,9 +294,26 @@ class _Read:
         return {group: Row(group, new[group], resolved[group], new_last[group], resolved_last[group])
                 for group in groups}
 
+    def _parts(self, name: str, month: int) -> list[tuple[list[str], int]]:
+        """The rows' keys counted on `name` in `month`, each split into its fields (once for every `by`)."""
+        if (name, month) not in self._split_keys:
+            self._split_keys[(name, month)] = [(joined.split(_FIELD), n)
+                                               for joined, n in self.rows.get((name, month), Counter()).items()]
+        return self._split_keys[(name, month)]
+
+    def handlers(self) -> tuple[dict[int | None, Pair], dict[str, Pair]]:
+        """Per officer and per agency, both periods (their medians are not read)."""
+        return ({who: (_figures(a), _figures(b)) for who, (a, b) in self.officers.items()},
+                {code: (_figures(a), _figures(b)) for code, (a, b) in self.agencies.items() if code is not None})
+
+
+def _add(into: dict[str, int], names: Sequence[str], numbers: Sequence[Any]) -> None:
+    for name, number in zip(names, numbers, strict=True):
+        into[name] = into.get(name, 0) + int(number or 0)
+
 
 def _median(spans: list[int]) -> timedelta | None:
-    # each kecamatan's spans come sorted: their concatenation is sorted again at little cost
+    # every group's spans together, sorted once here
     return timedelta(microseconds=statistics.median(spans)) if spans else None
 
 
@@ -325,20 +324,28 @@ def _joined(column: ColumnElement[Any], inside: ColumnElement[bool], sep: str = 
 
 
 def _numbers(joined: str | None) -> list[int]:
-    """Whole numbers joined by commas, sorted (JSON's parser reads them twice as fast as int() one by one)."""
-    return sorted(json.loads(f"[{joined}]")) if joined else []
+    """Whole numbers joined by commas (JSON's parser reads them twice as fast as int() one by one)."""
+    return json.loads(f"[{joined}]") if joined else []
 
 
 def _split(joined: str | None) -> list[str]:
     return joined.split(_SEP) if joined else []
 
 
+# The clocks that say who handled a case (`handlers=True`): grouped by officer too, and by agency.
+HANDLER_CLOCKS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
+    "accepted_at": (Ticket.assignee_id,), "resolved_at": (Ticket.assignee_id, Ticket.forward_agency)}
+
+
 async def _read(sessions: async_sessionmaker[AsyncSession], codes: list[str], this: Period, last: Period,
-                everything: bool = False, keys: Sequence[str] = ("category", "report_type")) -> _Read:
+                everything: bool = False, keys: Sequence[str] = ("category", "report_type"),
+                handlers: bool = False) -> _Read:
     """Every count of both periods per kecamatan, each clock read once over its `(kecamatan, clock, ...)` index
     in index order (no sort): the counts and on-time counts as aggregates, the medians' spans and the rows' `keys`
     joined into texts and counted here (SQLite would sort every row to group by them). The five clocks are read
-    side by side, each in a session of its own (the database works them on several cores)."""
+    side by side, each in a session of its own (the database works them on several cores). With `handlers`, the
+    accept and resolve clocks are grouped by officer (and agency) as well, in the same pass (a small sort): the
+    kecamatan's counts are then their sums, and the officers' and agencies' come with them."""
     found = _Read(keys)
     parts: list[ColumnElement[Any]] = [func.coalesce(getattr(Ticket, key), _NONE) for key in keys]
     row_key = parts[0]
@@ -352,22 +359,29 @@ async def _read(sessions: async_sessionmaker[AsyncSession], codes: list[str], th
         spans = ([_joined(_Span(moment, Ticket.created_at), inside, ",") for inside in months]
                  if clock in MEDIANS else [])
         joined = [_joined(row_key, inside) for inside in months] if clock in ROW_CLOCKS else []
+        by = HANDLER_CLOCKS.get(clock, ()) if handlers else ()
         async with sessions() as session:
             if session.get_bind().dialect.name == "postgresql":
                 # its JIT compiles these aggregates for longer (50-100 ms) than they take to run
                 await session.execute(text("SET LOCAL jit = off"))
             rows = (await session.execute(
-                select(Ticket.kecamatan, *counted[0].values(), *counted[1].values(), *spans, *joined)
+                select(Ticket.kecamatan, *by, *counted[0].values(), *counted[1].values(), *spans, *joined)
                 .where(Ticket.kecamatan.in_(codes), _visible(everything), moment >= last.start, moment < this.end)
-                .group_by(Ticket.kecamatan))).all()
+                .group_by(Ticket.kecamatan, *by))).all()
         for code, *got in rows:
-            values = found.values[code]
+            whose, got = got[:len(by)], got[len(by):]
+            counts = [found.values[code]]
+            if by:
+                counts.append(found.officers[whose[0]])
+            if len(by) > 1:
+                counts.append(found.agencies[whose[1]])
             for month, names in enumerate(counted):
                 numbers, got = got[:len(names)], got[len(names):]
-                values[month].update(zip(names, (int(v or 0) for v in numbers), strict=True))
+                for into in counts:
+                    _add(into[month], list(names), numbers)
             if spans:
                 for month in (0, 1):
-                    found.spans[(code, month, MEDIANS[clock])] = _numbers(got[month])
+                    found.spans[(code, month, MEDIANS[clock])].extend(_numbers(got[month]))
                 got = got[2:]
             for month in (0, 1) if joined else ():
                 found.rows[(ROW_CLOCKS[clock], month)].update(_split(got[month]))
@@ -377,29 +391,19 @@ async def _read(sessions: async_sessionmaker[AsyncSession], codes: list[str], th
 
 
 async def kecamatan_board(ctx: Context, kind: str = "month", include_confidential: bool = False,
-                          codes: Sequence[str] = ()) -> KecamatanBoard:
+                          codes: Sequence[str] = (), handlers: bool = False) -> KecamatanBoard:
     """The figures of `ctx`'s kecamatan (or of `codes` together, in `ctx`'s time zone): this month and last
-    (or this week and last), per desa, per category and per report type (five queries, one per clock)."""
+    (or this week and last), per desa, per category and per report type (five queries, one per clock); with
+    `handlers`, per officer and per agency too (accepted, resolved and their stages on time: the officer's accept
+    and resolve, the agency's answer), from the same five."""
     code, places = ctx.kecamatan, list(codes) or [ctx.kecamatan]
     this, last = KINDS[kind](ctx.now(), ctx.profile.zone)
     found = await _read(ctx.sessions, places, this, last, include_confidential,
-                        keys=("desa", "category", "report_type"))
+                        keys=("desa", "category", "report_type"), handlers=handlers)
     now, before = found.figures(places)
+    officers, agencies = found.handlers()
     return KecamatanBoard(code, Summary(this, last, now, before), found.by("desa"), found.by("category"),
-                          found.by("report_type"))
-
-
-async def handled_by(ctx: Context, codes: Sequence[str], kind: str = "month", include_confidential: bool = False
-                     ) -> tuple[dict[int | None, Pair], dict[str | None, Pair]]:
-    """Per officer (staff id) and per agency (code), this period and the last: accepted, resolved and their
-    stages on time (the officer's accept and resolve; the agency's answer), read as the board reads them."""
-    this, last = KINDS[kind](ctx.now(), ctx.profile.zone)
-    officers, agencies = await asyncio.gather(
-        _tally(ctx.sessions, Ticket.assignee_id, list(codes), this, last, clocks=("accepted_at", "resolved_at"),
-               everything=include_confidential),
-        _tally(ctx.sessions, Ticket.forward_agency, list(codes), this, last, clocks=("resolved_at",),
-               everything=include_confidential))
-    return officers, {code: pair for code, pair in agencies.items() if code is not None}
+                          found.by("report_type"), by_officer=officers, by_agency=agencies)
 
 
 async def kabupaten_board(ctx: Context) -> KabupatenBoard:

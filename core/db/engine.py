@@ -38,13 +38,19 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+# Reads of many rows (the figures over a kabupaten's months): the file mapped into memory (the OS's page cache,
+# shared by every connection, instead of a copy per read) and a 16 MiB page cache per connection instead of 2.
+# Measured on the kabupaten admin's Statistik over 100,000 tickets (bench/web_pages.py): p50 148 -> 121 ms.
+_READING = ("mmap_size=1073741824", "cache_size=-16384")
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide where transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL", *_READING):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

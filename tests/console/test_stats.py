@@ -11,8 +11,8 @@ from core.context import Context
 from core.digest import Compliance, build_digest
 from core.domain.reports import NewReport
 from core.domain.sla import Stage
-from core.usecases import citizen
-from public.figures import handled_by, kecamatan_board, weeks
+from core.usecases import agency, citizen, desk
+from public.figures import kecamatan_board, weeks
 from tests.conftest import Clock, in_takalar
 from tests.console.conftest import browser, sign_in
 from tests.core.story import cast
@@ -55,14 +55,22 @@ async def test_a_week_runs_monday_to_sunday_and_matches_the_daily_digest(ctx: Co
     assert {kind: row.new for kind, row in board.by_type.items()} == digest.new_by_type == {"complaint": 3}
 
 
-async def test_per_officer_and_per_desa(ctx: Context, clock: Clock) -> None:
+async def test_per_officer_per_agency_and_per_desa(ctx: Context, clock: Clock) -> None:
     people = await cast(ctx)
-    await two_months(ctx, people, clock)
-    officers, agencies = await handled_by(ctx, [ctx.kecamatan], include_confidential=True)
-    this, last = officers[people.officer.id]
+    story = await two_months(ctx, people, clock)
+    await desk.verify_ticket(ctx, people.verifier, story.drain)  # PLN takes the drain and answers it, in November
+    await desk.forward_ticket(ctx, people.verifier, story.drain, "pln", "REF-9")
+    await agency.agency_accept(ctx, people.agency, story.drain)
+    await agency.record_agency_answer(ctx, people.verifier, story.drain, "Sudah dibersihkan")
+    board = await kecamatan_board(ctx, include_confidential=True, handlers=True)
+    this, last = board.by_officer[people.officer.id]
     assert (this.resolved, last.resolved, this.stages[Stage.ACCEPT].total) == (1, 2, 1)
-    assert agencies == {}
-    board = await kecamatan_board(ctx, include_confidential=True)
+    pln, pln_before = board.by_agency["pln"]
+    assert (pln.resolved, pln.stages[Stage.AGENCY], pln_before.resolved) == (1, Compliance(1, 1), 0)
+    assert list(board.by_agency) == ["pln"]
+    assert board.summary.this.stages[Stage.AGENCY] == Compliance(1, 1)
+    assert (board.summary.this.resolved, board.summary.last.resolved) == (2, 2)  # the groups summed: as without
+    assert board.summary == (await kecamatan_board(ctx, include_confidential=True)).summary
     assert {k: (r.new, r.new_last) for k, r in board.by_desa.items()} == {
         "Bajeng": (1, 1), "Salaka": (1, 0), "Pappa": (1, 1)}
 
