@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, exists, literal, select, text
+from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import aliased
 
 from core.context import Context
-from core.db.advisory import lock_key
+from core.db.advisory import turn
 from core.db.engine import insert_for, wake_outbox
 from core.db.models import OutboxMessage, Ticket
 from core.domain.lifecycle import REMINDABLE, TicketState
@@ -82,21 +82,8 @@ async def tick_lock(ctx: Context, name: str) -> AsyncIterator[bool]:
     Another instance holding it yields False (skip this tick). SQLite has one writer at a time
     anyway (BEGIN IMMEDIATE), so there it always yields True and the row checks do the rest.
     """
-    sessions = ctx.sessions
-    bind = sessions.kw.get("bind")
-    if bind is None or bind.dialect.name != "postgresql":
-        yield True
-        return
-    key = lock_key(name)
-    async with bind.connect() as conn:
-        got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
-        await conn.commit()
-        try:
-            yield got
-        finally:
-            if got:
-                await conn.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                await conn.commit()
+    async with turn(ctx, name) as mine:
+        yield mine
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,12 +42,15 @@ async def store(ctx: Context, platform: str, external_id: str, sender: str, payl
 
 
 async def pending(ctx: Context, platform: str, limit: int = 500, *, sender: str | None = None, after: int = 0,
-                  received_before: datetime | None = None) -> list[InboxItem]:
+                  received_before: datetime | None = None, keys: Sequence[str] = ()) -> list[InboxItem]:
     """Stored updates not yet processed (e.g. after a crash), in arrival order: of one `sender`, after the
-    row id `after`, or only those stored before `received_before`, when given."""
+    row id `after`, only those stored before `received_before`, or those whose external id starts with one of
+    `keys` (e.g. one Telegram chat's), when given."""
     where = [InboxUpdate.platform == platform, InboxUpdate.processed_at.is_(None), InboxUpdate.id > after]
     if sender is not None:
         where.append(InboxUpdate.sender == sender)
+    if keys:
+        where.append(or_(*(InboxUpdate.external_id.startswith(key, autoescape=True) for key in keys)))
     if received_before is not None:
         where.append(InboxUpdate.received_at < received_before)
     async with ctx.sessions() as session:

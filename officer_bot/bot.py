@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -29,9 +31,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from core import metrics
 from core.context import Context
-from core.db.advisory import HeldLock
+from core.db.advisory import HeldLock, postgres
 from core.outbox import DispatcherTask
 from core.settings import Settings, SettingsError
+from officer_bot import chat_turns
 from officer_bot.bots import Bots
 from officer_bot.cards import Board
 from officer_bot.channel import TelegramChannel
@@ -71,13 +74,18 @@ class OfficerBot:
 
     def __init__(self, ctx: Context, settings: Settings, request: BaseRequest | None = None,
                  get_updates_request: BaseRequest | None = None, webhook_url: str | None = None,
-                 poll_timeout: float = 10.0, requests: Callable[[], BaseRequest] | None = None) -> None:
+                 poll_timeout: float = 10.0, requests: Callable[[], BaseRequest] | None = None,
+                 sweep_every: float = 2.0) -> None:
         token = settings.telegram_bot_token
         if token is None or not token.get_secret_value():
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.ctx, self.settings = ctx, settings
         self.webhook_url, self.poll_timeout = webhook_url, poll_timeout
+        # Replicas share the bot's updates (webhook mode on PostgreSQL): each chat's turn is taken across them.
+        self.shared = bool(webhook_url) and postgres(ctx) is not None
+        self._sweeping: asyncio.Task[None] | None = None
+        self._sweep_every = sweep_every
         own = {code: t for code, t in settings.kecamatan_bot_tokens().items() if code in ctx.kabupaten.profiles}
         fresh = requests or (lambda: HTTPXRequest(connection_pool_size=16))
         apps: dict[str | None, Application[Any, Any, Any, Any, Any, Any]] = {}
@@ -98,8 +106,11 @@ class OfficerBot:
                              base_file_url=f"{settings.telegram_api_url.rstrip('/')}/file/bot",
                              request=(request if default and request else fresh()),
                              get_updates_request=(get_updates_request if default and get_updates_request else fresh()))
+            ordered = ChatOrdered(inbox_.handle)
             app = apps[code] = (ApplicationBuilder().bot(bot).context_types(CONTEXT_TYPES)
-                                .concurrent_updates(ChatOrdered(inbox_.handle)).build())
+                                .concurrent_updates(ordered).build())
+            if self.shared:
+                ordered.turns = chat_turns.ChatTurns(ctx, inbox_, app)
             tenant = ctx if code is None else ctx.at(code)
             deps = Deps(tenant, settings, Telegram(ctx, self.bots, code), boards[tenant.kecamatan], settings.media_dir,
                         inbox_, boards=boards)
@@ -207,6 +218,8 @@ class OfficerBot:
                 await app.updater.start_polling(poll_interval=0, timeout=int(self.poll_timeout),
                                                 allowed_updates=ALLOWED_UPDATES)
         self._dispatcher.start()
+        if self.shared:
+            self._sweeping = asyncio.get_running_loop().create_task(self._sweep(), name="telegram-stranded")
         log.info("officer bot started", extra={"mode": "webhook" if self.webhook_url else "polling",
                                                "bots": len(self.lines)})
 
@@ -221,8 +234,23 @@ class OfficerBot:
                                  f"every replica takes updates"])
         self._pollers.append(lock)
 
+    async def _sweep(self) -> None:
+        """Queue here what a dead replica stored and did not handle (webhook mode on PostgreSQL)."""
+        lines = [(line.update_inbox, line.app) for line in self.lines]
+        while True:
+            await asyncio.sleep(self._sweep_every)
+            try:
+                if queued := await chat_turns.stranded(self.ctx, lines):
+                    log.info("stranded telegram updates queued again", extra={"count": queued})
+            except Exception:  # the database away for a moment: the next sweep tries again
+                log.warning("could not look for stranded telegram updates", exc_info=True)
+
     async def stop(self) -> None:
         """Stop the dispatcher, then updates, then the Applications."""
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeping
         for line in self.lines:  # an album being handled finishes; one still arriving waits for the next start
             await line.deps.albums.close()
         await self._dispatcher.stop()

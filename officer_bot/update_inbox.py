@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,14 @@ class UpdateInbox:
     def key(self, update: Update) -> str:
         return self.prefix + external_id(update)
 
+    def chat_keys(self, chat_id: int) -> tuple[str, str]:
+        """The beginnings of the stored keys of one chat's messages (`external_id`), edited ones too."""
+        return f"{self.prefix}m:{chat_id}:", f"{self.prefix}me:{chat_id}:"
+
+    def open(self, keys: Iterable[str]) -> bool:
+        """Whether any of `keys` is being handled here still (an album's photo waits for the rest of it)."""
+        return any(key in self._working for key in keys)
+
     def mine(self, key: str) -> bool:
         """A stored key this bot kept (the kabupaten's bot: every key without a bot's prefix)."""
         return key.startswith(self.prefix) if self.prefix else not key.startswith("b")
@@ -90,7 +98,7 @@ class UpdateInbox:
             return
         key = self.key(update)
         if key in self._working:  # the same update by two roads (the replay and a redelivery)
-            _drop(coroutine)
+            drop(coroutine)
             return
         attempt = self._working[key] = _Attempt()
         try:
@@ -103,7 +111,7 @@ class UpdateInbox:
             if not attempt.later or attempt.error is not None:
                 await self._finish(key, attempt)
         finally:
-            _drop(coroutine)  # not awaited when the claim failed: it stays stored for the next start
+            drop(coroutine)  # not awaited when the claim failed: it stays stored for the next start
             if not attempt.later:
                 self._working.pop(key, None)
 
@@ -175,7 +183,7 @@ async def _nothing(error: BaseException | None = None) -> None:
     """Finishing an update that was not claimed here: nothing to record."""
 
 
-def _drop(coroutine: Awaitable[Any]) -> None:
+def drop(coroutine: Awaitable[Any]) -> None:
     """Close a handling coroutine that will not run (a no-op once it has run)."""
     if inspect.iscoroutine(coroutine):
         coroutine.close()

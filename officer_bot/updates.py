@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -14,6 +14,10 @@ from core.locks import KeyedLocks
 CONCURRENT = 8
 Keep = Callable[[Sequence[Update]], Awaitable[None]]
 Handle = Callable[[object, Awaitable[Any]], Awaitable[None]]
+
+
+class Turns(Protocol):
+    async def take(self, update: Update, coroutine: Awaitable[Any]) -> None: ...
 
 
 class NotKept(TelegramError):
@@ -54,19 +58,27 @@ class ChatOrdered(BaseUpdateProcessor):
     one chat (a reply, then the photo of the fix) are still handled in the order they were sent. Taps
     are not ordered: each use case locks its ticket, so two taps on one card have one winner.
 
-    `handle(update, coroutine)` runs each update's handling (its turn in the chat comes first)."""
+    `handle(update, coroutine)` runs each update's handling (its turn in the chat comes first); when
+    replicas share the bot, `turns` (officer_bot/chat_turns.py) takes each update's turn across them."""
 
     def __init__(self, handle: Handle = _run, max_concurrent_updates: int = CONCURRENT) -> None:
         super().__init__(max_concurrent_updates)
         self._chats = KeyedLocks()
         self._handle = handle
+        self.turns: Turns | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) and update.callback_query is None else None
         if chat is None:
-            await self._handle(update, coroutine)
+            await self._take(update, coroutine)
             return
         async with self._chats.hold(chat.id):
+            await self._take(update, coroutine)
+
+    async def _take(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.turns is not None and isinstance(update, Update):
+            await self.turns.take(update, coroutine)
+        else:
             await self._handle(update, coroutine)
 
     async def initialize(self) -> None:

@@ -1,9 +1,9 @@
 """One citizen's messages in arrival order across replicas (PostgreSQL).
 
 Any replica behind the proxy may receive a citizen's webhook and store it; the one that then takes the
-citizen (a transaction-scoped advisory lock on the citizen's number) handles every stored message of
-theirs still to do, oldest first, whoever stored it, and looks once more after letting go, so a message
-stored while it held the citizen is never left behind. A replica that finds the citizen taken leaves
+citizen (a transaction-scoped advisory lock on the citizen's number, `core.db.advisory.turn`) handles every
+stored message of theirs still to do, oldest first, whoever stored it, and looks once more after letting
+go, so a message stored while it held the citizen is never left behind. A replica that finds the citizen taken leaves
 them to the holder. A replica that dies mid-turn loses its lock with its connection; its citizen's rows
 are still to do, and any replica's sweep (`stranded`) hands them to a worker within a few seconds. The
 turn's idempotency keys stay the last guard against a message handled twice.
@@ -13,37 +13,18 @@ On SQLite (one process by design) the in-process order of reporter_bot/workers.p
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-
-from sqlalchemy import text
 
 from core import inbox
 from core.context import Context
+from core.db.advisory import turn
 from core.db.engine import is_sqlite
 from core.inbox import InboxItem
 
 log = logging.getLogger(__name__)
 STRANDED_AFTER = timedelta(seconds=5)  # a row still to do this long after it was stored has lost its worker
-_CLASS = 311_0001  # the advisory lock space of citizens (the first of the two int4 keys)
-
-
-def _key(platform: str, sender: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{platform}:{sender}".encode()).digest()[:4], "big", signed=True)
-
-
-@contextlib.asynccontextmanager
-async def citizen(ctx: Context, platform: str, sender: str) -> AsyncIterator[bool]:
-    """Whether this replica holds the citizen for the block (False: another replica has them now)."""
-    bind = ctx.sessions.kw.get("bind")
-    assert bind is not None
-    async with bind.connect() as conn, conn.begin():
-        got = bool(await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:c, :k)"),
-                                     {"c": _CLASS, "k": _key(platform, sender)}))
-        yield got  # released when this transaction ends (or its connection dies with the replica)
 
 
 class CitizenTurns:
@@ -60,7 +41,7 @@ class CitizenTurns:
             return
         tried: set[int] = set()  # each row once per call: one that stays to do (its failure kept) waits
         while True:
-            async with citizen(self.ctx, self.platform, item.sender) as held:
+            async with turn(self.ctx, f"citizen:{self.platform}:{item.sender}") as held:
                 if not held:
                     return  # the holder looks again after letting go: it takes this one too
                 for row in await inbox.pending(self.ctx, self.platform, 1_000, sender=item.sender):

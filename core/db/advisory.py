@@ -5,7 +5,9 @@ SQLite (one process by design) has nothing to share: a lock there is always take
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import AsyncIterator
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -21,6 +23,18 @@ def postgres(ctx: Context) -> AsyncEngine | None:
     """The engine when it is PostgreSQL's, else None."""
     bind = ctx.sessions.kw.get("bind")
     return bind if bind is not None and bind.dialect.name == "postgresql" else None
+
+
+@contextlib.asynccontextmanager
+async def turn(ctx: Context, name: str) -> AsyncIterator[bool]:
+    """Whether this process holds `name` for the block (False: another process has it now), on a connection of
+    its own inside a transaction: let go when the block ends, or when the connection dies with its process."""
+    engine = postgres(ctx)
+    if engine is None:
+        yield True
+        return
+    async with engine.connect() as conn, conn.begin():
+        yield bool(await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": lock_key(name)}))
 
 
 class HeldLock:

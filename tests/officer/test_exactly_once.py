@@ -28,8 +28,10 @@ from core.settings import Settings
 from core.usecases.desk import verify_ticket
 from core.usecases.field import accept_ticket
 from officer_bot import OfficerBot
+from officer_bot.chat_turns import STRANDED_AFTER
 from officer_bot.update_inbox import MAX_ATTEMPTS, external_id
 from simulator.telegram import SimChat, SimMessage, SimUser, TelegramSimulator
+from tests.conftest import Clock
 from tests.core.story import Cast, cast, report, ticket
 from tests.officer.conftest import TOKEN, until
 from tests.simulator.telegram_fixtures import png
@@ -98,7 +100,7 @@ class Scene:
     media_dir: Path
     running: list[OfficerBot] = field(default_factory=list)
 
-    def bot(self, api: Any = None, webhook: bool = False) -> OfficerBot:
+    def bot(self, api: Any = None, webhook: bool = False, sweep_every: float = 2.0) -> OfficerBot:
         """An officer bot on the simulator (`api`: an ASGI app in front of it for the bot's calls)."""
         extra: dict[str, Any] = {"telegram_webhook_secret": SECRET} if webhook else {}
         settings = Settings(_env_file=None, telegram_bot_token=self.sim.token,  # type: ignore[call-arg]
@@ -107,7 +109,8 @@ class Scene:
         def request(app: Any) -> HTTPXRequest:
             return HTTPXRequest(httpx_kwargs={"transport": httpx.ASGITransport(app=app)})
         return OfficerBot(self.ctx, settings, request=request(api or self.sim.app), get_updates_request=request(
-            self.sim.app), poll_timeout=1, webhook_url="https://bot.test/webhook/telegram" if webhook else None)
+            self.sim.app), poll_timeout=1, webhook_url="https://bot.test/webhook/telegram" if webhook else None,
+            sweep_every=sweep_every)
 
     async def start(self, bot: OfficerBot | None = None) -> OfficerBot:
         bot = bot or self.bot()
@@ -313,3 +316,82 @@ async def test_an_update_whose_handling_ended_the_process_every_time_is_set_asid
     assert kept is not None and kept.processed_at is not None and (kept.error or "").startswith("gave up")
     assert not [e for e in scene.sim.transcript if e["method"] == "sendMessage"
                 and str(e["params"].get("chat_id")) == str(chat.id)]
+
+
+class RoundRobin(httpx.AsyncBaseTransport):
+    """Replicas behind one webhook URL, each webhook to the next (a replica that is `dead` stores the update,
+    answers 200 and is gone before handling it: killed between the two)."""
+
+    def __init__(self, ctx: Context, *apps: Any) -> None:
+        self.ctx, self.replicas = ctx, [httpx.ASGITransport(app=app) for app in apps]
+        self.sent, self.dead = 0, False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.dead:
+            self.dead = False
+            data = json.loads(await request.aread())
+            update = Update.de_json(data, None)
+            user = update.effective_user
+            await inbox.store(self.ctx, "telegram", external_id(update), str(user.id) if user else "", json.dumps(data))
+            return httpx.Response(200)
+        self.sent += 1
+        return await self.replicas[self.sent % len(self.replicas)].handle_async_request(request)
+
+
+def numbers_answered(chat: SimChat) -> list[str]:
+    """The case number each of the bot's answers in `chat` is about, in the chat's order."""
+    return [(m.text or "").partition(" ")[0].strip("<b>") for m in chat.bot_messages]
+
+
+@pytest.fixture
+def postgres(ctx: Context) -> None:
+    if ctx.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("replicas share a PostgreSQL database; SQLite is one process by design")
+
+
+async def test_two_webhook_replicas_handle_each_chat_in_order_and_each_update_once(scene: Scene, postgres: None
+                                                                                    ) -> None:
+    numbers = [(await ticket(scene.ctx, await report(scene.ctx, scene.cast.reporter, f"Laporan {i}"))).number
+               for i in range(4)]
+    asked = [numbers[i] for i in (2, 0, 3, 1, 1, 3, 0, 2, 3, 2, 0, 1)]
+    replicas = [await scene.start(scene.bot(webhook=True)) for _ in range(2)]
+    scene.sim.webhook_transport = RoundRobin(scene.ctx, *(Starlette(routes=bot.routes) for bot in replicas))
+    chat = scene.officer.private_chat
+    for number in asked:  # Telegram sends the next one as soon as the last was stored (its 200)
+        await scene.officer.sends(chat, f"/tiket {number}")
+
+    await scene.sim.changes.wait_until(lambda: len(chat.bot_messages) >= len(asked), 20)
+    for bot in replicas:
+        await bot.app.update_queue.join()
+    assert numbers_answered(chat) == asked  # in the order asked, though every other one went to the other replica
+    async with scene.ctx.sessions() as session:
+        rows = (await session.scalars(select(InboxUpdate).where(InboxUpdate.external_id.startswith(
+            f"m:{chat.id}:")))).all()
+    assert len(rows) == len(asked) and all(r.processed_at and r.attempts == 1 and not r.error for r in rows)
+    assert len(chat.bot_messages) == len(asked)  # each once
+
+
+async def test_a_replica_killed_after_its_200_leaves_the_update_to_the_chats_next_turn_or_the_sweep(
+        scene: Scene, clock: Clock, postgres: None) -> None:
+    numbers = [(await ticket(scene.ctx, await report(scene.ctx, scene.cast.reporter, f"Laporan {i}"))).number
+               for i in range(3)]
+    alive = await scene.start(scene.bot(webhook=True, sweep_every=0.05))
+    proxy = scene.sim.webhook_transport = RoundRobin(scene.ctx, Starlette(routes=alive.routes))
+    chat = scene.officer.private_chat
+
+    proxy.dead = True  # stored by a replica that dies at once; the chat's next message comes to the survivor
+    await scene.officer.sends(chat, f"/tiket {numbers[0]}")
+    await scene.officer.sends(chat, f"/tiket {numbers[1]}")
+    await scene.sim.changes.wait_until(lambda: len(chat.bot_messages) >= 2, 10)
+    assert numbers_answered(chat) == numbers[:2]  # the dead replica's first, as the chat sent them
+
+    proxy.dead = True  # and one with nothing after it: the survivor's sweep takes it, once it is old enough
+    await scene.officer.sends(chat, f"/tiket {numbers[2]}")
+    key = f"m:{chat.id}:{chat.messages[-1].message_id}:{scene.sim.updates.emitted[-1]['update_id']}"
+    await until(scene.ctx, lambda: row(scene.ctx, key))
+    clock.advance(seconds=STRANDED_AFTER.total_seconds() + 1)
+    await scene.sim.changes.wait_until(lambda: len(chat.bot_messages) >= 3, 10)
+    await alive.app.update_queue.join()
+    assert numbers_answered(chat) == numbers
+    kept = await handled(scene.ctx, key)
+    assert kept is not None and kept.attempts == 1 and kept.error is None

@@ -1,5 +1,6 @@
-"""Debian's nginx in front of replicas, for tests: configuration generated into a temporary directory,
-run as a non-root user on a loopback port, stopped at the end."""
+"""Debian's nginx in front of replicas of `lapor-camat run`, for tests and bench/replicas.py: nginx's
+configuration generated into a temporary directory, run as a non-root user on a loopback port, stopped at
+the end; each replica a child process, started until ready, killable with SIGKILL."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import asyncio
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from pathlib import Path
 
+import httpx
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+CLI = str(Path(sys.executable).parent / "lapor-camat")
 CONFIG = """
 worker_processes 1;
 pid {dir}/nginx.pid;
@@ -94,3 +99,41 @@ class Nginx:
             self.proc.terminate()
             await asyncio.wait_for(self.proc.wait(), 10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Replica:
+    """One `lapor-camat run` child process (every part), killable and restartable."""
+
+    def __init__(self, n: int, tmp: Path, env: dict[str, str], args: tuple[str, ...] = ("run",)) -> None:
+        self.n, self.tmp, self.port, self.runs, self.args = n, tmp, free_port(), 0, args
+        self.env = {**env, "HTTP_PORT": str(self.port), "REPLICA_NAME": f"replica-{n}"}
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.tmp / f"replica-{self.n}-{self.runs}.log"
+
+    async def start(self) -> None:
+        self.runs += 1
+        with open(self.log, "wb") as log:
+            self.proc = await asyncio.create_subprocess_exec(CLI, *self.args, cwd=self.tmp, env=self.env,
+                                                             stdout=log, stderr=log)
+        async with httpx.AsyncClient() as client, asyncio.timeout(60):
+            while True:  # readiness is the signal the proxy would use too
+                try:
+                    if (await client.get(f"http://127.0.0.1:{self.port}/readyz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                assert self.proc.returncode is None, self.log.read_text()
+                await asyncio.sleep(0.1)
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no draining, nothing released but what the kernel and PostgreSQL do
+        await self.proc.wait()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            await asyncio.wait_for(self.proc.wait(), 30)

@@ -1,78 +1,48 @@
 """Three replicas of `lapor-camat run` on one PostgreSQL database behind Debian's nginx, WhatsApp and Telegram
 both by webhook through the proxy: a stream of reports and desk taps, one replica killed with SIGKILL in
 the middle and started again. Then every acknowledged report is a ticket, every stored update processed,
-every owed notification delivered, each citizen's conversation went in the order of their messages, and no
-scheduled job ran twice. Duplicates on the wire (a message sent just before the kill and not yet marked
-goes again: neither platform takes an idempotency key) are counted and printed.
+every owed notification delivered, each citizen's conversation went in the order of their messages, the
+verifier's `/tiket` commands in the bot's private chat were answered in the order sent
+(officer_bot/chat_turns.py), every desk card's versions went forward (never back from verified to
+received), and what a tap was told it did stands. Duplicates on the wire (a message sent just before the
+kill and not yet marked goes again: neither platform takes an idempotency key) are counted and printed.
+(That the scheduler's jobs run once per tick across replicas is shown by tests/scheduler with three
+instances on one clock.)
 
 LAPOR_REPLICA_CITIZENS and LAPOR_REPLICA_REPORTS (per citizen) size the stream (default 40 × 2, which
-this suite runs on every CI run; the issue's 200 × 5 runs the same way when asked).
+this suite runs on every CI run; the issue's 200 × 5 runs the same way when asked: 1,000 tickets in 3 min
+45 s here), LAPOR_REPLICA_COMMANDS the verifier's commands (30).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
-import sys
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.profile import SAMPLE_PROFILE, load_profile
+from core.texts import text as text_of
 from simulator.sandbox import SANDBOX_SETTINGS, build_sandbox
 from simulator.whatsapp import Citizen
 from tests.faults.conftest import is_ack, number_in, short_report
-from tests.replicas.nginx import Nginx, free_port
+from tests.replicas.nginx import CLI, Nginx, Replica, free_port
 
-CLI = str(Path(sys.executable).parent / "lapor-camat")
 CITIZENS = int(os.environ.get("LAPOR_REPLICA_CITIZENS", "40"))
 REPORTS = int(os.environ.get("LAPOR_REPLICA_REPORTS", "2"))
 SECRET = "replica-test-webhook-secret"
 VERIFIER = 1001
-
-
-class Replica:
-    """One `lapor-camat run` child process (every part), killable and restartable."""
-
-    def __init__(self, n: int, tmp: Path, env: dict[str, str]) -> None:
-        self.n, self.tmp, self.port, self.runs = n, tmp, free_port(), 0
-        self.env = {**env, "HTTP_PORT": str(self.port), "REPLICA_NAME": f"replica-{n}"}
-        self.proc: asyncio.subprocess.Process | None = None
-
-    @property
-    def log(self) -> Path:
-        return self.tmp / f"replica-{self.n}-{self.runs}.log"
-
-    async def start(self) -> None:
-        self.runs += 1
-        with open(self.log, "wb") as log:
-            self.proc = await asyncio.create_subprocess_exec(CLI, "run", cwd=self.tmp, env=self.env,
-                                                             stdout=log, stderr=log)
-        async with httpx.AsyncClient() as client, asyncio.timeout(60):
-            while True:  # readiness is the signal the proxy would use too
-                try:
-                    if (await client.get(f"http://127.0.0.1:{self.port}/readyz")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                assert self.proc.returncode is None, self.log.read_text()
-                await asyncio.sleep(0.1)
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()  # SIGKILL: no draining, nothing released but what the kernel and PostgreSQL do
-        await self.proc.wait()
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            await asyncio.wait_for(self.proc.wait(), 30)
+# The verifier's /tiket commands in the bot's private chat, through the proxy as well (the bot answers a chat
+# once a second, as Telegram asks: 30 take half a minute).
+COMMANDS = int(os.environ.get("LAPOR_REPLICA_COMMANDS", "30"))
 
 
 async def _rows(url: str, query: str) -> list[tuple[Any, ...]]:
@@ -82,6 +52,33 @@ async def _rows(url: str, query: str) -> list[tuple[Any, ...]]:
             return [tuple(r) for r in await conn.execute(text(query))]
     finally:
         await engine.dispose()
+
+
+# A card's states in the order a case goes through them (the desk card's "Status: ..." line).
+FORWARD = [text_of(f"state.{state}") for state in ("received", "verified", "in_progress", "resolved", "closed")]
+
+
+def card_statuses(tg: Any, chat_id: int) -> dict[int, list[str]]:
+    """Each card's status, every version of it in the order Telegram took them (sent, then edited)."""
+    found: dict[int, list[str]] = {}
+    for e in tg.transcript:
+        method = e["method"].lower()
+        if e["status"] != 200 or str(e["params"].get("chat_id")) != str(chat_id):
+            continue
+        if method == "sendmessage":
+            message_id = int(e["answer"]["message_id"])
+        elif method == "editmessagetext":
+            message_id = int(e["params"]["message_id"])
+        else:
+            continue
+        if status := re.search(r"Status: ([^\n]+)", str(e["params"].get("text", ""))):
+            found.setdefault(message_id, []).append(status[1].strip())
+    return found
+
+
+def went_back(statuses: list[str]) -> bool:
+    ranks = [FORWARD.index(s) for s in statuses if s in FORWARD]
+    return any(later < earlier for earlier, later in itertools.pairwise(ranks))
 
 
 UNFINISHED = ("select (select count(*) from outbox where sent_at is null and set_aside_at is null),"
@@ -103,9 +100,11 @@ async def _citizen(c: Citizen, first: int, wa: Any) -> list[str]:
             earlier = {id(m) for m in c.received}  # a message sent twice across the kill may come late: not it
             await delivered(await send(c))
             if name == "story" and numbers:  # with a case open, the bot asks which one a new story is for
-                await c.wait_for(lambda m, e=earlier: id(m) not in e and "Laporan baru" in m.button_titles,
-                                 timeout=120)
-                await delivered(await c.taps("Laporan baru"))
+                which = await c.wait_for(lambda m, e=earlier: id(m) not in e and "Laporan baru" in [
+                    *m.button_titles, *m.row_titles], timeout=120)
+                # three buttons at most: with three cases open the choice comes as a list
+                new = c.taps if "Laporan baru" in which.button_titles else c.chooses
+                await delivered(await new("Laporan baru"))
             if name == "privacy":  # this report's summary, not a late copy of the last one's
                 answered = lambda m, i=index: "Kirim" in m.button_titles and f"nomor {i}\n" in (m.text or "")  # noqa: E731
             if name == "send":  # a new number (an earlier ack sent twice across the kill is a wire duplicate)
@@ -173,6 +172,17 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
                                 late.append(number)
                     await asyncio.sleep(0.2)
             tapping = asyncio.create_task(taps())
+            asked: list[str] = []
+            private = verifier.private_chat
+
+            async def commands() -> None:  # the verifier looks cases up in the bot's private chat meanwhile
+                while not stream.done() and len(asked) < COMMANDS:
+                    acked = sorted({number_in(m.text) for c in citizens for m in c.received if is_ack(m)} - {None})
+                    for number in acked[len(asked):][:3]:  # each case once, a few at a time
+                        asked.append(number or "")
+                        await verifier.sends(private, f"/tiket {number}")
+                    await asyncio.sleep(0.1)
+            asking = asyncio.create_task(commands())
             while sum(1 for c in citizens for m in c.received if is_ack(m)) < CITIZENS * REPORTS // 3:
                 await asyncio.sleep(0.2)  # a third of the reports in: kill one replica mid-stream
             await replicas[1].kill()
@@ -180,6 +190,7 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
             await replicas[1].start()
             numbers = [n for found in await asyncio.wait_for(stream, 600) for n in found]
             await tapping
+            await asking
             async with asyncio.timeout(300):  # then let it finish: the last notifications may still be going
                 while await _rows(db_url, UNFINISHED) != [(0, 0)]:
                     await asyncio.sleep(0.5)
@@ -204,3 +215,10 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
           f"{len(tapped)} tapped, {len(verified_by_tap)} answered verified, {len(late)} not answered within 15 s; "
           f"acknowledgements per ticket {sorted(set(acks.values()))} ({wire} sent twice across the kill)")
     assert set(acks) == set(numbers)
+    answered = [found[0] for m in private.bot_messages if (found := re.match(r"[A-Z]{2,5}-\d{6}", m.text or ""))]
+    assert asked and [n for n, _ in itertools.groupby(answered)] == [n for n, _ in itertools.groupby(asked)], (
+        "the private chat's answers in the order of its commands (one answered twice across the kill next to itself)")
+    print(f"{len(asked)} /tiket commands through the proxy, {len(answered)} answers, in order")
+    cards = card_statuses(tg, profile.telegram.desk_chat_id)
+    assert any(FORWARD[1] in seq for seq in cards.values())  # (a flood's cases come as bundles: fewer cards)
+    assert not {m: seq for m, seq in cards.items() if went_back(seq)}  # each card's edits in the order they happened
