@@ -1,7 +1,8 @@
 """Three replicas of `lapor-camat run` on one PostgreSQL database behind Debian's nginx, WhatsApp and Telegram
 both by webhook through the proxy: a stream of reports and desk taps, one replica killed with SIGKILL in
 the middle and started again. Then every acknowledged report is a ticket, every stored update processed,
-every owed notification delivered, each citizen's conversation went in the order of their messages, the
+every owed notification delivered, an update posted without the secret token refused (403) and not
+stored, each citizen's conversation went in the order of their messages, the
 verifier's `/tiket` commands in the bot's private chat were answered in the order sent
 (officer_bot/chat_turns.py), every desk card's versions went forward (never back from verified to
 received), and what a tap was told it did stands. Duplicates on the wire (a message sent just before the
@@ -24,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import text
@@ -83,6 +85,20 @@ def went_back(statuses: list[str]) -> bool:
 
 UNFINISHED = ("select (select count(*) from outbox where sent_at is null and set_aside_at is null),"
               " (select count(*) from inbox where processed_at is null)")
+
+
+FORGED = 990_000_001  # the update_id of an update posted without Telegram's secret token
+
+
+async def _without_the_secret(proxy: str) -> list[int]:
+    """The statuses of a well-formed update posted to the Telegram webhook without the secret token header,
+    then with a wrong one (someone who found the URL)."""
+    update = {"update_id": FORGED, "message": {
+        "message_id": 1, "date": 1_780_000_000, "chat": {"id": VERIFIER, "type": "private", "first_name": "Andi"},
+        "from": {"id": VERIFIER, "is_bot": False, "first_name": "Andi"}, "text": "/start"}}
+    async with httpx.AsyncClient() as client:
+        return [(await client.post(f"{proxy}/webhook/telegram", json=update, headers=headers)).status_code
+                for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "not-the-secret"})]
 
 
 async def _citizen(c: Citizen, first: int, wa: Any) -> list[str]:
@@ -194,6 +210,7 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
             async with asyncio.timeout(300):  # then let it finish: the last notifications may still be going
                 while await _rows(db_url, UNFINISHED) != [(0, 0)]:
                     await asyncio.sleep(0.5)
+            refused = await _without_the_secret(proxy.url)
         finally:
             for r in replicas:
                 await r.stop()
@@ -203,6 +220,8 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
             await wa.aclose()
             await tg.aclose()
 
+    assert refused == [403, 403]  # no secret token, a wrong one: through the proxy, refused
+    assert await _rows(db_url, f"select count(*) from inbox where external_id like '%{FORGED}'") == [(0,)]
     tickets = sorted(n for (n,) in await _rows(db_url, "select number from tickets"))
     assert tickets == sorted(numbers) and len(set(numbers)) == CITIZENS * REPORTS  # every acknowledged report
     assert await _rows(db_url, "select count(*) from inbox where processed_at is null") == [(0,)]
