@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 from _common import fresh_postgres  # (also puts the tree under test on sys.path)
 from sqlalchemy import text
@@ -158,13 +157,6 @@ async def run_once(admin_url: str, count: int, citizens: int, messages: int, kil
                         print(f"   webhook answers: {dict(answers)}")
                         raise TimeoutError(f"not finished after {LIMIT} s: {done:,} processed, {owed:,} owed")
                     await asyncio.sleep(0.05)
-                if os.environ.get("BENCH_METRICS"):
-                    async with httpx.AsyncClient() as client:
-                        for r in replicas[:1]:
-                            if r.proc is not None and r.proc.returncode is None:
-                                page = (await client.get(f"http://127.0.0.1:{r.port}/metrics")).text
-                                print("\n".join(line for line in page.splitlines()
-                                                if line.startswith("lapor_webhook_ack_seconds")), flush=True)
                 answers = Counter(str(a) for d in wa.deliveries for a in d.attempts)
                 ACK_TIMES.sort()
                 print(f"    webhook answers: {dict(answers)}; a message's webhook answered in p50 "

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.context import Context, OutboxSignal
-from core.db.engine import make_engine, make_sessions
+from core.db.engine import is_sqlite, make_engine, make_sessions
 from core.db.migrate import upgrade
 from core.db.models import Base
 from core.kabupaten import SAMPLE_KABUPATEN, load_kabupaten
@@ -150,6 +150,14 @@ async def ctx(db_url: str, profile: Profile, clock: Clock) -> AsyncIterator[Cont
     sessions = make_sessions(engine, on_commit=signal.committed)
     yield Context(sessions=sessions, profile=profile, clock=clock, outbox=signal)
     await engine.dispose()
+
+
+@pytest.fixture
+def postgres(ctx: Context) -> None:
+    """For tests of several replicas: they share a PostgreSQL database, which CI always runs them on (on
+    SQLite, one process by design, they are skipped)."""
+    if is_sqlite(ctx.sessions):
+        pytest.skip("replicas share a PostgreSQL database; SQLite is one process by design")
 
 
 TAKALAR = load_kabupaten(SAMPLE_KABUPATEN)

@@ -343,12 +343,6 @@ def numbers_answered(chat: SimChat) -> list[str]:
     return [(m.text or "").partition(" ")[0].strip("<b>") for m in chat.bot_messages]
 
 
-@pytest.fixture
-def postgres(ctx: Context) -> None:
-    if ctx.sessions.kw["bind"].dialect.name != "postgresql":
-        pytest.skip("replicas share a PostgreSQL database; SQLite is one process by design")
-
-
 async def test_two_webhook_replicas_handle_each_chat_in_order_and_each_update_once(scene: Scene, postgres: None
                                                                                     ) -> None:
     numbers = [(await ticket(scene.ctx, await report(scene.ctx, scene.cast.reporter, f"Laporan {i}"))).number

@@ -8,16 +8,13 @@ from pathlib import Path
 import pytest
 
 from core.context import Context
-from core.db.engine import is_sqlite
 from core.settings import SettingsError
 from simulator.telegram import TelegramSimulator
 from tests.officer.conftest import TOKEN, bot_for
 
 
 async def test_a_second_poller_of_the_same_bot_is_refused_and_may_start_once_the_first_stops(
-        ctx: Context, tmp_path: Path) -> None:
-    if is_sqlite(ctx.sessions):
-        pytest.skip("replicas share a PostgreSQL database; SQLite is one process by design")
+        ctx: Context, tmp_path: Path, postgres: None) -> None:
     async with TelegramSimulator(token=TOKEN) as sim:
         first, second = bot_for(ctx, sim, tmp_path / "a"), bot_for(ctx, sim, tmp_path / "b")
         await first.start()

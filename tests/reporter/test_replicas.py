@@ -10,13 +10,11 @@ import itertools
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from core.context import Context
-from core.db.engine import is_sqlite
 from core.db.models import InboxUpdate
 from core.inbox import InboxItem
 from reporter_bot import ReporterBot
@@ -38,12 +36,6 @@ class RoundRobin:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await next(self.apps)(scope, receive, send)
-
-
-@pytest.fixture
-def postgres(ctx: Context) -> None:
-    if is_sqlite(ctx.sessions):
-        pytest.skip("replicas share a PostgreSQL database; SQLite is one process by design")
 
 
 async def _pending(ctx: Context) -> int:
