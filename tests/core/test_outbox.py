@@ -133,14 +133,16 @@ async def test_the_dispatcher_wakes_on_commit(ctx: Context) -> None:
     async def send(delivery: Delivery) -> None:
         await delivered.put(delivery.data["text"])
 
-    task = asyncio.create_task(run_dispatcher(ctx, "telegram", send, ctx.outbox.event("telegram"), idle=30))
+    stopping = asyncio.Event()  # stopped, not cancelled: a cancel inside its sent mark would strand a connection
+    task = asyncio.create_task(run_dispatcher(ctx, "telegram", send, ctx.outbox.event("telegram"), idle=30,
+                                              stopping=stopping))
     try:
         await _queue(ctx, ("chat:a", "hello"))
         assert await asyncio.wait_for(delivered.get(), timeout=5) == "hello"
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stopping.set()
+        ctx.outbox.event("telegram").set()
+        await asyncio.wait_for(task, timeout=5)
 
 
 async def test_inbox_keeps_one_copy_and_remembers_what_is_pending(ctx: Context) -> None:
