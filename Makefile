@@ -3,8 +3,9 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+PG_ARGS ?=
 
-.PHONY: install test test-sqlite test-postgres lint demo clean
+.PHONY: install test test-sqlite test-postgres test-replicas lint demo clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,17 +15,28 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## Every test on SQLite, then every database test again on a throwaway PostgreSQL.
+## Every test on SQLite and every database test again on a throwaway PostgreSQL, the two side by side (each
+## keeps one core about three quarters busy); then the replicas behind nginx on their own, at full size.
 test: install
-	$(MAKE) --no-print-directory test-sqlite test-postgres
+	scripts/ensure-chromium.sh
+	scripts/ensure-nginx.sh
+	scripts/with-postgres.sh true
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres PG_ARGS=--ignore=tests/replicas
+	$(MAKE) --no-print-directory test-replicas
 
 test-sqlite: install
 	scripts/ensure-chromium.sh
-	LAPOR_TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	LAPOR_TEST_DATABASE=sqlite $(BIN)/pytest -o cache_dir=.pytest_cache/sqlite $(PYTEST_ARGS)
 
 test-postgres: install
 	scripts/ensure-nginx.sh
-	scripts/with-postgres.sh $(BIN)/pytest -m db $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(BIN)/pytest -m db -o cache_dir=.pytest_cache/postgres $(PG_ARGS) $(PYTEST_ARGS)
+
+## Three replicas behind nginx, one killed mid-stream: 1,000 reports from 200 citizens (the issue's size).
+test-replicas: install
+	scripts/ensure-nginx.sh
+	LAPOR_REPLICA_CITIZENS=200 LAPOR_REPLICA_REPORTS=5 scripts/with-postgres.sh $(BIN)/pytest -m db \
+		-o cache_dir=.pytest_cache/replicas tests/replicas $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

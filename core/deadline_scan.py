@@ -3,9 +3,11 @@
 Each read is one indexed range query (`ix_tickets_escalation_due`: kecamatan, escalation level, then
 stage deadline), so a scan costs what is due in its kecamatan, not what is stored, what was escalated
 long ago or what another kecamatan has due.
-Doing the work once across instances rests on two locks: `tick_lock` lets one instance at a time
-run a job on PostgreSQL (an advisory lock), and each use case re-checks its ticket under the row
-lock, which alone already makes it exactly once.
+Doing the work once across instances rests on three things: `claim_tick` gives each tick of a job (its
+interval, counted on the application clock from the epoch) to one instance, however many fire in it;
+`tick_lock` lets one instance at a time run a job on PostgreSQL (an advisory lock), so a long run is not
+overtaken by the next tick's; and each use case re-checks its ticket under the row lock, which alone
+already makes it exactly once.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import String, cast, exists, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from core.context import Context
 from core.db.advisory import turn
 from core.db.engine import insert_for, wake_outbox
-from core.db.models import OutboxMessage, Ticket
+from core.db.models import JobRun, OutboxMessage, Ticket
 from core.domain.lifecycle import REMINDABLE, TicketState
 from core.outbox import owed
 from core.stuck import STUCK_KIND, notice_data, notice_key
@@ -84,6 +86,32 @@ async def tick_lock(ctx: Context, name: str) -> AsyncIterator[bool]:
     """
     async with turn(ctx, name) as mine:
         yield mine
+
+
+def tick_start(now: datetime, every: int) -> datetime:
+    """The start of the tick of `every` seconds that `now` falls in (ticks counted from the epoch)."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + timedelta(seconds=(now - epoch) // timedelta(seconds=every) * every)
+
+
+async def claim_tick(ctx: Context, job: str, every: int, by: str = "") -> bool:
+    """Whether this instance runs job `job` in the current tick of `every` seconds: the first to ask in a tick
+    takes it (its `job_runs` row, `tick:<job>`, moves to now), every later one that tick is refused.
+
+    Several replicas fire the same interval job at their own offsets; without this each would run it once
+    per interval. A clock set back (a test, the sandbox) takes the tick at once rather than waiting.
+    """
+    now, key = ctx.now(), f"tick:{job}"
+    start = tick_start(now, every)
+    async with ctx.sessions.begin() as session:
+        moved = await session.execute(
+            update(JobRun).where(JobRun.key == key, or_(JobRun.ran_at < start, JobRun.ran_at > now))
+            .values(ran_at=now, detail={"by": by, "every": every}))
+        if getattr(moved, "rowcount", 0) == 1:
+            return True
+        added = await session.execute(insert_for(session)(JobRun).values(
+            key=key, ran_at=now, detail={"by": by, "every": every}).on_conflict_do_nothing())
+        return getattr(added, "rowcount", 0) == 1
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ OUTBOX_FAILURES = Counter("lapor_outbox_failures", "Delivery attempts that faile
 SET_ASIDE = Counter("lapor_set_aside", "Rows set aside for good: notifications given up on, updates whose "
                     "handling failed.", ["queue", "channel", "reason"])
 REPORTS_HELD = Counter("lapor_reports_held", "Reports kept over a citizen's daily limit, filed later.")
+SCHEDULER_TICKS = Counter("lapor_scheduler_ticks", "Scheduled job ticks by what this replica did: ran it, or found "
+                          "it taken by another replica.", ["job", "outcome"])
 BUNDLES_POSTED = Counter("lapor_bundles_posted", "Bundles of tickets posted to a Telegram group under a flood.")
 
 # The Bot API's error_code for python-telegram-bot's exceptions (named, so core never imports telegram).
@@ -109,6 +111,11 @@ def report_held() -> None:
 
 def bundle_posted() -> None:
     BUNDLES_POSTED.inc()
+
+
+def scheduler_tick(job: str, outcome: str) -> None:
+    """A scheduled job fired here: `outcome` "ran" (this replica took the tick) or "taken" (another had)."""
+    SCHEDULER_TICKS.labels(job, outcome).inc()
 
 
 # -- Read at scrape time ----------------------------------------------------------------------------

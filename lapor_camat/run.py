@@ -94,7 +94,7 @@ def _factories() -> dict[str, Callable[[Context, Settings], Any]]:
     def scheduler(ctx: Context, settings: Settings) -> Any:
         from scheduler import Scheduler
 
-        return Scheduler(ctx)
+        return Scheduler(ctx, name=replica(settings))
 
     return {"reporter": reporter, "officer": officer, "scheduler": scheduler}
 

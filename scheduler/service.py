@@ -11,13 +11,16 @@ from typing import Any
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from core import metrics
 from core.context import Context
+from core.deadline_scan import claim_tick
 from scheduler import jobs
 
 log = logging.getLogger(__name__)
 Job = Callable[[Context], Awaitable[Any]]
 
-# Fixed ids: each instance keeps its own jobs in memory; the database makes the work happen once.
+# Fixed ids: each instance keeps its own jobs in memory; the database makes the work happen once (each tick
+# of a job to one instance, `claim_tick`; each ticket's step once, its row lock).
 JOBS: tuple[tuple[str, Job, int], ...] = (
     ("scan_deadlines", jobs.scan_deadlines, 60),
     ("daily_digest", jobs.send_daily_digest, 60),
@@ -36,10 +39,11 @@ STOP_TIMEOUT = 10.0
 
 class Scheduler:
     """Runs the jobs until stopped, each for every kecamatan of the install in turn (digests, reminders and
-    escalations are per kecamatan); start and stop inside the running event loop."""
+    escalations are per kecamatan); start and stop inside the running event loop. `name` (the replica's) is
+    written on the ticks it takes."""
 
-    def __init__(self, ctx: Context, intervals: dict[str, int] | None = None) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: Context, intervals: dict[str, int] | None = None, name: str = "") -> None:
+        self.ctx, self.name = ctx, name
         self.intervals = {job_id: seconds for job_id, _, seconds in JOBS} | (intervals or {})
         self._running: set[asyncio.Task[Any]] = set()
         self._ran = {job_id: asyncio.Event() for job_id, _, _ in JOBS}
@@ -76,6 +80,8 @@ class Scheduler:
         if task is not None:
             self._running.add(task)
         try:
+            if not await self._mine(job_id):
+                return
             for tenant in [self.ctx] if job_id in KABUPATEN_JOBS else self.ctx.tenants():
                 try:  # one kecamatan's failure does not keep the job from the others
                     result = await job(tenant)
@@ -88,6 +94,16 @@ class Scheduler:
             self._ran[job_id].set()
             if task is not None:
                 self._running.discard(task)
+
+    async def _mine(self, job_id: str) -> bool:
+        """Whether this tick of the job is this instance's to run (another replica may have taken it)."""
+        try:
+            mine = await claim_tick(self.ctx, job_id, self.intervals[job_id], by=self.name)
+        except Exception:
+            log.exception("could not claim the job's tick", extra={"job": job_id})
+            return False
+        metrics.scheduler_tick(job_id, "ran" if mine else "taken")
+        return mine
 
     async def ran(self, job_id: str) -> None:
         """Wait until job `job_id` has run at least once (for tests and health checks)."""

@@ -6,11 +6,13 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from core import metrics
 from core.context import Context
 from core.db.models import JobRun
 from core.usecases import desk
-from scheduler import scan_deadlines, send_daily_digest
+from scheduler import Scheduler, scan_deadlines, send_daily_digest
 from scheduler.jobs import escalate_due
+from scheduler.service import JOBS
 from tests.conftest import Clock
 from tests.core.story import cast, report
 from tests.scheduler.conftest import escalations, rows, wita
@@ -109,3 +111,33 @@ async def test_three_instances_ticking_together_run_each_job_once_per_tick(
     for tid in ids:
         assert (await escalations(ctx, tid)) in ([1, 2], [2])  # each level once, by whichever instance
     assert len(await escalations(ctx)) == len(escalated)  # every escalate event is one instance's act
+
+
+def _ticks() -> dict[tuple[str, str], float]:
+    return {(s.labels["job"], s.labels["outcome"]): s.value for metric in metrics.SCHEDULER_TICKS.collect()
+            for s in metric.samples if s.name.endswith("_total")}
+
+
+async def test_three_schedulers_firing_in_one_tick_run_each_job_once(
+        ctx: Context, other_ctx: Context, third_ctx: Context, clock: Clock) -> None:
+    """Three replicas' APScheduler jobs all fire at start, in the same tick: each job runs on one of them
+    (the others find the tick taken), and in the next tick once again."""
+    ids = await overdue_tickets(ctx, clock, 3)
+    clock.now = wita("2026-11-24 09:00")
+    for _ in range(2):
+        before = _ticks()
+        schedulers = [Scheduler(c, name=f"replica-{n}") for n, c in enumerate((ctx, other_ctx, third_ctx))]
+        await asyncio.gather(*(s.start() for s in schedulers))
+        try:
+            await asyncio.wait_for(asyncio.gather(*(s.ran(job) for s in schedulers for job, _, _ in JOBS)), 10)
+        finally:
+            await asyncio.gather(*(s.stop() for s in schedulers))
+        after = _ticks()
+        for job, _, _ in JOBS:
+            ran, taken = (after.get((job, o), 0) - before.get((job, o), 0) for o in ("ran", "taken"))
+            assert (ran, taken) == (1, 2), job
+        async with ctx.sessions() as session:
+            row = await session.get(JobRun, "tick:scan_deadlines")
+            assert row is not None and row.detail["by"] in {"replica-0", "replica-1", "replica-2"}
+        clock.advance(minutes=5)  # the next tick of every job (the longest interval is five minutes)
+    assert sorted(await escalations(ctx)) == [2] * len(ids)  # the scan that ran escalated each once
