@@ -32,10 +32,11 @@ test-postgres: install
 	scripts/ensure-nginx.sh
 	scripts/with-postgres.sh $(BIN)/pytest -m db -o cache_dir=.pytest_cache/postgres $(PG_ARGS) $(PYTEST_ARGS)
 
-## Three replicas behind nginx, one killed mid-stream: 1,000 reports from 200 citizens (the issue's size).
+## Three replicas behind nginx, one killed mid-stream: 1,000 reports from 200 citizens and 300 desk taps (the
+## issue's size).
 test-replicas: install
 	scripts/ensure-nginx.sh
-	LAPOR_REPLICA_CITIZENS=200 LAPOR_REPLICA_REPORTS=5 scripts/with-postgres.sh $(BIN)/pytest -m db \
+	LAPOR_REPLICA_CITIZENS=200 LAPOR_REPLICA_REPORTS=5 LAPOR_REPLICA_TAPS=300 scripts/with-postgres.sh $(BIN)/pytest -m db \
 		-o cache_dir=.pytest_cache/replicas tests/replicas $(PYTEST_ARGS)
 
 lint: install

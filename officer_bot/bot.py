@@ -42,6 +42,7 @@ from officer_bot.handlers import chats, commands, duty, held, masuk, replies, st
 from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
 from officer_bot.pacing import Pacer
 from officer_bot.private_route import private_kecamatan
+from officer_bot.shared_pacing import SharedPacing
 from officer_bot.store import case_kecamatan, configured_chat
 from officer_bot.telegram_io import Telegram
 from officer_bot.update_inbox import UpdateInbox
@@ -92,7 +93,10 @@ class OfficerBot:
 
         def bot_of(code: str | None) -> Callable[[], Bot]:
             return lambda: apps[code].bot
-        self.bots = Bots(ctx, {code: bot_of(code) for code in (None, *own)}, lambda: Pacer(ctx.now))
+
+        def pacer_of(line: str | None) -> Pacer:  # replicas sharing the bot share each group's minute
+            return Pacer(ctx.now, shared=SharedPacing(ctx, line or "") if self.shared else None)
+        self.bots = Bots(ctx, {code: bot_of(code) for code in (None, *own)}, pacer_of)
         self.pacer = self.bots.pacer(None)
         # One board per kecamatan: its cards, in its chats (outbox rows name their kecamatan), from its bot.
         boards = {tenant.kecamatan: Board(tenant, Telegram(ctx, self.bots, self.bots.of(tenant.kecamatan)),

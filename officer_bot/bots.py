@@ -24,9 +24,9 @@ Line = str | None  # a kecamatan's code for its own bot; None for the kabupaten'
 class Bots:
     """Each bot of the install (by line) with its pacer; `line_in(chat, private)` says whose a chat is."""
 
-    def __init__(self, ctx: Context, bots: Mapping[Line, Callable[[], Bot]], pacer: Callable[[], Pacer]) -> None:
+    def __init__(self, ctx: Context, bots: Mapping[Line, Callable[[], Bot]], pacer: Callable[[Line], Pacer]) -> None:
         self.ctx, self._bots = ctx, dict(bots)
-        self._pacers = {line: pacer() for line in self._bots}
+        self._pacers = {line: pacer(line) for line in self._bots}
 
     def of(self, kecamatan: str) -> Line:
         """The line a kecamatan's messages go out on (its own bot, or the kabupaten's)."""

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from core.locks import KeyedLocks
+
+if TYPE_CHECKING:
+    from officer_bot.shared_pacing import SharedPacing
 
 GROUP_PER_MINUTE = 20
 BOT_PER_SECOND = 30
@@ -17,6 +22,9 @@ PRIVATE_GAP = 1.05  # seconds between two messages to one person (Telegram: abou
 # flood, cards spent first leave the next tickets waiting until the minute's first posts expire (17 cards
 # and 3 bundles of 20 last 12 s at 400 tickets a minute, then 48 s of waiting; 10 and 10 last 30 s).
 RESERVE = 10
+# Between replicas a person's gap is timed from the other's start (its answer is not known here): the longest
+# a message's request usually takes on top.
+SHARED_WIRE = 0.5
 
 
 class Busy(Exception):
@@ -32,11 +40,14 @@ def is_group(chat_id: int) -> bool:
 
 
 class Pacer:
-    """Per-group minute windows and 429 blocks on the application clock; the per-second budget on the loop's."""
+    """Per-group minute windows and 429 blocks on the application clock; the per-second budget on the loop's.
+
+    With `shared` (officer_bot/shared_pacing.py), a group's minute is the one every replica of the bot posts
+    into, and a person's gap is kept from the last message any replica sent them, not only this process's."""
 
     def __init__(self, clock: Callable[[], datetime], per_group: int = GROUP_PER_MINUTE,
-                 per_second: int = BOT_PER_SECOND) -> None:
-        self.clock = clock
+                 per_second: int = BOT_PER_SECOND, shared: SharedPacing | None = None) -> None:
+        self.clock, self.shared = clock, shared
         self.per_group = per_group
         self.per_second = per_second
         self._group_posts: dict[int, deque[datetime]] = {}
@@ -78,14 +89,22 @@ class Pacer:
         wait = self.blocked_for(chat_id)
         if wait is not None:
             raise Busy(chat_id, wait)
-        if is_group(chat_id):
-            posts = self._window(chat_id)
-            if len(posts) + count > self.per_group:
-                frees_at = posts[len(posts) + count - self.per_group - 1] + timedelta(minutes=1)
-                raise Busy(chat_id, frees_at - self.clock())
+        if is_group(chat_id) and self.shared is not None:
+            window, taken = await self.shared.window(chat_id, count, self.per_group, self.clock())
+            self._group_posts[chat_id] = deque(window)  # the others' posts too, for `room`
+            if not taken:
+                raise Busy(chat_id, self._frees_in(chat_id, count))
+        elif is_group(chat_id) and len(self._window(chat_id)) + count > self.per_group:
+            raise Busy(chat_id, self._frees_in(chat_id, count))
         await self.before_any(count)
-        if is_group(chat_id):
+        if is_group(chat_id) and self.shared is None:
             self._group_posts[chat_id].extend([self.clock()] * count)
+
+    def _frees_in(self, chat_id: int, count: int) -> timedelta:
+        """How long until the group's minute has room for `count` more posts."""
+        posts = self._window(chat_id)
+        frees_at = posts[max(len(posts) + count - self.per_group - 1, 0)] + timedelta(minutes=1)
+        return max(frees_at - self.clock(), timedelta(0))
 
     @contextlib.asynccontextmanager
     async def private_turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -101,6 +120,8 @@ class Pacer:
         loop = asyncio.get_running_loop()
         async with self._private.hold(chat_id):
             gap = self._last_private.get(chat_id, -PRIVATE_GAP) + PRIVATE_GAP - loop.time()
+            if self.shared is not None:  # another replica's last message counts from its start, plus the wire
+                gap = max(gap, await self.shared.reserve(chat_id, PRIVATE_GAP + SHARED_WIRE) - time.time())
             if gap > 0:
                 await asyncio.sleep(gap)
             try:

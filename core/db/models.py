@@ -362,6 +362,15 @@ class JobRun(Base):
     detail: Mapped[dict[str, Any]]
 
 
+class TelegramPacing(Base):
+    """What the replicas posting as one bot share of a chat's Telegram limit: a group's posts in the last minute,
+    a person's next free second (officer_bot/shared_pacing.py)."""
+
+    __tablename__ = "telegram_pacing"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<bot line>:<chat id>"
+    posts: Mapped[list[str]]  # a group: ISO times of its posts, oldest first; a person: the reserved start
+
+
 class TelegramPrompt(Base):
     """A bot message in Telegram waiting for a staff member's reply (a reason, a question, proof) or a tap."""
 

@@ -9,10 +9,15 @@ received), and what a tap was told it did stands. Duplicates on the wire (a mess
 kill and not yet marked goes again: neither platform takes an idempotency key) are counted and printed.
 Each replica runs the scheduler too: its ticks, counted on each replica's /metrics, show every job run by
 one replica per tick (`claim_tick`; without it three replicas would run each job three times per interval).
+The desk taps are two verifiers racing on every Verifikasi, and bundled cases opened by their number: each
+card has one winner, every tap answered once. The simulator's flood limits stay on (20 a minute to a group,
+about 1 a second to a person): the replicas share one pacing table (officer_bot/shared_pacing.py), so three
+of them posting to one group stay inside Telegram's limits together; the 429s are counted and printed.
 
 LAPOR_REPLICA_CITIZENS and LAPOR_REPLICA_REPORTS (per citizen) size the stream (default 40 × 2 when run
-alone; `make test`, through `make test-replicas`, runs the issue's 200 × 5 on every CI run: 1,000 tickets in
-3 min 31 s here), LAPOR_REPLICA_COMMANDS the verifier's commands (30).
+alone; `make test`, through `make test-replicas`, runs the issue's 200 × 5 and 300 taps on every CI run:
+1,000 tickets and 435 taps in 4 min 32 s here, 0 429s), LAPOR_REPLICA_TAPS the taps made at least (60),
+LAPOR_REPLICA_COMMANDS the verifier's commands (30).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from core.profile import SAMPLE_PROFILE, load_profile
 from core.texts import text as text_of
 from scheduler.service import JOBS
 from simulator.sandbox import SANDBOX_SETTINGS, build_sandbox
+from simulator.telegram.people import SimulationError
 from simulator.whatsapp import Citizen
 from tests.faults.conftest import is_ack, number_in, short_report
 from tests.replicas.nginx import CLI, Nginx, Replica, free_port
@@ -45,7 +51,10 @@ from tests.replicas.nginx import CLI, Nginx, Replica, free_port
 CITIZENS = int(os.environ.get("LAPOR_REPLICA_CITIZENS", "40"))
 REPORTS = int(os.environ.get("LAPOR_REPLICA_REPORTS", "2"))
 SECRET = "replica-test-webhook-secret"
-VERIFIER = 1001
+VERIFIER, SECOND_VERIFIER = 1001, 1002
+# Desk taps through the proxy: both verifiers tap each card's Verifikasi at once (two replicas may take the two
+# taps: one verifies, the other is told), and open cases from the flood's bundles (LAPOR_REPLICA_TAPS in all).
+TAPS = int(os.environ.get("LAPOR_REPLICA_TAPS", "60"))
 # The verifier's /tiket commands in the bot's private chat, through the proxy as well (the bot answers a chat
 # once a second, as Telegram asks: 30 take half a minute).
 COMMANDS = int(os.environ.get("LAPOR_REPLICA_COMMANDS", "30"))
@@ -103,6 +112,93 @@ async def scheduler_ticks(replicas: list[Replica]) -> Counter[tuple[str, str]]:
 def ticks_between(start: datetime, end: datetime, every: int) -> int:
     """How many ticks of `every` seconds the span touches."""
     return int((tick_start(end, every) - tick_start(start, every)).total_seconds()) // every + 1
+
+
+class DeskTaps:
+    """The desk at work during the flood, through the proxy: for each card with Verifikasi, both verifiers tap
+    it at the same moment (the second one's client still shows the button: `taps_data`), and a located report's
+    desa menu is answered the same way; a bundle's case numbers are tapped to open their cards (under a flood
+    the group may be full: the tap is told to wait, and tried again later). Runs until the stream is over and
+    `target` taps were made (or five minutes more)."""
+
+    def __init__(self, desk: Any, verifiers: list[Any], target: int) -> None:
+        self.desk, self.verifiers, self.target = desk, verifiers, target
+        self.made, self.late, self.kinds = 0, [], Counter[str]()
+        self.winners: dict[str, list[str]] = {}  # case number -> who was told "diverifikasi"
+        self._raced: set[str] = set()
+        self._opened: dict[str, float] = {}  # case number -> when its bundle button was last tapped
+
+    def summary(self) -> str:
+        return ", ".join(f"{n} {kind}" for kind, n in sorted(self.kinds.items()))
+
+    async def _tap(self, who: Any, message: Any, data: str, kind: str) -> str | None:
+        try:
+            pending = who.taps_data(message, data)
+        except SimulationError:  # the message is gone (a bundle emptied): nothing to tap
+            return None
+        self.made += 1
+        self.kinds[kind] += 1
+        try:  # Telegram shows the spinner for 15 s; a tap on the killed replica may wait
+            return str((await pending.answered(15)).text)
+        except TimeoutError:  # its update may still be handled (kept before the 200)
+            self.late.append(data)
+            return None
+
+    async def _verify(self, who: Any, card: Any, data: str, number: str) -> None:
+        answer = await self._tap(who, card, data, "verify")
+        if answer and "pilih desa" in answer:  # the located report's desa is the desk's pick
+            try:
+                menu = await self.desk.wait_for(lambda m: m.message_id == card.message_id and m.button("Pappa"),
+                                                timeout=10)
+            except TimeoutError:  # the other verifier picked it first: the card moved on
+                return
+            answer = await self._tap(who, menu, menu.button("Pappa").callback_data, "desa")
+        if answer == f"{number} diverifikasi.":
+            self.winners.setdefault(number, []).append(who.first_name)
+
+    async def _race(self, card: Any, number: str) -> None:
+        data = card.button("Verifikasi").callback_data
+        await asyncio.gather(*(self._verify(v, card, data, number) for v in self.verifiers))
+
+    async def _open(self, bundle: Any, button: Any) -> None:
+        await self._tap(self.verifiers[0], bundle, button.callback_data, "open")
+
+    def _next(self, now: float) -> Any:
+        """The desk's next piece of work: a card to verify first, else a bundled case to open (one not tried in
+        the last ten seconds: a person told the group is busy waits before trying again)."""
+        opening = None
+        for message in list(self.desk.bot_messages):
+            number = number_in(message.text)
+            if number and number not in self._raced and message.button("Verifikasi"):
+                self._raced.add(number)
+                return self._race(message, number)
+            for row in message.buttons if opening is None else ():  # a bundle: one button per case, its number
+                for button in row:
+                    tried = self._opened.get(button.text)
+                    if re.fullmatch(r"[A-Z]{2,5}-\d{6}", button.text) and button.text not in self._raced \
+                            and (tried is None or now - tried > 10):
+                        opening = (message, button)
+                        break
+        if opening is not None:
+            self._opened[opening[1].text] = now
+            return self._open(*opening)
+        return None
+
+    async def run(self, stream: asyncio.Future[Any]) -> None:
+        """Like people at a desk: one piece of work at a time (a race is both verifiers at once), each tap
+        waiting for its answer before the next."""
+        loop = asyncio.get_running_loop()
+        give_up: float | None = None
+        while True:
+            if stream.done():
+                give_up = give_up or loop.time() + 300
+                if self.made >= self.target or loop.time() > give_up:
+                    return
+            work = self._next(loop.time())
+            if work is None:
+                await asyncio.sleep(0.2)
+            else:
+                await work
 
 
 UNFINISHED = ("select (select count(*) from outbox where sent_at is null and set_aside_at is null),"
@@ -171,46 +267,27 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
                                 f"http://127.0.0.1:{tg_port}")
         wa, tg = sandbox.whatsapp, sandbox.telegram
         wa.webhook_retry_base_delay, wa._sender.max_attempts = 0.2, 8  # Meta retries for days; ~50 s here
-        tg.limits.enabled = False  # the bots pace themselves; this run is about replicas, not flood limits
+        # Telegram's flood limits stay on: three replicas post as one bot, and share each group's minute
         tg.allow_http_webhooks = True  # loopback in the test; Telegram itself wants HTTPS
         verifier = tg.user("Andi", user_id=VERIFIER)
+        verifiers = [verifier, tg.user("Budi", user_id=SECOND_VERIFIER)]
         servers = [uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=p, log_level="warning", lifespan="off"))
                    for app, p in ((wa.app, wa_port), (tg.app, tg_port))]
         serving = [asyncio.create_task(server.serve()) for server in servers]
         try:
             while not all(server.started for server in servers):
                 await asyncio.sleep(0.02)  # uvicorn offers no "listening" event
-            staff = await asyncio.create_subprocess_exec(
-                CLI, "staff", "add", str(VERIFIER), "Andi Verifikator", "--role", "verifier", cwd=tmp_path, env=env)
-            assert await staff.wait() == 0
+            for user_id, name in ((VERIFIER, "Andi Verifikator"), (SECOND_VERIFIER, "Budi Verifikator")):
+                staff = await asyncio.create_subprocess_exec(
+                    CLI, "staff", "add", str(user_id), name, "--role", "verifier", cwd=tmp_path, env=env)
+                assert await staff.wait() == 0
             began = datetime.now(UTC)
             await asyncio.gather(*(r.start() for r in replicas))
             citizens = [wa.citizen(f"0816{4000_0000 + i:08d}", name=f"Warga {i}") for i in range(CITIZENS)]
             stream = asyncio.gather(*(_citizen(c, i, wa) for i, c in enumerate(citizens)))
             desk = tg.chat(profile.telegram.desk_chat_id)
-            tapped: set[str] = set()
-
-            late: list[str] = []
-            verified_by_tap: set[str] = set()
-
-            async def taps() -> None:  # the desk verifies what comes in, through the proxy too
-                while not stream.done():
-                    for card in list(desk.bot_messages):
-                        number = number_in(card.text)
-                        if number and number not in tapped and card.button("Verifikasi"):
-                            tapped.add(number)
-                            try:  # Telegram shows the spinner for 15 s; a tap on the killed replica may wait
-                                answer = await verifier.tap(card, "Verifikasi").answered(15)
-                                if "pilih desa" in answer.text:  # the located report's desa is the desk's pick
-                                    menu = await desk.wait_for(lambda m, c=card: m.message_id == c.message_id
-                                                               and m.button("Pappa"), timeout=30)
-                                    answer = await verifier.tap(menu, "Pappa").answered(15)
-                                if answer.text == f"{number} diverifikasi.":
-                                    verified_by_tap.add(number)
-                            except TimeoutError:  # its update may still be handled (kept before the 200)
-                                late.append(number)
-                    await asyncio.sleep(0.2)
-            tapping = asyncio.create_task(taps())
+            desk_taps = DeskTaps(desk, verifiers, TAPS)
+            tapping = asyncio.create_task(desk_taps.run(stream))
             asked: list[str] = []
             private = verifier.private_chat
 
@@ -244,6 +321,8 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
             await wa.aclose()
             await tg.aclose()
 
+    floods = Counter(str(e["params"].get("chat_id")) for e in tg.transcript if e["status"] == 429)
+    print(f"Telegram flood control (429): {sum(floods.values())} calls {dict(floods)}")
     assert refused == [403, 403]  # no secret token, a wrong one: through the proxy, refused
     assert await _rows(db_url, f"select count(*) from inbox where external_id like '%{FORGED}'") == [(0,)]
     tickets = sorted(n for (n,) in await _rows(db_url, "select number from tickets"))
@@ -251,11 +330,18 @@ async def test_three_replicas_behind_nginx_lose_nothing_when_one_is_killed(db_ur
     assert await _rows(db_url, "select count(*) from inbox where processed_at is null") == [(0,)]
     assert await _rows(db_url, "select count(*) from outbox where set_aside_at is not null") == [(0,)]
     verified = {n for (n,) in await _rows(db_url, "select number from tickets where state <> 'received'")}
-    assert verified_by_tap <= verified  # what a tap was told it did stands, whichever replica took it
+    assert desk_taps.winners.keys() <= verified  # what a tap was told it did stands, whichever replica took it
+    assert not {n: who for n, who in desk_taps.winners.items() if len(who) > 1}  # one winner per card
+    answers = Counter(e["params"]["callback_query_id"] for e in tg.transcript
+                      if e["method"].lower() == "answercallbackquery" and e["status"] == 200)
+    assert not [q for q, n in answers.items() if n > 1]  # every tap answered once, whichever replica took it
+    assert desk_taps.made >= TAPS, f"{desk_taps.made} taps, {TAPS} asked for"
+    # a tap that reached the killed replica may be answered only after Telegram's 15 s; the rest are in time
+    assert len(desk_taps.late) <= max(3, desk_taps.made // 20), desk_taps.late
     acks = Counter(number_in(m.text) for c in citizens for m in c.received if is_ack(m))
     wire = sum(k - 1 for k in acks.values())  # sent by the killed replica, not yet marked: sent again
     print(f"\n3 replicas behind nginx, one killed: {len(tickets)} tickets from {CITIZENS} citizens; "
-          f"{len(tapped)} tapped, {len(verified_by_tap)} answered verified, {len(late)} not answered within 15 s; "
+          f"{desk_taps.made} taps ({desk_taps.summary()}), {len(desk_taps.late)} not answered within 15 s; "
           f"acknowledgements per ticket {sorted(set(acks.values()))} ({wire} sent twice across the kill)")
     assert set(acks) == set(numbers)
     answered = [found[0] for m in private.bot_messages if (found := re.match(r"[A-Z]{2,5}-\d{6}", m.text or ""))]
