@@ -99,13 +99,16 @@ async def claim_tick(ctx: Context, job: str, every: int, by: str = "") -> bool:
     takes it (its `job_runs` row, `tick:<job>`, moves to now), every later one that tick is refused.
 
     Several replicas fire the same interval job at their own offsets; without this each would run it once
-    per interval. A clock set back (a test, the sandbox) takes the tick at once rather than waiting.
+    per interval. The tick is taken when the row's last run lies in another tick, before this one or (a clock
+    set back: a test, the sandbox) after it; never by comparing with `now`: a replica that read its clock
+    just before another's claim committed would find that run "in the future" and run the tick again.
     """
     now, key = ctx.now(), f"tick:{job}"
     start = tick_start(now, every)
     async with ctx.sessions.begin() as session:
         moved = await session.execute(
-            update(JobRun).where(JobRun.key == key, or_(JobRun.ran_at < start, JobRun.ran_at > now))
+            update(JobRun).where(JobRun.key == key, or_(JobRun.ran_at < start,
+                                                        JobRun.ran_at >= start + timedelta(seconds=every)))
             .values(ran_at=now, detail={"by": by, "every": every}))
         if getattr(moved, "rowcount", 0) == 1:
             return True

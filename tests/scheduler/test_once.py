@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core import metrics
 from core.context import Context
 from core.db.models import JobRun
+from core.deadline_scan import claim_tick
 from core.usecases import desk
 from scheduler import Scheduler, scan_deadlines, send_daily_digest
 from scheduler.jobs import escalate_due
@@ -141,3 +142,21 @@ async def test_three_schedulers_firing_in_one_tick_run_each_job_once(
             assert row is not None and row.detail["by"] in {"replica-0", "replica-1", "replica-2"}
         clock.advance(minutes=5)  # the next tick of every job (the longest interval is five minutes)
     assert sorted(await escalations(ctx)) == [2] * len(ids)  # the scan that ran escalated each once
+
+
+async def test_a_replica_whose_clock_read_came_just_before_anothers_claim_does_not_run_the_tick_again(
+        ctx: Context, other_ctx: Context, clock: Clock) -> None:
+    """Two replicas in one tick: the second read its clock a moment before the first's claim committed, so the
+    run it finds is a few milliseconds "in its future". Same tick: taken. A clock set back a whole tick (the
+    sandbox) takes it at once; the next tick is anyone's."""
+    clock.now = wita("2026-11-24 09:00:30.500")
+    assert await claim_tick(ctx, "scan_deadlines", 60, by="replica-1")
+    clock.now = wita("2026-11-24 09:00:30.499")
+    assert not await claim_tick(other_ctx, "scan_deadlines", 60, by="replica-2")
+    clock.now = wita("2026-11-24 09:00:00")
+    assert not await claim_tick(other_ctx, "scan_deadlines", 60, by="replica-2")  # the tick's first instant
+    clock.now = wita("2026-11-24 08:59:59")
+    assert await claim_tick(other_ctx, "scan_deadlines", 60, by="replica-2")  # set back into another tick
+    clock.now = wita("2026-11-24 09:01:00")
+    assert await claim_tick(ctx, "scan_deadlines", 60, by="replica-1")
+    assert not await claim_tick(other_ctx, "scan_deadlines", 60, by="replica-2")
