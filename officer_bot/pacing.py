@@ -43,7 +43,8 @@ class Pacer:
     """Per-group minute windows and 429 blocks on the application clock; the per-second budget on the loop's.
 
     With `shared` (officer_bot/shared_pacing.py), a group's minute is the one every replica of the bot posts
-    into, and a person's gap is kept from the last message any replica sent them, not only this process's."""
+    into, a person's gap is kept from the last message any replica sent them, and the bot's second counts
+    every replica's calls, not only this process's."""
 
     def __init__(self, clock: Callable[[], datetime], per_group: int = GROUP_PER_MINUTE,
                  per_second: int = BOT_PER_SECOND, shared: SharedPacing | None = None) -> None:
@@ -130,7 +131,12 @@ class Pacer:
                 self._last_private[chat_id] = loop.time()
 
     async def before_any(self, count: int = 1) -> None:
-        """Keep under the bot-wide calls per second (edits included), sleeping at most a second."""
+        """Keep under the bot-wide calls per second (edits included), sleeping at most a second at a time;
+        with `shared`, every replica's calls count."""
+        if self.shared is not None:
+            while (wait := await self.shared.second(count, self.per_second)) > 0:
+                await asyncio.sleep(wait)
+            return
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()

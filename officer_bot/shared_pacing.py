@@ -7,7 +7,9 @@ Used where replicas share the bot (webhook mode on PostgreSQL, `OfficerBot.share
 - a group's minute: before each post the posts older than a minute go, the new ones are recorded if they
   fit; the window read back is every replica's, so the pacer's room (the flood's bundles) counts theirs too;
 - a person's next free second: each message reserves its start, a gap after the one reserved before it,
-  whoever reserved that (timed on the wall clock, as Telegram counts).
+  whoever reserved that (timed on the wall clock, as Telegram counts);
+- the bot's second (`BOT`, edits included): the calls of the last second, every replica's, under the bot's
+  30 a second.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ MINUTE = timedelta(minutes=1)
 # Our clock reads a post's time before it leaves; Telegram counts its arrival. Two posts a minute apart by our
 # clock can be less than a minute apart by Telegram's when the first was slower on the wire.
 SLACK = timedelta(seconds=2)
+BOT = "bot"  # the row of the bot's own second, beside its chats' rows
 
 
 class SharedPacing:
@@ -34,7 +37,7 @@ class SharedPacing:
     def __init__(self, ctx: Context, line: str = "") -> None:
         self.ctx, self.line = ctx, line
 
-    async def _row(self, session: AsyncSession, chat_id: int) -> TelegramPacing:
+    async def _row(self, session: AsyncSession, chat_id: int | str) -> TelegramPacing:
         key = f"{self.line}:{chat_id}"
         await session.execute(insert_for(session)(TelegramPacing).values(key=key, posts=[]).on_conflict_do_nothing())
         row = await session.scalar(select(TelegramPacing).where(TelegramPacing.key == key).with_for_update())
@@ -62,3 +65,14 @@ class SharedPacing:
             start = max(time.time(), float(row.posts[0]) + gap if row.posts else 0.0)
             row.posts = [repr(start)]
             return start
+
+    async def second(self, count: int, limit: int) -> float:
+        """Take `count` of the bot's calls now if every replica's calls of the last second leave room under
+        `limit`: 0.0; else the seconds until they would (nothing taken)."""
+        async with self.ctx.sessions.begin() as session:
+            row = await self._row(session, BOT)
+            now = time.time()  # read under the row's lock: the calls are recorded in the order they are taken
+            calls = [t for t in map(float, row.posts) if t > now - 1.0]
+            wait = 0.0 if len(calls) + count <= limit else calls[len(calls) + count - limit - 1] + 1.0 - now
+            row.posts = [repr(t) for t in calls + ([now] * count if wait == 0.0 else [])]
+            return wait

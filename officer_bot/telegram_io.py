@@ -108,13 +108,13 @@ class Telegram:
                 await pacer.before_any()
             try:
                 if posts:
-                    async with self.pacer.private_turn(target):
+                    async with pacer.private_turn(target):
                         return await action(bot, target)
                 return await action(bot, target)
             except RetryAfter as exc:
                 metrics.telegram_error(exc)
                 after = seconds(exc.retry_after)
-                self.pacer.block(target, after)
+                pacer.block(target, after)  # the pacer of the bot that was told, not this sender's
                 log.warning("telegram flood control", extra={"chat_id": target, "retry_after": after.total_seconds()})
                 raise Busy(target, after) from exc
             except ChatMigrated as exc:

@@ -1,11 +1,12 @@
 """Replicas posting as one bot keep Telegram's limits between them (officer_bot/shared_pacing.py): 20 posts a
-minute per group, a second between two messages to a person."""
+minute per group, a second between two messages to a person, 30 calls a second for the bot."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -66,3 +67,35 @@ async def test_two_replicas_messaging_one_person_keep_a_second_apart(ctx: Contex
 
     await asyncio.gather(*(send(p) for p in pacers), *(send(p) for p in pacers))
     assert all(b - a >= PRIVATE_GAP - 0.01 for a, b in itertools.pairwise(sorted(starts)))
+
+
+async def test_three_replicas_share_the_bots_calls_a_second(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot's 30 a second (edits included) counts every replica's calls: taken at once from three, exactly
+    the limit goes, the rest are told how long until the oldest call leaves the second."""
+    wall = [1_000_000.0]
+    monkeypatch.setattr("officer_bot.shared_pacing.time", SimpleNamespace(time=lambda: wall[0]))
+    shared = [SharedPacing(ctx) for _ in range(3)]
+    waits = await asyncio.gather(*(shared[i % 3].second(1, 5) for i in range(15)))
+    assert waits.count(0.0) == 5 and all(w == pytest.approx(1.0) for w in waits if w)
+    wall[0] += 0.4
+    assert await shared[1].second(1, 5) == pytest.approx(0.6)  # nothing taken while it waits
+    wall[0] += 0.61
+    assert [await s.second(2, 5) for s in shared] == [0.0, 0.0, pytest.approx(1.0)]  # the earlier five left
+    assert await SharedPacing(ctx, "other-bot").second(5, 5) == 0.0  # a kecamatan's own bot has its own second
+
+
+async def test_a_shared_pacer_waits_for_the_others_calls(ctx: Context, clock: Clock,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    wall = [1_000_000.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        wall[0] += seconds
+
+    monkeypatch.setattr("officer_bot.shared_pacing.time", SimpleNamespace(time=lambda: wall[0]))
+    monkeypatch.setattr("officer_bot.pacing.asyncio.sleep", sleep)
+    first, second = (Pacer(clock, per_second=3, shared=SharedPacing(ctx)) for _ in range(2))
+    await first.before_any(3)
+    await second.before_any()  # the first's three fill the second: this one waits for them to leave it
+    assert slept == [pytest.approx(1.0)]
