@@ -34,6 +34,7 @@ from core import metrics
 from core.context import Context
 from core.db.engine import is_sqlite, wake_outbox
 from core.db.models import OutboxMessage
+from core.periodic import Periodic
 from core.stuck import STUCK_KIND, tell_desk
 
 log = logging.getLogger(__name__)
@@ -156,14 +157,12 @@ class Lease:
             ).values(next_attempt_at=until).execution_options(synchronize_session=False))
         self.until = until
 
-    async def keep(self, ctx: Context, every: float) -> None:
-        """Renew every `every` seconds until cancelled (the batch is done)."""
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await self.renew(ctx)
-            except SYSTEM_ERRORS:  # the next renewal tries again; past LEASE another dispatcher may take over
-                log.warning("outbox lease not renewed", exc_info=True)
+    async def keep(self, ctx: Context) -> None:
+        """One renewal (`Periodic` repeats it while the batch is in hand)."""
+        try:
+            await self.renew(ctx)
+        except SYSTEM_ERRORS:  # the next renewal tries again; past LEASE another dispatcher may take over
+            log.warning("outbox lease not renewed", exc_info=True)
 
 
 async def mark_sent(ctx: Context, delivery_id: int, record: Record | None = None) -> None:
@@ -255,13 +254,12 @@ async def deliver_batch(ctx: Context, channel: str, send: Send, limit: int = 100
         return 0
     lease = Lease(batch[0].leased_until or ctx.now() + LEASE, [d.id for d in batch])
     batch = [replace(d, lease=lease) for d in batch]
-    keeping = asyncio.get_running_loop().create_task(lease.keep(ctx, renew_every), name=f"{channel}-outbox-lease")
+    keeping = Periodic(lambda: lease.keep(ctx), renew_every, f"{channel}-outbox-lease")
+    keeping.start()
     try:
         return await _deliver(ctx, batch, send, lease)
     finally:
-        keeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await keeping
+        await keeping.stop()  # a renewal in hand finishes: cancelled, its connection would be stranded
 
 
 async def _deliver(ctx: Context, batch: list[Delivery], send: Send, lease: Lease) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import json
 import logging
@@ -33,6 +31,7 @@ from core import metrics
 from core.context import Context
 from core.db.advisory import HeldLock, postgres
 from core.outbox import DispatcherTask
+from core.periodic import Periodic
 from core.settings import Settings, SettingsError
 from officer_bot import chat_turns
 from officer_bot.bots import Bots
@@ -85,8 +84,7 @@ class OfficerBot:
         self.webhook_url, self.poll_timeout = webhook_url, poll_timeout
         # Replicas share the bot's updates (webhook mode on PostgreSQL): each chat's turn is taken across them.
         self.shared = bool(webhook_url) and postgres(ctx) is not None
-        self._sweeping: asyncio.Task[None] | None = None
-        self._sweep_every = sweep_every
+        self._sweeping = Periodic(self._sweep, sweep_every, "telegram-stranded")
         own = {code: t for code, t in settings.kecamatan_bot_tokens().items() if code in ctx.kabupaten.profiles}
         fresh = requests or (lambda: HTTPXRequest(connection_pool_size=16))
         apps: dict[str | None, Application[Any, Any, Any, Any, Any, Any]] = {}
@@ -223,7 +221,7 @@ class OfficerBot:
                                                 allowed_updates=ALLOWED_UPDATES)
         self._dispatcher.start()
         if self.shared:
-            self._sweeping = asyncio.get_running_loop().create_task(self._sweep(), name="telegram-stranded")
+            self._sweeping.start()
         log.info("officer bot started", extra={"mode": "webhook" if self.webhook_url else "polling",
                                                "bots": len(self.lines)})
 
@@ -241,20 +239,15 @@ class OfficerBot:
     async def _sweep(self) -> None:
         """Queue here what a dead replica stored and did not handle (webhook mode on PostgreSQL)."""
         lines = [(line.update_inbox, line.app) for line in self.lines]
-        while True:
-            await asyncio.sleep(self._sweep_every)
-            try:
-                if queued := await chat_turns.stranded(self.ctx, lines):
-                    log.info("stranded telegram updates queued again", extra={"count": queued})
-            except Exception:  # the database away for a moment: the next sweep tries again
-                log.warning("could not look for stranded telegram updates", exc_info=True)
+        try:
+            if queued := await chat_turns.stranded(self.ctx, lines):
+                log.info("stranded telegram updates queued again", extra={"count": queued})
+        except Exception:  # the database away for a moment: the next sweep tries again
+            log.warning("could not look for stranded telegram updates", exc_info=True)
 
     async def stop(self) -> None:
         """Stop the dispatcher, then updates, then the Applications."""
-        if self._sweeping is not None:
-            self._sweeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeping
+        await self._sweeping.stop()  # between two passes (a cancelled query strands its connection)
         for line in self.lines:  # an album being handled finishes; one still arriving waits for the next start
             await line.deps.albums.close()
         await self._dispatcher.stop()

@@ -19,6 +19,7 @@ from core.context import Context
 from core.inbox import InboxItem, RawUpdate, UnreadableUpdate
 from core.locks import KeyedLocks
 from core.outbox import DispatcherTask
+from core.periodic import Periodic
 from core.settings import Settings
 from reporter_bot.acknowledge import Acknowledger, Delivery
 from reporter_bot.channel import WhatsAppChannel
@@ -63,8 +64,7 @@ class ReporterBot:
         self._acknowledging = 0
         self.turns = CitizenTurns(ctx, PLATFORM, self.processor)  # each citizen's order across replicas
         self.workers: KeyedWorkers[InboxItem] = KeyedWorkers(self.turns, quiet=self._quiet)
-        self._sweeping: asyncio.Task[None] | None = None
-        self._sweep_every = sweep_every
+        self._sweeping = Periodic(self._sweep, sweep_every, "whatsapp-stranded")
         self._senders = KeyedLocks()
         self._dispatcher = DispatcherTask(ctx, PLATFORM, self.channel.send, idle=dispatcher_idle)
         self._accepting = False
@@ -78,26 +78,21 @@ class ReporterBot:
         self._accepting = True
         self._dispatcher.start()
         if self.turns.shared:
-            self._sweeping = asyncio.get_running_loop().create_task(self._sweep(), name="whatsapp-stranded")
+            self._sweeping.start()
 
     async def _sweep(self) -> None:
         """Hand stranded rows (a dead replica's citizens) to workers here (PostgreSQL, several replicas)."""
-        while True:
-            await asyncio.sleep(self._sweep_every)
-            try:
-                for item in await self.turns.stranded():
-                    if item.sender not in self.workers:
-                        self.workers.put(item.sender, item)
-            except Exception:  # the database away for a moment: the next sweep tries again
-                log.warning("could not look for stranded whatsapp messages", exc_info=True)
+        try:
+            for item in await self.turns.stranded():
+                if item.sender not in self.workers:
+                    self.workers.put(item.sender, item)
+        except Exception:  # the database away for a moment: the next sweep tries again
+            log.warning("could not look for stranded whatsapp messages", exc_info=True)
 
     async def stop(self) -> None:
         """Refuse new webhooks (WhatsApp retries them), finish the work in hand, close the client."""
         self._accepting = False
-        if self._sweeping is not None:
-            self._sweeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeping
+        await self._sweeping.stop()  # between two passes (a cancelled query strands its connection)
         await self._acks.settle()  # webhooks in hand are stored (and answered) before anything closes
         await self.workers.drain()
         await self._dispatcher.stop()
