@@ -363,12 +363,13 @@ class JobRun(Base):
 
 
 class TelegramPacing(Base):
-    """What the replicas posting as one bot share of a chat's Telegram limit: a group's posts in the last minute,
-    a person's next free second (officer_bot/shared_pacing.py)."""
+    """What the replicas posting as one bot share of Telegram's limits: a group's posts in the last minute, a
+    person's next free second, the bot's calls in the last second (officer_bot/shared_pacing.py)."""
 
     __tablename__ = "telegram_pacing"
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<bot line>:<chat id>"
-    posts: Mapped[list[str]]  # a group: ISO times of its posts, oldest first; a person: the reserved start
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<bot line>:<chat id>", "<bot line>:bot"
+    # a group: ISO times of its posts, oldest first; a person: the reserved start; the bot: its calls' times
+    posts: Mapped[list[str]]
 
 
 class TelegramPrompt(Base):

@@ -194,11 +194,11 @@ class DeskTaps:
                 give_up = give_up or loop.time() + 300
                 if self.made >= self.target or loop.time() > give_up:
                     return
-            work = self._next(loop.time())
-            if work is None:
-                await asyncio.sleep(0.2)
-            else:
-                await work
+            try:  # woken by each new or edited message; every second anyway (a bundle's ten seconds, the stream)
+                work = await self.desk.sim.changes.wait_until(lambda: self._next(loop.time()), 1.0)
+            except TimeoutError:
+                continue
+            await work
 
 
 UNFINISHED = ("select (select count(*) from outbox where sent_at is null and set_aside_at is null),"
