@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.context import Context
-from core.db.models import Ticket
+from core.db.models import Citizen, Ticket
 from core.domain.errors import InvalidInput, TicketNotFound
 from core.domain.lifecycle import Action, assignable, decide
 from core.domain.people import Actor
-from core.domain.reports import MUSRENBANG, Outcome
+from core.domain.reports import MUSRENBANG, Outcome, Privacy
 from core.queries import officer_load
 from core.usecases._ticket import snapshot_of
 from core.usecases.desk import (
@@ -26,6 +26,7 @@ from core.usecases.desk import (
     verify_ticket,
 )
 from core.usecases.oversight import close_ticket, extend_deadline, reassign_ticket
+from core.usecases.publicity import MARKERS, mark_citizen_photos
 from core.usecases.staff import list_staff
 
 A = Action
@@ -36,12 +37,26 @@ SLUGS: dict[str, Action] = {
     "perpanjang": A.EXTEND_DEADLINE, "tutup": A.CLOSE,
 }
 Form = dict[str, str]
+PHOTOS = "foto-publik"  # not a step of the lifecycle: whether the public may see the citizen's own photos
 
 
 def offered(here: Context, ticket: Ticket, actor: Actor) -> list[str]:
     """The slugs of the actions this actor may take on the case as it is now."""
     snapshot = snapshot_of(here, ticket)
-    return [slug for slug, action in SLUGS.items() if decide(snapshot, action, actor).allowed]
+    found = [slug for slug, action in SLUGS.items() if decide(snapshot, action, actor).allowed]
+    if actor.roles & MARKERS and ticket.privacy != Privacy.CONFIDENTIAL.value:
+        found.append(PHOTOS)
+    return found
+
+
+async def open311_contact(here: Context, ticket: Ticket) -> str | None:
+    """For a report posted through Open311: the reporter's masked contact ("" when anonymous); else None."""
+    if not (ticket.source_ref or "").startswith("open311:"):
+        return None
+    if ticket.privacy != Privacy.NORMAL.value:
+        return ""
+    async with here.sessions() as session:
+        return await session.scalar(select(Citizen.contact).where(Citizen.id == ticket.reporter_id)) or ""
 
 
 @dataclass(frozen=True)
@@ -136,9 +151,14 @@ async def _close(here: Context, actor: Actor, ticket: Ticket, form: Form) -> Non
     await close_ticket(here, actor, ticket.id, reason[:300])
 
 
+async def _photos(here: Context, actor: Actor, ticket: Ticket, form: Form) -> None:
+    await mark_citizen_photos(here, actor, ticket.id, form.get("publik") == "1")
+
+
 RUN: dict[str, Callable[[Context, Actor, Ticket, Form], Awaitable[None]]] = {
     "verifikasi": _verify, "hasil": _outcome, "jawab": _answer, "tolak": _reject, "duplikat": _duplicate,
     "teruskan": _forward, "tanya": _ask, "tugaskan": _reassign, "perpanjang": _extend, "tutup": _close,
+    PHOTOS: _photos,
 }
 
 

@@ -12,28 +12,37 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.signin import Viewer
 from core.context import Context
 from core.db.models import Staff, StaffRoles, Ticket
 from core.digest import TYPE_ORDER
-from core.domain.lifecycle import OPEN_STATES, TicketState, assignable
+from core.domain.lifecycle import OPEN_STATES, Role, TicketState, assignable
 from core.domain.people import mask_phones_in
 
 PAGE_SIZE = 25
 SORTS = ("baru", "lama", "tenggat")  # newest first, oldest first, deadline first
 EXCERPT = 140
+ALL_OPEN = "terbuka"  # ?status=terbuka: every open state at once (the camat's "what is still on our desk")
 
 
 async def viewer_kecamatan(ctx: Context, viewer: Viewer) -> list[str]:
     """The kecamatan codes (kabupaten order) whose cases a viewer may read: all for a kabupaten role,
     else those where they hold a role."""
+    return (await list_scope(ctx, viewer))[0]
+
+
+async def list_scope(ctx: Context, viewer: Viewer) -> tuple[list[str], int | None]:
+    """`viewer_kecamatan`, and the viewer's staff id when they are only an officer (the list shows their own
+    cases first: the issue's "an officer sees cases of their kecamatan, and their own first"), else None."""
     if viewer.kabupaten_roles:
-        return [p.code for p in ctx.kabupaten]
+        return [p.code for p in ctx.kabupaten], None
     async with ctx.sessions() as session:
-        held = {code for code, roles in await session.execute(
+        held = {code: set(roles) for code, roles in await session.execute(
             select(StaffRoles.kecamatan, StaffRoles.roles).where(StaffRoles.staff_id == viewer.staff_id)) if roles}
-    return [p.code for p in ctx.kabupaten if p.code in held]
+    every = set().union(*held.values())
+    return [p.code for p in ctx.kabupaten if p.code in held], viewer.staff_id if every == {Role.OFFICER} else None
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,7 @@ class CaseFilter:
     kind: str = ""  # the report type: complaint, aspiration, info
     officer: int | None = None  # the staff id holding the case
     agency: str = ""  # the agency the case is forwarded to (its code)
+    mine_first: int | None = None  # a staff id whose cases the list shows before the rest (`list_scope`)
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,7 @@ def filter_from(ctx: Context, places: list[str], q: Mapping[str, str]) -> tuple[
     desa = sorted({d.name for p in profiles for d in p.desa})
     state = q.get("status", "")
     wanted = CaseFilter(
-        kecamatan=tuple(scope), state=state if state in set(TicketState) else "",
+        kecamatan=tuple(scope), state=state if state in set(TicketState) or state == ALL_OPEN else "",
         category=q.get("kategori", "") if q.get("kategori", "") in categories else "",
         desa=q.get("desa", "") if q.get("desa", "") in desa else "", overdue=q.get("terlambat") == "1",
         since=_day(q.get("dari", "")), until=_day(q.get("sampai", "")), search=q.get("q", "")[:100],
@@ -133,6 +143,11 @@ class CasePage:
     pages: int
     counts: dict[str, int] = field(default_factory=dict)  # per state, over every filter but the state
 
+    @property
+    def open(self) -> int:
+        """How many of the counted cases are open (the "all open" tab)."""
+        return sum(n for state, n in self.counts.items() if state in OPEN_STATES)
+
 
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -167,10 +182,17 @@ def _conditions(ctx: Context, wanted: CaseFilter, now: datetime) -> list[ColumnE
     return found
 
 
+def _state_is(state: str) -> ColumnElement[bool]:
+    """The state filter: one state, or every open one (`ALL_OPEN`)."""
+    if state == ALL_OPEN:
+        return Ticket.state.in_([s.value for s in OPEN_STATES])
+    return Ticket.state == state
+
+
 def matching(ctx: Context, wanted: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
     """Every filter of `wanted`, the state's included (the cases the list shows, over all its pages)."""
     shared = _conditions(ctx, wanted, now)
-    return [*shared, Ticket.state == wanted.state] if wanted.state else shared
+    return [*shared, _state_is(wanted.state)] if wanted.state else shared
 
 
 def _order(sort: str) -> tuple[Any, ...]:
@@ -181,21 +203,22 @@ def _order(sort: str) -> tuple[Any, ...]:
     return Ticket.created_at.desc(), Ticket.id.desc()
 
 
-def _paged(query: Select[*tuple[Any, ...]], wanted: CaseFilter, offset: int) -> Select[*tuple[Any, ...]]:
+def _paged(query: Select[*tuple[Any, ...]], wanted: CaseFilter, offset: int,
+           limit: int | None = None) -> Select[*tuple[Any, ...]]:
     """`query`'s page in the filter's order. Over several kecamatan in report order, each kecamatan's first
     `offset + PAGE_SIZE` are read from its `(kecamatan, created_at)` index and only those merged (ids and
     times), then the page's rows read by id: one query over them all would sort every case they hold. The
-    same rows in the same order either way."""
-    order = _order(wanted.sort)
+    same rows in the same order either way. `limit`: fewer rows than a page (the rest after a viewer's own)."""
+    order, limit = _order(wanted.sort), limit or PAGE_SIZE
     if len(wanted.kecamatan) < 2 or wanted.sort not in ("baru", "lama"):
-        return query.order_by(*order).limit(PAGE_SIZE).offset(offset)
+        return query.order_by(*order).limit(limit).offset(offset)
     parts = [select(*part.c).select_from(part) for part in (
         query.with_only_columns(Ticket.id, Ticket.created_at).where(Ticket.kecamatan == code).order_by(*order)
-        .limit(offset + PAGE_SIZE).subquery() for code in wanted.kecamatan)]
+        .limit(offset + limit).subquery() for code in wanted.kecamatan)]
     merged = union_all(*parts).subquery()
     first = ((merged.c.created_at.desc(), merged.c.id.desc()) if wanted.sort == "baru"
              else (merged.c.created_at, merged.c.id))
-    page = select(merged.c.id).order_by(*first).limit(PAGE_SIZE).offset(offset).subquery()
+    page = select(merged.c.id).order_by(*first).limit(limit).offset(offset).subquery()
     return query.join(page, page.c.id == Ticket.id).order_by(*order)
 
 
@@ -203,23 +226,46 @@ async def case_page(ctx: Context, wanted: CaseFilter) -> CasePage:
     """One page of the cases the filter asks for, with the total and the counts per state."""
     now = ctx.now()
     shared = _conditions(ctx, wanted, now)
-    listed = [*shared, Ticket.state == wanted.state] if wanted.state else shared
+    listed = [*shared, _state_is(wanted.state)] if wanted.state else shared
     async with ctx.sessions() as session:
         counts: dict[str, int] = {}
         # per kecamatan and state: over `ix_tickets_kecamatan_state` alone when no other filter is set
         for state, n in await session.execute(
                 select(Ticket.state, func.count()).where(*shared).group_by(Ticket.kecamatan, Ticket.state)):
             counts[state] = counts.get(state, 0) + n
-        total = sum(counts.values()) if not wanted.state else counts.get(wanted.state, 0)
+        if wanted.state == ALL_OPEN:
+            total = sum(n for state, n in counts.items() if state in OPEN_STATES)
+        else:
+            total = counts.get(wanted.state, 0) if wanted.state else sum(counts.values())
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, wanted.page), pages)
         query = (select(Ticket.number, Ticket.kecamatan, Ticket.state, Ticket.category, Ticket.desa, Ticket.created_at,
                         Ticket.stage_deadline_at, Ticket.description, Ticket.address)
                  .where(*listed))
-        query = _paged(query, wanted, (page - 1) * PAGE_SIZE)
-        rows = (await session.execute(query)).all()
+        offset = (page - 1) * PAGE_SIZE
+        if wanted.mine_first is None:
+            rows = list((await session.execute(_paged(query, wanted, offset))).all())
+        else:
+            rows = await _own_first(session, query, wanted, offset)
     return CasePage([_row(r, now) for r in rows], total, page, pages,
                     {s.value: counts.get(s.value, 0) for s in TicketState})
+
+
+async def _own_first(session: AsyncSession, query: Select[*tuple[Any, ...]], wanted: CaseFilter,
+                     offset: int) -> list[Any]:
+    """A page of `query` with the viewer's own cases before the rest, each part in the list's order, read as
+    the plain list reads its page: the own part's page, and only when it is short the rest's (how many are
+    their own is counted only for a page past the last of them)."""
+    mine = Ticket.assignee_id == wanted.mine_first
+    rows = list((await session.execute(_paged(query.where(mine), wanted, offset))).all())
+    if len(rows) == PAGE_SIZE:
+        return rows
+    own = offset + len(rows) if rows or not offset else (
+        await session.scalar(query.with_only_columns(func.count()).where(mine)) or 0)
+    others = query.where(or_(Ticket.assignee_id.is_(None), Ticket.assignee_id != wanted.mine_first))
+    rows += (await session.execute(_paged(others, wanted, max(0, offset - own),
+                                          PAGE_SIZE - len(rows)))).all()
+    return rows
 
 
 def _row(r: Any, now: datetime) -> CaseRow:

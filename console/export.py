@@ -43,7 +43,7 @@ from core.domain.sla import Stage
 from core.kabupaten_digest import STAGES
 from core.profile import Profile
 from core.texts import duration, text
-from public.figures import Figures, KecamatanBoard, Row, kecamatan_board, late_in_stage
+from public.figures import Figures, KecamatanBoard, Pair, Row, kecamatan_board, late_in_stage
 
 if TYPE_CHECKING:
     from console.routes import Pages
@@ -223,7 +223,8 @@ class Book:
         os.unlink(self.path)
 
 
-# The month's report: the public page's figures (public/figures.py) for the month asked, and its cases.
+# The month's report: the Statistik page's figures (public/figures.py, with confidential cases and per officer
+# and agency) for the month asked, and its cases.
 
 def month_of(raw: str, today: date) -> date:
     """The first day of `bulan=2026-11`; last month when it is missing or not a month."""
@@ -234,14 +235,31 @@ def month_of(raw: str, today: date) -> date:
 
 
 async def month_board(ctx: Context, code: str, first: date) -> KecamatanBoard:
-    """`kecamatan_board` as it read at the start of `first`'s month: that month and the one before."""
+    """`kecamatan_board` as the Statistik page reads it (confidential cases counted, per officer and agency), as
+    it read at the start of `first`'s month: that month and the one before."""
     profile = ctx.kabupaten.profile(code)
     start = datetime.combine(first, time.min, profile.zone)
     return await kecamatan_board(Context(sessions=ctx.sessions, profile=profile, clock=lambda: start,
-                                         kabupaten=ctx.kabupaten))
+                                         kabupaten=ctx.kabupaten), include_confidential=True, handlers=True)
 
 
-def summary_rows(ctx: Context, board: KecamatanBoard, locale: str) -> list[tuple[list[Cell], bool]]:
+Named = list[tuple[str, Pair]]  # (officer's or agency's name, this period's figures and the last's), by name
+
+
+async def handler_lines(ctx: Context, board: KecamatanBoard) -> tuple[Named, Named]:
+    """The board's officers and agencies by name (the Statistik page's lines and the month's report's)."""
+    ids = [i for i in board.by_officer if i is not None]
+    async with ctx.sessions() as session:
+        names = {i: name for i, name in await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))}
+    officers = sorted(((names.get(i, "?"), pair) for i, pair in board.by_officer.items() if i is not None),
+                      key=lambda item: item[0])
+    agencies = sorted(((ctx.kabupaten.agency_name(code) or code or "-", pair)
+                       for code, pair in board.by_agency.items()), key=lambda item: item[0])
+    return officers, agencies
+
+
+def summary_rows(ctx: Context, board: KecamatanBoard, locale: str, officers: Sequence[tuple[str, Pair]] = (),
+                 agencies: Sequence[tuple[str, Pair]] = ()) -> list[tuple[list[Cell], bool]]:
     """The summary sheet's lines for one kecamatan: (cells, bold)."""
     def t(key: str, **kw: Any) -> str:
         return text(f"konsol.export.monthly.{key}", locale, **kw)
@@ -252,8 +270,9 @@ def summary_rows(ctx: Context, board: KecamatanBoard, locale: str) -> list[tuple
     def percent(figure: Compliance) -> Cell:
         return figure.percent
 
-    def median(figures: Figures) -> Cell:
-        return duration(figures.median_resolve, locale) if figures.median_resolve else None
+    def median(figures: Figures, name: str = "median_resolve") -> Cell:
+        span = getattr(figures, name)
+        return duration(span, locale) if span is not None else None
 
     lines: list[tuple[list[Cell], bool]] = [
         ([t("title", kecamatan=profile.name, month=month)], True), ([], False),
@@ -261,7 +280,8 @@ def summary_rows(ctx: Context, board: KecamatanBoard, locale: str) -> list[tuple
         ([t("new"), this.new, last.new], False), ([t("resolved"), this.resolved, last.resolved], False),
         ([t("closed"), this.closed, last.closed], False),
         *(([t(f"on_time_{s.value}"), percent(this.stages[s]), percent(last.stages[s])], False) for s in STAGES),
-        ([t("median_resolve"), median(this), median(last)], False),
+        *(([t(name), median(this, name), median(last, name)], False)
+          for name in ("median_verify", "median_accept", "median_resolve")),
         ([t("rating"), round(this.rating, 2) if this.rating else None,
           round(last.rating, 2) if last.rating else None], False)]
     names: dict[str, Callable[[str | None], str]] = {
@@ -270,6 +290,15 @@ def summary_rows(ctx: Context, board: KecamatanBoard, locale: str) -> list[tuple
         lines += [([], False), ([t(heading), t("new"), t("resolved"), t("new_last"), t("resolved_last")], True)]
         lines += [([names[heading](r.key), r.new, r.resolved, r.new_last, r.resolved_last], False)
                   for r in sorted(rows.values(), key=_busiest)]
+    if officers:
+        lines += [([], False), ([t("by_officer"), t("resolved"), t("resolved_last"), t("accepted"),
+                                 t("on_time_accept"), t("on_time_resolve")], True)]
+        lines += [([name, a.resolved, b.resolved, a.stages[Stage.ACCEPT].total, percent(a.stages[Stage.ACCEPT]),
+                    percent(a.stages[Stage.RESOLVE])], False) for name, (a, b) in officers]
+    if agencies:
+        lines += [([], False), ([t("by_agency"), t("resolved"), t("resolved_last"), t("on_time_agency")], True)]
+        lines += [([name, a.resolved, b.resolved, percent(a.stages[Stage.AGENCY])], False)
+                  for name, (a, b) in agencies]
     return [*lines, ([], False), ([t("note")], False)]
 
 
@@ -354,9 +383,10 @@ async def _monthly(ctx: Context, viewer: Viewer, scope: Scope, wanted: CaseFilte
     month = CaseFilter(kecamatan=wanted.kecamatan, since=first, until=following - timedelta(days=1))
     book = Book()
     try:
-        summary = book.sheet(text("konsol.export.sheet_summary", locale), (40, 16, 16, 16, 16))
+        summary = book.sheet(text("konsol.export.sheet_summary", locale), (40, 16, 16, 16, 16, 16))
         for code in wanted.kecamatan:
-            for cells, bold in summary_rows(ctx, await month_board(ctx, code, first), locale):
+            board = await month_board(ctx, code, first)
+            for cells, bold in summary_rows(ctx, board, locale, *await handler_lines(ctx, board)):
                 summary.rows([cells], bold)
             summary.rows([[]])
         header = headers(bool(scope.admin_in & set(wanted.kecamatan)), locale)

@@ -94,6 +94,16 @@ def drawing(ctx: Context, codes: tuple[str, ...], points: list[Point], locale: s
             "tiles": view.tiles(tile_url) if view is not None else []}
 
 
+def case_drawing(here: Context, ticket: Ticket, overdue: bool, locale: str) -> dict[str, Any]:
+    """A case page's map: its own point over its kecamatan's desa and office, drawn offline (no tiles), so it
+    shows without a network; nothing when the case has no place."""
+    if ticket.latitude is None or ticket.longitude is None:
+        return {}
+    point = Point(ticket.number, ticket.kecamatan, ticket.state, ticket.category, ticket.desa, ticket.created_at,
+                  overdue, ticket.latitude, ticket.longitude)
+    return drawing(here, (here.kecamatan,), [point], locale)
+
+
 def legend() -> list[tuple[str, str]]:
     """(state, colour) of every state a point can have, then lateness."""
     return [(s.value, COLOURS[s.value]) for s in TicketState if s.value in COLOURS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from console import export as export_page
 from console import map as map_page
 from console import staff as staff_page
 from console import stats as stats_page
-from console.cases import SORTS, CaseRow, case_page, filter_from, officer_choices, viewer_kecamatan
+from console.cases import SORTS, CaseRow, case_page, filter_from, list_scope, officer_choices, viewer_kecamatan
 from console.detail import attachment_of, case_detail, case_place, note_label, stored_file, telegram_id_of, ticket_in
 from console.language import Language, current
 from console.signin import (
@@ -177,13 +178,13 @@ class Pages:
 
     async def cases(self, request: Request, viewer: Viewer) -> Response:
         """The Kasus list of the viewer's kecamatan (one, or all of theirs), filtered by the GET parameters."""
-        places = await viewer_kecamatan(self.ctx, viewer)
+        places, mine_first = await list_scope(self.ctx, viewer)
         if not places:
             return self.message(403, "konsol.signin.no_role", viewer)
         parsed = filter_from(self.ctx, places, request.query_params)
         if parsed is None:
             return self.message(403, "konsol.signin.not_yours", viewer)
-        wanted, choices = parsed
+        wanted, choices = replace(parsed[0], mine_first=mine_first), parsed[1]
         chosen, categories, desa = choices.chosen, choices.categories, choices.desa
         page = await case_page(self.ctx, wanted)
 
@@ -215,9 +216,11 @@ class Pages:
         actor = await staff_actor(here, await telegram_id_of(self.ctx, viewer))
         can = actions.offered(here, ticket, actor)
         done = request.query_params.get("selesai", "")
-        return self.render("case.html", status, viewer, detail=await case_detail(here, ticket, self.settings.media_dir,
-                                                                                 current()),
-                           here=here, can=can, refused=refused, done=done if done in actions.SLUGS else "",
+        detail = await case_detail(here, ticket, self.settings.media_dir, current())
+        return self.render("case.html", status, viewer, detail=detail,
+                           map=map_page.case_drawing(here, ticket, bool(detail.overdue), current()),
+                           here=here, can=can, refused=refused, done=done if done in actions.RUN else "",
+                           open311_contact=await actions.open311_contact(here, ticket),
                            officers=await actions.officers(here) if "tugaskan" in can else [],
                            outcomes=[o.value for o in Outcome], years=_years(here),
                            note_label=lambda key: note_label(key, current()), **self._helpers())
@@ -245,7 +248,7 @@ class Pages:
             return self.message(403, "konsol.signin.csrf", viewer)
         here = await case_place(self.ctx, viewer, number)
         ticket = await ticket_in(here, number) if here else None
-        if here is None or ticket is None or slug not in actions.SLUGS:
+        if here is None or ticket is None or slug not in actions.RUN:
             return self.render("message.html", 404, viewer, heading=number[:20],
                                message=text("konsol.case.not_found", current(), number=number[:20]), kind="error")
         try:

@@ -1,6 +1,7 @@
-"""The Petugas page: an admin's pending registrations and the kecamatan's staff, changed through the same
-use cases as the desk's Telegram buttons (`add_staff`, `record_declined`, `remove_staff`) and the agency
-each works for (`set_agency`), each audited by core and told to the person (`tell=True`)."""
+"""The Petugas page: the pending registrations and the kecamatan's staff, for those who manage them (admin,
+camat: `STAFF_MANAGERS`), changed through the same use cases as the desk's Telegram buttons (`add_staff`,
+`record_declined`, `remove_staff`) and the agency each works for (`set_agency`), each audited by core and told to
+the person (`tell=True`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from console.signin import Viewer
 from core.context import Context
 from core.db.models import StaffRoles, TelegramPrompt
 from core.domain.errors import InvalidInput, NotRegistered
-from core.domain.lifecycle import Role
+from core.domain.lifecycle import STAFF_MANAGERS, Role
 from core.domain.people import Actor
 from core.domain.sla import Span
 from core.profile import WEEKDAYS
@@ -33,7 +34,6 @@ from officer_bot.store import REGISTRATION, claim_prompt, configured_chat
 
 # The roles an admin gives in one kecamatan (kabupaten roles are given from the CLI).
 LOCAL_ROLES = (Role.VERIFIER, Role.OFFICER, Role.CAMAT, Role.ADMIN)
-MANAGERS = frozenset({Role.ADMIN, Role.KABUPATEN_ADMIN})
 SLUGS = ("setujui", "tolak", "peran", "instansi", "nonaktifkan", "aktifkan")
 Form = dict[str, list[str]]  # every value of each field: the role and desa boxes repeat
 
@@ -63,13 +63,14 @@ class Registration:
 
 
 async def managed_kecamatan(ctx: Context, viewer: Viewer) -> list[str]:
-    """The kecamatan whose staff the viewer manages: every one for a kabupaten admin, else where they are admin."""
+    """The kecamatan whose staff the viewer manages: every one for a kabupaten admin, else where they hold a
+    managing role (admin, camat)."""
     if Role.KABUPATEN_ADMIN in viewer.kabupaten_roles:
         return [p.code for p in ctx.kabupaten]
     async with ctx.sessions() as session:
         held = {code for code, roles in await session.execute(
             select(StaffRoles.kecamatan, StaffRoles.roles).where(StaffRoles.staff_id == viewer.staff_id))
-            if Role.ADMIN in roles}
+            if STAFF_MANAGERS & set(roles)}
     return [p.code for p in ctx.kabupaten if p.code in held]
 
 
@@ -79,7 +80,7 @@ async def manager_at(here: Context, telegram_id: int) -> Actor | None:
         actor = await staff_actor(here, telegram_id)
     except NotRegistered:
         return None
-    return actor if actor.roles & MANAGERS else None
+    return actor if actor.roles & STAFF_MANAGERS else None
 
 
 async def pending(here: Context) -> list[Registration]:
@@ -112,7 +113,8 @@ async def carry_out(here: Context, actor: Actor, slug: str, form: Form) -> str:
         if not roles:  # no role left here: withdrawn (deactivated, when they hold none elsewhere)
             await remove_staff(here, member.telegram_id, kecamatan=here.kecamatan, by=actor, tell=True)
         else:
-            await add_staff(here, member.telegram_id, member.name, roles, desa, by=actor, tell=True)
+            trades = tuple(dict.fromkeys(c for c in form.get("categories", []) if c))
+            await add_staff(here, member.telegram_id, member.name, roles, desa, by=actor, tell=True, categories=trades)
     elif slug == "instansi":
         await set_agency(here, member.telegram_id, one(form, "agency") or None, by=actor, tell=True)
     elif slug == "nonaktifkan":

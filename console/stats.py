@@ -15,14 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from console.export import export_scope
+from console.export import export_scope, handler_lines
 from console.signin import Viewer
-from core.context import Context
-from core.db.models import Staff
 from core.digest import Compliance
 from core.domain.sla import Stage
 from core.kabupaten_digest import STAGES
@@ -142,11 +139,6 @@ def period_name(period: Period, locale: str) -> str:
     return format_date(period.first, "MMMM y", locale=locale)
 
 
-async def _names(ctx: Context, ids: Sequence[int]) -> dict[int, str]:
-    async with ctx.sessions() as session:
-        return {i: name for i, name in await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))}
-
-
 async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) -> Response:
     """The Statistik page of the chosen kecamatan (or all of the viewer's) and period."""
     ctx, q = pages.ctx, request.query_params
@@ -161,8 +153,7 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
     kind = PERIODS[periode]
     here = ctx.at(codes[0])  # the first kecamatan's time zone, as the kabupaten's figures take it
     board = await kecamatan_board(here, kind, include_confidential=True, codes=codes, handlers=True)
-    officers, agencies = board.by_officer, board.by_agency
-    names = await _names(ctx, [i for i in officers if i is not None])
+    officer_lines, agency_lines = await handler_lines(ctx, board)
     profiles = [ctx.kabupaten.profile(code) for code in codes]
 
     def labels(by: str) -> list[tuple[str, Row]]:
@@ -175,10 +166,6 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
         return sorted(((key or text("publik.no_desa", locale), row) for key, row in board.by_desa.items()),
                       key=lambda item: item[0])
 
-    officer_lines = sorted(((names.get(i, "?"), pair) for i, pair in officers.items() if i is not None),
-                           key=lambda item: item[0])
-    agency_lines = sorted(((ctx.kabupaten.agency_name(code) or code or "-", pair) for code, pair in agencies.items()),
-                          key=lambda item: item[0])
     shown: dict[str, Any] = {"this": period_name(board.summary.this_month, locale),
                              "last": period_name(board.summary.last_month, locale)}
     return pages.render("stats.html", viewer=viewer, periode=periode, periods=list(PERIODS), chosen=chosen,

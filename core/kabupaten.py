@@ -52,6 +52,15 @@ class Agency(Strict):
         return self.telegram_chat_id is not None
 
 
+class KabupatenStaff(Strict):
+    """A person who holds a kabupaten role, named in the kabupaten file (`lapor-camat run` and `staff sync`
+    give them the role; the console or the CLI can still deactivate them, and that stands)."""
+
+    telegram_id: int = Field(gt=0)
+    name: str = Field(min_length=1, max_length=60)
+    role: Literal["kabupaten_admin", "inspektorat"]
+
+
 class KabupatenTelegram(Strict):
     chat_id: int | None = None  # the kabupaten's chat: the third escalation level and its digest
     digest_time: time = time(7, 0)  # when the kecamatan comparison is sent, local time
@@ -87,13 +96,15 @@ class KabupatenFile(Strict):
     agencies: list[Agency] = Field(default_factory=list)
     telegram: KabupatenTelegram = KabupatenTelegram()
     whatsapp: KabupatenWhatsApp | None = None
+    staff: list[KabupatenStaff] = Field(default_factory=list)
 
 
 class Kabupaten:
     """Every kecamatan of the install, found by code, WhatsApp number or Telegram chat."""
 
     def __init__(self, code: str, name: str, profiles: list[Profile], agencies: list[Agency] | None = None,
-                 telegram: KabupatenTelegram | None = None, whatsapp: KabupatenWhatsApp | None = None) -> None:
+                 telegram: KabupatenTelegram | None = None, whatsapp: KabupatenWhatsApp | None = None,
+                 staff: list[KabupatenStaff] | None = None) -> None:
         if not profiles:
             raise ValueError("a kabupaten needs at least one kecamatan")
         self.code, self.name = code, name
@@ -101,6 +112,7 @@ class Kabupaten:
         self.agencies = list(agencies or [])
         self.telegram = telegram or KabupatenTelegram()
         self.whatsapp = whatsapp  # the kabupaten-wide number, if it runs one
+        self.staff = list(staff or [])  # the kabupaten roles the file gives (core.usecases.staff.sync_kabupaten_staff)
 
     @classmethod
     def of_one(cls, profile: Profile) -> Kabupaten:
@@ -259,9 +271,12 @@ def load_kabupaten(path: Path) -> Kabupaten:
         except ValidationError as exc:
             problems += [f"{entry}: {describe_error(e)}" for e in exc.errors()]
     problems += _clashes(path, loaded, head)
+    if len(loaded) == len(head.kecamatan):  # a profile that failed to load would make its categories "unknown"
+        problems += _agency_categories(path, loaded, head)
     if problems:
         raise ProfileError(path, problems)
-    return Kabupaten(head.code, head.name, [p for _, p in loaded], head.agencies, head.telegram, head.whatsapp)
+    return Kabupaten(head.code, head.name, [p for _, p in loaded], head.agencies, head.telegram, head.whatsapp,
+                     head.staff)
 
 
 def _clashes(path: Path, loaded: list[tuple[Path, Profile]], head: KabupatenFile) -> list[str]:
@@ -295,7 +310,17 @@ def _clashes(path: Path, loaded: list[tuple[Path, Profile]], head: KabupatenFile
         claim("code", head.code, path.name, "code")
     codes = [a.code for a in head.agencies]
     problems += [f"{path.name}: agency {c!r} appears twice" for c in sorted({c for c in codes if codes.count(c) > 1})]
+    people = [s.telegram_id for s in head.staff]
+    problems += [f"{path.name}: staff telegram_id {t} appears twice (one entry per person)"
+                 for t in sorted({t for t in people if people.count(t) > 1})]
     return problems
+
+
+def _agency_categories(path: Path, loaded: list[tuple[Path, Profile]], head: KabupatenFile) -> list[str]:
+    """An agency's usual categories must be categories of the install (of at least one kecamatan)."""
+    known = {c.code for _, p in loaded for c in p.categories}
+    return [f"{path.name}: agencies[{i}].categories: {code!r} (agency {agency.code!r}) is no kecamatan's category"
+            for i, agency in enumerate(head.agencies) for code in agency.categories if code not in known]
 
 
 def sole_kecamatan(kabupaten_file: Path | None, kecamatan_profile: Path | None) -> str | None:

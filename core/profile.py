@@ -221,6 +221,8 @@ class Profile(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,40}$")
     name: str = Field(min_length=1)
     kabupaten: str = ""
+    # The kecamatan's Kemendagri code (kode wilayah, e.g. "73.05.07"): Open311's jurisdiction_id, beside `code`.
+    kemendagri_code: str | None = Field(default=None, pattern=r"^\d{2}\.\d{2}\.\d{2}$")
     ticket_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")
     timezone: str = "Asia/Makassar"
     country: str = "ID"

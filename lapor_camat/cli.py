@@ -32,7 +32,14 @@ from core.queries import list_tickets, ticket_detail
 from core.settings import Component, Settings, SettingsError, load_settings
 from core.texts import refusal, text
 from core.usecases.held import list_waiting, release_held
-from core.usecases.staff import add_staff, list_staff, parse_roles, remove_staff, staff_history
+from core.usecases.staff import (
+    add_staff,
+    list_staff,
+    parse_roles,
+    remove_staff,
+    staff_history,
+    sync_kabupaten_staff,
+)
 from lapor_camat.bootstrap import open_context
 
 T = TypeVar("T")
@@ -171,17 +178,36 @@ KECAMATAN_HELP = "The kecamatan's code (needed when the install serves several).
               help="verifier, officer, camat or admin (in the kecamatan), kabupaten_admin or inspektorat "
                    "(kabupaten-wide); repeatable.")
 @click.option("--desa", multiple=True, help="Desa/kelurahan this person covers; repeatable.")
+@click.option("--category", "categories", multiple=True,
+              help="Category code this officer works on (a trade, e.g. the electrician's street lights); "
+                   "repeatable; none given keeps theirs, '-' clears them.")
 @click.option("--kecamatan", help=KECAMATAN_HELP + " Not needed for kabupaten roles alone.")
 @_run
 async def staff_add(telegram_id: int, name: str, roles: tuple[str, ...], desa: tuple[str, ...],
-                    kecamatan: str | None) -> None:
+                    categories: tuple[str, ...], kecamatan: str | None) -> None:
     """Register or update a staff member by Telegram user id: their roles in one kecamatan (others stay)."""
     parsed = parse_roles(roles)
     async with open_context(_settings()) as ctx:
         wide_only = not parsed - KABUPATEN_ROLES and not desa
         place = ctx if wide_only and not kecamatan else _kecamatan_of(ctx, kecamatan, "the roles are for")
-        person = await add_staff(place, telegram_id, name, parsed, desa, by=_operator())
+        trades = tuple(c for c in categories if c != "-") if categories else None
+        person = await add_staff(place, telegram_id, name, parsed, desa, by=_operator(), categories=trades)
         click.echo(f"{person.name} ({person.telegram_id}) in {place.profile.name}: {', '.join(person.roles)}")
+
+
+@staff.command("sync")
+@_run
+async def staff_sync() -> None:
+    """Give the people the kabupaten file lists under [[staff]] their kabupaten role now (lapor-camat run does
+    it at start); only adds, and a deactivated person stays deactivated."""
+    async with open_context(_settings()) as ctx:
+        lines = await sync_kabupaten_staff(ctx)
+        listed = len(ctx.kabupaten.staff)
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo(f"Nothing to change: the {listed} people of the kabupaten file's [[staff]] hold their roles"
+                   if listed else "The kabupaten file lists no [[staff]]")
 
 
 @staff.command("list")
@@ -197,7 +223,8 @@ async def staff_list(include_inactive: bool, kecamatan: str | None) -> None:
     for person in people:
         flag = "" if person.active else "  (inactive)"
         click.echo(f"{person.telegram_id:>14}  {person.name:<24} {','.join(person.roles):<20} "
-                   f"{','.join(person.desa)}{flag}")
+                   f"{','.join(person.desa)}{' [' + ','.join(person.categories) + ']' if person.categories else ''}"
+                   f"{flag}")
 
 
 @staff.command("remove")

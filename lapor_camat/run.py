@@ -22,6 +22,7 @@ from core.context import Context
 from core.db.migrate import upgrade_async
 from core.kabupaten import sole_kecamatan
 from core.settings import Component, Settings, SettingsError
+from core.usecases.staff import sync_kabupaten_staff
 from lapor_camat.bootstrap import open_context
 from lapor_camat.web import health_routes
 from open311 import open311_routes
@@ -184,4 +185,6 @@ async def run(settings: Settings, parts: tuple[str, ...] = PARTS, migrate: bool 
         await upgrade_async(settings.database_url,
                             kecamatan=sole_kecamatan(settings.kabupaten_file, settings.kecamatan_profile))
     async with open_context(settings) as ctx:
+        for line in await sync_kabupaten_staff(ctx):  # the kabupaten file's [[staff]]: their roles
+            log.info("kabupaten staff: %s", line)
         await serve(ctx, settings, build_parts(ctx, settings, parts))

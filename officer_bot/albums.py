@@ -100,9 +100,9 @@ class Post:
         """The words: the text, or the captions (an album usually has one, on its first item)."""
         return "\n".join(t for m in self.messages if (t := (m.text or m.caption or "").strip()))
 
-    async def files(self, bot: Bot, media_dir: Path) -> tuple[NewAttachment, ...]:
-        """Every photo of the post, fetched and kept for the citizen's bot."""
+    async def files(self, bot: Bot, media_dir: Path, documents: bool = False) -> tuple[NewAttachment, ...]:
+        """Every photo of the post (with `documents`, every document too), fetched and kept for the citizen's bot."""
         found: list[NewAttachment] = []
         for message in self.messages:
-            found += await incoming(bot, message, media_dir)
+            found += await incoming(bot, message, media_dir, documents)
         return tuple(found)

@@ -37,7 +37,7 @@ from officer_bot import chat_turns
 from officer_bot.bots import Bots
 from officer_bot.cards import Board
 from officer_bot.channel import TelegramChannel
-from officer_bot.handlers import chats, commands, duty, held, masuk, replies, staff, taps
+from officer_bot.handlers import chats, commands, duty, escalate, held, masuk, replies, staff, taps
 from officer_bot.handlers.common import CONTEXT_TYPES, Deps, OfficerContext
 from officer_bot.pacing import Pacer
 from officer_bot.private_route import private_kecamatan
@@ -181,9 +181,10 @@ class OfficerBot:
         app.add_handler(CommandHandler("tiket", commands.ticket))
         app.add_handler(CommandHandler("masuk", masuk.sign_in_link))
         app.add_handler(CommandHandler("tugas", duty.duty))
+        app.add_handler(CommandHandler("eskalasi", escalate.escalate))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chats.on_migrate))
         app.add_handler(MessageHandler(
-            (filters.TEXT | filters.PHOTO | filters.Document.IMAGE | filters.LOCATION) & ~filters.COMMAND,
+            (filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.LOCATION) & ~filters.COMMAND,
             replies.on_message))
         app.add_error_handler(self._on_error)
 

@@ -69,7 +69,7 @@ async def load_view(ctx: Context, ticket_id: int, with_nearby: bool = False) -> 
                                            ticket.desa, ticket.address, exclude_id=ticket.id)
     on_duty: tuple[OnDuty, ...] = ()
     if ticket.state == TicketState.VERIFIED:
-        on_duty = tuple(await on_duty_for(ctx.at(ticket.kecamatan), ticket.desa))
+        on_duty = tuple(await on_duty_for(ctx.at(ticket.kecamatan), ticket.desa, ticket.category))
     return TicketView(ticket, wa_id, assignee, events, files, nearby, on_duty)
 
 

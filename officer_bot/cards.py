@@ -16,6 +16,7 @@ from core.db.models import Attachment
 from core.domain.lifecycle import Chat, TicketState
 from core.domain.notices import Post
 from core.texts import text
+from core.usecases.duty import field_group_of
 from officer_bot import media
 from officer_bot.bundles import Bundles
 from officer_bot.card_data import TicketView, load_view
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 RENDER = {"desk": desk_text, "field": field_text, "camat": camat_text, "agency": agency_text,
           "kabupaten": kabupaten_text}
 MOVED = "moved"  # the role of a field card left behind in a group the case no longer belongs to
+FIELD_MOVES = ("accept", "reassign", "add_progress")  # a reassign newest among these moves a taken card
 CONSOLE_ROLES = frozenset({"desk", "field", "camat", "kabupaten"})  # staff with a console; agencies have none
 PostStep = Callable[[Callable[[], Awaitable[Message | tuple[Message, ...]]]], Awaitable[None]]
 
@@ -132,14 +134,24 @@ class Board:
 
     async def follow_route(self, view: TicketView, card: Card) -> Card:
         """A waiting case whose desa or category now routes it to another field group (the desk corrected
-        it) moves there: the old card says where it went and loses its buttons, the new group gets the card."""
-        if view.state is not TicketState.VERIFIED or card.message_id == WAITING or card.role != Chat.FIELD.value:
+        it), or a taken one the camat reassigned to an officer of another group, moves there: the old card
+        says where it went and loses its buttons, the new group gets the card."""
+        if card.message_id == WAITING or card.role != Chat.FIELD.value:
             return card
-        target = await self.home(Chat.FIELD.value, view)
+        t = view.ticket
+        last = view.last(*FIELD_MOVES)
+        reassigned = view.state is TicketState.IN_PROGRESS and last is not None and last.action == "reassign"
+        if view.state is TicketState.VERIFIED:
+            target = await self.home(Chat.FIELD.value, view)
+            note = text("tg.card.moved", number=t.number, desa=t.desa or "-")
+        elif reassigned and t.assignee_id is not None:
+            target = await current_chat(self.ctx, await field_group_of(self.ctx, t.assignee_id, t.desa, t.category))
+            note = text("tg.card.moved_officer", number=t.number, name=view.assignee or "-")
+        else:
+            return card
         if target == card.chat_id:
             return card
         moved = await self.post(view, Chat.FIELD.value, target)
-        note = text("tg.card.moved", number=view.ticket.number, desa=view.ticket.desa or "-")
         with contextlib.suppress(Gone):  # deleted there meanwhile: nothing to say where it went
             await self.tg.edit_text(card.chat_id, card.message_id, escape(note), None)
         await save_card(self.ctx, Card(card.ticket_id, card.chat_id, card.message_id, MOVED))

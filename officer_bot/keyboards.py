@@ -115,9 +115,12 @@ def reason_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMar
     return choices(tid, "rr", ctx.profile.reject_reasons, width=1, locale=locale, more=[write])
 
 
-def agency_menu(ctx: Context, tid: int, locale: str = "id") -> InlineKeyboardMarkup:
-    """The install's agencies (the kabupaten file's; a kecamatan profile alone lists its own)."""
-    return choices(tid, "fa", [a.name for a in ctx.kabupaten.agencies], locale=locale)
+def agency_menu(ctx: Context, tid: int, locale: str = "id", category: str | None = None) -> InlineKeyboardMarkup:
+    """The install's agencies (the kabupaten file's; a kecamatan profile alone lists its own), those that
+    usually take `category` first; each button names its agency's place in the file, whatever the order."""
+    places = sorted(enumerate(ctx.kabupaten.agencies), key=lambda found: category not in found[1].categories)
+    buttons = [InlineKeyboardButton(a.name[:60], callback_data=encode("fa", tid, i)) for i, a in places]
+    return InlineKeyboardMarkup([*rows(buttons, 2), back(tid, locale)])
 
 
 def outcome_menu(tid: int, locale: str = "id") -> InlineKeyboardMarkup:

@@ -78,13 +78,20 @@ def sendable(files: list[Attachment], media_dir: Path) -> list[tuple[Attachment,
     return [(a, item) for a, item in found if item is not None]
 
 
-async def incoming(bot: Bot, message: Message, media_dir: Path) -> tuple[NewAttachment, ...]:
-    """The photo (largest size) or document image of a staff message, kept on disk for the citizen's bot."""
+async def incoming(bot: Bot, message: Message, media_dir: Path, documents: bool = False) -> tuple[NewAttachment, ...]:
+    """The photo (largest size) or document image of a staff message, kept on disk for the citizen's bot; with
+    `documents`, any other document too (a letter or a schedule with the desk's answer to a question)."""
+    suffix = ".jpg"
     if message.photo:
         size = message.photo[-1]
         file_id, mime, kind = size.file_id, "image/jpeg", AttachmentKind.PHOTO
     elif message.document and (message.document.mime_type or "").startswith("image/"):
         file_id, mime, kind = message.document.file_id, message.document.mime_type or "image/jpeg", AttachmentKind.PHOTO
+    elif message.document and documents:
+        document = message.document
+        file_id, kind = document.file_id, AttachmentKind.DOCUMENT
+        mime = document.mime_type or "application/octet-stream"
+        suffix = mimetypes.guess_extension(mime) or Path(document.file_name or "").suffix[:10] or ".bin"
     else:
         return ()
     stored: str | None = None
@@ -95,7 +102,7 @@ async def incoming(bot: Bot, message: Message, media_dir: Path) -> tuple[NewAtta
     try:
         data = bytes(await (await bot.get_file(file_id)).download_as_bytearray())
         digest, size_bytes = hashlib.sha256(data).hexdigest(), len(data)
-        relative = Path("telegram") / f"{digest}.jpg"
+        relative = Path("telegram") / f"{digest}{suffix}"
         (media_dir / relative).parent.mkdir(parents=True, exist_ok=True)
         (media_dir / relative).write_bytes(data)
         stored = str(relative)
@@ -103,7 +110,8 @@ async def incoming(bot: Bot, message: Message, media_dir: Path) -> tuple[NewAtta
         log.warning("could not fetch a telegram photo", extra={"error": repr(exc)})
         error = type(exc).__name__
     else:
-        citizen_copy = await citizen_rendition(media_dir, relative, data, mime)
+        if kind is AttachmentKind.PHOTO:
+            citizen_copy = await citizen_rendition(media_dir, relative, data, mime)
     return (NewAttachment(kind, "telegram", file_id, caption=message.caption or "", sha256=digest, mime=mime,
                           size=size_bytes, stored_path=stored, fetch_error=error, citizen_path=citizen_copy),)
 

@@ -15,7 +15,7 @@ from core.audit import actor_label
 from core.context import Context
 from core.db.models import Ticket
 from core.domain.lifecycle import OPEN_STATES, TicketState
-from core.domain.people import mask_phone, mask_phones_in
+from core.domain.people import mask_phones_in, staff_view_of_reporter
 from core.texts import clip, duration, text, when
 from core.usecases.duty import OnDuty, suggested
 from officer_bot import media
@@ -65,7 +65,8 @@ def header(ctx: Context, view: TicketView, locale: str) -> list[str]:
 
 
 def reporter(view: TicketView, locale: str) -> str:
-    who = mask_phone(view.reporter_wa_id) if view.ticket.privacy == "normal" else text("tg.card.anonymous", locale)
+    hidden = "tg.card.anonymous" if view.ticket.privacy != "normal" else "tg.card.no_whatsapp"
+    who = staff_view_of_reporter(view.ticket.privacy, view.reporter_wa_id) or text(hidden, locale)
     return text("tg.card.reporter", locale, who=who)
 
 
@@ -255,9 +256,14 @@ def agency_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
 
 
 def kabupaten_text(ctx: Context, view: TicketView, locale: str = "id") -> str:
-    """The kabupaten's escalation card: a case the camat has not acted on."""
+    """The kabupaten's escalation card: a case the camat has not acted on, or one sent up by hand (/eskalasi)."""
     title = f"<b>{escape(text('tg.card.kabupaten_title', locale, kecamatan=ctx.profile.name))}</b>"
-    return "\n".join([title, *header(ctx, view, locale), *[escape(s) for s in status_lines(ctx, view, locale)]])
+    lines = [title, *header(ctx, view, locale), *[escape(s) for s in status_lines(ctx, view, locale)]]
+    raised = view.last("escalate")
+    if raised is not None and raised.data.get("by_hand"):
+        lines.append(escape(text("tg.escalate.card_by", locale, name=raised.actor_name,
+                                 reason=raised.data.get("reason") or "–")))
+    return "\n".join(lines)
 
 
 def bundle_text(ctx: Context, tickets: Sequence[Ticket], locale: str = "id") -> str:

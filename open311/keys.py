@@ -2,8 +2,9 @@
 older OPEN311_API_KEYS setting; and how often each key may post.
 
 A key is shown once, when made, and only its SHA-256 is stored: a key is found by its hash, so no stored
-secret is ever compared. A key from the setting is compared in constant time. The per-minute limit is a
-sliding window held in this process's memory: several server processes each count on their own.
+secret is ever compared. A key from the setting is compared in constant time. The per-minute limit counts
+each key's POSTs per clock minute in the database (`open311_rate`, one upserted row per key and minute), so
+every replica of the server counts against the same limit.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.context import Context
-from core.db.models import Open311Key
+from core.db.engine import insert_for
+from core.db.models import Open311Key, Open311Rate
 
 PER_MINUTE = 30  # the default limit of a new key, and the limit of a key from the setting
 WINDOW = timedelta(minutes=1)
@@ -33,8 +34,14 @@ def key_hash(key: str) -> str:
 class Caller:
     """A key that may post: who holds it (for the logs; never the key), and its per-minute limit."""
 
-    label: str
+    label: str  # "key <id>", or "setting <hash prefix>" for a key of OPEN311_API_KEYS
     per_minute: int
+
+    @property
+    def ref(self) -> str:
+        """What a ticket it filed records of it: the key's id, or `s<hash prefix>` for a key of the setting."""
+        kind, _, name = self.label.partition(" ")
+        return name if kind == "key" else f"s{name}"
 
 
 @dataclass(frozen=True)
@@ -67,21 +74,19 @@ async def caller(ctx: Context, given: str, setting_keys: list[str]) -> Caller | 
     return Refusal("unknown")
 
 
-class RateLimit:
-    """A sliding minute per caller, in this process: `allow` counts a POST, or says how long to wait."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[datetime]] = defaultdict(deque)
-
-    def wait(self, who: Caller, now: datetime) -> int:
-        """0 and the POST counted if `who` is under its limit; else the seconds until it may post again."""
-        seen = self._seen[who.label]
-        while seen and seen[0] <= now - WINDOW:
-            seen.popleft()
-        if len(seen) >= who.per_minute:
-            return max(1, int((seen[0] + WINDOW - now).total_seconds() + 0.999))
-        seen.append(now)
+async def rate_wait(ctx: Context, who: Caller, now: datetime) -> int:
+    """Count a POST of `who` in this clock minute (every replica's count, in the database): 0 while the minute
+    holds at most `who.per_minute` of them, else the seconds until the next minute."""
+    minute = now.replace(second=0, microsecond=0)
+    async with ctx.sessions.begin() as session:
+        upsert = insert_for(session)(Open311Rate).values(key=who.label, minute=minute, posts=1)
+        posts = await session.scalar(upsert.on_conflict_do_update(
+            index_elements=[Open311Rate.key, Open311Rate.minute],
+            set_={"posts": Open311Rate.posts + 1}).returning(Open311Rate.posts))
+        await session.execute(delete(Open311Rate).where(Open311Rate.key == who.label, Open311Rate.minute < minute))
+    if posts is not None and posts <= who.per_minute:
         return 0
+    return max(1, int((minute + WINDOW - now).total_seconds() + 0.999))
 
 
 @dataclass(frozen=True)

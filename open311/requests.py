@@ -8,12 +8,16 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from core.domain.lifecycle import TicketState
 from core.kabupaten import Kabupaten
 from core.profile import Profile
 from core.texts import text
 from open311.render import Problem, Value, w3c
 from public.view import PublicCase
 
+# The states whose deadline is when the problem should be solved (by the officer, or the agency it went to):
+# before the officer has taken a case that moment is not known yet, and expected_datetime is left out.
+SOLVING = frozenset({TicketState.IN_PROGRESS, TicketState.FORWARDED})
 SPAN = timedelta(days=90)  # the longest start_date..end_date, and the default range
 MOST = 1000  # the most requests one answer carries
 MAX_IDS = 1000
@@ -107,7 +111,7 @@ def request_row(case: PublicCase, kabupaten: Kabupaten, locale: str, media_url: 
     """One request as GET requests answers it, the issue's fields in the specification's order."""
     profile, service_name, status_notes = _labels(kabupaten, case.kecamatan, case.category, case.state.value, locale)
     zone = profile.zone
-    where = ", ".join(part for part in (case.address, case.desa, profile.name) if part)
+    where = ", ".join(part for part in (case.desa, profile.name) if part)  # never the address the citizen typed
     return {
         "service_request_id": case.number,
         "status": "open" if case.open else "closed",
@@ -118,7 +122,7 @@ def request_row(case: PublicCase, kabupaten: Kabupaten, locale: str, media_url: 
         "agency_responsible": case.agency or profile.name,
         "requested_datetime": w3c(case.requested_at, zone),
         "updated_datetime": w3c(case.updated_at, zone),
-        "expected_datetime": w3c(case.expected_at, zone),
+        "expected_datetime": w3c(case.expected_at, zone) if case.state in SOLVING else None,
         "address": where,
         "zipcode": None,
         "lat": case.lat,

@@ -3,7 +3,7 @@
 Reading needs no key and answers any origin (CORS, with the preflight's OPTIONS); posting a report needs
 a key (`open311.keys`: one an admin made, or one of OPEN311_API_KEYS) and stays same-origin. Every answer
 is XML or JSON by the path's ending, UTF-8, datetimes in the kecamatan's time with its offset; every
-refusal is the specification's errors list (400, 403, 404; 429 over a key's per-minute or a phone's daily limit).
+refusal is the specification's errors list (400, 403, 404; 429 over a key's per-minute limit).
 What of a case is shown is `public.view`'s to say.
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -24,7 +25,7 @@ from core.db.models import Ticket
 from core.settings import Settings
 from core.texts import LOCALES, text
 from open311 import services as catalogue
-from open311.keys import Caller, RateLimit, caller
+from open311.keys import Caller, caller, rate_wait
 from open311.render import FORMATS, Problem, Value, document, errors
 from open311.requests import paging, parse_query, request_row, window
 from open311.submit import CHANNEL, file_report, tenant
@@ -34,7 +35,7 @@ from public.view import PublicCase, public_case, public_cases, public_photo
 log = logging.getLogger(__name__)
 BASE = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-12-03"  # when this endpoint's behaviour last changed (discovery)
+CHANGESET = "2026-12-07T06:00:00+08:00"  # when this endpoint's behaviour last changed (discovery: a W3C datetime)
 # What discovery names under each endpoint's `resources` (the specification has no field for it): every GET and POST
 # of the API, FixMyStreet's servicerequestupdates extension among them. GET and POST requests share one URL.
 RESOURCES = {"discovery": "discovery.{format}", "service_list": "services.{format}",
@@ -42,6 +43,7 @@ RESOURCES = {"discovery": "discovery.{format}", "service_list": "services.{forma
              "request": "requests/{service_request_id}.{format}", "token": "tokens/{token}.{format}",
              "servicerequestupdates": "servicerequestupdates.{format}"}
 MAX_FORM = 65_536
+TOKEN = re.compile(r"[0-9a-f]{32}")  # what submit.file_report makes (secrets.token_hex(16))
 GET_HEADERS = {"Access-Control-Allow-Origin": "*"}
 # The preflight of a cross-origin GET: any origin may read, with the headers a page's fetch() may add.
 PREFLIGHT = {**GET_HEADERS, "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
@@ -84,7 +86,6 @@ class Api:
     def __init__(self, ctx: Context, settings: Settings) -> None:
         self.ctx, self.settings = ctx, settings
         self.kabupaten = ctx.kabupaten
-        self.limits = RateLimit()  # per key, in this process
 
     def answer(self, handler: Handler, methods: list[str] = READ) -> Callable[[Request], Awaitable[Response]]:
         """The handler in the path's format, its Problems (and any failure) as the specification's errors; a
@@ -134,7 +135,9 @@ class Api:
         """Service Discovery, with each resource's URL template (RFC 6570) under `resources`, the extension too."""
         locale, url = self.locale(request), f"{self.base_url(request)}{BASE}"
         body: Value = {
-            "changeset": CHANGESET, "contact": text("open311.contact", locale, name=self.kabupaten.name),
+            "changeset": CHANGESET,
+            "contact": " ".join((text("open311.contact", locale, name=self.kabupaten.name),
+                                 text("open311.jurisdictions", locale, known=catalogue.known(self.kabupaten)))),
             "key_service": text("open311.key_service", locale),
             "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET, "type": "production",
                            "formats": ["text/xml", "application/json"],
@@ -154,13 +157,12 @@ class Api:
         if request.method == "POST":
             return await self.post(request, fmt)
         params = _params(request)
-        jurisdiction = params.get("jurisdiction_id", "")
-        profiles = catalogue.scope(self.kabupaten, jurisdiction)
+        profiles = catalogue.scope(self.kabupaten, params.get("jurisdiction_id"))
         query = parse_query(params, self.ctx.now(), profiles[0].zone)
         # A case is a service request once it has a service: a report the desk has not yet given a category
         # (a WhatsApp one, before verification) is listed from then on.
         services = query.categories or sorted({c.code for p in profiles for c in p.categories})
-        cases = await public_cases(self.ctx, profiles[0].code if jurisdiction else None, since=query.since,
+        cases = await public_cases(self.ctx, profiles[0].code, since=query.since,
                                    until=query.until, numbers=query.numbers, category=services,
                                    open=query.open, limit=query.limit, offset=query.offset, timeline=False)
         locale = self.locale(request)
@@ -168,11 +170,10 @@ class Api:
         return document(fmt, "service_requests", rows)
 
     async def request(self, request: Request, fmt: str) -> Response:
-        jurisdiction = request.query_params.get("jurisdiction_id", "")
-        catalogue.scope(self.kabupaten, jurisdiction)
+        (here,) = catalogue.scope(self.kabupaten, request.query_params.get("jurisdiction_id"))
         number = request.path_params["id"]
         case = await public_case(self.ctx, number)
-        if case is None or case.category is None or (jurisdiction and case.kecamatan != jurisdiction):
+        if case is None or case.category is None or case.kecamatan != here.code:
             raise Problem(404, "request_unknown", value=number[:40])
         return document(fmt, "service_requests", [request_row(case, self.kabupaten, self.locale(request),
                                                               self.media_url(request, case))])
@@ -180,23 +181,25 @@ class Api:
     async def updates(self, request: Request, fmt: str) -> Response:
         """GET servicerequestupdates: the public steps of public cases between start_date and end_date."""
         params = _params(request)
-        jurisdiction = params.get("jurisdiction_id", "")
-        profiles = catalogue.scope(self.kabupaten, jurisdiction)
-        since, until = window(params, self.ctx.now(), profiles[0].zone)
+        (here,) = catalogue.scope(self.kabupaten, params.get("jurisdiction_id"))
+        since, until = window(params, self.ctx.now(), here.zone)
         limit, offset = paging(params)
-        rows = await request_updates(self.ctx, profiles[0].code if jurisdiction else None, since, until,
+        rows = await request_updates(self.ctx, here.code, since, until,
                                      self.locale(request), lambda case: self.media_url(request, case), limit, offset)
         return document(fmt, "service_request_updates", rows)
 
     async def token(self, request: Request, fmt: str) -> Response:
-        """The request a POST's token became (POST answers with the id at once: this is for clients that ask)."""
-        jurisdiction = request.query_params.get("jurisdiction_id", "")
-        catalogue.scope(self.kabupaten, jurisdiction)
+        """The request a POST's token became. Vestigial here: every service is `realtime`, so POST answers the
+        service_request_id at once; the endpoint stays for clients that ask anyway."""
+        (here,) = catalogue.scope(self.kabupaten, request.query_params.get("jurisdiction_id"))
         token = request.path_params["token"]
-        async with self.ctx.sessions() as session:
-            number = await session.scalar(select(Ticket.number).where(Ticket.source_ref == f"{CHANNEL}:{token}"))
+        number = None
+        if TOKEN.fullmatch(token):  # a token is hex: nothing in it can be a LIKE wildcard
+            async with self.ctx.sessions() as session:
+                number = await session.scalar(select(Ticket.number).where(or_(
+                    Ticket.source_ref.like(f"{CHANNEL}:%:{token}"), Ticket.source_ref == f"{CHANNEL}:{token}")))
         case = await public_case(self.ctx, number) if number else None
-        if case is None or (jurisdiction and case.kecamatan != jurisdiction):
+        if case is None or case.kecamatan != here.code:
             raise Problem(404, "token_unknown", value=token[:40])
         return document(fmt, "service_requests", [{"service_request_id": case.number, "token": token}])
 
@@ -209,7 +212,7 @@ class Api:
         form = {**dict(request.query_params), **dict(posted)}
         who = await self.allowed(form.get("api_key", ""))
         here = self.ctx.at(tenant(self.kabupaten, form))
-        filed = await file_report(here, form)
+        filed = await file_report(here, form, who.ref)
         log.info("open311 report filed", extra={"ticket": filed.submitted.number, "kecamatan": here.kecamatan,
                                                 "key": who.label})
         locale = self.locale(request)
@@ -226,7 +229,7 @@ class Api:
         if not isinstance(found, Caller):
             log.warning("open311 key refused", extra={"reason": found.reason, "key_id": found.key_id})
             raise Problem(403, "api_key")
-        wait = self.limits.wait(found, self.ctx.now())
+        wait = await rate_wait(self.ctx, found, self.ctx.now())
         if wait:
             log.warning("open311 key over its limit", extra={"key": found.label, "per_minute": found.per_minute})
             raise Problem(429, "rate_limited", table="open311.keys", headers={"Retry-After": str(wait)},

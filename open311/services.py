@@ -10,13 +10,28 @@ from open311.render import Problem, Value
 DESA = "desa"  # the one attribute: where the problem is (the desk may set or correct it while verifying)
 
 
-def scope(kabupaten: Kabupaten, jurisdiction: str | None) -> list[Profile]:
-    """The kecamatan a request names by `jurisdiction_id` (its code), or all of them when it names none."""
+def scope(kabupaten: Kabupaten, jurisdiction: str | None, required: bool = True) -> list[Profile]:
+    """The kecamatan `jurisdiction_id` names (its Kemendagri code or its slug); without one, the install's only
+    kecamatan, or (not `required`) all of them; else the specification's 400 (or 404 for an unknown one)."""
+    jurisdiction = (jurisdiction or "").strip()
     if not jurisdiction:
+        if required and len(kabupaten) > 1:
+            raise Problem(400, "jurisdiction_missing", known=known(kabupaten))
         return list(kabupaten)
-    if jurisdiction not in kabupaten.profiles:
-        raise Problem(404, "jurisdiction_unknown", value=jurisdiction[:40], known=", ".join(kabupaten.profiles))
-    return [kabupaten.profiles[jurisdiction]]
+    found = kabupaten.profiles.get(jurisdiction) or next(
+        (p for p in kabupaten if p.kemendagri_code == jurisdiction), None)
+    if found is None:
+        raise Problem(404, "jurisdiction_unknown", value=jurisdiction[:40], known=known(kabupaten))
+    return [found]
+
+
+def jurisdiction_id(profile: Profile) -> str:
+    """What names the kecamatan to clients: its Kemendagri code, else its slug."""
+    return profile.kemendagri_code or profile.code
+
+
+def known(kabupaten: Kabupaten) -> str:
+    return ", ".join(f"{p.kemendagri_code} ({p.code})" if p.kemendagri_code else p.code for p in kabupaten)
 
 
 def categories(profiles: list[Profile]) -> list[tuple[Profile, Category]]:

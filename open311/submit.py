@@ -1,10 +1,13 @@
 """POST requests: an outside system's report, filed through the same submit use case as a WhatsApp report.
 
-It lands on the desk as `received` and is verified there like any other. The channel is recorded in the
-ticket's `source_ref` (`open311:<token>`; there is no channel column). A reporter who gives a phone number
-is that number's citizen (the one WhatsApp knows, told of the case there, under the same daily limit);
-one who gives none is a citizen of their own without a number (`wa_id` "o311-…", never a WhatsApp id),
-and the report is anonymous: the desk sees no identity. Email, device and account ids are not kept.
+It lands on the desk as `received` and is verified there like any other. The channel and the key that
+posted it are recorded in the ticket's `source_ref` (`open311:<key ref>:<token>`; there is no channel
+column). Every report's reporter is a citizen of its own without a WhatsApp number (`wa_id` "o311-…", never
+a WhatsApp id, so never messaged there): a key holder cannot file in a WhatsApp citizen's name, spend their
+daily limit or have them messaged. A phone number or email given is kept only masked (`Citizen.contact`,
+for staff), and the report is then a normal one; without either it is anonymous. The name given is kept
+only so that the public never reads it (`public.view` masks the reporter's name out of the text); device
+and account ids are not kept.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from dataclasses import dataclass
 from core.context import Context
 from core.db.models import Citizen
 from core.domain.errors import InvalidInput
-from core.domain.people import Actor, InvalidPhone, normalise_phone
+from core.domain.people import Actor, InvalidPhone, mask_phone, normalise_phone
 from core.domain.reports import NewReport, Privacy
 from core.kabupaten import Kabupaten
-from core.usecases.citizen import Submitted, TooManyReports, citizen_actor, submit_ticket
+from core.usecases.citizen import Submitted, TooManyReports, submit_ticket
 from open311.render import Problem
-from open311.services import DESA, scope
+from open311.services import DESA, known, scope
 
 CHANNEL = "open311"
 MAX_DESCRIPTION = 4000
@@ -43,7 +46,7 @@ def tenant(kabupaten: Kabupaten, form: Mapping[str, str]) -> str:
     desa = form.get(f"attribute[{DESA}]", "").strip().casefold()
     holder = next((p.kecamatan for p in kabupaten.places if desa and p.desa.casefold() == desa), None)
     if holder is None:
-        raise Problem(400, "jurisdiction_missing", known=", ".join(kabupaten.profiles))
+        raise Problem(400, "jurisdiction_missing", known=known(kabupaten))
     return holder
 
 
@@ -60,7 +63,12 @@ def _position(form: Mapping[str, str]) -> tuple[float | None, float | None]:
     return values
 
 
-def new_report(here: Context, form: Mapping[str, str], token: str) -> NewReport:
+def source_ref(key_ref: str, token: str) -> str:
+    """What a posted report's ticket records of where it came from: the channel, the key, the token."""
+    return f"{CHANNEL}:{key_ref}:{token}"
+
+
+def new_report(here: Context, form: Mapping[str, str], ref: str) -> NewReport:
     """The report the form describes, checked against the kecamatan's profile, or a Problem."""
     code = form.get("service_code", "").strip()
     if not code:
@@ -78,33 +86,47 @@ def new_report(here: Context, form: Mapping[str, str], token: str) -> NewReport:
     found = here.profile.desa_named(desa) if desa else None
     if desa and found is None:
         raise Problem(400, "desa_unknown", value=desa[:40])
-    privacy = Privacy.NORMAL if form.get("phone", "").strip() else Privacy.ANONYMOUS
+    privacy = Privacy.NORMAL if form.get("phone", "").strip() or form.get("email", "").strip() else Privacy.ANONYMOUS
     return NewReport(description=description, category=code, latitude=lat, longitude=lon, address=address,
-                     desa=found.name if found else None, privacy=privacy, source_ref=f"{CHANNEL}:{token}")
+                     desa=found.name if found else None, privacy=privacy, source_ref=ref)
+
+
+def mask_email(email: str) -> str:
+    """An email as staff see it: `daeng@example.id` -> `d***@example.id` (nothing of a text that is no email)."""
+    local, at, domain = email.strip().partition("@")
+    return f"{local[:1]}***@{domain}"[:60] if at and local and "." in domain else ""
+
+
+def contact(form: Mapping[str, str]) -> str:
+    """The phone number and email the form gives, masked (a phone number that is none is a Problem)."""
+    phone, email = form.get("phone", "").strip(), form.get("email", "").strip()
+    masked = []
+    if phone:
+        try:
+            masked.append(mask_phone(normalise_phone(phone)))
+        except InvalidPhone:
+            raise Problem(400, "phone") from None
+    if email and mask_email(email):
+        masked.append(mask_email(email))
+    return " · ".join(masked)
 
 
 async def reporter(here: Context, form: Mapping[str, str], token: str) -> Actor:
-    """The citizen a report is filed for (see the module's note)."""
-    phone = form.get("phone", "").strip()
-    if phone:
-        try:
-            normalise_phone(phone)
-        except InvalidPhone:
-            raise Problem(400, "phone") from None
-        name = " ".join(f"{form.get('first_name', '')} {form.get('last_name', '')}".split())[:100]
-        return await citizen_actor(here, phone, name)
+    """The citizen a report is filed for: always one of its own (see the module's note)."""
+    reached = contact(form)
+    name = " ".join(f"{form.get('first_name', '')} {form.get('last_name', '')}".split())[:100]
     async with here.sessions.begin() as session:
-        row = Citizen(wa_id=f"{NO_PHONE}{token[:15]}", name="", locale=here.profile.default_locale,
-                      created_at=here.now())
+        row = Citizen(wa_id=f"{NO_PHONE}{token[:15]}", name=name, contact=reached,
+                      locale=here.profile.default_locale, created_at=here.now())
         session.add(row)
         await session.flush()
         return Actor.citizen(row.id)
 
 
-async def file_report(here: Context, form: Mapping[str, str]) -> Filed:
-    """Check the form, find or make its citizen, and submit the report as WhatsApp's intake does."""
+async def file_report(here: Context, form: Mapping[str, str], key_ref: str) -> Filed:
+    """Check the form, make its citizen, and submit the report as WhatsApp's intake does (`key_ref`: the key's)."""
     token = secrets.token_hex(16)
-    report = new_report(here, form, token)
+    report = new_report(here, form, source_ref(key_ref, token))
     try:
         submitted = await submit_ticket(here, await reporter(here, form, token), report)
     except TooManyReports:

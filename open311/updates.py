@@ -1,6 +1,7 @@
 """GET servicerequestupdates (FixMyStreet's extension): each public step of each public case, by when it happened.
 
 An update is a change of a case into one of `public.view`'s PUBLIC_STEPS, read from the ticket's audit trail;
+only of a case GET requests lists (one with a service: a report the desk has not yet given a category has none);
 its `update_id` is that event's id (stable: events are only ever appended). What the desk wrote is never
 shown: each step's description is the catalogue's words for it, so no name or number can leave this way.
 Only the resolved step carries a photo: the officer's proof, as GET requests links it.
@@ -30,7 +31,8 @@ async def request_updates(ctx: Context, kecamatan: str | None, since: datetime, 
     """The updates of `kecamatan` (None: the whole install) between `since` and `until`, oldest first."""
     query = (select(TicketEvent.id, TicketEvent.to_state, TicketEvent.created_at, Ticket.number)
              .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-             .where(is_public(), TicketEvent.to_state.in_([s.value for s in PUBLIC_STEPS]),
+             .where(is_public(), Ticket.category.is_not(None),
+                    TicketEvent.to_state.in_([s.value for s in PUBLIC_STEPS]),
                     TicketEvent.from_state.is_distinct_from(TicketEvent.to_state),
                     TicketEvent.created_at >= since, TicketEvent.created_at <= until)
              .order_by(TicketEvent.created_at, TicketEvent.id).limit(limit).offset(offset))

@@ -24,7 +24,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -69,6 +69,7 @@ def public_routes(ctx: Context, settings: Settings, *, cache_for: float = 60.0) 
     pages = Pages(ctx, settings, cache_for)
     return [Route(PATH, pages.kabupaten), Mount(PATH, routes=[
         Route("/", pages.kabupaten),
+        Route("/kasus", pages.find),
         Mount("/static", LongCachedFiles(directory=HERE / "static"), name="publik-static"),
         Route("/{code}", pages.kecamatan),
         Route("/{code}/kasus", pages.lookup),
@@ -163,12 +164,29 @@ class Pages:
         return base + path
 
     async def kabupaten(self, request: Request) -> Response:
-        """The kabupaten's figures, and each kecamatan's with a link to its page."""
+        """The kabupaten's figures, each kecamatan's with a link to its page, the map, recent proof, the lookup."""
         board = await self.cache.get("kabupaten", lambda: figures.kabupaten_board(self.ctx))
-        locale = self.locale(request)
-        return self.render(request, "kabupaten.html", board=board, profiles=list(self.ctx.kabupaten),
-                           board_categories=category_rows(list(self.ctx.kabupaten), board.by_category, locale),
-                           board_types=type_rows(board.by_type, locale))
+        cases: list[PublicCase] = await self.cache.get(
+            "cases:", lambda: public_cases(self.ctx, None, since=board.total.last_month.start, limit=MAP_POINTS,
+                                           timeline=False))
+        locale, profiles = self.locale(request), list(self.ctx.kabupaten)
+        offices = [(p.name.removeprefix("Kecamatan "), p.office) for p in profiles if p.office is not None]
+        return self.render(request, "kabupaten.html", board=board, profiles=profiles,
+                           board_categories=category_rows(profiles, board.by_category, locale),
+                           board_types=type_rows(board.by_type, locale), recent=recent_proof(cases),
+                           map=points_map(offices, cases))
+
+    async def find(self, request: Request) -> Response:
+        """The kabupaten's lookup: a number goes to its kecamatan's lookup, by its ticket prefix."""
+        number = request.query_params.get("nomor", "").strip().upper()[:20]
+        profile = self.ctx.kabupaten.by_prefix(number.partition("-")[0]) if NUMBER.match(number) else None
+        if profile is None:
+            locale = self.locale(request)
+            return self.render(request, "message.html", 404, heading=text("publik.lookup_title", locale),
+                               message=text("publik.lookup_none", locale, number=number or "–"))
+        query = {"nomor": number, **({"lang": "en"} if self.locale(request) == "en" else {})}
+        return RedirectResponse(f"{PATH}/{profile.code}/kasus?{urlencode(query)}", status_code=303,
+                                headers={**HEADERS, "Cache-Control": "no-store"})
 
     async def kecamatan(self, request: Request) -> Response:
         """One kecamatan: figures, per desa, per category, the map, recent proof, the poster block."""
@@ -180,8 +198,7 @@ class Pages:
         cases: list[PublicCase] = await self.cache.get(
             f"cases:{code}", lambda: public_cases(here, code, since=board.summary.last_month.start, limit=MAP_POINTS,
                                                   timeline=False))
-        recent = sorted((c for c in cases if c.state in DONE and c.proof_photo_id is not None),
-                        key=lambda c: c.updated_at, reverse=True)[:RECENT]
+        recent = recent_proof(cases)
         link = self.page_url(request, f"{PATH}/{code}")
         wa = whatsapp_link(here.profile)
         locale = self.locale(request)
@@ -252,7 +269,7 @@ class Pages:
         return {"t": t, "href": href, "percent": percent, "span": span, "stars": stars, "month_name": month,
                 "local": local, "category_label": category, "stages": STAGES, "resolve": Stage.RESOLVE, "base": PATH,
                 "other_locale": other, "switch_url": str(switch.path) + (f"?{switch.query}" if switch.query else ""),
-                "kabupaten": self.ctx.kabupaten}
+                "kabupaten": self.ctx.kabupaten, "profile_of": self.ctx.kabupaten.profile}
 
 
 Labelled = list[tuple[str, figures.Row]]
@@ -282,13 +299,24 @@ def type_rows(rows: dict[str | None, figures.Row], locale: str) -> Labelled:
     return [(text(f"tg.type.{kind}", locale), rows.get(kind, figures.Row(kind))) for kind in TYPE_ORDER]
 
 
-def case_map(profile: Profile, cases: list[PublicCase], locale: str, width: int = 320, height: int = 240
-             ) -> dict[str, Any]:
-    """Points for an inline SVG map: the office and desa centroids (labelled) and the cases (already rounded
-    by `public.view`), fitted and centred in the box; nothing when nothing has a place."""
+def recent_proof(cases: list[PublicCase]) -> list[PublicCase]:
+    """The latest cases the officer has done, with their proof photo (the newest RECENT)."""
+    return sorted((c for c in cases if c.state in DONE and c.proof_photo_id is not None),
+                  key=lambda c: c.updated_at, reverse=True)[:RECENT]
+
+
+def case_map(profile: Profile, cases: list[PublicCase], locale: str) -> dict[str, Any]:
+    """A kecamatan's map: its desa centroids and office (labelled) and its cases."""
     marks = [(d.name, d.centroid) for d in profile.desa if d.centroid is not None]
     if profile.office is not None:
         marks.append((text("publik.map_office", locale), profile.office))
+    return points_map(marks, cases)
+
+
+def points_map(marks: list[tuple[str, tuple[float, float]]], cases: list[PublicCase], width: int = 320,
+               height: int = 240) -> dict[str, Any]:
+    """Points for an inline SVG map: the labelled places and the cases (already rounded by `public.view`),
+    fitted and centred in the box; nothing when nothing has a place."""
     points = [(c.lat, c.long, c.state not in DONE) for c in cases if c.lat is not None and c.long is not None]
     xy = fitted([place for _, place in marks] + [(lat, lon) for lat, lon, _ in points], width, height)
     if xy is None:

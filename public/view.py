@@ -2,9 +2,11 @@
 
 A confidential case is never public (not listed, not found by its number, its photo not served); a
 rejected or cancelled report is not either (the desk judged it no case, or the citizen withdrew it).
-Of a public case nobody learns who reported it: no name, no number, no reporter id; the citizen's free
-text is shown with every phone number in it masked, and its position rounded to about 100 m. The
-officer's proof photo is the only file shown.
+Of a public case nobody learns who reported it: no name, no number, no reporter id, not the address they
+typed (a case is placed by its desa and its rounded position); the citizen's free text is shown with every
+phone number and the reporter's own name in it masked, and its position rounded to about 100 m. The
+officer's proof photo is shown; the citizen's own report photos only where the desk marked the case so
+(`Ticket.citizen_photos_public`, `core.usecases.publicity`); no other file.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
 
 from core.context import Context
-from core.db.models import Attachment, Ticket, TicketEvent
+from core.db.models import Attachment, Citizen, Ticket, TicketEvent
 from core.domain.lifecycle import OPEN_STATES, TicketState
 from core.domain.people import mask_phones_in
 from core.domain.reports import AttachmentKind, AttachmentRole, Privacy
@@ -35,13 +38,18 @@ PUBLIC_STEPS = (TicketState.RECEIVED, TicketState.VERIFIED, TicketState.IN_PROGR
 MAX_PAGE = 1000
 # What a case's answer reads of its ticket (columns, not ORM objects: a page of 1,000 costs less to load).
 COLUMNS = (Ticket.id, Ticket.number, Ticket.kecamatan, Ticket.state, Ticket.category, Ticket.desa, Ticket.description,
-           Ticket.address, Ticket.latitude, Ticket.longitude, Ticket.created_at, Ticket.updated_at,
-           Ticket.stage_deadline_at, Ticket.forward_agency)
+           Ticket.reporter_id, Ticket.latitude, Ticket.longitude, Ticket.created_at, Ticket.updated_at,
+           Ticket.stage_deadline_at, Ticket.forward_agency, Ticket.citizen_photos_public)
 # No valid phone number of any country has fewer digits than this (phonenumbers' metadata: a two-digit
 # country code and a four-digit number, e.g. +49 and some German numbers; Indonesian ones have 7 or more),
 # and the matcher finds numbers among the text's own digits (`\d`): a text with fewer needs no masking.
 FEWEST_PHONE_DIGITS = 6
 _ENOUGH_DIGITS = re.compile(rf"\d(?:\D*\d){{{FEWEST_PHONE_DIGITS - 1}}}")
+# What the matcher leaves (a number it does not hold valid, e.g. one digit too many): an Indonesian mobile
+# number's shape, digits possibly split by spaces, dots or dashes, masked all the same.
+_MOBILE_SHAPE = re.compile(r"(?:\+?62|\b0)[\s.-]?8(?:[\s.-]?\d){7,}")
+NAME_MASK = "***"
+FEWEST_NAME_LETTERS = 3  # a word of the reporter's name shorter than this is too common to mask alone
 
 
 def round_position(lat: float, lon: float) -> tuple[float, float]:
@@ -60,8 +68,7 @@ class PublicCase:
     category: str | None  # the category's code
     category_name: str | None
     desa: str | None
-    description: str  # phone numbers masked
-    address: str  # phone numbers masked
+    description: str  # phone numbers and the reporter's name masked
     lat: float | None  # rounded (round_position)
     long: float | None
     requested_at: datetime
@@ -69,6 +76,7 @@ class PublicCase:
     expected_at: datetime | None  # the current stage's deadline while open
     agency: str | None  # the agency the case was forwarded to, by name
     proof_photo_id: int | None  # the officer's latest proof photo (Attachment id)
+    citizen_photo_ids: tuple[int, ...]  # the citizen's report photos, where the desk marked them public
     timeline: tuple[tuple[str, datetime], ...]  # (a PUBLIC_STEPS state's value, when), oldest first
 
 
@@ -114,18 +122,37 @@ async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime |
             select(TicketEvent.ticket_id, TicketEvent.from_state, TicketEvent.to_state, TicketEvent.created_at)
             .where(TicketEvent.ticket_id.in_(ids), TicketEvent.to_state.in_(steps))
             .order_by(TicketEvent.ticket_id, TicketEvent.id))).all() if timeline else []
+        reporters = {t.reporter_id for t in tickets}
+        names_of = dict((await session.execute(
+            select(Citizen.id, Citizen.name).where(Citizen.id.in_(reporters)))).all())
+        shown = [t.id for t in tickets if t.citizen_photos_public]
         photos = await session.execute(
-            select(Attachment.ticket_id, Attachment.id).where(
-                Attachment.ticket_id.in_(ids), Attachment.role == AttachmentRole.PROOF.value,
-                Attachment.kind == AttachmentKind.PHOTO.value, Attachment.stored_path.is_not(None))
+            select(Attachment.ticket_id, Attachment.id, Attachment.role).where(
+                Attachment.ticket_id.in_(ids), _shown_photo(shown), Attachment.stored_path.is_not(None))
             .order_by(Attachment.id))
     timelines: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     for ticket_id, before, after, at in events:
         if before != after:
             timelines[ticket_id].append((after, at))
-    proof = {ticket_id: attachment_id for ticket_id, attachment_id in photos}  # the latest wins
+    proof: dict[int, int] = {}
+    own: dict[int, list[int]] = defaultdict(list)
+    for ticket_id, attachment_id, role in photos:
+        if role == AttachmentRole.PROOF.value:
+            proof[ticket_id] = attachment_id  # the latest wins
+        else:
+            own[ticket_id].append(attachment_id)
     names = _Names(ctx)
-    return [_case(names, t, tuple(timelines.get(t.id, ())), proof.get(t.id)) for t in tickets]
+    return [_case(names, t, names_of.get(t.reporter_id) or "", tuple(timelines.get(t.id, ())), proof.get(t.id),
+                  tuple(own.get(t.id, ()))) for t in tickets]
+
+
+def _shown_photo(marked: Sequence[int] | ColumnElement[bool]) -> ColumnElement[bool]:
+    """A photo the public may see: an officer's proof, or a citizen's report photo of a case the desk marked
+    (`marked`: those cases' ids, or the condition that the attachment's ticket is marked)."""
+    proof = and_(Attachment.role == AttachmentRole.PROOF.value, Attachment.kind == AttachmentKind.PHOTO.value)
+    citizens = and_(Attachment.role == AttachmentRole.REPORT.value, Attachment.kind == AttachmentKind.PHOTO.value,
+                    Attachment.ticket_id.in_(marked) if not isinstance(marked, ColumnElement) else marked)
+    return or_(proof, citizens)
 
 
 def _newest_of_each(query: Select[*tuple[Any, ...]], codes: list[str], limit: int,
@@ -145,9 +172,29 @@ def _newest_of_each(query: Select[*tuple[Any, ...]], codes: list[str], limit: in
     return select(*COLUMNS).join(newest, newest.c.id == Ticket.id).order_by(*order)
 
 
-def _masked(text: str) -> str:
-    """`mask_phones_in`, without running the matcher over a text too short of digits to hold a number."""
-    return mask_phones_in(text) if _ENOUGH_DIGITS.search(text) else text
+@lru_cache(maxsize=2048)
+def _name_pattern(name: str) -> re.Pattern[str] | None:
+    """What finds a reporter's name in a text: the whole name, else each word of it (any case); a page of
+    cases mostly repeats a few reporters, so each is compiled once."""
+    words = [w for w in re.split(r"\W+", name) if len(w) >= FEWEST_NAME_LETTERS]
+    if not words:
+        return None
+    whole = r"\W+".join(map(re.escape, words))
+    return re.compile(rf"(?<!\w)(?:{whole}|{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
+
+
+def _mask_name(text: str, name: str) -> str:
+    """`text` with the reporter's name masked."""
+    pattern = _name_pattern(name)
+    return pattern.sub(NAME_MASK, text) if pattern else text
+
+
+def public_text(text: str, reporter_name: str = "") -> str:
+    """A citizen's free text as anyone may read it: phone numbers masked (`mask_phones_in`, and any left of a
+    mobile number's shape), and the reporter's own name masked out."""
+    if _ENOUGH_DIGITS.search(text):
+        text = _MOBILE_SHAPE.sub(lambda m: "*" * len(m.group(0)), mask_phones_in(text))
+    return _mask_name(text, reporter_name) if reporter_name else text
 
 
 class _Names:
@@ -174,19 +221,20 @@ class _Names:
         return self._agencies[code]
 
 
-def _case(names: _Names, ticket: Any, timeline: tuple[tuple[str, datetime], ...],
-          proof_photo_id: int | None) -> PublicCase:
-    (_, number, kecamatan, state_value, category, desa, description, address, latitude, longitude, created_at,
-     updated_at, deadline, agency) = ticket  # COLUMNS, by position (a page reads 1,000 of them)
+def _case(names: _Names, ticket: Any, reporter_name: str, timeline: tuple[tuple[str, datetime], ...],
+          proof_photo_id: int | None, citizen_photo_ids: tuple[int, ...]) -> PublicCase:
+    (_, number, kecamatan, state_value, category, desa, description, _, latitude, longitude, created_at,
+     updated_at, deadline, agency, _) = ticket  # COLUMNS, by position (a page reads 1,000 of them)
     profile, category_name = names.place(kecamatan, category)
     state = TicketState(state_value)
     is_open = state in OPEN_STATES
     lat, lon = round_position(latitude, longitude) if latitude is not None and longitude is not None else (None, None)
     return PublicCase(
         number=number, kecamatan=profile.code, state=state, open=is_open, category=category,
-        category_name=category_name, desa=desa, description=_masked(description or ""), address=_masked(address or ""),
+        category_name=category_name, desa=desa, description=public_text(description or "", reporter_name),
         lat=lat, long=lon, requested_at=created_at, updated_at=updated_at, expected_at=deadline if is_open else None,
-        agency=names.agency(agency), proof_photo_id=proof_photo_id, timeline=timeline)
+        agency=names.agency(agency), proof_photo_id=proof_photo_id,
+        citizen_photo_ids=citizen_photo_ids, timeline=timeline)
 
 
 async def public_case(ctx: Context, number: str) -> PublicCase | None:
@@ -196,11 +244,12 @@ async def public_case(ctx: Context, number: str) -> PublicCase | None:
 
 
 async def public_photo(ctx: Context, number: str, attachment_id: int, media_dir: Path | None = None) -> Path | None:
-    """The file of a public case's proof photo, inside the media directory (default: the settings'); else None."""
+    """The file of a public case's proof photo (or a citizen's photo the desk marked public), inside the media
+    directory (default: the settings'); else None."""
     async with ctx.sessions() as session:
         found = await session.scalar(select(Attachment).join(Ticket, Ticket.id == Attachment.ticket_id).where(
             Attachment.id == attachment_id, Ticket.number == number.strip().upper(), is_public(),
-            Attachment.role == AttachmentRole.PROOF.value, Attachment.kind == AttachmentKind.PHOTO.value))
+            _shown_photo(Ticket.citizen_photos_public.is_(True))))
     if found is None:
         return None
     if media_dir is None:

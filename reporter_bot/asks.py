@@ -12,12 +12,21 @@ DISPLAY_MAX = 300  # how much of a long story the summary shows
 
 
 def menu(turn: Turn, greeting: bool = True) -> Outgoing:
-    """The greeting naming the kecamatan, with the three main buttons."""
+    """The greeting naming the kecamatan, with the three main buttons (WhatsApp takes no more): where the
+    profile takes questions, "Tanya informasi" instead of "Bantuan", which the greeting says to type."""
     body = turn.t("wa.menu.greeting", name=f" {turn.name}" if turn.name else "", kecamatan=turn.ctx.profile.name)
+    report, status = ("menu:report", turn.t("wa.menu.report")), ("menu:status", turn.t("wa.menu.status"))
+    if info_category(turn.ctx.profile) is not None:
+        body = f"{body}\n\n{turn.t('wa.menu.help_hint')}" if greeting else turn.t("wa.menu.help_text")
+        return buttons(body, report, ("menu:info", turn.t("wa.menu.info")), status)
     if not greeting:
         body = turn.t("wa.menu.help_text")
-    return buttons(body, ("menu:report", turn.t("wa.menu.report")), ("menu:status", turn.t("wa.menu.status")),
-                   ("menu:help", turn.t("wa.menu.help")))
+    return buttons(body, report, status, ("menu:help", turn.t("wa.menu.help")))
+
+
+def info_category(profile: Profile) -> str | None:
+    """The profile's first category for requests for information (what "Tanya informasi" starts), if any."""
+    return next((c.code for c in profile.categories if c.report_type == "info"), None)
 
 
 def category_question(turn: Turn, group: str | None = None) -> Outgoing:

@@ -127,6 +127,8 @@ class WhatsAppChannel:
     async def _fallbacks(self, out: Outgoing, locale: str, failure: Callable[[], Failure]) -> AsyncGenerator[Outgoing]:
         """The message, then what WhatsApp may take instead of it, in that order; `failure` is the last refusal."""
         yield out
+        if out.document_path:
+            yield out.without_media(text("wa.update.document_not_sent", locale))
         if out.image_path:
             if failure() in (Failure.MEDIA, Failure.MEDIA_TOO_LARGE):
                 smaller = await self._smaller(out)
@@ -200,6 +202,12 @@ class WhatsAppChannel:
 
     async def _send(self, to: str, out: Outgoing, sender: str | None) -> str:
         wa, out = self.wa, out.encodable()  # whatever text reached the row (half an emoji), it is sendable now
+        if out.document_path and Path(out.document_path).is_file():
+            sent = await wa.send_document(to=to, document=Path(out.document_path).read_bytes(),
+                                          filename=out.document_name or Path(out.document_path).name,
+                                          caption=clip(out.text, CAPTION_MAX) or None,
+                                          mime_type=out.document_mime or None, sender=sender)
+            return str(sent.id)
         if out.image_path and Path(out.image_path).is_file():
             reply = [Button(title, i) for i, title in out.buttons] or None
             sent = await wa.send_image(to=to, image=Path(out.image_path).read_bytes(), mime_type=out.image_mime,

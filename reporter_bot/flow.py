@@ -118,6 +118,13 @@ async def start(turn: Turn, msg: Incoming | None) -> None:
     await advance(turn)
 
 
+async def start_question(turn: Turn, category: str) -> None:
+    """Begin a request for information (the menu's "Tanya informasi"): the draft's category is set."""
+    turn.draft, turn.step = Draft(category=category), Step.NEW
+    turn.note(turn.t("wa.ask.start_question"))
+    await advance(turn)
+
+
 async def choose(turn: Turn, kind: str, value: str) -> bool:
     """A tapped button or list row that belongs to the draft (the step takes its kind: `steps.STEPS`);
     False when its value names nothing."""

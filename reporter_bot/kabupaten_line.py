@@ -235,7 +235,7 @@ async def _picked(turn: Turn, choice_id: str) -> None:
     elif kind == "kdesa" and (place := _place(kabupaten, value)) is not None:
         await _found(turn, place)
     else:  # the menu, or an old button: ask where
-        if choice_id not in ("menu:report", "menu:help"):
+        if choice_id not in ("menu:report", "menu:help", "menu:info"):
             turn.note(turn.t("wa.menu.old_button"))
         _ask_where(turn, greeting=choice_id == "menu:help")
 

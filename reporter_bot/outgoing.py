@@ -39,7 +39,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A text, reply buttons (≤3), a list (≤10 rows), a location request or an image (+ buttons)."""
+    """A text, reply buttons (≤3), a list (≤10 rows), a location request, an image (+ buttons) or a document."""
 
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
@@ -48,6 +48,9 @@ class Outgoing:
     location_request: bool = False
     image_path: str = ""
     image_mime: str = "image/jpeg"
+    document_path: str = ""  # a file sent as a WhatsApp document (the text its caption)
+    document_name: str = ""
+    document_mime: str = ""
     then: tuple[Outgoing, ...] = ()  # messages sent after this one, each its own outbox row (more photos)
 
     def to_data(self) -> dict[str, Any]:
@@ -56,7 +59,8 @@ class Outgoing:
             "text": self.text, "buttons": [list(b) for b in self.buttons], "list_button": self.list_button,
             "sections": [[title, [[r.id, r.title, r.description] for r in rows]] for title, rows in self.sections],
             "location_request": self.location_request, "image_path": self.image_path, "image_mime": self.image_mime,
-            "then": [follow.to_data() for follow in self.then],
+            "document_path": self.document_path, "document_name": self.document_name,
+            "document_mime": self.document_mime, "then": [follow.to_data() for follow in self.then],
         }
 
     @classmethod
@@ -67,6 +71,8 @@ class Outgoing:
             list_button=str(data.get("list_button", "")), sections=sections,
             location_request=bool(data.get("location_request")), image_path=str(data.get("image_path", "")),
             image_mime=str(data.get("image_mime", "image/jpeg")),
+            document_path=str(data.get("document_path", "")), document_name=str(data.get("document_name", "")),
+            document_mime=str(data.get("document_mime", "")),
             then=tuple(cls.from_data(follow) for follow in data.get("then") or ()),
         )
 
@@ -75,9 +81,9 @@ class Outgoing:
         return Outgoing.from_data(_encodable(self.to_data()))
 
     def without_media(self, note: str) -> Outgoing:
-        """The same words and buttons without the image, `note` saying why (a fallback)."""
+        """The same words and buttons without the image (or document), `note` saying why (a fallback)."""
         body = f"{self.text}\n\n{note}" if note else self.text
-        return replace(self, text=clip(body, BODY_MAX if self.buttons else TEXT_MAX), image_path="")
+        return replace(self, text=clip(body, BODY_MAX if self.buttons else TEXT_MAX), image_path="", document_path="")
 
     def plain(self) -> Outgoing:
         """Only the text: no buttons, list, location request or image (the last fallback before the template)."""

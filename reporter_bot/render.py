@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -149,17 +150,24 @@ async def _with_photo(ctx: Context, delivery: Delivery, media_dir: Path, t: Any,
     on the first photo, each further photo (an album) its own image message after it, numbered, so the
     citizen sees every one; asking "fixed?" (or "answered?") on the first."""
     data, kind = delivery.data, delivery.kind.removeprefix("ticket.")
-    body = t(f"wa.update.{kind}", number=number, note=data.get("note") or "-", agency=agency)
+    ids = [int(i) for i in data.get("attachment_ids") or ()]
+    documents = await _documents(ctx, ids, media_dir)
+    note = data.get("note") or (t("wa.update.see_attached") if documents else "-")
+    body = t(f"wa.update.{kind}", number=number, note=note, agency=agency)
     ticket_id = delivery.ticket_id or 0
     ask_fixed = asks in (Ask.FIXED, Ask.ANSWERED)
     yes, no = ("answered_yes", "ask_again") if asks is Ask.ANSWERED else ("fixed", "not_fixed")
     choices = ((f"fix:{ticket_id}", t(f"wa.update.{yes}")), (f"nofix:{ticket_id}", t(f"wa.update.{no}")))
-    photos = await _photos(ctx, [int(i) for i in data.get("attachment_ids") or ()], media_dir)
+    photos = await _photos(ctx, ids, media_dir)
+    files = tuple(Outgoing(t("wa.update.document_of", number=number), document_path=p, document_mime=m,
+                           document_name=f"{number}-{index}{Path(p).suffix}")
+                  for index, (p, m) in enumerate(documents, start=1))
     if not photos:
-        return buttons(body, *choices) if ask_fixed else Outgoing(body)
+        first = buttons(body, *choices) if ask_fixed else Outgoing(body)
+        return replace(first, then=files) if files else first
     (path, mime), more = photos[0], photos[1:]
     then = tuple(Outgoing(t("wa.update.photo_of", index=index, count=len(photos), number=number),
-                          image_path=p, image_mime=m) for index, (p, m) in enumerate(more, start=2))
+                          image_path=p, image_mime=m) for index, (p, m) in enumerate(more, start=2)) + files
     if kind == "resolved" and (pair := await _before_after(ctx, ticket_id, path, media_dir, t)) is not None:
         then = (Outgoing(t("wa.pair.caption", number=number), image_path=pair, image_mime="image/jpeg"),
                 *then)
@@ -201,6 +209,18 @@ async def _photos(ctx: Context, ids: list[int], media_dir: Path) -> list[tuple[s
             stored, mime = (row.citizen_path, "image/jpeg") if row.citizen_path else (row.stored_path, row.mime)
             if (path := on_disk(media_dir, stored)) is not None:
                 found.append((str(path), mime or "image/jpeg"))
+    return found[:PHOTOS_MAX]
+
+
+async def _documents(ctx: Context, ids: list[int], media_dir: Path) -> list[tuple[str, str]]:
+    """The documents among `ids` whose file is here (path, mime), in order (a desk's answer carries them)."""
+    if not ids:
+        return []
+    async with ctx.sessions() as session:
+        rows = await session.scalars(select(Attachment).where(Attachment.id.in_(ids), Attachment.kind == "document")
+                                     .order_by(Attachment.id))
+        found = [(str(path), row.mime or "application/octet-stream") for row in rows
+                 if (path := on_disk(media_dir, row.stored_path)) is not None]
     return found[:PHOTOS_MAX]
 
 

@@ -131,6 +131,11 @@ async def _menu_choice(turn: Turn, value: str) -> bool:
             await flow.start(turn, None)
         else:
             await flow.advance(turn)
+    elif value == "info" and (code := asks.info_category(turn.ctx.profile)) is not None:
+        if turn.step == Step.IDLE:
+            await flow.start_question(turn, code)
+        else:
+            await flow.advance(turn)
     elif value == "status":
         await tickets.show_status(turn, None)
     elif value == "help":

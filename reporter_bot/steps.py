@@ -76,7 +76,9 @@ def _privacy(turn: Turn, words: str) -> bool:
 
 
 def _description(turn: Turn) -> str:
-    return turn.t("wa.ask.description")
+    category = turn.ctx.profile.category(turn.draft.category or "")
+    asking = category is not None and category.report_type == "info"
+    return turn.t("wa.ask.question" if asking else "wa.ask.description")
 
 
 def _draft(*taps: str, asks: Ask | None, reads: Read | None = None) -> Stage:

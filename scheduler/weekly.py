@@ -40,7 +40,8 @@ async def _week(ctx: Context, start: datetime, end: datetime) -> Week:
 async def _top_categories(ctx: Context, start: datetime, end: datetime) -> list[tuple[str | None, int]]:
     async with ctx.sessions() as session:
         rows = await session.execute(
-            select(Ticket.category, func.count()).where(Ticket.created_at >= start, Ticket.created_at < end, shown())
+            select(Ticket.category, func.count()).where(Ticket.kecamatan == ctx.kecamatan, Ticket.created_at >= start,
+                                                       Ticket.created_at < end, shown())
             .group_by(Ticket.category).order_by(func.count().desc(), Ticket.category).limit(3))
         return [(c, n) for c, n in rows.all()]
 

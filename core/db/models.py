@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     and_,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -68,6 +69,8 @@ class Citizen(Base):
     locale: Mapped[str] = mapped_column(String(5), default="id")
     last_inbound_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # A reporter from another channel (Open311): the phone or email they gave, masked, for staff only.
+    contact: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
 
 class Staff(Base):
@@ -83,6 +86,8 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     agency: Mapped[str | None] = mapped_column(String(40))  # the agency (kabupaten file's code) they work for
+    # The categories (trades) they work on, e.g. street lights for the electrician; none: any category.
+    categories: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
 
 
 class StaffRoles(Base):
@@ -134,6 +139,8 @@ class Ticket(Base):
     agency_accepted_at: Mapped[datetime | None]  # the agency (forward_agency) took the case
     agency_holder: Mapped[str | None] = mapped_column(String(100))  # who at the agency took it
     source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The desk's mark that the citizen's own photos may be shown publicly (never for a confidential case).
+    citizen_photos_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
@@ -438,6 +445,15 @@ class Open311Key(Base):
     per_minute: Mapped[int] = mapped_column(Integer, default=30)  # the most POSTs it may make in a minute
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class Open311Rate(Base):
+    """How many POSTs a key made in one minute, counted by every replica (open311/keys.py)."""
+
+    __tablename__ = "open311_rate"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    posts: Mapped[int] = mapped_column(Integer)
 
 
 # servicerequestupdates reads the public steps of a period by when they happened, across tickets.

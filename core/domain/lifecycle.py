@@ -185,6 +185,9 @@ _FIELD = frozenset({Role.OFFICER}) | _ADMINS
 _CAMAT = frozenset({Role.CAMAT}) | _ADMINS
 _AGENCY = frozenset({Role.AGENCY})
 _CITIZEN = frozenset({Role.CITIZEN})
+# Who manages a kecamatan's staff (approves or refuses a /daftar, gives roles and desa, deactivates), in the
+# console and in Telegram alike: its admins, and the camat who heads the office (kabupaten admins: everywhere).
+STAFF_MANAGERS = _CAMAT
 
 # action -> roles that may take it
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {

@@ -37,8 +37,9 @@ def mask_phone(wa_id: str) -> str:
 
 def staff_view_of_reporter(privacy: str, wa_id: str) -> str:
     """What staff see of a report's citizen: the masked number of a normal report, nothing ("") when
-    the citizen chose Anonim or Rahasia. Their name is never shown (it is not even in the audit trail)."""
-    return mask_phone(wa_id) if privacy == "normal" and wa_id else ""
+    the citizen chose Anonim or Rahasia or has no WhatsApp number (an Open311 report's reporter: only digits
+    are WhatsApp's). Their name is never shown (it is not even in the audit trail)."""
+    return mask_phone(wa_id) if privacy == "normal" and wa_id.isdigit() else ""
 
 
 def mask_phones_in(text: str) -> str:

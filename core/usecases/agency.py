@@ -7,6 +7,8 @@ the lifecycle lets an agency take them on a case forwarded to it.
 
 from __future__ import annotations
 
+import re
+
 from core.context import Context
 from core.domain.errors import InvalidInput
 from core.domain.lifecycle import Action
@@ -37,15 +39,35 @@ async def return_to_kecamatan(ctx: Context, actor: Actor, ticket_id: int, reason
         return ticket.number
 
 
+# A reference in an agency's news: a marker word, at most two words, then a code with a digit in it of three
+# characters or more ("No. 123/PLN", "nomor pengaduan PLN 7781", "rujukan: PU-12"; not "nomor 2 tiang").
+REFERENCE = re.compile(r"\b(?:no|nomor|rujukan|referensi|ref)\b\.?\s*[:#]?\s*(?:[^\W\d_]+\s+){0,2}?"
+                       r"(?=[\w./-]*\d)([\w][\w./-]{2,})", re.IGNORECASE)
+PHONE = re.compile(r"(?:\+?62|0)\d{7,}")  # "nomor HP 0812…" names a phone, never a reference
+
+
+def reference_in(note: str) -> str | None:
+    """The agency's reference number a note gives, if it gives one."""
+    for found in REFERENCE.finditer(note):
+        if not PHONE.fullmatch(found[1]):
+            return found[1].rstrip("./-")[:100]
+    return None
+
+
 async def record_agency_update(ctx: Context, actor: Actor, ticket_id: int, note: str) -> None:
     """The desk writes down what an agency without a group said (its reference, its progress); the
-    citizen is told. A reference the agency gave ("No. 123/PLN") becomes the case's reference."""
+    citizen is told. A reference the note gives ("No. 123/PLN") becomes the case's reference when the
+    forward stored none (one given at forwarding is kept)."""
     if not note.strip():
         raise InvalidInput("an agency's news needs words", field="note")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)
         agency = agency_facts(ctx, ticket.forward_agency)
-        await transition(ctx, session, ticket, Action.AGENCY_UPDATE, actor, {**agency, "note": note.strip()})
+        reference = None if ticket.forward_reference else reference_in(note)
+        data = {**agency, "note": note.strip()} | ({"reference": reference} if reference else {})
+        await transition(ctx, session, ticket, Action.AGENCY_UPDATE, actor, data)
+        if reference:
+            ticket.forward_reference = reference
 
 
 async def record_agency_answer(ctx: Context, actor: Actor, ticket_id: int, answer: str) -> None:

@@ -36,9 +36,10 @@ async def verify_ticket(
         if missing and TicketState(ticket.state) is TicketState.RECEIVED:
             raise MissingDetails(number=ticket.number, fields=missing)
         data: dict[str, Any] = {"category": ticket.category, "desa": ticket.desa}
-        if await nobody_on_duty(ctx, ticket.desa):  # the card says so too; the desk is told (notices table)
+        # the card says so too; the desk is told (notices table)
+        if await nobody_on_duty(ctx, ticket.desa, ticket.category):
             data["nobody_on_duty"] = True
-            starts = await next_on_duty(ctx, ticket.desa)
+            starts = await next_on_duty(ctx, ticket.desa, ticket.category)
             if starts is not None and starts > ctx.now():  # the accept clock runs from the next shift
                 data["clock_from"] = starts.isoformat()
         await transition(ctx, session, ticket, Action.VERIFY, actor, data)
@@ -128,10 +129,11 @@ async def record_outcome(ctx: Context, actor: Actor, ticket_id: int, outcome: Ou
 
 async def answer_info(ctx: Context, actor: Actor, ticket_id: int, note: str,
                       attachments: tuple[NewAttachment, ...] = ()) -> Ticket:
-    """The desk's answer to a request for information (words, and a photo if it helps), relayed to the
-    citizen, who says whether it answered the question."""
-    if not note.strip() and not any(a.kind is AttachmentKind.PHOTO for a in attachments):
-        raise InvalidInput("an answer needs words or a photo", field="answer")
+    """The desk's answer to a request for information (words, and a photo or a document if it helps),
+    relayed to the citizen, who says whether it answered the question."""
+    shown = (AttachmentKind.PHOTO, AttachmentKind.DOCUMENT)
+    if not note.strip() and not any(a.kind in shown for a in attachments):
+        raise InvalidInput("an answer needs words, a photo or a document", field="answer")
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)
         rows = attach(session, ticket.id, attachments, AttachmentRole.ANSWER, actor, ctx.now())

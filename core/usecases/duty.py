@@ -1,6 +1,7 @@
 """Who is on duty now: the profile's weekly roster, and an officer's /tugas (on or off, optionally until a
 time; with a roster, until the next start or end of a shift); the field card names the on-duty officers
-of its desa and suggests the least loaded one under the profile's limit."""
+who fit the case (its desa, its category, the field group it is routed to) and suggests the least loaded
+one under the profile's limit."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.db.models import Staff, StaffRoles
 from core.domain.errors import NotRegistered
 from core.domain.lifecycle import assignable
 from core.domain.people import Actor
-from core.profile import Shift
+from core.profile import FieldRoute, Shift, TelegramChats
 from core.queries import officer_load
 
 log = logging.getLogger(__name__)
@@ -97,44 +98,86 @@ async def duty_of(ctx: Context, staff_id: int) -> Duty:
     return duty_now(row[0], row[1], ctx.now(), ctx.profile.shift_of(row[2]), ctx.profile.zone)
 
 
-async def _officers_for(ctx: Context, desa: str | None) -> list[tuple[int, int, str, bool, datetime | None]]:
-    """The kecamatan's active field officers for a case in `desa` (those assigned to it, or with no desa
-    assigned): id, Telegram id, name and their stored toggle."""
+def fits(places: list[str], trades: list[str], desa: str | None, category: str | None,
+         route: FieldRoute | None) -> bool:
+    """An officer assigned `places` and `trades` (empty: any) fits a case of `desa` and `category` routed by
+    `route` (None: the default field group): each list they have holds the case's, and a group kept for some
+    desa or some categories takes only officers assigned to them (the street lights group's electrician,
+    never a desa officer with no trade)."""
+    in_desa = (desa or "").casefold() in {p.casefold() for p in places} if places else not (route and route.desa)
+    in_trade = category in trades if trades else not (route and route.categories)
+    return in_desa and in_trade
+
+
+def home_group(chats: TelegramChats, places: list[str], trades: list[str]) -> int:
+    """The field group an officer works in: the first route kept for one of their trades, else the first
+    kept for one of their desa (and no trade), else the default group."""
+    wanted = {p.casefold() for p in places}
+    for route in chats.field_routes:
+        if route.categories and set(route.categories) & set(trades):
+            return route.chat_id
+    for route in chats.field_routes:
+        if route.desa and not route.categories and wanted & {d.casefold() for d in route.desa}:
+            return route.chat_id
+    return chats.field_chat_ids[0]
+
+
+async def field_group_of(ctx: Context, staff_id: int, desa: str | None, category: str | None) -> int:
+    """The field group (as configured) of a case of `desa` and `category` given to this officer: the group
+    the case is routed to when they fit it, else the group they work in (`home_group`)."""
+    chats = ctx.profile.telegram
+    routed = chats.field_chat(desa, category)
+    async with ctx.sessions() as session:
+        row = (await session.execute(select(Staff.desa, Staff.categories).where(Staff.id == staff_id))).first()
+    if row is None:
+        return routed
+    places, trades = list(row[0] or []), list(row[1] or [])
+    route = next((r for r in chats.field_routes if r.takes(desa, category)), None)
+    return routed if fits(places, trades, desa, category, route) else home_group(chats, places, trades)
+
+
+async def _officers_for(ctx: Context, desa: str | None,
+                        category: str | None) -> list[tuple[int, int, str, bool, datetime | None]]:
+    """The kecamatan's active field officers who fit a case of `desa` and `category` (see `fits`): id,
+    Telegram id, name and their stored toggle."""
+    chats = ctx.profile.telegram
+    route = next((r for r in chats.field_routes if r.takes(desa, category)), None)
     async with ctx.sessions() as session:
         rows = (await session.execute(
-            select(Staff.id, Staff.telegram_id, Staff.name, Staff.desa, StaffRoles.roles, StaffRoles.on_duty,
-                   StaffRoles.duty_until)
+            select(Staff.id, Staff.telegram_id, Staff.name, Staff.desa, Staff.categories, StaffRoles.roles,
+                   StaffRoles.on_duty, StaffRoles.duty_until)
             .join(StaffRoles, StaffRoles.staff_id == Staff.id)
             .where(StaffRoles.kecamatan == ctx.kecamatan, Staff.active.is_(True)))).all()
-    wanted = (desa or "").casefold()
-    return [(sid, tid, name, on, until) for sid, tid, name, places, roles, on, until in rows
-            if "officer" in roles and assignable(roles) and (not places or wanted in {p.casefold() for p in places})]
+    return [(sid, tid, name, on, until) for sid, tid, name, places, trades, roles, on, until in rows
+            if "officer" in roles and assignable(roles) and fits(places, trades or [], desa, category, route)]
 
 
-async def on_duty_for(ctx: Context, desa: str | None) -> list[OnDuty]:
-    """The officers on duty now in ctx's kecamatan for a case in `desa` (those assigned to it, or with no desa
-    assigned), the least loaded first."""
+async def on_duty_for(ctx: Context, desa: str | None, category: str | None = None) -> list[OnDuty]:
+    """The officers on duty now in ctx's kecamatan who fit a case of `desa` and `category`, the least loaded
+    first."""
     now, load, profile = ctx.now(), await officer_load(ctx), ctx.profile
-    found = [OnDuty(sid, tid, name, load.get(sid, 0)) for sid, tid, name, on, until in await _officers_for(ctx, desa)
+    found = [OnDuty(sid, tid, name, load.get(sid, 0))
+             for sid, tid, name, on, until in await _officers_for(ctx, desa, category)
              if duty_now(on, until, now, profile.shift_of(tid), profile.zone).on]
     return sorted(found, key=lambda o: (o.load, o.name.casefold()))
 
 
-async def next_on_duty(ctx: Context, desa: str | None) -> datetime | None:
-    """When the first officer for `desa` comes on duty (now if one is), or None when none says when."""
+async def next_on_duty(ctx: Context, desa: str | None, category: str | None = None) -> datetime | None:
+    """When the first officer fitting the case comes on duty (now if one is), or None when none says when."""
     now, profile = ctx.now(), ctx.profile
     starts = [comes_on(on, until, now, profile.shift_of(tid), profile.zone)
-              for _sid, tid, _name, on, until in await _officers_for(ctx, desa)]
+              for _sid, tid, _name, on, until in await _officers_for(ctx, desa, category)]
     return min((start for start in starts if start is not None), default=None)
 
 
-async def nobody_on_duty(ctx: Context, desa: str | None) -> bool:
-    """The kecamatan has field officers, and none of those for `desa` is on duty now."""
+async def nobody_on_duty(ctx: Context, desa: str | None, category: str | None = None) -> bool:
+    """The kecamatan has field officers, and none of those fitting a case of `desa` and `category` is on
+    duty now."""
     async with ctx.sessions() as session:
         rows = await session.scalars(select(StaffRoles.roles).join(Staff, Staff.id == StaffRoles.staff_id).where(
             StaffRoles.kecamatan == ctx.kecamatan, Staff.active.is_(True)))
         has_officers = any("officer" in roles for roles in rows)
-    return has_officers and not await on_duty_for(ctx, desa)
+    return has_officers and not await on_duty_for(ctx, desa, category)
 
 
 def suggested(officers: list[OnDuty], limit: int) -> OnDuty | None:

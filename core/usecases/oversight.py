@@ -10,10 +10,12 @@ from sqlalchemy import select
 from core.context import Context
 from core.db.models import Staff
 from core.domain.errors import InvalidInput
-from core.domain.lifecycle import Action, assignable
+from core.domain.lifecycle import Action, NotAllowed, TicketState, assignable, may, next_state
 from core.domain.people import Actor
 from core.usecases._ticket import lock_ticket, transition
 from core.usecases.staff import holds_role_in
+
+KABUPATEN_LEVEL = 3  # the third escalation level: the kabupaten's chat
 
 
 async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int, *,
@@ -21,12 +23,18 @@ async def escalate_ticket(ctx: Context, actor: Actor, ticket_id: int, level: int
     """Raise the escalation level (1 reminded, 2 to the camat, 3 to the kabupaten); False if it was already that high.
 
     The scheduler passes the `due_at` it saw: if the stage has moved on since (accepted, extended),
-    nothing happens. `details` (stage, minutes overdue) go into the event and the outbox row.
+    nothing happens. Staff escalating by hand (/eskalasi) pass none: a role or a state the lifecycle
+    does not allow is refused before "already that high" is answered. `details` (stage, minutes overdue;
+    a reason given by hand) go into the event and the outbox row.
     """
-    if level not in (1, 2, 3):
+    if level not in (1, 2, KABUPATEN_LEVEL):
         raise InvalidInput("escalation level is 1, 2 or 3", field="level")
+    if not may(actor.roles, Action.ESCALATE):
+        raise NotAllowed(Action.ESCALATE, actor.roles)
     async with ctx.sessions.begin() as session:
         ticket = await lock_ticket(ctx, session, ticket_id)
+        if due_at is None:  # by hand: a closed case is refused as such, not called "already escalated"
+            next_state(TicketState(ticket.state), Action.ESCALATE, actor.roles, ticket.report_type)
         if ticket.escalation_level >= level or (due_at is not None and ticket.stage_deadline_at != due_at):
             return False
         await transition(ctx, session, ticket, Action.ESCALATE, actor, {**(details or {}), "level": level})

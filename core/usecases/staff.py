@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
@@ -24,6 +25,7 @@ from core.db.models import Staff, StaffEvent, StaffRoles
 from core.domain.errors import InvalidInput, NotRegistered, NotStaffHere
 from core.domain.lifecycle import KABUPATEN_ROLES, STAFF_ROLES, Role
 from core.domain.people import Actor
+from core.kabupaten import KabupatenStaff
 from core.notifications import queue
 
 SETUP = Actor.system("setup")  # who changed staff when the caller names nobody (seeding, tests)
@@ -42,6 +44,7 @@ class StaffMember:
     active: bool
     kecamatan: str
     agency: str | None = None  # the code of the agency they work for (the kabupaten file's), if any
+    categories: tuple[str, ...] = ()  # the categories (trades) they work on; none: any
 
 
 def parse_roles(names: list[str] | tuple[str, ...]) -> frozenset[Role]:
@@ -55,13 +58,15 @@ def parse_roles(names: list[str] | tuple[str, ...]) -> frozenset[Role]:
 
 async def add_staff(ctx: Context, telegram_id: int, name: str, roles: frozenset[Role],
                     desa: tuple[str, ...] = (), *, kecamatan: str | None = None, by: Actor = SETUP,
-                    approved: bool = False, tell: bool = False) -> StaffMember:
+                    approved: bool = False, tell: bool = False,
+                    categories: tuple[str, ...] | None = None) -> StaffMember:
     """Register (or re-activate and update) a staff member by Telegram user id; `by` is who did it.
 
     The kecamatan roles among `roles` become the person's roles in `kecamatan` (default: the context's),
     and the kabupaten roles among them their kabupaten roles; a kind not given stays as it was, and so do
     their roles in other kecamatan. A deactivated person comes back with only what this call gives. `approved`
     marks an admin's answer to the person's own registration request; `tell` queues the person's notice.
+    `categories` (codes of the profile's) are the trades they work on; None keeps those they have.
     """
     place = ctx.at(kecamatan) if kecamatan else ctx
     if not name.strip():
@@ -69,6 +74,9 @@ async def add_staff(ctx: Context, telegram_id: int, name: str, roles: frozenset[
     unknown = [d for d in desa if place.profile.desa_named(d) is None]
     if unknown:
         raise InvalidInput(f"unknown desa {unknown}", field="desa")
+    strange = [c for c in categories or () if place.profile.category(c) is None]
+    if strange:
+        raise InvalidInput(f"unknown categories {strange}", field="categories")
     local, wide = sorted(str(r) for r in roles - KABUPATEN_ROLES), sorted(str(r) for r in roles & KABUPATEN_ROLES)
     async with ctx.sessions.begin() as session:
         staff = await _locked(session, telegram_id)
@@ -80,6 +88,8 @@ async def add_staff(ctx: Context, telegram_id: int, name: str, roles: frozenset[
             await session.execute(delete(StaffRoles).where(StaffRoles.staff_id == staff.id))
             staff.kabupaten_roles = []
         staff.name, staff.desa, staff.active = name.strip(), list(desa), True
+        if categories is not None:
+            staff.categories = list(dict.fromkeys(categories))
         await session.flush()
         if wide:
             staff.kabupaten_roles = list(wide)
@@ -247,12 +257,12 @@ async def _facts(session: AsyncSession, staff: Staff, kecamatan: str) -> dict[st
     """What the trail records of a person, as one kecamatan sees them."""
     return {"name": staff.name, "kecamatan": kecamatan, "roles": await _local_roles(session, staff.id, kecamatan),
             "kabupaten_roles": list(staff.kabupaten_roles), "desa": list(staff.desa), "active": staff.active,
-            "agency": staff.agency}
+            "agency": staff.agency, "categories": list(staff.categories or [])}
 
 
 def _member(staff: Staff, kecamatan: str, local: list[str]) -> StaffMember:
     return StaffMember(staff.id, staff.telegram_id, staff.name, tuple(sorted({*local, *staff.kabupaten_roles})),
-                       tuple(staff.desa), staff.active, kecamatan, staff.agency)
+                       tuple(staff.desa), staff.active, kecamatan, staff.agency, tuple(staff.categories or ()))
 
 
 async def _audit(ctx: Context, session: AsyncSession, staff: Staff, action: str, by: Actor, kecamatan: str,
@@ -274,3 +284,43 @@ async def _tell(ctx: Context, session: AsyncSession, event: StaffEvent, recipien
             "agency": event.data.get("agency"), "agency_name": ctx.kabupaten.agency_name(event.data.get("agency"))}
     queue(session, channel="telegram", recipient=recipient, kecamatan=event.kecamatan or "", kind=STAFF_CHANGED_KIND,
           data=data, dedupe_key=f"staff-event:{event.id}", now=ctx.now())
+
+
+KABUPATEN_FILE = Actor.system("kabupaten file")  # who gave the roles the kabupaten file names
+
+
+async def sync_kabupaten_staff(ctx: Context) -> list[str]:
+    """Give each person the kabupaten file names (`[[staff]]`) their kabupaten role: one line per change.
+
+    Only adds: a role given by the console or the CLI stays, and so do the person's kecamatan roles and desa;
+    someone deactivated stays deactivated (said in the lines) until an admin reactivates them, so the file
+    cannot undo a deactivation. Replicas starting together may race on a new person: the loser finds the row.
+    """
+    done: list[str] = []
+    for entry in ctx.kabupaten.staff:
+        try:
+            said = await _give_kabupaten_role(ctx, entry)
+        except IntegrityError:  # another replica added the person a moment ago: look again
+            said = await _give_kabupaten_role(ctx, entry)
+        done += [said] if said else []
+    return done
+
+
+async def _give_kabupaten_role(ctx: Context, entry: KabupatenStaff) -> str | None:
+    async with ctx.sessions.begin() as session:
+        staff = await _locked(session, entry.telegram_id)
+        if staff is not None and not staff.active:
+            return (f"{entry.name} ({entry.telegram_id}) is deactivated: not given {entry.role} "
+                    "(reactivate them in the console or with staff add)")
+        if staff is not None and entry.role in staff.kabupaten_roles:
+            return None
+        before = None if staff is None else await _facts(session, staff, ctx.kecamatan)
+        if staff is None:
+            staff = Staff(telegram_id=entry.telegram_id, name=entry.name, desa=[], kabupaten_roles=[],
+                          active=True, created_at=ctx.now())
+            session.add(staff)
+            await session.flush()
+        staff.kabupaten_roles = sorted({*staff.kabupaten_roles, entry.role})
+        await _audit(ctx, session, staff, "add" if before is None else "update", KABUPATEN_FILE, ctx.kecamatan,
+                     await _facts(session, staff, ctx.kecamatan), before)
+        return f"{staff.name} ({staff.telegram_id}): {entry.role}"

@@ -93,7 +93,7 @@ async def forward(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answ
     """Teruskan: pick the agency, then reply with their reference."""
     ticket = await precheck(d, actor, tap.target, Action.FORWARD)
     if tap.op == "f":
-        await show_menu(d, query, keyboards.agency_menu(d.ctx, tap.target))
+        await show_menu(d, query, keyboards.agency_menu(d.ctx, tap.target, category=ticket.category))
         return Answer(text("tg.answer.pick_agency", number=ticket.number))
     agency = d.ctx.kabupaten.agencies[pick_index(len(d.ctx.kabupaten.agencies), tap.args[0])]
     await ask_for_reply(d, query, "forward", ticket,

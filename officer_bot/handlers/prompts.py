@@ -45,8 +45,8 @@ async def answer_prompt(d: Deps, prompt: Prompt, post: Post, actor: Actor) -> st
     """Carry out what the prompt asked for; the reply to post (None when the card says it all)."""
     assert prompt.ticket_id is not None
     tid, words = prompt.ticket_id, post.text
-    if prompt.kind == "answer":  # words and/or a photo, relayed to the citizen
-        files = await post.files(d.tg.bot, d.media_dir)
+    if prompt.kind == "answer":  # words and/or a photo or a document, relayed to the citizen
+        files = await post.files(d.tg.bot, d.media_dir, documents=True)
         await answer_info(d.ctx, actor, tid, words, files)
         await close_prompts(d.ctx, prompt_id=prompt.id)
         return text("tg.reply.answered", number=(await load_view(d.ctx, tid)).ticket.number)

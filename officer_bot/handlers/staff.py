@@ -1,4 +1,4 @@
-"""Staff registration: /daftar in private posts a request to the desk, where an admin picks the role.
+"""Staff registration: /daftar in private posts a request to the desk, where an admin or the camat picks the role.
 
 One open request per person (a repeat is told it is pending); each decision is taken once, and
 audited by core with the staff change it makes.
@@ -13,7 +13,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 
 from core.domain.errors import InvalidInput, NotRegistered
-from core.domain.lifecycle import Action, NotAllowed, Role
+from core.domain.lifecycle import STAFF_MANAGERS, Action, NotAllowed, Role
 from core.domain.people import Actor
 from core.texts import text
 from core.usecases.staff import add_staff, record_declined, staff_actor, staff_kecamatan
@@ -119,8 +119,8 @@ STAFF_CHANGES = ("add", "approve", "reactivate", "update", "withdraw", "deactiva
 
 
 async def decide_registration(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answer:
-    """An admin's tap on a registration request: register with the role, or decline."""
-    if Role.ADMIN not in actor.roles:
+    """A manager's tap on a registration request (`STAFF_MANAGERS`): register with the role, or decline."""
+    if not actor.roles & STAFF_MANAGERS:
         raise NotAllowed(Action.VERIFY, actor.roles)
     if tap.op == "sa" and not 0 <= tap.args[0] < len(STAFF_ROLES):
         raise InvalidInput("no such role", field="role")

@@ -104,6 +104,17 @@ def int_field(data: dict[str, Any], name: str, required: bool = True) -> int | N
         raise BadInput(f"Isian '{name}' harus berupa angka.") from None
 
 
+def point_field(data: dict[str, Any]) -> tuple[float, float]:
+    """The latitude and longitude of a shared location, checked."""
+    try:
+        latitude, longitude = float(data["latitude"]), float(data["longitude"])
+    except (KeyError, TypeError, ValueError):
+        raise BadInput("Lokasi butuh latitude dan longitude berupa angka.") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise BadInput("Koordinat di luar bumi.")
+    return latitude, longitude
+
+
 def decode_file(value: Any) -> bytes:
     """A file the page read from disk: base64, optionally as a data: URL."""
     if not isinstance(value, str) or not value:

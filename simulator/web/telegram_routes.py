@@ -9,7 +9,7 @@ from starlette.routing import Route
 from simulator.telegram import SimChat, SimMessage, SimUser
 
 from . import telegram_view
-from .state import BadInput, SandboxState, action, body, decode_file, int_field, sample, text_field
+from .state import BadInput, SandboxState, action, body, decode_file, int_field, point_field, sample, text_field
 
 TAP_TIMEOUT = 8.0
 SAMPLE_PHOTO = "sample-photo.jpg"
@@ -94,6 +94,18 @@ async def send_photo(request: Request) -> Response:
 
 
 @action
+async def send_location(request: Request) -> Response:
+    """A point shared as Telegram's 📎 → Location does, optionally as a reply (an officer's proof of place)."""
+    state, chat = _chat(request)
+    data = await body(request)
+    user = _user(state, data)
+    reply_to = _message(chat, int_field(data, "reply_to", required=False))
+    latitude, longitude = point_field(data)
+    await user.shares_location(chat, latitude, longitude, reply_to=reply_to)
+    return _view(state, chat)
+
+
+@action
 async def tap(request: Request) -> Response:
     """Tap an inline button and wait (briefly) for the bot's answer, shown as a toast."""
     state, chat = _chat(request)
@@ -125,6 +137,7 @@ def routes() -> list[Route]:
         Route(prefix, chat, methods=["GET"]),
         Route(prefix + "/text", send_text, methods=["POST"]),
         Route(prefix + "/photo", send_photo, methods=["POST"]),
+        Route(prefix + "/location", send_location, methods=["POST"]),
         Route(prefix + "/tap", tap, methods=["POST"]),
         Route("/api/telegram/files/{file_id}", file, methods=["GET"]),
     ]

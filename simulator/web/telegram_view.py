@@ -102,6 +102,8 @@ def message_view(message: SimMessage, zone: ZoneInfo) -> dict[str, Any]:
 def _snippet(message: SimMessage) -> str:
     if message.content:
         return message.content[:90]
+    if message.location:
+        return "Lokasi"
     return "Foto" if message.photo else "Pesan suara" if message.voice else "Berkas"
 
 

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from simulator.whatsapp import Citizen
 
 from . import directory, whatsapp_view
-from .state import BadInput, SandboxState, action, body, decode_file, sample, text_field
+from .state import BadInput, SandboxState, action, body, decode_file, point_field, sample, text_field
 
 IMAGE_TYPES = ("image/jpeg", "image/png")
 SAMPLE_PHOTO, SAMPLE_VOICE = "sample-photo.jpg", "sample-voice.ogg"
@@ -111,12 +111,7 @@ async def send_voice(request: Request) -> Response:
 async def send_location(request: Request) -> Response:
     state, citizen = _citizen(request)
     data = await body(request)
-    try:
-        latitude, longitude = float(data["latitude"]), float(data["longitude"])
-    except (KeyError, TypeError, ValueError):
-        raise BadInput("Lokasi butuh latitude dan longitude berupa angka.") from None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise BadInput("Koordinat di luar bumi.")
+    latitude, longitude = point_field(data)
     await citizen.sends_location(latitude, longitude, name=text_field(data, "name", required=False),
                                  address=text_field(data, "address", required=False))
     return _chat(state, citizen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -20,7 +22,7 @@ from tests.conftest import Clock, in_takalar
 from tests.console.conftest import browser, sign_in
 from tests.core.story import cast, report
 
-VERIFIER, KABUPATEN_ADMIN = 1001, 9101
+VERIFIER, OFFICER, KABUPATEN_ADMIN = 1001, 2001, 9101
 NUMBER = re.compile(r"/konsol/kasus/([A-Z]+-\d+)")
 
 
@@ -114,6 +116,18 @@ async def test_filters_search_and_counts(ctx: Context, clock: Clock) -> None:
         assert re.search(r"Diterima <b>1</b>", only_rejected.text)  # counts ignore the state filter
 
 
+        still_open = await phone.get("/konsol/kasus?status=terbuka")  # every open state: the camat's desk
+        assert numbers(still_open.text) == ["PTL-000002", "PTL-000001"] and "2 kasus" in still_open.text
+        assert re.search(r'class="on">Semua yang masih terbuka <b>2</b>', still_open.text)
+        assert '<option value="terbuka" selected>' in still_open.text
+        exported = await phone.get("/konsol/ekspor.csv?status=terbuka")  # the export and the map share it
+        assert [row[0] for row in csv.reader(io.StringIO(exported.content.decode("utf-8-sig")))][1:] == [
+            "PTL-000001", "PTL-000002"]
+        mapped = await phone.get("/konsol/peta?status=terbuka")
+        assert sorted(set(NUMBER.findall(mapped.text))) == ["PTL-000001", "PTL-000002"]
+        assert "PTL-000003" in (await phone.get("/konsol/peta")).text  # rejected this week: on the map without it
+
+
 async def test_pages(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cases_module, "PAGE_SIZE", 2)
     people = await cast(ctx)
@@ -174,3 +188,28 @@ async def test_filter_by_kind_officer_and_agency(ctx: Context) -> None:
         assert numbers((await phone.get(f"/konsol/kasus?petugas={people.officer.id}")).text) == ["PTL-000001"]
         assert numbers((await phone.get("/konsol/kasus?instansi=pln")).text) == ["PTL-000003"]
         assert len(numbers((await phone.get("/konsol/kasus?jenis=nonsense&instansi=nope")).text)) == 3  # ignored
+
+
+async def test_an_officer_sees_their_own_cases_first(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cases_module, "PAGE_SIZE", 2)
+    people = await cast(ctx)
+    for n in range(1, 6):
+        ticket_id = await report(ctx, people.reporter, f"Lampu mati nomor {n}")
+        if n % 2:  # PTL-000001, 3 and 5 are Baso's
+            await verify_ticket(ctx, people.verifier, ticket_id)
+            await accept_ticket(ctx, people.officer, ticket_id)
+    async with browser(ctx) as field, browser(ctx) as desk:
+        await sign_in(field, ctx, OFFICER)
+
+        async def listed(query: str = "") -> list[str]:
+            return numbers((await field.get(f"/konsol/kasus{query}")).text)
+
+        assert await listed() == ["PTL-000005", "PTL-000003"]  # their own, newest first
+        assert await listed("?hal=2") == ["PTL-000001", "PTL-000004"]  # the last of theirs, then the rest
+        assert await listed("?hal=3") == ["PTL-000002"]
+        assert await listed("?urut=lama") == ["PTL-000001", "PTL-000003"]
+        assert await listed("?urut=lama&hal=3") == ["PTL-000004"]
+        assert await listed("?status=received") == ["PTL-000004", "PTL-000002"]  # none of theirs: as ever
+        assert "Halaman 1 dari 3" in (await field.get("/konsol/kasus")).text
+        await sign_in(desk, ctx, VERIFIER)  # anyone else: the list's own order
+        assert numbers((await desk.get("/konsol/kasus")).text) == ["PTL-000005", "PTL-000004"]

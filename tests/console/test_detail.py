@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from core.domain.reports import AttachmentKind, NewAttachment, NewReport, Privac
 from core.settings import Settings
 from core.usecases import citizen
 from core.usecases.desk import verify_ticket
+from core.usecases.field import accept_ticket
 from core.usecases.staff import add_staff
 from tests.conftest import in_takalar
 from tests.console.conftest import csrf_in, sign_in
@@ -75,6 +77,9 @@ async def test_the_page_shows_the_story_files_clock_and_a_masked_reporter(ctx: C
         assert "<dt>Pelapor</dt><dd>0812*****890</dd>" in body  # the masked number of a normal report
         assert "dilaporkan" in body and "Tenggat tahap ini" in body and "sisa " in body
         assert "openstreetmap.org" in body
+        drawn = body[body.index('<svg class="map"'):body.index("</svg>")]  # its point, drawn offline by the server
+        assert f'<a href="/konsol/kasus/{number}"><circle class="point"' in drawn
+        assert "<image" not in drawn
         photos = [f"/konsol/kasus/{number}/lampiran/{n}" for n in (1, 2)]
         assert f'<img src="{photos[0]}"' in body and f'<audio controls preload="none" src="{photos[1]}"' in body
         assert "Berkas tidak tersimpan di server." in body  # the document never arrived
@@ -224,3 +229,62 @@ async def test_the_desk_merges_a_duplicate_by_the_originals_number(ctx: Context,
         assert done.status_code == 303
     found = await ticket(ctx, copy)
     assert found.state == TicketState.DUPLICATE.value and found.duplicate_of_id == original
+
+
+async def _rows_after(ctx: Context, last: int) -> list[tuple[str, str, str, dict[str, object]]]:
+    """The outbox rows queued after row `last`: (channel, recipient, kind, data)."""
+    async with ctx.sessions() as session:
+        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.id > last).order_by(OutboxMessage.id))
+        return [(r.channel, r.recipient, r.kind, dict(r.data)) for r in rows]
+
+
+async def _last_row(ctx: Context) -> int:
+    async with ctx.sessions() as session:
+        return int(await session.scalar(select(func.max(OutboxMessage.id))) or 0)
+
+
+async def test_the_desk_rejects_forwards_and_asks_and_the_camat_reassigns(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    for story in ("Halo halo", "Kabel listrik putus", "Ada yang rusak", "Lampu jalan mati"):
+        lamp = await report(ctx, people.reporter, story)
+    await verify_ticket(ctx, people.verifier, lamp)
+    await accept_ticket(ctx, people.officer, lamp)
+    to_citizen = f"citizen:{people.reporter.id}"
+    async with browser(ctx, media) as desk, browser(ctx, media) as camat:
+        await sign_in(desk, ctx, VERIFIER)
+        await sign_in(camat, ctx, CAMAT)
+
+        async def press(client: httpx.AsyncClient, number: str, slug: str, **form: str) -> dict[tuple[str, str], Any]:
+            """Press the page's button: its answer is the way back to the page; the rows it queued, by channel
+            and kind."""
+            last = await _last_row(ctx)
+            page = await client.get(f"/konsol/kasus/{number}")
+            done = await client.post(f"/konsol/kasus/{number}/{slug}", data={"csrf": csrf_in(page), **form})
+            assert done.status_code == 303 and done.headers["location"].endswith(f"?selesai={slug}"), done.text
+            queued = await _rows_after(ctx, last)
+            return {(channel, kind): (recipient, data) for channel, recipient, kind, data in queued}
+
+        rejected = await press(desk, "PTL-000001", "tolak", alasan="Spam / bukan laporan")
+        found = await ticket(ctx, 1)
+        assert found.state == TicketState.REJECTED.value and found.reject_reason == "Spam / bukan laporan"
+        told = rejected[("whatsapp", "ticket.rejected")]
+        assert told[0] == to_citizen and told[1]["reason"] == "Spam / bukan laporan"
+        assert rejected[("telegram", "ticket.changed")][1]["state"] == "rejected"  # the desk's card follows
+
+        forwarded = await press(desk, "PTL-000002", "teruskan", instansi="pln", referensi="PLN-77")
+        found = await ticket(ctx, 2)
+        assert (found.state, found.forward_agency) == (TicketState.FORWARDED.value, "pln")
+        told = forwarded[("whatsapp", "ticket.forwarded")]
+        assert told[0] == to_citizen and (told[1]["agency_name"], told[1]["reference"]) == ("PLN", "PLN-77")
+        assert forwarded[("telegram", "ticket.changed")][1]["state"] == "forwarded"
+
+        asked = await press(desk, "PTL-000003", "tanya", pertanyaan="Di sebelah mana persisnya?")
+        assert (await ticket(ctx, 3)).state == TicketState.RECEIVED.value
+        told = asked[("whatsapp", "ticket.question")]
+        assert told[0] == to_citizen and told[1]["question"] == "Di sebelah mana persisnya?"
+
+        moved = await press(camat, "PTL-000004", "tugaskan", petugas=str(people.officer2.id))
+        assert (await ticket(ctx, lamp)).assignee_id == people.officer2.id
+        assert list(moved) == [("telegram", "ticket.changed")]  # the card, for the field (no citizen is told)
+        card = moved[("telegram", "ticket.changed")][1]
+        assert (card["action"], card["officer"], card["actor"]) == ("reassign", "Cakra Petugas", "Pak Camat")

@@ -17,6 +17,8 @@ from core.context import Context
 from core.domain.reports import NewReport, Privacy
 from core.texts import text
 from core.usecases import citizen
+from core.usecases.agency import record_agency_answer
+from core.usecases.desk import forward_ticket
 from tests.conftest import Clock, in_takalar
 from tests.console.conftest import browser, sign_in
 from tests.core.story import Cast, cast, report
@@ -181,7 +183,11 @@ async def test_a_cell_never_runs_as_a_formula(home: Context) -> None:
 
 
 async def test_the_monthly_report_has_the_months_figures_and_its_cases(home: Context, clock: Clock) -> None:
-    await told(home, clock)
+    people = await told(home, clock)
+    wire = await report(home, people.neighbour, "Kabel listrik putus", desa="Salaka")
+    await forward_ticket(home, people.verifier, wire, "pln")
+    clock.advance(hours=1)
+    await record_agency_answer(home, people.verifier, wire, "Kabel sudah disambung PLN")
     async with browser(home) as camat:
         await sign_in(camat, home, CAMAT)
         answer = await camat.get("/konsol/ekspor/bulanan.xlsx?bulan=2026-11")
@@ -190,17 +196,20 @@ async def test_the_monthly_report_has_the_months_figures_and_its_cases(home: Con
         fallback = await camat.get("/konsol/ekspor/bulanan.xlsx?bulan=kemarin")
         assert filename(fallback) == "lapor-camat-pattallassang-2026-10.xlsx"
     lines = {row[0]: row[1:] for row in summary if row and row[0]}
-    assert summary[0][0] == text("konsol.export.monthly.title", kecamatan="Kecamatan Pattallassang",
-                                  month="November 2026")
-    assert list(lines[line("new")][:2]) == [2, 1]
-    assert list(lines[line("resolved")][:2]) == [1, 1] and list(lines[line("closed")][:2]) == [0, 1]
+    # the Statistik page's figures (confidential cases counted), one computation with it
+    assert list(lines[line("new")][:2]) == [4, 2]
+    assert list(lines[line("resolved")][:2]) == [2, 2] and list(lines[line("closed")][:2]) == [0, 2]
     assert list(lines[line("on_time_verify")][:2]) == [100, 100]
     assert list(lines[line("on_time_accept")][:2]) == [0, 100]  # escalated in November
-    assert list(lines[line("on_time_agency")][:2]) == [None, None]
-    assert list(lines[line("median_resolve")][:2]) == ["2 jam", "4 jam"]
-    assert list(lines["Bajeng"]) == [1, 0, 1, 1] and list(lines["Salaka"]) == [1, 1, 0, 0]
-    assert "Pappa" not in lines  # only confidential cases there: the summary counts none (the public page's rule)
-    assert [c[0] for c in cases[1:]] == ["PTL-000003", "PTL-000004", "PTL-000005"]  # the month's, secret included
+    assert list(lines[line("on_time_agency")][:2]) == [100, None]
+    assert list(lines[line("median_verify")][:2]) == ["kurang dari 1 menit"] * 2
+    assert list(lines[line("median_resolve")][:2]) == ["1 jam 30 menit", "2 jam 30 menit"]
+    assert list(lines["Bajeng"][:4]) == [1, 0, 1, 1] and list(lines["Salaka"][:4]) == [2, 2, 0, 0]
+    assert list(lines["Pappa"][:4]) == [1, 0, 1, 1]  # only confidential cases there: counted, as on the page
+    assert list(lines[line("by_officer")][:3]) == [line("resolved"), line("resolved_last"), line("accepted")]
+    assert list(lines["Baso Petugas"]) == [1, 2, 1, 0, 100]
+    assert list(lines["PLN ULP Takalar"][:3]) == [1, 0, 100]
+    assert [c[0] for c in cases[1:]] == ["PTL-000003", "PTL-000004", "PTL-000005", "PTL-000006"]  # secret included
 
 
 def test_the_xlsx_writer_keeps_types_and_escapes_text(tmp_path: Path) -> None:

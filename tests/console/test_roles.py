@@ -3,29 +3,43 @@ and signed out, every page sends to the sign-in page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.context import Context
+from core.domain.reports import AttachmentKind, NewAttachment
 from tests.console.conftest import browser, sign_in
 from tests.core.story import cast, report
 
 ROLES = {"verifier": 1001, "officer": 2001, "camat": 3001, "admin": 9001, "kabupaten_admin": 9101,
          "inspektorat": 9201}
+FIGURES = set(ROLES) - {"officer"}  # the figures and exports: who may read them (console/export.py export_scope)
 # page -> the roles that may open it (the rest get 403)
 PAGES = {
     "/konsol/kasus": set(ROLES),
     "/konsol/kasus/PTL-000001": set(ROLES),
-    "/konsol/ekspor": set(ROLES) - {"officer"},
-    "/konsol/petugas": {"admin", "kabupaten_admin"},
+    "/konsol/kasus/PTL-000001/lampiran/1": set(ROLES),  # the report's photo
+    "/konsol/peta": set(ROLES),
+    "/konsol/statistik": FIGURES,
+    "/konsol/ekspor": FIGURES,
+    "/konsol/ekspor.csv": FIGURES,
+    "/konsol/ekspor.xlsx": FIGURES,
+    "/konsol/ekspor/bulanan.xlsx": FIGURES,
+    "/konsol/petugas": {"camat", "admin", "kabupaten_admin"},
     "/konsol/profil": set(ROLES),
+    "/konsol/kunci-api": {"kabupaten_admin"},
 }
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64 + b"\xff\xd9"
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-async def test_each_page_is_allowed_or_refused_by_role(ctx: Context, role: str) -> None:
+async def test_each_page_is_allowed_or_refused_by_role(ctx: Context, role: str, tmp_path: Path) -> None:
     people = await cast(ctx)
-    await report(ctx, people.reporter)
-    async with browser(ctx) as client:
+    (tmp_path / "photo.jpg").write_bytes(JPEG)
+    await report(ctx, people.reporter, attachments=(NewAttachment(
+        AttachmentKind.PHOTO, "whatsapp", "111", mime="image/jpeg", stored_path=str(tmp_path / "photo.jpg")),))
+    async with browser(ctx, media_dir=tmp_path) as client:
         await sign_in(client, ctx, ROLES[role])
         for path, allowed in PAGES.items():
             answer = await client.get(path)

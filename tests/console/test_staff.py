@@ -163,7 +163,22 @@ async def test_without_the_csrf_token_nothing_changes(ctx: Context) -> None:
     assert (await staff_actor(ctx, OFFICER)).roles == {Role.OFFICER}
 
 
-@pytest.mark.parametrize("who", [VERIFIER, OFFICER, CAMAT, INSPEKTORAT])
+async def test_the_camat_approves_a_registration_and_the_newcomer_is_told(ctx: Context) -> None:
+    await cast(ctx)
+    prompt = await daftar(ctx)
+    async with browser(ctx) as phone:
+        await sign_in(phone, ctx, CAMAT)
+        page = await staff_page(phone)
+        assert "Dewi Baru" in page.text
+        done = await change(phone, ctx, "setujui", registration=prompt, role="officer")
+        assert done.status_code == 303, done.text
+    assert (await staff_actor(ctx, NEWCOMER)).roles == {Role.OFFICER}
+    assert [(e.action, e.actor_name) for e in await staff_history(ctx, NEWCOMER)] == [("approve", "Pak Camat")]
+    notices = await told(ctx, f"staff:{await staff_id(ctx, NEWCOMER)}")
+    assert [(n["action"], n["roles"], n["by"]) for n in notices] == [("approve", ["officer"], "Pak Camat")]
+
+
+@pytest.mark.parametrize("who", [VERIFIER, OFFICER, INSPEKTORAT])
 async def test_other_roles_get_a_403(ctx: Context, who: int) -> None:
     await cast(ctx)
     prompt = await daftar(ctx)
@@ -171,7 +186,7 @@ async def test_other_roles_get_a_403(ctx: Context, who: int) -> None:
     async with browser(ctx) as phone:
         await sign_in(phone, ctx, who)
         page = await phone.get("/konsol/petugas")
-        assert page.status_code == 403 and "hanya untuk admin" in page.text
+        assert page.status_code == 403 and "hanya untuk camat, admin" in page.text
         token = csrf_in(page)
         refused = await phone.post("/konsol/petugas/setujui", data={
             "csrf": token, "kecamatan": ctx.kecamatan, "registration": str(prompt), "role": "admin"})

@@ -119,3 +119,7 @@ def _kabupaten_staff(tmp_path: Path, env: dict[str, str]) -> None:
     assert removed.returncode == 0, removed.stderr
     history = run(tmp_path, "staff", "history", "4242", sample=False, **env).stdout
     assert "galesong" in history and "deactivate" in history
+    synced = run(tmp_path, "staff", "sync", sample=False, **env)  # the kabupaten file's [[staff]]
+    assert synced.returncode == 0 and synced.stdout == "Hasnah (3001): kabupaten_admin\n", synced.stderr
+    again = run(tmp_path, "staff", "sync", sample=False, **env)
+    assert again.stdout.startswith("Nothing to change: the 1 people"), again.stdout

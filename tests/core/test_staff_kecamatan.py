@@ -12,7 +12,15 @@ from core.texts import refusal
 from core.usecases.citizen import citizen_actor
 from core.usecases.field import accept_ticket
 from core.usecases.oversight import reassign_ticket
-from core.usecases.staff import add_staff, list_staff, remove_staff, staff_actor, staff_history, staff_kecamatan
+from core.usecases.staff import (
+    add_staff,
+    list_staff,
+    remove_staff,
+    staff_actor,
+    staff_history,
+    staff_kecamatan,
+    sync_kabupaten_staff,
+)
 from tests.conftest import in_takalar
 from tests.core.story import force_state, report, ticket
 
@@ -97,3 +105,28 @@ async def test_the_camat_reassigns_only_to_an_officer_of_the_kecamatan(home: Con
         await reassign_ticket(home, camat, tid, stranger.id)  # Galesong's officer
     await reassign_ticket(home, camat, tid, colleague.id)
     assert (await ticket(home, tid)).assignee_id == colleague.id
+
+
+async def test_the_kabupaten_files_staff_get_their_role_once_and_a_deactivation_stands(home: Context) -> None:
+    """The sample's kabupaten file names Hasnah (3001) kabupaten_admin: the sync gives her the role once, adds
+    it beside a person's kecamatan roles and desa without touching them, and never reactivates her."""
+    assert [(s.telegram_id, s.role) for s in home.kabupaten.staff] == [(3001, "kabupaten_admin")]
+    assert await sync_kabupaten_staff(home) == ["Hasnah (3001): kabupaten_admin"]
+    assert (await staff_actor(home.at("sanrobone"), 3001)).roles == {Role.KABUPATEN_ADMIN}
+    assert await sync_kabupaten_staff(home) == []  # already holds it: nothing changes, nothing audited
+    assert [e.action for e in await staff_history(home, 3001)] == ["add"]
+
+    await remove_staff(home, 3001)  # deactivated in the console or the CLI: the file does not undo it
+    assert await sync_kabupaten_staff(home) == [
+        "Hasnah (3001) is deactivated: not given kabupaten_admin (reactivate them in the console or with staff add)"]
+    with pytest.raises(NotRegistered):
+        await staff_actor(home, 3001)
+
+
+async def test_the_kabupaten_role_joins_a_persons_kecamatan_roles(home: Context) -> None:
+    await add_staff(home, 3001, "Hasnah", frozenset({V}), ("Bajeng",))
+    await sync_kabupaten_staff(home)
+    assert (await staff_actor(home, 3001)).roles == {V, Role.KABUPATEN_ADMIN}
+    [member] = [m for m in await list_staff(home) if m.telegram_id == 3001]
+    assert member.desa == ("Bajeng",)
+    assert [e.action for e in await staff_history(home, 3001)] == ["add", "update"]

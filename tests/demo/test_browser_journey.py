@@ -158,7 +158,7 @@ async def test_the_desk_forwards_a_case_to_dinas_pupr_which_works_it_in_its_grou
 async def test_the_kabupaten_number_places_a_camats_office_in_its_kecamatan(tmp_path: Path) -> None:
     """On the kabupaten-wide number the location sheet shows each camat's office: sharing Galesong's places the
     report in the desa whose centroid is nearest (the sample's desa have real centroids), in Galesong, and the
-    report is Galesong's, answered on that number."""
+    report is Galesong's, verified, resolved and confirmed there, answered on that number."""
     office_desa = "Galesong Baru"  # the desa around Galesong's office (core/profiles/takalar/galesong.toml)
     async with demo_page(tmp_path) as (_demo, page):
         await new_citizen(page, "0812 4000 6006", "Daeng Sanga")
@@ -191,6 +191,21 @@ async def test_the_kabupaten_number_places_a_camats_office_in_its_kecamatan(tmp_
         galesong = desk.locator(".tg-chat option").filter(has_text=re.compile("^(● )?Meja Verifikasi Galesong$"))
         await desk.locator(".tg-chat").select_option(await galesong.get_attribute("value"))
         await expect(card(page, 0, number)).to_contain_text(f"Desa/Kel.: {office_desa}")
+        # Galesong handles it to the end: Rahmat verifies (the desa is known), Nurul resolves it in the town's
+        # field group, and the citizen confirms on the kabupaten's number.
+        await expect(desk.locator(".tg-user option:checked")).to_contain_text("Rahmat (verifikator)")
+        await card(page, 0, number).get_by_role("button", name="Verifikasi", exact=True).click()
+        await expect(page.locator("#toast")).to_have_text(f"{number} diverifikasi.")
+        await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah diverifikasi")
+        field = column(page, 1)
+        town = field.locator(".tg-chat option").filter(has_text=re.compile("^(● )?Petugas Lapangan Galesong 2$"))
+        await field.locator(".tg-chat").select_option(await town.get_attribute("value"))
+        await officer_resolves(page, number, GALESONG)
+        await expect(page.locator("#wa-business")).to_contain_text("Kabupaten Takalar")
+        await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah selesai dikerjakan: {DONE}")
+        await tap(page, "Sudah beres")
+        await expect(theirs(page).last).to_contain_text("Seberapa puas")
+        await expect(card(page, 0, number)).to_contain_text("Status: Ditutup")
 
 
 async def desk_forwards_to_pupr(page: Page, number: str) -> None:

@@ -1,8 +1,9 @@
 """The web console clicked through in the demo, in headless Chromium: Andi asks the bot for a sign-in link with
 /masuk in his private chat, opens it, finds the citizen's new case in the list, opens it and verifies it from the
 web; the field group's card appears in the Telegram column; then he downloads the CSV and the XLSX and reads
-them back. None of the pages is wider than the phone (a wide table scrolls in its own box). Then Hasnah, the
-kabupaten admin, approves a newcomer's /daftar on the Petugas page, and the newcomer is told in Telegram.
+them back. None of the pages is wider than the phone (a wide table scrolls in its own box). Then the camat of
+Pattallassang, from the phone, lists every open case, opens one (also with JavaScript off), downloads the month's
+report and approves a newcomer's /daftar on the Petugas page, and the newcomer is told in Telegram.
 Screenshots of the list, the case, the statistics and the map at a phone's width are artifacts."""
 
 from __future__ import annotations
@@ -125,11 +126,37 @@ async def test_a_verifier_signs_in_from_the_bot_verifies_on_the_web_and_exports(
         assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [number]
 
 
-async def test_the_kabupaten_admin_approves_a_registration_on_the_web_and_the_newcomer_is_told(tmp_path: Path) -> None:
+async def test_the_camat_signs_in_from_the_phone_reads_exports_and_approves_a_newcomer(tmp_path: Path) -> None:
+    """The issue's "done when": the camat, from a phone, signs in with the bot's link, sees every open case,
+    opens one with its photo, downloads the month's XLSX and approves a newcomer, who is told in Telegram."""
     async with demo_page(tmp_path) as (_demo, page):
+        await new_citizen(page, "0812 4000 7007", "Daeng Sikki")
+        number = await citizen_reports(page, PATTALLASSANG)
         await newcomer_asks_to_register(page, "Rina")
-        web = await signed_in_phone(page, await sign_in_link(page, "Hasnah"))
-        await web.goto(re.sub(r"/konsol/.*", "/konsol/petugas?kecamatan=pattallassang", web.url))
+        web = await signed_in_phone(page, await sign_in_link(page, "Camat Pattallassang"))
+        await web.locator("select[name=status]").select_option("terbuka")
+        await web.get_by_role("button", name="Terapkan").click()
+        await expect(web.locator("ul.counts a.on")).to_contain_text("Semua yang masih terbuka")
+        listed = web.locator("ol.cases li", has_text=number)
+        await expect(listed).to_contain_text("Diterima")
+        created = re.search(r"(\d\d)-(\d\d)-(\d{4})", await listed.inner_text())  # the demo clock's month
+        assert created, await listed.inner_text()
+        await listed.get_by_role("link", name=number).click()
+        await expect(web.locator(".files img").first).to_be_visible()
+        await expect(web.locator(f'.place svg.map a[href$="/konsol/kasus/{number}"]')).to_have_count(1)
+
+        await without_javascript(web, number)
+
+        await web.goto(re.sub(r"/konsol/.*", "/konsol/ekspor", web.url))
+        await web.locator("input[name=bulan]").fill(f"{created[3]}-{created[2]}")
+        async with web.expect_download() as monthly:
+            await web.get_by_role("button", name="Unduh laporan bulanan").click()
+        book = load_workbook(io.BytesIO(Path(await (await monthly.value).path()).read_bytes()), read_only=True)
+        summary, cases = ([row for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets)
+        assert str(summary[0][0]).startswith("Laporan bulanan Kecamatan Pattallassang")
+        assert number in [row[0] for row in cases[1:]]
+
+        await web.goto(re.sub(r"/konsol/.*", "/konsol/petugas", web.url))
         request = web.locator("ul.cases li", has=web.locator("strong", has_text=re.compile("^Rina$")))
         await request.locator("select[name=role]").select_option("officer")
         await request.get_by_role("button", name="Setujui").click()
@@ -140,4 +167,22 @@ async def test_the_kabupaten_admin_approves_a_registration_on_the_web_and_the_ne
 
         told = (await private_chat(page, "Rina")).locator(".tg-row.theirs", has_text="Pendaftaran Anda disetujui")
         await expect(told).to_contain_text("Kecamatan Pattallassang")
-        await expect(told).to_contain_text("oleh Hasnah")
+        await expect(told).to_contain_text("oleh Camat Pattallassang")
+
+
+async def without_javascript(web: Page, number: str) -> None:
+    """The list and the case read the same with JavaScript off (the console ships none): the same session's
+    cookies in a browser context that runs no script."""
+    browser = web.context.browser
+    assert browser is not None
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        await context.add_cookies(await web.context.cookies())
+        bare = await context.new_page()
+        await bare.goto(re.sub(r"/konsol/.*", "/konsol/kasus", web.url))
+        await expect(bare.locator("ol.cases li", has_text=number)).to_be_visible()
+        await bare.locator("ol.cases li", has_text=number).get_by_role("link", name=number).click()
+        await expect(bare.locator("h1")).to_contain_text(number)
+        await expect(bare.locator(".files img").first).to_be_visible()
+    finally:
+        await context.close()

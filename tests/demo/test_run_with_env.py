@@ -19,7 +19,7 @@ async def test_run_reads_dotenv_answers_a_citizen_and_reports_health(loopback: L
         await citizen.sends_text("menu")
         menu = await citizen.wait_for(lambda m: m.kind == "buttons", timeout=15)
         assert "Halo Daeng Sikki" in (menu.text or "") and "Kecamatan Pattallassang" in (menu.text or "")
-        assert menu.button_titles == ["Lapor masalah", "Cek status", "Bantuan"]
+        assert menu.button_titles == ["Lapor masalah", "Tanya informasi", "Cek status"]
 
         async with httpx.AsyncClient(base_url=loopback.system_url) as http:
             health = await http.get("/readyz")  # database, schema and parts (/healthz: alive)

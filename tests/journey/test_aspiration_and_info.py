@@ -80,3 +80,39 @@ async def test_a_question_is_answered_asked_again_and_confirmed(world: World, ha
     await citizen.taps("Sudah terjawab")
     await citizen.wait_for(has("Seberapa puas"))
     await world.card(world.desk, number, "Status: Ditutup")
+
+
+SCHEDULE = b"%PDF-1.4 jadwal KTP keliling" + b"." * 300
+
+
+async def test_a_question_from_the_menu_is_answered_with_a_document_alone(world: World, harness: Harness) -> None:
+    """"Tanya informasi" on the menu starts a question (no category list, no place, no photo); the desk answers
+    with a PDF and no words; the citizen gets the answer with its two buttons, then the PDF as a document."""
+    citizen = harness.sim.citizen("081355550063", name="Daeng Tiro")
+    await citizen.sends_text("halo")
+    await citizen.wait_for(lambda m: "Tanya informasi" in m.button_titles)
+    await citizen.taps("Tanya informasi")
+    asked = await citizen.wait_for(has("Apa yang ingin Anda tanyakan?"))
+    assert asked.kind == "text"
+    await citizen.sends_text("Kapan jadwal KTP keliling di Bajeng?")
+    await citizen.wait_for(lambda m: "Biasa" in m.button_titles)
+    await citizen.taps("Biasa")
+    summary = await citizen.wait_for(lambda m: "Kirim" in m.button_titles)
+    assert "Tanya informasi" in (summary.text or "")
+    await citizen.taps("Kirim")
+    received = await citizen.wait_for(has("PTL-"))
+    number = next(w for w in (received.text or "").replace(".", " ").split() if w.startswith("PTL-"))
+    assert (await harness.tickets())[0].category == "informasi"
+
+    card = await world.card(world.desk, number, "Informasi")
+    await world.verifier.taps(card, "Jawab")
+    prompt = await world.desk.wait_for(lambda m: m.from_bot and "jawaban untuk pelapor" in (m.text or ""))
+    await world.verifier.sends_document(world.desk, SCHEDULE, "jadwal.pdf", reply_to=prompt)
+    answered = await citizen.wait_for(lambda m: "Sudah terjawab" in m.button_titles)
+    assert answered.text == (f"Jawaban untuk pertanyaan {number}:\n(lihat lampiran berikut)\n"
+                             "Apakah ini sudah menjawab pertanyaan Anda?")
+    document = await citizen.wait_for(lambda m: m.kind == "document")
+    assert document.media == SCHEDULE and document.filename == f"{number}-1.pdf"
+    assert document.text == f"Lampiran jawaban · {number}" and document.mime_type == "application/pdf"
+    await citizen.taps("Sudah terjawab")
+    await citizen.wait_for(has("Seberapa puas"))

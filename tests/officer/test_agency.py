@@ -15,15 +15,17 @@ from core.context import Context
 from core.db.models import OutboxMessage, TicketEvent
 from core.domain.lifecycle import Role, TicketState
 from core.domain.reports import NewReport
+from core.usecases.agency import record_agency_update
 from core.usecases.citizen import report_not_fixed, submit_ticket
 from core.usecases.desk import forward_ticket, verify_ticket
 from core.usecases.field import accept_ticket
+from core.usecases.oversight import close_ticket
 from core.usecases.staff import add_staff
 from scheduler.jobs import scan_deadlines
 from simulator.telegram import SimChat, SimMessage, SimUser, TelegramSimulator
 from tests.conftest import TAKALAR, in_takalar
 from tests.core.story import Cast, cast, report, ticket
-from tests.officer.conftest import TOKEN, bot_for, settled
+from tests.officer.conftest import TOKEN, World, bot_for, settled
 from tests.simulator.telegram_fixtures import png
 
 PUPR, PLN = TAKALAR.agency("pupr"), TAKALAR.agency("pln")
@@ -180,7 +182,8 @@ async def test_an_agency_without_a_group_is_chased_by_the_desk_which_relays_its_
     prompt = await kab.desk.wait_for(lambda m: m.from_bot and "kabar dari PLN ULP Takalar" in (m.text or ""))
     await kab.verifier.replies(kab.desk, prompt, "Nomor pengaduan PLN 7781, teknisi dijadwalkan Kamis")
     await kab.desk.wait_for(lambda m: m.from_bot and m.text == "Tersimpan untuk PTL-000001 dan dikirim ke pelapor.")
-    card = await kab.card(kab.desk, "PTL-000001", "teknisi dijadwalkan Kamis")
+    card = await kab.card(kab.desk, "PTL-000001", "teknisi dijadwalkan Kamis", "Referensi: 7781")  # none before
+    assert (await ticket(kab.home, tid)).forward_reference == "7781"
     await kab.verifier.taps(card, "Catat jawaban instansi")
     prompt = await kab.desk.wait_for(lambda m: m.from_bot and "jawaban akhir PLN ULP Takalar" in (m.text or ""))
     answer = await kab.verifier.replies(kab.desk, prompt, "Lampu diganti teknisi PLN")
@@ -220,3 +223,131 @@ async def test_a_case_the_camat_leaves_goes_to_the_kabupaten_chat(kab: Kabupaten
     answer = await kab.engineer.taps(again, "Tutup")
     assert answer.text == "Anda tidak terdaftar sebagai petugas."
     assert (await ticket(kab.home, tid)).state == TicketState.IN_PROGRESS
+
+
+async def test_a_case_late_at_an_agency_with_a_group_climbs_from_its_group_to_the_camat_and_the_kabupaten(
+        kab: Kabupaten) -> None:
+    await kab.camat.sends(kab.camat.private_chat, "/start")
+    await kab.camat.private_chat.wait_for(lambda m: m.from_bot and "terhubung sebagai camat" in (m.text or ""))
+    tid = await report(kab.home, kab.people.reporter, category="jalan_rusak", desa="Bajeng")
+    await verify_ticket(kab.home, kab.people.verifier, tid)
+    await forward_ticket(kab.home, kab.people.verifier, tid, "pupr", "")
+    card = await kab.card(kab.pupr, "PTL-000001", "Terima")
+    clock = kab.home.clock
+
+    clock.advance(days=5, minutes=30)  # type: ignore[attr-defined]  # Saturday 09.30: past PUPR's five days
+    assert (await scan_deadlines(kab.home)).reminded == [tid]
+    reminder = await kab.pupr.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Pengingat: PTL-000001"))
+    assert reminder.reply_to is not None and reminder.reply_to.message_id == card.message_id
+    await settled(kab.home)
+    assert not [m for m in kab.desk.messages if m.from_bot and (m.text or "").startswith("Pengingat")]
+    assert not [m for m in kab.camat.private_chat.messages if "PTL-000001" in (m.text or "")]
+
+    clock.advance(hours=1)  # type: ignore[attr-defined]  # past the grace: the camat's card
+    assert (await scan_deadlines(kab.home)).escalated == [tid]
+    camat_card = await kab.card(kab.camat.private_chat, "PTL-000001", "ESKALASI KE CAMAT")
+    assert camat_card.button("Perpanjang")
+    await settled(kab.home)
+    assert not [m for m in kab.kabupaten.messages if m.from_bot and "PTL-000001" in (m.text or "")]
+
+    clock.advance(days=2)  # type: ignore[attr-defined]  # Monday 10.30: a working day the camat left it
+    assert (await scan_deadlines(kab.home)).escalated == [tid]
+    up = await kab.card(kab.kabupaten, "PTL-000001", "Eskalasi ke kabupaten · Kecamatan Pattallassang",
+                        "ESKALASI KE KABUPATEN", "Dinas PUPR")
+    assert up.button("Tugaskan ulang") and up.button("Perpanjang") and up.button("Tutup")
+    assert (await ticket(kab.home, tid)).escalation_level == 3
+    levels = [(e.data["level"], e.data["stage"], e.data["agency_name"]) for e in await _events(kab.home, tid)
+              if e.action == "escalate"]
+    assert levels == [(1, "agency", "Dinas PUPR"), (2, "agency", "Dinas PUPR"), (3, "agency", "Dinas PUPR")]
+
+
+async def test_the_inspektorat_sends_a_case_of_any_kecamatan_to_the_kabupaten_chat_with_eskalasi(
+        kab: Kabupaten) -> None:
+    inspector = kab.sim.user("Inspektorat", user_id=9201)  # the cast's Inspektorat: a kabupaten role
+    chat = inspector.private_chat
+    theirs = (await submit_ticket(kab.galesong, kab.people.reporter, NewReport(
+        description="Sampah menumpuk di pasar", category="sampah", desa="Boddia"))).ticket_id
+
+    async def says(who: SimUser, where: SimChat, command: str) -> str:
+        sent = await who.sends(where, command)
+        answer = await where.wait_for(lambda m: m.from_bot and m.reply_to is sent)
+        return answer.text or ""
+
+    assert await says(inspector, chat, "/eskalasi") == (
+        "Tulis nomor laporan dan alasannya, misalnya: /eskalasi PTL-000123 belum ditangani sejak pekan lalu")
+    assert await says(inspector, chat, "/eskalasi gls-000001 Warga sudah lapor tiga kali") == (
+        "GLS-000001 dieskalasi ke kabupaten; kartunya dikirim ke grup kabupaten.")
+    card = await kab.card(kab.kabupaten, "GLS-000001", "Eskalasi ke kabupaten · Kecamatan Galesong",
+                          "Dieskalasi oleh Inspektorat: Warga sudah lapor tiga kali")
+    assert {b.text for row in card.buttons for b in row} == {"Perpanjang", "Tutup"}  # nobody holds it yet
+    after = await ticket(kab.galesong, theirs)
+    assert (after.state, after.escalation_level) == (TicketState.RECEIVED, 3)
+    raised = (await _events(kab.home, theirs))[-1]
+    assert (raised.action, raised.actor_name, raised.data["level"], raised.data["reason"]) == (
+        "escalate", "Inspektorat", 3, "Warga sudah lapor tiga kali")
+    assert await says(inspector, kab.kabupaten, "/eskalasi GLS-000001") == (
+        "GLS-000001 sudah dieskalasi ke kabupaten; tidak ada yang diubah.")
+    assert await says(kab.verifier, kab.verifier.private_chat, "/eskalasi GLS-000001") == (
+        "Anda tidak terdaftar sebagai petugas di Kecamatan Galesong.")  # Andi works in Pattallassang only
+
+    # Refused, changing nothing: an unknown number, a closed case, a role the lifecycle does not let
+    # escalate, a chat that is not the kabupaten's.
+    ours = await report(kab.home, kab.people.reporter, category="sampah", desa="Bajeng")
+    for number in ("PTL-999999", "XYZ-000001", "000001"):
+        assert await says(inspector, chat, f"/eskalasi {number}") == "Laporan tidak ditemukan.", number
+    assert await says(kab.verifier, kab.verifier.private_chat, "/eskalasi PTL-000001 tolong") == (
+        "Anda tidak berwenang untuk tindakan ini.")
+    assert await says(inspector, kab.desk, "/eskalasi PTL-000001") == (
+        "Perintah /eskalasi dipakai di obrolan pribadi dengan bot atau di grup kabupaten.")
+    assert (await ticket(kab.home, ours)).escalation_level == 0
+    await close_ticket(kab.home, kab.people.camat, ours, "Sudah ditangani warga")
+    assert await says(inspector, chat, "/eskalasi PTL-000001") == "Laporan ini sudah ditutup; tidak ada yang diubah."
+    assert [e.action for e in await _events(kab.home, ours)] == ["submit", "close"]
+    await settled(kab.home)
+    assert not [m for m in kab.kabupaten.messages if m.from_bot and "PTL-000001" in (m.text or "")]
+
+
+async def test_a_reference_in_an_agencys_news_is_kept_only_when_the_case_had_none(ctx: Context) -> None:
+    home = in_takalar(ctx)
+    people = await cast(home)
+    given = await report(home, people.reporter, category="lampu_jalan", desa="Bajeng")
+    bare = await report(home, people.neighbour, category="lampu_jalan", desa="Bajeng")
+    await forward_ticket(home, people.verifier, given, "pln", "PLN-REF-1")
+    await forward_ticket(home, people.verifier, bare, "pln", "")
+    for tid in (given, bare):
+        await record_agency_update(home, people.verifier, tid, "Sudah dicek, nomor 2 tiang rusak")  # no reference
+    assert [(await ticket(home, t)).forward_reference for t in (given, bare)] == ["PLN-REF-1", None]
+    for tid in (given, bare):
+        await record_agency_update(home, people.verifier, tid, "Tercatat di PLN, No. 123/PLN.")
+    await record_agency_update(home, people.verifier, bare, "Nomor rujukan baru 999/PLN")  # the first one stays
+    assert [(await ticket(home, t)).forward_reference for t in (given, bare)] == ["PLN-REF-1", "123/PLN"]
+    updates = [e.data.get("reference") for e in await _events(home, bare) if e.action == "agency_update"]
+    assert updates == [None, "123/PLN", None]
+
+
+async def test_teruskan_lists_first_the_agencies_that_take_the_cases_category(kab: Kabupaten) -> None:
+    light = await report(kab.home, kab.people.reporter, category="lampu_jalan", desa="Bajeng")
+    await report(kab.home, kab.people.neighbour, category="sampah", desa="Bajeng")
+    offered = {}
+    for number in ("PTL-000001", "PTL-000002"):
+        card = await kab.card(kab.desk, number)
+        await kab.verifier.taps(card, "Teruskan")
+        menu = await kab.desk.wait_for(lambda m, c=card: m.message_id == c.message_id and m.button("Dinas PUPR"))
+        offered[number] = [b.text for row in menu.buttons for b in row]
+    assert offered["PTL-000001"] == ["PLN ULP Takalar", "Dinas PUPR", "PDAM Takalar", "Batal"]  # PLN: lampu_jalan
+    assert offered["PTL-000002"] == ["Dinas PUPR", "PDAM Takalar", "PLN ULP Takalar", "Batal"]  # the file's order
+    menu = await kab.desk.wait_for(lambda m: m.button("PLN ULP Takalar") and "PTL-000001" in (m.text or "")[:20])
+    await kab.verifier.taps(menu, "PLN ULP Takalar")
+    prompt = await kab.desk.wait_for(lambda m: m.from_bot and "PTL-000001 akan diteruskan ke PLN ULP Takalar"
+                                     in (m.text or ""))
+    await kab.verifier.replies(kab.desk, prompt, "-")
+    await kab.card(kab.desk, "PTL-000001", "Diteruskan ke PLN ULP Takalar oleh Andi Verifikator")
+    assert (await ticket(kab.home, light)).forward_agency == "pln"  # the button named PLN's place in the file
+
+
+async def test_eskalasi_where_the_install_has_no_kabupaten_chat_says_so(world: World) -> None:
+    tid = await report(world.ctx, world.cast.reporter)
+    sent = await world.camat.sends(world.camat.private_chat, "/eskalasi PTL-000001 lama sekali")
+    answer = await world.camat.private_chat.wait_for(lambda m: m.from_bot and m.reply_to is sent)
+    assert answer.text == "Kabupaten ini belum punya grup Telegram untuk eskalasi."
+    assert (await ticket(world.ctx, tid)).escalation_level == 0

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from core.context import Context
 from core.domain.lifecycle import Role
 from core.domain.sla import Stage
 from core.profile import Shift
@@ -22,6 +23,7 @@ from core.usecases.oversight import escalate_ticket
 from core.usecases.staff import add_staff
 from tests.core.story import report, ticket
 from tests.officer.conftest import World
+from tests.officer.test_camat import link_camat
 
 
 async def verified(world: World, text: str = "Lampu jalan mati", **kw: object) -> int:
@@ -66,6 +68,33 @@ async def test_tugas_switches_off_and_on_until_a_time_and_cards_follow(world: Wo
     await world.verifier.sends(world.verifier.private_chat, "/tugas")  # not a field officer
     await world.verifier.private_chat.wait_for(lambda m: m.from_bot and m.text == (
         "Hanya petugas lapangan yang punya status tugas."))
+
+
+@pytest.fixture
+def ctx(ctx: Context, request: pytest.FixtureRequest) -> Context:
+    """The sample profile, or (parametrized indirectly) with that officer_open_limit."""
+    limit = getattr(request, "param", None)
+    if limit is None:
+        return ctx
+    profile = ctx.profile.model_copy(update={"officer_open_limit": limit})
+    return Context(sessions=ctx.sessions, profile=profile, clock=ctx.clock, outbox=ctx.outbox)
+
+
+@pytest.mark.parametrize("ctx", [1], indirect=True)
+async def test_an_officer_over_the_open_cases_limit_is_not_suggested(world: World) -> None:
+    """With a limit of one open case, Cakra (1) is suggested ahead of Baso (2); once both hold two, nobody is
+    suggested, though both are still named (first tap still wins)."""
+    for officer in (world.cast.officer, world.cast.officer, world.cast.officer2):
+        await accept_ticket(world.ctx, officer, await verified(world))
+    waiting = await verified(world, "Lampu keempat mati")
+    card = await world.card(world.field, "PTL-000004", "Bertugas:")
+    assert "Bertugas: Cakra Petugas (1), Baso Petugas (2)" in (card.text or "")
+    assert "Disarankan: Cakra Petugas" in (card.text or "")
+    await accept_ticket(world.ctx, world.cast.officer2, waiting)
+    await verified(world, "Lampu kelima mati")
+    card = await world.card(world.field, "PTL-000005", "Bertugas:")
+    assert "Bertugas: Baso Petugas (2), Cakra Petugas (2)" in (card.text or "")
+    assert "Disarankan" not in (card.text or "")
 
 
 async def test_nobody_on_duty_says_so_on_the_card_and_tells_the_desk(world: World) -> None:
@@ -170,3 +199,15 @@ async def test_the_card_mentions_only_the_officers_on_duty(world: World) -> None
     [entity] = [e for e in card.entities if e["type"] == "text_mention"]
     text16 = (card.text or "").encode("utf-16-le")
     assert text16[2 * entity["offset"]:2 * (entity["offset"] + entity["length"])].decode("utf-16-le") == "Baso Petugas"
+
+
+async def test_the_camats_summary_lists_each_officers_open_cases(world: World) -> None:
+    for officer in (world.cast.officer, world.cast.officer, world.cast.officer2):
+        await accept_ticket(world.ctx, officer, await verified(world))
+    await link_camat(world)
+    chat = world.camat.private_chat
+    await world.camat.sends(chat, "/ringkasan")
+    digest = await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Ringkasan harian"))
+    lines = (digest.text or "").splitlines()
+    at = lines.index("Per petugas (dikerjakan / selesai 7 hari):")
+    assert lines[at + 1:at + 3] == ["• Baso Petugas: 2 / 0", "• Cakra Petugas: 1 / 0"]

@@ -140,6 +140,18 @@ async def test_a_declined_request_is_on_the_record(world: World) -> None:
     assert [m.text for m in newcomer.private_chat.bot_messages] == [SENT, SENT]
 
 
+async def test_the_camat_approves_a_request_and_a_verifier_may_not(world: World) -> None:
+    newcomer = world.sim.user("Dewi", user_id=4242)
+    await newcomer.sends(newcomer.private_chat, "/daftar")
+    request = await world.desk.wait_for(lambda m: m.from_bot and "Dewi (Telegram 4242)" in (m.text or ""))
+    assert "tidak berwenang" in ((await world.verifier.taps(request, "Jadikan petugas")).text or "")
+    assert await staff_events(world, 4242) == []
+    camat = world.sim.user("Pak Camat", user_id=3001)  # the camat on the staff list (not the profile's chat id)
+    assert "terdaftar sebagai" in ((await camat.taps(request, "Jadikan petugas")).text or "")
+    [approved] = await staff_events(world, 4242)
+    assert (approved.action, approved.actor_name, approved.data["roles"]) == ("approve", "Pak Camat", ["officer"])
+
+
 async def test_cli_staff_add_change_and_remove_are_audited(world: World, db_url: str, tmp_path: Any) -> None:
     env = {"DATABASE_URL": db_url, "USER": "operator1"}
 

@@ -22,7 +22,7 @@ from core.usecases.staff import add_staff, staff_actor
 from officer_bot import OfficerBot
 from simulator.telegram import SimChat, SimUser, TelegramSimulator
 from tests.conftest import in_takalar
-from tests.core.story import Cast, cast, report, ticket
+from tests.core.story import Cast, cast, report, snapshot, ticket
 from tests.officer.conftest import TOKEN, bot_for, settled
 
 
@@ -216,3 +216,19 @@ async def test_staff_of_one_kecamatan_register_in_another_by_name(takalar: Takal
     await chat.wait_for(lambda m: m.from_bot and (m.text or "").startswith("Anda sudah terdaftar sebagai verifikator"))
     await settled(takalar.home)
     assert not [m for m in takalar.desk_ptl.messages if "(Telegram 1001)" in (m.text or "")]
+
+
+async def test_a_forged_tap_naming_galesongs_case_in_pattallassangs_desk_is_refused(takalar: Takalar) -> None:
+    theirs = await takalar.galesong_case()
+    await report(takalar.home, takalar.cast.neighbour, category="sampah", desa="Bajeng")
+    card = await takalar.desk_ptl.wait_for(lambda m: m.from_bot and (m.text or "").startswith("PTL-000001 ·"))
+    await settled(takalar.home)
+    before = await snapshot(takalar.home, theirs)
+    for forged in (f"v:{theirs}", f"rr:{theirs}:0", f"fa:{theirs}:0", f"cc:{theirs}"):
+        card.reply_markup = {"inline_keyboard": [[{"text": "Palsu", "callback_data": forged}]]}
+        answer = await takalar.verifier.taps(card, "Palsu")
+        assert answer.text == ("Laporan GLS-000001 milik Kecamatan Galesong, bukan Kecamatan Pattallassang: "
+                               "hanya kecamatan pemiliknya yang dapat menanganinya."), (forged, answer.text)
+    await settled(takalar.home)
+    assert await snapshot(takalar.home, theirs) == before
+    assert not [m for m in takalar.desk_ptl.messages if "GLS-000001" in (m.text or "")]  # no prompt, no card

@@ -6,6 +6,7 @@ Every answer a test gets through `api` is checked against the GeoReport v2 schem
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +28,16 @@ BASE = "https://lapor.test/open311/v2"
 # What the tests' citizens are: none of it may leave through the API.
 PERSONAL = ("081234567890", "6281234567890", "Daeng Ngalle", "+62 813 0000 1111", "6281300001111", "081300001111",
             "Tetangga")
+# Any Indonesian mobile number, the cast's or not (a masked one has stars among its digits).
+MOBILE = re.compile(r"(\+?62|0)8\d{7,}")
+
+
+def assert_private(body: str, where: object) -> None:
+    """Nothing personal in an answer: no name or number of the cast, no mobile number of anyone."""
+    for word in PERSONAL:
+        assert word.casefold() not in body.casefold(), (word, where)
+    found = MOBILE.search(re.sub(r"(?<=\d)[\s.-](?=\d)", "", body))
+    assert found is None, (found, where)
 
 
 def settings(media_dir: Path | None = None) -> Settings:
@@ -41,8 +52,8 @@ async def api(ctx: Context, media_dir: Path | None = None) -> AsyncIterator[http
 
     async def private(response: httpx.Response) -> None:
         await response.aread()
-        for word in PERSONAL:
-            assert word not in response.text, (word, response.url)
+        if not response.headers.get("content-type", "").startswith("image/"):
+            assert_private(response.text, response.url)
 
     async def conforming(response: httpx.Response) -> None:
         await schema.check(response, twin)
@@ -91,6 +102,11 @@ async def served(ctx: Context, media_dir: Path | None = None) -> AsyncIterator[t
 
         async def conforming(response: httpx.Response) -> None:
             await schema.check(response, twin)
+
+        async def private(response: httpx.Response) -> None:
+            await response.aread()
+            if not response.headers.get("content-type", "").startswith("image/"):
+                assert_private(response.text, response.url)
         async with httpx.AsyncClient(base_url=base) as twin, httpx.AsyncClient(
-                base_url=base, event_hooks={"response": [conforming]}) as client:
+                base_url=base, event_hooks={"response": [private, conforming]}) as client:
             yield base, client

@@ -29,12 +29,13 @@ async def test_a_posted_report_is_carded_on_the_desk_verified_by_a_tap_and_shown
         async with world.ctx.sessions() as session:
             row = await session.scalar(select(Ticket).where(Ticket.number == number))
         assert row is not None and row.state == "received" and (row.source_ref or "").startswith("open311:")
-        token = (row.source_ref or "").removeprefix("open311:")
+        token = (row.source_ref or "").rpartition(":")[2]  # open311:<key ref>:<token>
         assert data(await client.get(f"/tokens/{token}.json")) == [{"service_request_id": number, "token": token}]
         (before,) = data(await client.get(f"/requests/{number}.json"))
         assert (before["status"], before["status_notes"]) == ("open", "Diterima")
 
         card = await world.card(world.desk, number, "Sampah menumpuk")
+        assert "Pelapor: anonim" in card.text, card.text  # no phone or email given: anonymous
         answer = await world.verifier.taps(card, "Verifikasi")
         assert answer.text == f"{number} diverifikasi.", answer.text
         await world.card(world.desk, number, "Diverifikasi")

@@ -2,7 +2,7 @@
 was wrong (400 bad or missing parameters, 403 the api_key, 404 what does not exist, 429 too many).
 
 Each answer is also checked against the schema by `api` (conftest), the `Errors` document in both formats.
-Before these, the other files tested each refusal in one format only (and the phone's daily limit not at all).
+Before these, the other files tested each refusal in one format only.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.context import Context
-from core.db.models import Ticket
+from core.db.models import Citizen, Ticket
 from open311.keys import add_key, revoke_key
 from tests.conftest import in_takalar
-from tests.core.story import cast, report
+from tests.core.story import cast, outbox, report
 from tests.open311.conftest import KEY, api, error_of
 
 FORM = {"api_key": KEY, "service_code": "sampah", "lat": "-5.41", "long": "119.58", "description": "Sampah menumpuk"}
@@ -129,16 +129,20 @@ async def test_what_does_not_exist_is_404_naming_it(ctx: Context) -> None:
     assert await tickets(ctx) == 1
 
 
-async def test_a_phone_over_its_daily_limit_is_429_in_both_formats(ctx: Context) -> None:
+async def test_a_phone_number_given_is_no_whatsapp_citizens_so_it_spends_no_daily_limit(ctx: Context) -> None:
+    """A key holder cannot file in a WhatsApp citizen's name: the key's minute is its limit, not the number's day."""
+    people = await cast(ctx)
     once = Context(sessions=ctx.sessions, profile=ctx.profile.model_copy(update={"daily_ticket_limit": 1}),
                    clock=ctx.clock, outbox=ctx.outbox)
-    mine = {**FORM, "phone": "0812 7000 0002"}
+    theirs = {**FORM, "phone": "+62 813 0000 1111"}  # the neighbour's WhatsApp number
     async with api(once) as client:
-        assert (await client.post("/requests.json", data=mine)).status_code == 200
-        for fmt in FORMATS:
-            says(await client.post(f"/requests.{fmt}", data=mine), 429)
-        assert (await client.post("/requests.xml", data={**mine, "phone": "0812 7000 0003"})).status_code == 200
-    assert await tickets(ctx) == 2
+        for fmt in (*FORMATS, *FORMATS):
+            assert (await client.post(f"/requests.{fmt}", data=theirs)).status_code == 200
+    async with ctx.sessions() as session:
+        reporters = set(await session.scalars(select(Ticket.reporter_id)))
+        wa_ids = set(await session.scalars(select(Citizen.wa_id).where(Citizen.id.in_(reporters))))
+    assert len(reporters) == 4 and people.neighbour.id not in reporters and all(w.startswith("o311-") for w in wa_ids)
+    assert all(m.recipient != f"citizen:{people.neighbour.id}" for m in await outbox(ctx))
 
 
 async def test_a_key_over_its_minute_is_429_with_retry_after_in_both_formats(ctx: Context) -> None:

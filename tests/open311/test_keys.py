@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.context import Context
-from core.db.models import Open311Key, Ticket
+from core.context import Context, OutboxSignal
+from core.db.engine import make_engine, make_sessions
+from core.db.models import Open311Key, Open311Rate, Ticket
 from open311.keys import add_key, key_hash, list_keys, revoke_key
 from tests.conftest import Clock
 from tests.core.test_cli import run
@@ -70,6 +71,26 @@ async def test_over_its_limit_a_key_gets_429_in_the_specifications_format_until_
         assert (await client.post("/requests.json", data={**FORM, "api_key": KEY})).status_code == 200
         clock.advance(seconds=31)
         assert (await client.post("/requests.json", data={**FORM, "api_key": made.key})).status_code == 200
+    assert await tickets(ctx) == 4
+
+
+async def test_two_servers_on_one_database_share_a_keys_minute(ctx: Context, db_url: str, clock: Clock) -> None:
+    made = await add_key(ctx, "Aplikasi warga", per_minute=3)
+    engine = make_engine(db_url)  # a second replica: its own process state, its own connections
+    other = Context(sessions=make_sessions(engine), profile=ctx.profile, clock=clock, outbox=OutboxSignal())
+    try:
+        async with api(ctx) as first, api(other) as second:
+            posted = [await client.post("/requests.json", data={**FORM, "api_key": made.key})
+                      for client in (first, second, first, second)]
+            assert [p.status_code for p in posted] == [200, 200, 200, 429]
+            assert "3" in error_of(posted[-1], 429) and posted[-1].headers["retry-after"] == "60"
+            error_of(await first.post("/requests.xml", data={**FORM, "api_key": made.key}), 429)
+            clock.advance(minutes=1)
+            assert (await second.post("/requests.json", data={**FORM, "api_key": made.key})).status_code == 200
+        async with ctx.sessions() as session:  # only the current minute's count is kept
+            assert [(r.key, r.posts) for r in await session.scalars(select(Open311Rate))] == [(f"key {made.id}", 1)]
+    finally:
+        await engine.dispose()
     assert await tickets(ctx) == 4
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from core.context import Context
 from core.db.models import Citizen, Ticket
 from core.usecases.desk import verify_ticket
+from open311.keys import key_hash
 from tests.core.story import cast, outbox
 from tests.open311.conftest import KEY, api, data, error_of, xml
 
@@ -32,15 +33,25 @@ async def test_a_posted_report_lands_on_the_desk_as_received_and_is_verified_the
         number = root[0].findtext("service_request_id") or ""
         assert number == "PTL-000001" and number in (root[0].findtext("service_notice") or "")
         row = await ticket_numbered(ctx, number)
-        assert row.state == "received" and row.reporter_id == people.reporter.id and row.privacy == "normal"
-        assert row.desa == "Bajeng" and row.category == "sampah" and (row.source_ref or "").startswith("open311:")
-        assert [m.kind for m in await outbox(ctx, row.id) if m.channel == "telegram"] == ["ticket.changed"]
+        assert row.state == "received" and row.privacy == "normal"
+        assert row.desa == "Bajeng" and row.category == "sampah"
+        # filed by the setting's key (its hash prefix), for a citizen of its own: not the number's WhatsApp citizen
+        ref, token = (row.source_ref or "").removeprefix("open311:").split(":")
+        assert ref == f"s{key_hash(KEY)[:8]}" and len(token) == 32
+        assert row.reporter_id != people.reporter.id
+        async with ctx.sessions() as session:
+            own = await session.get(Citizen, row.reporter_id)
+        assert own is not None and own.wa_id.startswith("o311-") and own.name == "Daeng Ngalle"
+        assert own.contact == "0812*****890 · d***@example.id"  # masked: the number and the email are not kept
+        messages = await outbox(ctx, row.id)
+        assert [m.kind for m in messages if m.channel == "telegram"] == ["ticket.changed"]
+        assert all(m.recipient != f"citizen:{people.reporter.id}" for m in messages)
         (seen,) = data(await client.get(f"/requests/{number}.json"))
         assert seen["status"] == "open" and seen["status_notes"] == "Diterima"
-        token = (row.source_ref or "").removeprefix("open311:")
         (found,) = data(await client.get(f"/tokens/{token}.json"))
         assert found == {"service_request_id": number, "token": token}
         error_of(await client.get("/tokens/nope.xml"), 404)
+        error_of(await client.get(f"/tokens/{token[:-1]}%25.json"), 404)  # no wildcard finds it
         await verify_ticket(ctx, people.verifier, row.id)
         (seen,) = data(await client.get(f"/requests/{number}.json"))
         assert seen["status_notes"] == "Diverifikasi"
@@ -53,7 +64,7 @@ async def test_without_a_phone_the_report_is_anonymous(ctx: Context) -> None:
         assert row.state == "received" and row.privacy == "anonymous"
         async with ctx.sessions() as session:
             citizen = await session.get(Citizen, row.reporter_id)
-        assert citizen is not None and citizen.wa_id.startswith("o311-") and citizen.name == ""
+        assert citizen is not None and citizen.wa_id.startswith("o311-") and citizen.contact == ""
         (again,) = data(await client.post("/requests.json", data={**FORM, "address_string": "Pasar", "lat": "",
                                                                   "long": ""}))
         other = await ticket_numbered(ctx, again["service_request_id"])
@@ -85,3 +96,19 @@ async def test_bad_reports_get_the_specifications_errors(ctx: Context) -> None:
         error_of(await client.post("/requests.json", data={**FORM, "jurisdiction_id": "mars"}), 404)
     async with ctx.sessions() as session:
         assert list(await session.scalars(select(Ticket))) == []
+
+
+async def test_the_console_shows_a_posted_report_came_via_open311_with_its_masked_contact(ctx: Context) -> None:
+    from tests.console.conftest import browser, sign_in
+
+    await cast(ctx)
+    async with api(ctx) as client:
+        await client.post("/requests.json", data={**FORM, "phone": "081234567890", "email": "daeng@example.id"})
+        await client.post("/requests.json", data=FORM)  # no contact: anonymous
+    async with browser(ctx) as desk:
+        await sign_in(desk, ctx, 1001)
+        normal, anonymous = (await desk.get("/konsol/kasus/PTL-000001")).text, (
+            await desk.get("/konsol/kasus/PTL-000002")).text
+    assert "<dd>melalui Open311 · 0812*****890 · d***@example.id</dd>" in normal
+    assert "<dd>melalui Open311</dd>" in anonymous
+    assert "o311" not in normal + anonymous and "081234567890" not in normal and "daeng@" not in normal

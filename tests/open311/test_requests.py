@@ -12,6 +12,8 @@ from core.context import Context
 from core.db.models import Attachment, Ticket
 from core.domain.lifecycle import TicketState
 from core.domain.reports import Privacy
+from core.usecases.desk import verify_ticket
+from core.usecases.field import accept_ticket
 from public.view import public_case, public_cases, public_photo, round_position
 from tests.conftest import Clock
 from tests.core.story import cast, force_state, report, ticket
@@ -46,9 +48,9 @@ async def test_a_request_has_the_specifications_fields_in_both_formats(ctx: Cont
         assert row.findtext("status_notes") == "Diterima" and row.findtext("service_code") == "lampu_jalan"
         assert (row.findtext("lat"), row.findtext("long")) == ("-5.412", "119.588")
         assert row.findtext("requested_datetime") == "2026-11-23T09:00:00+08:00"
-        assert (row.findtext("expected_datetime") or "").endswith("+08:00")
+        assert row.findtext("expected_datetime") == ""  # received: when it will be solved is not known yet
         assert "0812*****890" in (row.findtext("description") or "")
-        assert row.findtext("address") == "Jl. Poros 7, Bajeng, Kecamatan Pattallassang"
+        assert row.findtext("address") == "Bajeng, Kecamatan Pattallassang"  # never the address typed
         assert row.findtext("media_url") == ""
         (one,) = data(await client.get("/requests.json"))
         assert list(one) == FIELDS and one["lat"] == -5.412 and one["long"] == 119.588 and one["zipcode"] is None
@@ -76,6 +78,37 @@ async def test_confidential_cases_are_never_listed_nor_found_and_anonymous_ones_
         assert (await client.get("/media/PTL-000001/1")).status_code == 404
     assert await public_case(ctx, "PTL-000001") is None and await public_photo(ctx, "PTL-000001", 1, tmp_path) is None
     assert [c.number for c in await public_cases(ctx, None)] == ["PTL-000002"]
+
+
+async def test_expected_datetime_is_the_resolve_deadline_once_an_officer_has_the_case(ctx: Context) -> None:
+    people = await cast(ctx)
+    case = await report(ctx, people.reporter)
+    async with api(ctx) as client:
+        assert data(await client.get("/requests/PTL-000001.json"))[0]["expected_datetime"] is None
+        await verify_ticket(ctx, people.verifier, case)
+        assert data(await client.get("/requests/PTL-000001.json"))[0]["expected_datetime"] is None
+        await accept_ticket(ctx, people.officer, case)
+        deadline = (await ticket(ctx, case)).stage_deadline_at
+        assert deadline is not None
+        (row,) = data(await client.get("/requests/PTL-000001.json"))
+        assert row["expected_datetime"] == deadline.astimezone(ctx.profile.zone).isoformat(timespec="seconds")
+        assert row["expected_datetime"].endswith("+08:00")
+
+
+async def test_a_description_names_no_reporter_nor_their_number_and_no_typed_address_is_given(ctx: Context) -> None:
+    people = await cast(ctx)
+    await report(ctx, people.reporter,
+                 "Saya daeng ngalle, rumah no. 12 Jl. Mawar; WA 0812-3456-7890 atau 08123456789012",
+                 address="Jl. Mawar No. 12 (rumah Daeng Ngalle)")
+    await privacy(ctx, await report(ctx, people.neighbour, "Kata Tetangga: got tersumbat"), Privacy.ANONYMOUS)
+    async with api(ctx) as client:  # the client's own scan: no name, no number of the cast, no mobile number at all
+        rows = {r["service_request_id"]: r for r in data(await client.get("/requests.json"))}
+        xml(await client.get("/requests.xml"))
+        one = data(await client.get("/requests/PTL-000001.json"))[0]
+    assert rows["PTL-000001"] == one
+    assert one["description"].startswith("Saya ***, rumah no. 12 Jl. Mawar; WA ")  # the house number stays
+    assert "Mawar" not in one["address"] and one["address"] == "Bajeng, Kecamatan Pattallassang"
+    assert rows["PTL-000002"]["description"] == "Kata ***: got tersumbat"
 
 
 async def proof(ctx: Context, ticket_id: int, path: str, role: str = "proof") -> int:

@@ -85,3 +85,17 @@ async def test_updates_since_a_date_the_90_day_limit_and_paging(ctx: Context, cl
         assert len(await steps("?jurisdiction_id=pattallassang")) == 3
         clock.advance(days=89)  # 23 Nov is now more than 90 days ago
         assert len(await steps()) == 2
+
+
+async def test_a_case_without_a_service_has_no_updates_as_it_has_no_request(ctx: Context) -> None:
+    people = await cast(ctx)
+    pending = await report(ctx, people.reporter, category=None)  # PTL-000001: before the desk gives it a category
+    listed = await report(ctx, people.neighbour)  # PTL-000002
+    async with api(ctx) as client:
+        error_of(await client.get("/requests/PTL-000001.json"), 404)
+        assert [r["service_request_id"] for r in data(await client.get("/servicerequestupdates.json"))] == [
+            "PTL-000002"]
+        await verify_ticket(ctx, people.verifier, pending, category="sampah", desa="Bajeng")  # now it is a request
+        assert data(await client.get("/requests/PTL-000001.json"))
+        steps = [r["service_request_id"] for r in data(await client.get("/servicerequestupdates.json"))]
+    assert sorted(steps) == ["PTL-000001", "PTL-000001", "PTL-000002"] and listed == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from public.pages import public_routes
 from tests.conftest import Clock
 from tests.core.story import Cast, report
 
+# Any Indonesian mobile number, a citizen's or not: no page shows one (a masked one has stars among its digits).
+MOBILE = re.compile(r"(\+?62|0)8\d{7,}")
 OCTOBER = datetime(2026, 10, 20, 1, 0, tzinfo=UTC)  # 09.00 WITA, last month for the test clock's November
 NOVEMBER = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -35,7 +38,14 @@ def settings(media_dir: Path | None = None) -> Settings:
 async def visitor(ctx: Context, media_dir: Path | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """Someone on the web, no sign-in, no cookies kept; figures never cached (each request recounts)."""
     app = Starlette(routes=public_routes(ctx, settings(media_dir), cache_for=0))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://lapor.test") as client:
+
+    async def no_mobile_number(response: httpx.Response) -> None:
+        await response.aread()
+        if response.headers.get("content-type", "").startswith("text/"):
+            found = MOBILE.search(re.sub(r"(?<=\d)[\s.-](?=\d)", "", response.text))
+            assert found is None, (found, response.url)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://lapor.test",
+                                 event_hooks={"response": [no_mobile_number]}) as client:
         yield client
 
 

@@ -65,3 +65,16 @@ async def test_confidential_and_other_kecamatans_cases_are_not_found(home: Conte
         assert (await web.get(f"/publik/pattallassang/kasus/PTL-000002/foto/{secret_photo}")).status_code == 404
         assert (await web.get(f"/publik/pattallassang/kasus/PTL-000001/foto/{public_photo}")).status_code == 404
         assert (await web.get(f"/publik/galesong/kasus/PTL-000003/foto/{public_photo}")).status_code == 404
+
+
+async def test_a_case_shows_neither_the_reporters_name_nor_the_address_they_typed(home: Context, clock: Clock) -> None:
+    people = await cast(home)
+    await submit_ticket(home, people.reporter, NewReport(
+        description="Saya Daeng Ngalle, rumah no. 12 Jl. Mawar, WA 081234567890", category="sampah", desa="Salaka",
+        address="Jl. Mawar No. 12 (rumah Daeng Ngalle)", latitude=-5.4312, longitude=119.6049))
+    async with visitor(home) as web:  # the visitor's own scan: no mobile number on any page
+        for path in ("/publik/pattallassang", "/publik", "/publik/pattallassang/kasus?nomor=PTL-000001"):
+            page = await web.get(path)
+            assert page.status_code == 200, path
+            no_personal_data(page, asked="PTL-000001")
+            assert "Mawar" not in page.text and "Ngalle" not in page.text, path

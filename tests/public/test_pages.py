@@ -78,6 +78,31 @@ async def test_the_kabupaten_index_links_every_kecamatan(home: Context, clock: C
         no_personal_data(page)
 
 
+async def test_the_kabupaten_page_has_the_map_recent_proof_and_a_lookup_routed_by_the_number(
+        home: Context, clock: Clock, tmp_path: Path) -> None:
+    people = await cast(home)
+    await two_months(home, people, clock, tmp_path)
+    async with visitor(home, tmp_path) as web:
+        page = await web.get("/publik")
+        assert '<svg class="map"' in page.text and "Galesong" in page.text
+        # the two done cases and the open one (the confidential two are left out)
+        assert page.text.count('<circle class="done"') == 2 and page.text.count('<circle class="open"') == 1
+        proof = re.findall(r'<img src="(/publik/pattallassang/kasus/PTL-00000\d/foto/\d+)"', page.text)
+        assert [p.split("/")[4] for p in proof] == ["PTL-000003", "PTL-000001"]  # newest first, no confidential one
+        assert [(await web.get(p)).status_code for p in proof] == [200, 200]
+        assert 'action="/publik/kasus"' in page.text and 'name="nomor"' in page.text
+        found = await web.get("/publik/kasus", params={"nomor": "ptl-000003", "lang": "en"})
+        assert found.status_code == 303
+        assert found.headers["location"] == "/publik/pattallassang/kasus?nomor=PTL-000003&lang=en"
+        assert "<h2>PTL-000003</h2>" in (await web.get(found.headers["location"])).text
+        for number in ("XYZ-000001", "bukan!"):
+            missing = await web.get("/publik/kasus", params={"nomor": number})
+            assert missing.status_code == 404 and "tidak ditemukan" in missing.text, number
+        secret = await web.get("/publik/kasus", params={"nomor": "PTL-000002"})  # routed, then not found there
+        assert (await web.get(secret.headers["location"])).status_code == 404
+        no_personal_data(page)
+
+
 async def test_english_with_lang_en_and_links_stay_english(home: Context, clock: Clock) -> None:
     await two_months(home, await cast(home), clock)
     async with visitor(home) as web:

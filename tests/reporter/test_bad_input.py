@@ -111,7 +111,7 @@ async def test_english_locale(harness: Harness) -> None:
     citizen = harness.sim.citizen("081300000207")
     await citizen.sends_text("English")
     menu = await citizen.wait_for(lambda m: m.kind == "buttons")
-    assert menu.button_titles == ["Report a problem", "Check status", "Help"]
+    assert menu.button_titles == ["Report a problem", "Ask a question", "Check status"]
     assert "we continue in English" in (menu.text or "")
     await citizen.taps("Report a problem")
     groups = await citizen.wait_for(lambda m: m.kind == "list")

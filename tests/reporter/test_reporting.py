@@ -42,8 +42,8 @@ async def test_fully_guided_report_from_the_menu(harness: Harness) -> None:
     citizen = harness.sim.citizen("081300000002", name="Ibu Rahma")
     await citizen.sends_text("halo")
     menu = await citizen.wait_for(lambda m: m.kind == "buttons")
-    assert menu.button_titles == ["Lapor masalah", "Cek status", "Bantuan"]
-    assert "Kecamatan Pattallassang" in (menu.text or "")
+    assert menu.button_titles == ["Lapor masalah", "Tanya informasi", "Cek status"]  # WhatsApp takes three
+    assert "Kecamatan Pattallassang" in (menu.text or "") and 'Ketik "bantuan"' in (menu.text or "")
 
     await citizen.taps("Lapor masalah")
     groups = await citizen.wait_for(lambda m: m.kind == "list")

@@ -7,9 +7,11 @@ from datetime import timedelta
 from core.context import Context
 from core.digest import build_digest, digest_text
 from core.domain.reports import Privacy
-from core.usecases import citizen, desk, field
+from core.domain.sla import Stage
+from core.kabupaten_digest import build_comparison, render_comparison
+from core.usecases import agency, citizen, desk, field
 from scheduler import scan_deadlines, send_weekly_summary
-from tests.conftest import Clock
+from tests.conftest import Clock, in_takalar
 from tests.core.story import PHOTO, cast, report, ticket
 from tests.scheduler.conftest import rows, wita
 
@@ -110,3 +112,37 @@ async def test_a_day_of_complaints_only_needs_no_line_by_kind(ctx: Context, cloc
     await report(ctx, (await cast(ctx)).reporter)
     clock.now = wita("2026-11-24 07:00")
     assert "Per jenis" not in await digest_text(ctx)
+
+
+async def test_cases_at_agencies_show_in_the_digest_and_their_stage_in_the_kabupaten_comparison(
+        ctx: Context, clock: Clock) -> None:
+    home = in_takalar(ctx)
+    p = await cast(home)
+    answered, chased, open_ = [await report(home, p.reporter, category=c)
+                               for c in ("lampu_jalan", "lampu_jalan", "jalan_rusak")]
+    for tid, to in ((answered, "pln"), (chased, "pln"), (open_, "pupr")):
+        await desk.verify_ticket(home, p.verifier, tid)
+        await desk.forward_ticket(home, p.verifier, tid, to)
+    clock.advance(hours=3)
+    await agency.record_agency_answer(home, p.verifier, answered, "Lampu diganti")  # within PLN's five days
+    clock.now = wita("2026-11-28 09:30")  # Saturday: past both agencies' five working days
+    assert set((await scan_deadlines(home)).reminded) == {chased, open_}
+    await agency.record_agency_answer(home, p.verifier, chased, "Kabel diganti")  # answered after a reminder
+    clock.now = wita("2026-11-29 07:00")
+    d = await build_digest(home)
+    assert d.by_agency == [("pupr", 1)] and d.by_state["forwarded"] == 1
+    [late] = d.overdue
+    assert (late.number, late.agency) == ("PTL-000003", "pupr")
+    lines = (await digest_text(home)).splitlines()
+    for line in ("• Diteruskan: 1", "1. PTL-000003 Jalan rusak", "   lewat 22 jam · Dinas PUPR",
+                 "Di instansi (terbuka):", "• Dinas PUPR: 1"):
+        assert line in lines, line
+    day = home.now().astimezone(home.profile.zone).date()
+    rows = await build_comparison(home, day)
+    ours = rows[0]
+    assert ours.name == "Kecamatan Pattallassang"
+    assert (ours.stages[Stage.AGENCY].on_time, ours.stages[Stage.AGENCY].total) == (1, 2)
+    assert (ours.stages[Stage.VERIFY].on_time, ours.stages[Stage.VERIFY].total) == (3, 3)
+    body = render_comparison(home, rows, day).splitlines()
+    stages = body[body.index("Pattallassang: 0 baru · 3 terbuka · 1 terlambat") + 2]
+    assert stages.endswith("verifikasi 100% · diambil – · selesai 100% · instansi 50%"), stages

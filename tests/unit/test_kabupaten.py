@@ -118,3 +118,24 @@ def test_an_agency_chat_may_not_be_a_kecamatan_chat(tmp_path: Path) -> None:
 def test_of_one_names_the_kabupaten_from_the_profile() -> None:
     profile = load_profile(SAMPLE_PROFILE)
     assert Kabupaten.of_one(profile).code == "kabupaten-takalar"
+
+
+def test_the_files_staff_are_checked_on_load(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder / "kabupaten.toml", 'role = "kabupaten_admin"',
+          'role = "kabupaten_admin"\n\n[[staff]]\ntelegram_id = 3001\nname = "Hasnah lagi"\nrole = "bupati"')
+    assert _problems(folder / "kabupaten.toml") == [  # the key, and what it may be
+        "staff[1].role: Input should be 'kabupaten_admin' or 'inspektorat'"]
+    _edit(folder / "kabupaten.toml", 'role = "bupati"', 'role = "inspektorat"')
+    assert _problems(folder / "kabupaten.toml") == [
+        "kabupaten.toml: staff telegram_id 3001 appears twice (one entry per person)"]
+
+
+def test_an_agencys_categories_must_be_the_installs(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder / "kabupaten.toml", 'categories = ["jalan_rusak", "drainase", "fasilitas_umum"]',
+          'categories = ["jalan_rusak", "drainse", "fasilitas_umum"]')
+    _edit(folder / "kabupaten.toml", 'categories = ["lampu_jalan"]', 'categories = ["listrik"]')
+    assert _problems(folder / "kabupaten.toml") == [
+        "kabupaten.toml: agencies[0].categories: 'drainse' (agency 'pupr') is no kecamatan's category",
+        "kabupaten.toml: agencies[2].categories: 'listrik' (agency 'pln') is no kecamatan's category"]

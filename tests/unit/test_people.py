@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain.people import InvalidPhone, mask_phone, mask_phones_in, normalise_phone
+from core.domain.people import InvalidPhone, mask_phone, mask_phones_in, normalise_phone, staff_view_of_reporter
 
 
 @pytest.mark.parametrize("raw", [
@@ -35,3 +35,10 @@ def test_officers_see_a_masked_number() -> None:
 ])
 def test_numbers_in_free_text_are_masked_and_nothing_else(story: str, shown: str) -> None:
     assert mask_phones_in(story) == shown
+
+
+def test_staff_see_a_normal_reports_masked_number_and_nothing_else() -> None:
+    assert staff_view_of_reporter("normal", "6281234567890") == "0812*****890"
+    assert staff_view_of_reporter("anonymous", "6281234567890") == ""
+    assert staff_view_of_reporter("confidential", "6281234567890") == ""
+    assert staff_view_of_reporter("normal", "o311-3f9a0c2b1d4e5f6") == ""  # no WhatsApp number (Open311): none shown

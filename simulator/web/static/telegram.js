@@ -119,6 +119,9 @@
       this.find(".tg-sample").addEventListener("click", () => this.sendPhotos({ sample: true }));
       this.find(".tg-photo").addEventListener("click", () => this.find(".tg-file").click());
       this.find(".tg-file").addEventListener("change", (event) => this.pickFiles(event.target));
+      this.find(".tg-location-open").addEventListener("click", () => this.toggleLocation());
+      this.find(".tg-location .close").addEventListener("click", () => { this.find(".tg-location").hidden = true; });
+      this.find(".tg-location").addEventListener("submit", (event) => { event.preventDefault(); this.sendLocation(); });
     }
 
     get chat() {
@@ -268,6 +271,27 @@
       const view = await attempt(() => post(`/api/telegram/chats/${this.chatId}/photo`, { user_id: this.userId, caption, reply_to: this.replyTo && this.replyTo.id, ...data }));
       if (!view) return;
       input.value = "";
+      this.setReply(null);
+      this.render(view);
+    }
+
+    // Telegram's 📎 → Location: a point picked on the kecamatan's map (or typed), sent as a reply when one is set.
+    toggleLocation() {
+      const form = this.find(".tg-location");
+      form.hidden = !form.hidden;
+      if (form.hidden) return;
+      SandboxMap.picker(this.find(".tg-map"), mapFor(this.chat), (latitude, longitude) => {
+        this.find(".tg-lat").value = latitude;
+        this.find(".tg-lon").value = longitude;
+      });
+    }
+
+    async sendLocation() {
+      const latitude = Number(this.find(".tg-lat").value.replace(",", "."));
+      const longitude = Number(this.find(".tg-lon").value.replace(",", "."));
+      const view = await attempt(() => post(`/api/telegram/chats/${this.chatId}/location`, { user_id: this.userId, latitude, longitude, reply_to: this.replyTo && this.replyTo.id }));
+      if (!view) return;
+      this.find(".tg-location").hidden = true;
       this.setReply(null);
       this.render(view);
     }
