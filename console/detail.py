@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from console.cases import viewer_kecamatan
+from console.pair import pair_photos
 from console.signin import Viewer
 from core.audit import actor_label
 from core.context import Context
@@ -84,6 +85,7 @@ class CaseDetail:
     proof: str | None
     story: str
     address: str
+    pair: bool  # a report photo and a proof photo are here: the page shows them side by side
 
     def of_role(self, *roles: str) -> list[File]:
         return [f for f in self.files if f.role in roles]
@@ -144,7 +146,8 @@ async def case_detail(here: Context, ticket: Ticket, media_dir: Path, locale: st
         local(due) if due else None, duration(now - due, locale) if due and due < now else None,
         duration(due - now, locale) if due and due >= now else None,
         proof_line(resolved.data, locale) if resolved else None,
-        mask_phones_in(ticket.description), mask_phones_in(ticket.address or ""))
+        mask_phones_in(ticket.description), mask_phones_in(ticket.address or ""),
+        pair_photos(media_dir, events, rows) is not None)
 
 
 def note_label(key: str, locale: str) -> str:

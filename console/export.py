@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CHUNK = 1000
 EXPORT_ROLES = frozenset({Role.CAMAT, Role.ADMIN, Role.VERIFIER})
+MUSRENBANG_ROLES = frozenset({Role.CAMAT, Role.ADMIN})  # the Musrenbang list (console/musrenbang.py)
 COLUMNS = ("number", "type", "category", "desa", "kecamatan", "created", "verified", "accepted", "resolved",
            "closed", "state", "handler", *(f"on_time_{s.value}" for s in STAGES), "rating", "latitude",
            "longitude", "address")
@@ -68,9 +69,9 @@ class Scope:
     admin_in: frozenset[str]  # those where they see the reporter of a normal report
 
 
-async def export_scope(ctx: Context, viewer: Viewer) -> Scope:
-    """Where a viewer may export: every kecamatan for a kabupaten role, else where they are camat, admin or
-    verifier."""
+async def export_scope(ctx: Context, viewer: Viewer, roles: frozenset[Role] = EXPORT_ROLES) -> Scope:
+    """Where a viewer may export: every kecamatan for a kabupaten role, else where they hold one of `roles`
+    (camat, admin or verifier unless told)."""
     codes = [p.code for p in ctx.kabupaten]
     async with ctx.sessions() as session:
         held = {code: set(roles) for code, roles in await session.execute(
@@ -79,7 +80,7 @@ async def export_scope(ctx: Context, viewer: Viewer) -> Scope:
     if viewer.kabupaten_roles:
         everywhere = Role.KABUPATEN_ADMIN.value in viewer.kabupaten_roles
         return Scope(codes, frozenset(codes) if everywhere else admin_in)
-    return Scope([c for c in codes if held.get(c, set()) & EXPORT_ROLES], admin_in)
+    return Scope([c for c in codes if held.get(c, set()) & roles], admin_in)
 
 
 def neutralised(value: str) -> str:
@@ -314,7 +315,8 @@ def _category(profile: Profile, code: str | None, locale: str, t: Callable[..., 
 # The pages.
 
 async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) -> Response:
-    """/konsol/ekspor (the form), /konsol/ekspor.csv, /konsol/ekspor.xlsx and /konsol/ekspor/bulanan.xlsx."""
+    """/konsol/ekspor (the form), /konsol/ekspor.csv, /konsol/ekspor.xlsx and /konsol/ekspor/bulanan.xlsx (the
+form's Musrenbang list is console/musrenbang.py's)."""
     ctx = pages.ctx
     scope = await export_scope(ctx, viewer)
     if not scope.places:
@@ -336,7 +338,10 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
                         states=[s.value for s in TicketState],
                         categories=sorted(choices.categories.items(), key=lambda c: c[1]),
                         desa=choices.desa, month=month_of("", today).strftime("%Y-%m"), kinds=choices.kinds,
-                        agencies=choices.agencies, officers=await officer_choices(ctx, wanted.kecamatan))
+                        agencies=choices.agencies, officers=await officer_choices(ctx, wanted.kecamatan),
+                        musrenbang=[(c, ctx.kabupaten.profile(c).name)
+                                    for c in (await export_scope(ctx, viewer, MUSRENBANG_ROLES)).places],
+                        year=today.year)
 
 
 def _filename(ctx: Context, places: list[str], chosen: str, period: str, ext: str) -> str:
@@ -344,7 +349,7 @@ def _filename(ctx: Context, places: list[str], chosen: str, period: str, ext: st
     return f"lapor-camat-{place}-{period}.{ext}"
 
 
-def _headers(filename: str) -> dict[str, str]:
+def download_headers(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff"}
 
@@ -366,14 +371,15 @@ async def _download(ctx: Context, viewer: Viewer, scope: Scope, wanted: CaseFilt
     chunks = case_rows(ctx, wanted, scope, locale)
     done = _logged(viewer, kind, wanted)
     if kind == "csv":
-        return StreamingResponse(csv_body(header, chunks, done), media_type=CSV_TYPE, headers=_headers(filename))
+        return StreamingResponse(csv_body(header, chunks, done), media_type=CSV_TYPE,
+                                 headers=download_headers(filename))
     book = Book()
     try:
         done(await book.add_cases(text("konsol.export.sheet_cases", locale), header, chunks))
     except BaseException:
         book.discard()
         raise
-    return StreamingResponse(book.body(), media_type=XLSX_TYPE, headers=_headers(filename))
+    return StreamingResponse(book.body(), media_type=XLSX_TYPE, headers=download_headers(filename))
 
 
 async def _monthly(ctx: Context, viewer: Viewer, scope: Scope, wanted: CaseFilter, chosen: str, raw: str,
@@ -397,4 +403,4 @@ async def _monthly(ctx: Context, viewer: Viewer, scope: Scope, wanted: CaseFilte
         raise
     _logged(viewer, "monthly", wanted)(rows)
     filename = _filename(ctx, scope.places, chosen, first.strftime("%Y-%m"), "xlsx")
-    return StreamingResponse(book.body(), media_type=XLSX_TYPE, headers=_headers(filename))
+    return StreamingResponse(book.body(), media_type=XLSX_TYPE, headers=download_headers(filename))

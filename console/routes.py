@@ -22,11 +22,13 @@ from console import actions
 from console import api_keys as api_keys_page
 from console import export as export_page
 from console import map as map_page
+from console import musrenbang as musrenbang_page
 from console import staff as staff_page
 from console import stats as stats_page
 from console.cases import SORTS, CaseRow, case_page, filter_from, list_scope, officer_choices, viewer_kecamatan
 from console.detail import attachment_of, case_detail, case_place, note_label, stored_file, telegram_id_of, ticket_in
 from console.language import Language, current
+from console.pair import pair_of
 from console.signin import (
     LINK_LIFETIME,
     PATH,
@@ -71,6 +73,7 @@ def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
         Route("/kasus", pages.signed_in(pages.cases)),
         Route("/kasus/{number}", pages.signed_in(pages.case)),
         Route("/kasus/{number}/lampiran/{attachment:int}", pages.signed_in(pages.attachment)),
+        Route("/kasus/{number}/sebelum-sesudah.jpg", pages.signed_in(pages.before_after)),
         Route("/kasus/{number}/{action}", pages.signed_in(pages.act), methods=["POST"]),
         Route("/petugas", pages.signed_in(pages.staff)),
         Route("/petugas/{action}", pages.signed_in(pages.staff_act), methods=["POST"]),
@@ -79,6 +82,7 @@ def console_routes(ctx: Context, settings: Settings) -> list[BaseRoute]:
         Route("/ekspor.csv", pages.signed_in(pages.export)),
         Route("/ekspor.xlsx", pages.signed_in(pages.export)),
         Route("/ekspor/bulanan.xlsx", pages.signed_in(pages.export)),
+        Route("/ekspor/musrenbang.csv", pages.signed_in(pages.musrenbang)),
         Route("/statistik", pages.signed_in(pages.stats)),
         Route("/peta", pages.signed_in(pages.map)),
         Route("/kunci-api", pages.signed_in(pages.api_keys)),
@@ -239,6 +243,18 @@ class Pages:
                             headers={**HEADERS, "Content-Security-Policy": "default-src 'none'; sandbox"},
                             content_disposition_type="inline" if inline else "attachment")
 
+    async def before_after(self, request: Request, viewer: Viewer) -> Response:
+        """The report's photo and the proof side by side (console/pair.py), for a viewer of its kecamatan only."""
+        number = request.path_params["number"]
+        here = await case_place(self.ctx, viewer, number)
+        ticket = await ticket_in(here, number) if here else None
+        path = await pair_of(here, ticket, self.settings.media_dir) if here and ticket else None
+        if path is None:
+            return self.message(404, "konsol.detail.file_missing", viewer)
+        return FileResponse(path, media_type="image/jpeg",
+                            headers={**HEADERS, "Content-Security-Policy": "default-src 'none'; sandbox"},
+                            content_disposition_type="inline")
+
     async def act(self, request: Request, viewer: Viewer) -> Response:
         """A POSTed action: checked CSRF, the same use case as the Telegram button, then back to the page."""
         number, slug = request.path_params["number"], request.path_params["action"]
@@ -315,6 +331,10 @@ class Pages:
     async def export(self, request: Request, viewer: Viewer) -> Response:
         """Ekspor: its form, the CSV and XLSX of the list's filter, the month's report (console/export.py)."""
         return await export_page.answer(self, request, viewer, current())
+
+    async def musrenbang(self, request: Request, viewer: Viewer) -> Response:
+        """The year's Musrenbang list of a kecamatan as CSV (console/musrenbang.py)."""
+        return await musrenbang_page.answer(self, request, viewer, current())
 
     async def stats(self, request: Request, viewer: Viewer) -> Response:
         """Statistik: this week's or month's figures against the last (console/stats.py)."""

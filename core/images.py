@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import secrets
 import warnings
 from pathlib import Path
 
@@ -125,6 +127,20 @@ def before_after(before: Path, after: Path, labels: tuple[str, str], target: Pat
         return False
     target.write_bytes(made)
     return True
+
+
+def kept_pair(media_dir: Path, ticket_id: int, before: Path, proof: Path, labels: tuple[str, str]) -> Path | None:
+    """The case's before/after image for this proof, kept under media/pairs: made once (written aside, then
+    renamed, so nobody is served half of it) whichever asks first, the citizen's "selesai" message or the
+    console's case page; None if either photo cannot be read."""
+    target = media_dir / "pairs" / f"{ticket_id}-{proof.stem}.jpg"
+    if target.is_file():
+        return target
+    draft = target.with_name(f"{target.stem}.{secrets.token_hex(4)}.part")
+    if not before_after(before, proof, labels, draft):
+        return None
+    os.replace(draft, target)
+    return target
 
 
 def _pair_side(path: Path) -> Image.Image:

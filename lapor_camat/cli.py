@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from console.export import neutralised
+from console.musrenbang import musrenbang_table
 from console.signin import issue_link, link_url
 from core.audit import actor_label
 from core.context import Context, utc_now
@@ -30,7 +30,7 @@ from core.musrenbang import musrenbang_list
 from core.profile import ProfileError
 from core.queries import list_tickets, ticket_detail
 from core.settings import Component, Settings, SettingsError, load_settings
-from core.texts import refusal, text
+from core.texts import DEFAULT_LOCALE, refusal, text
 from core.usecases.held import list_waiting, release_held
 from core.usecases.staff import (
     add_staff,
@@ -391,19 +391,7 @@ async def musrenbang_command(year: int, kecamatan: str | None, out: Any) -> None
     async with open_context(_settings()) as ctx:
         here = _kecamatan_of(ctx, kecamatan, "musrenbang")
         rows = await musrenbang_list(here, year)
-        zone = here.profile.zone
-
-        def label(code: str | None) -> str:
-            found = here.profile.category(code) if code else None
-            return found.label if found else (code or "-")
-
-    writer = csv.writer(out)
-    writer.writerow([text(f"musrenbang.{c}") for c in ("level", "desa", "number", "category", "story", "received",
-                                                        "noted", "note")])
-    for a in rows:
-        writer.writerow([text(f"musrenbang.level_{a.level}"), a.desa or "-", a.number, label(a.category),
-                         neutralised(a.story), f"{a.received_at.astimezone(zone):%Y-%m-%d}",
-                         f"{a.noted_at.astimezone(zone):%Y-%m-%d}", neutralised(a.note)])
+    csv.writer(out).writerows(musrenbang_table(here, rows, DEFAULT_LOCALE))  # as the console's Ekspor does
     click.echo(f"{len(rows)} aspirations for the Musrenbang of {year} ({here.profile.name}).", err=True)
 
 

@@ -391,13 +391,15 @@ async def _read(sessions: async_sessionmaker[AsyncSession], codes: list[str], th
 
 
 async def kecamatan_board(ctx: Context, kind: str = "month", include_confidential: bool = False,
-                          codes: Sequence[str] = (), handlers: bool = False) -> KecamatanBoard:
+                          codes: Sequence[str] = (), handlers: bool = False,
+                          periods: tuple[Period, Period] | None = None) -> KecamatanBoard:
     """The figures of `ctx`'s kecamatan (or of `codes` together, in `ctx`'s time zone): this month and last
     (or this week and last), per desa, per category and per report type (five queries, one per clock); with
     `handlers`, per officer and per agency too (accepted, resolved and their stages on time: the officer's accept
-    and resolve, the agency's answer), from the same five."""
+    and resolve, the agency's answer), from the same five. `periods` (this, last: adjacent) replaces `kind`'s
+    periods around now: the weekly summary's weeks end on its day, however late it is sent."""
     code, places = ctx.kecamatan, list(codes) or [ctx.kecamatan]
-    this, last = KINDS[kind](ctx.now(), ctx.profile.zone)
+    this, last = periods or KINDS[kind](ctx.now(), ctx.profile.zone)
     found = await _read(ctx.sessions, places, this, last, include_confidential,
                         keys=("desa", "category", "report_type"), handlers=handlers)
     now, before = found.figures(places)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.db.models import Attachment, Ticket
 from core.domain.notices import NOTICES, Ask
-from core.images import before_after
+from core.images import kept_pair
 from core.media_files import on_disk
 from core.notifications import queue
 from core.outbox import Delivery, Record
@@ -188,12 +188,9 @@ async def _before_after(ctx: Context, ticket_id: int, proof: str, media_dir: Pat
     source = on_disk(media_dir, before)
     if source is None:
         return None
-    target = media_dir / "pairs" / f"{ticket_id}-{Path(proof).stem}.jpg"
-    if target.is_file():
-        return str(target)
     labels = (t("wa.pair.before"), t("wa.pair.after"))
-    made = await asyncio.to_thread(before_after, source, Path(proof), labels, target)
-    return str(target) if made else None
+    made = await asyncio.to_thread(kept_pair, media_dir, ticket_id, source, Path(proof), labels)
+    return str(made) if made else None
 
 
 async def _photos(ctx: Context, ids: list[int], media_dir: Path) -> list[tuple[str, str]]:

@@ -1,49 +1,40 @@
-"""The camat's Monday summary: last week against the week before."""
+"""The camat's Monday summary: last week against the week before.
+
+Its figures are the console's Statistik week (`public.figures.kecamatan_board`, the confidential cases
+counted: one computation), read for the seven days before the summary's day however late it is sent; the
+most reported categories leave the confidential cases out, as every breakdown of the digest does.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+import asyncio
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from sqlalchemy import func, select
 
 from core.context import Context
 from core.db.models import Ticket
-from core.digest import WAITING, Compliance, category_label, compliance, count, local_midnight, rating, shown
+from core.digest import WAITING, Compliance, category_label, count
+from core.kabupaten_digest import STAGES
 from core.texts import text
+from public.figures import Period, Row, kecamatan_board
+
+TOP_CATEGORIES = 3
 
 
-@dataclass(frozen=True)
-class Week:
-    new: int
-    resolved: int
-    closed: int
-    sla: Compliance
-    rating: float | None
+def summary_weeks(ctx: Context, day: date) -> tuple[Period, Period]:
+    """The seven days before `day` and the seven before those, in the kecamatan's time zone."""
+    days = [day - timedelta(days=14), day - timedelta(days=7), day]
+    start = [datetime.combine(d, time.min, ctx.profile.zone) for d in days]
+    return Period(days[1], start[1], start[2], "week"), Period(days[0], start[0], start[1], "week")
 
 
-async def _week(ctx: Context, start: datetime, end: datetime) -> Week:
-    async with ctx.sessions() as session:
-        return Week(
-            new=await count(session, ctx.kecamatan, Ticket.created_at >= start, Ticket.created_at < end),
-            resolved=await count(session, ctx.kecamatan, Ticket.resolved_at >= start, Ticket.resolved_at < end),
-            closed=await count(session, ctx.kecamatan, Ticket.state == "closed", Ticket.closed_at >= start,
-                               Ticket.closed_at < end),
-            sla=await compliance(session, ctx.kecamatan, start, end),
-            rating=(await rating(session, ctx.kecamatan, start, end))[0],
-        )
-
-
-async def _top_categories(ctx: Context, start: datetime, end: datetime) -> list[tuple[str | None, int]]:
-    async with ctx.sessions() as session:
-        rows = await session.execute(
-            select(Ticket.category, func.count()).where(Ticket.kecamatan == ctx.kecamatan, Ticket.created_at >= start,
-                                                       Ticket.created_at < end, shown())
-            .group_by(Ticket.category).order_by(func.count().desc(), Ticket.category).limit(3))
-        return [(c, n) for c, n in rows.all()]
+def top_categories(rows: dict[str | None, Row], limit: int = TOP_CATEGORIES) -> list[tuple[str | None, int]]:
+    """The categories with the most new reports this period, busiest first (then by code, none last)."""
+    counted = [(code, row.new) for code, row in rows.items() if row.new]
+    return sorted(counted, key=lambda item: (-item[1], item[0] is None, item[0] or ""))[:limit]
 
 
 def _percent(figure: Compliance) -> str:
@@ -56,12 +47,14 @@ def _stars(value: float | None, locale: str) -> str:
 
 async def weekly_text(ctx: Context, day: date, locale: str = "id", late: bool = False) -> str:
     """The summary sent on `day`: the seven days before it, compared with the seven before those."""
-    end = local_midnight(ctx, day)
-    this, before = await _week(ctx, end - timedelta(days=7), end), await _week(ctx, end - timedelta(days=14),
-                                                                             end - timedelta(days=7))
+    weeks = summary_weeks(ctx, day)
+    staff, public = await asyncio.gather(kecamatan_board(ctx, include_confidential=True, periods=weeks),
+                                         kecamatan_board(ctx, periods=weeks))
+    this, before = staff.summary.this, staff.summary.last
     async with ctx.sessions() as session:
         still_open = await count(session, ctx.kecamatan, Ticket.state.in_(WAITING))
         overdue = await count(session, ctx.kecamatan, Ticket.state.in_(WAITING), Ticket.stage_deadline_at < ctx.now())
+
     def t(key: str, **params: Any) -> str:
         return text(key, locale, **params)
 
@@ -74,11 +67,14 @@ async def weekly_text(ctx: Context, day: date, locale: str = "id", late: bool = 
     lines += ["",
               t("digest.weekly_new", now=this.new, before=before.new),
               t("digest.weekly_resolved", now=this.resolved, before=before.resolved),
-              t("digest.weekly_closed", now=this.closed, before=before.closed),
-              t("digest.weekly_sla", now=_percent(this.sla), before=_percent(before.sla)),
-              t("digest.weekly_rating", now=_stars(this.rating, locale), before=_stars(before.rating, locale)),
+              t("digest.weekly_closed", now=this.closed, before=before.closed)]
+    # a stage with nothing to measure in either week (no agency, say) would only be a line of dashes
+    lines += [t("digest.weekly_stage", stage=t(f"publik.on_time_{stage.value}"), now=_percent(this.stages[stage]),
+                before=_percent(before.stages[stage]))
+              for stage in STAGES if this.stages[stage].total or before.stages[stage].total]
+    lines += [t("digest.weekly_rating", now=_stars(this.rating, locale), before=_stars(before.rating, locale)),
               t("digest.weekly_open", open=still_open, overdue=overdue)]
-    top = await _top_categories(ctx, end - timedelta(days=7), end)
+    top = top_categories(public.by_category)
     if top:
         lines += ["", t("digest.weekly_top_title")]
         lines += [t("digest.item", name=category_label(ctx, code, locale), count=n) for code, n in top]

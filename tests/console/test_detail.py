@@ -3,6 +3,7 @@ lifecycle and carried out by the same use cases as the Telegram buttons, behind 
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
@@ -18,16 +20,18 @@ from core.context import Context
 from core.db.models import OutboxMessage, TicketEvent
 from core.domain.lifecycle import Role, TicketState
 from core.domain.reports import AttachmentKind, NewAttachment, NewReport, Privacy
+from core.images import CITIZEN_IMAGE_MAX, PAIR_BAND, PAIR_SIDE
 from core.settings import Settings
 from core.usecases import citizen
 from core.usecases.desk import verify_ticket
-from core.usecases.field import accept_ticket
+from core.usecases.field import accept_ticket, resolve_ticket
 from core.usecases.staff import add_staff
 from tests.conftest import in_takalar
 from tests.console.conftest import csrf_in, sign_in
 from tests.core.story import cast, report, ticket
 
 VERIFIER, OFFICER, CAMAT = 1001, 2001, 3001
+RED, GREEN = (200, 20, 20), (20, 180, 40)
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64 + b"\xff\xd9"
 
 
@@ -288,3 +292,55 @@ async def test_the_desk_rejects_forwards_and_asks_and_the_camat_reassigns(ctx: C
         assert list(moved) == [("telegram", "ticket.changed")]  # the card, for the field (no citizen is told)
         card = moved[("telegram", "ticket.changed")][1]
         assert (card["action"], card["officer"], card["actor"]) == ("reassign", "Cakra Petugas", "Pak Camat")
+
+
+def _image(colour: tuple[int, int, int], size: tuple[int, int], kind: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, kind)
+    return out.getvalue()
+
+
+async def test_the_page_shows_before_and_after_side_by_side_to_its_kecamatan_only(home: Context,
+                                                                                  media: Path) -> None:
+    people = await cast(home)
+    (media / "ab" / "before.jpg").write_bytes(_image(RED, (800, 600), "JPEG"))
+    (media / "cd").mkdir()
+    (media / "cd" / "after.png").write_bytes(_image(GREEN, (300, 400), "PNG"))
+    done = await citizen.submit_ticket(home, people.reporter, NewReport(
+        description="Lampu jalan mati", category="lampu_jalan", desa="Bajeng", attachments=(
+            NewAttachment(AttachmentKind.PHOTO, "whatsapp", "121", mime="image/jpeg",
+                          stored_path=str(media / "ab" / "before.jpg")),)))
+    pair_url = f"/konsol/kasus/{done.number}/sebelum-sesudah.jpg"
+    await verify_ticket(home, people.verifier, done.ticket_id)
+    await accept_ticket(home, people.officer, done.ticket_id)
+    async with browser(home, media) as camat:
+        await sign_in(camat, home, CAMAT)
+        assert pair_url not in (await camat.get(f"/konsol/kasus/{done.number}")).text  # no proof yet
+        assert (await camat.get(pair_url)).status_code == 404
+        await resolve_ticket(home, people.officer, done.ticket_id, "Lampu sudah menyala", (
+            NewAttachment(AttachmentKind.PHOTO, "telegram", "f1", mime="image/png",
+                          stored_path=str(media / "cd" / "after.png")),))
+        page = await camat.get(f"/konsol/kasus/{done.number}")
+        assert f'<img src="{pair_url}"' in page.text and "Sebelum dan sesudah" in page.text
+        served = await camat.get(pair_url)
+        assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+        assert "sandbox" in served.headers["content-security-policy"]
+        image = Image.open(io.BytesIO(served.content))
+        assert image.format == "JPEG" and image.height == PAIR_SIDE + PAIR_BAND
+        assert len(served.content) <= CITIZEN_IMAGE_MAX
+        rgb = image.convert("RGB")
+        assert _near(rgb.getpixel((20, PAIR_BAND + 20)), RED) and _near(rgb.getpixel((rgb.width - 20, 100)), GREEN)
+        cached = list((media / "pairs").iterdir())  # under the name the citizen's copy has: made once
+        assert [p.name for p in cached] == [f"{done.ticket_id}-after.jpg"]
+        assert (await camat.get(pair_url)).content == served.content
+    await add_staff(home, 5005, "Rahmat", frozenset({Role.VERIFIER}), kecamatan="galesong")
+    async with browser(home, media) as other:
+        await sign_in(other, home, 5005)
+        assert (await other.get(pair_url)).status_code == 404
+    async with browser(home, media) as stranger:
+        signed_out = await stranger.get(pair_url)
+        assert signed_out.status_code == 303 and signed_out.headers["location"] == "/konsol/masuk"
+
+
+def _near(pixel: Any, colour: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) < 40 for a, b in zip(pixel, colour, strict=False))

@@ -102,11 +102,23 @@ async def test_nobody_on_duty_says_so_on_the_card_and_tells_the_desk(world: Worl
         await user.sends(user.private_chat, "/tugas selesai")
         await user.private_chat.wait_for(lambda m: m.from_bot and "tidak bertugas" in (m.text or ""))
     await verified(world)
-    card = await world.card(world.field, "PTL-000001", "⚠ Tidak ada petugas yang bertugas untuk desa ini sekarang.")
+    card = await world.card(world.field, "PTL-000001",
+                            "⚠ Tidak ada petugas yang bertugas sekarang untuk kasus ini (desa dan kategorinya).")
     assert "Bertugas:" not in (card.text or "")
     note = await world.desk.wait_for(lambda m: m.from_bot and "tidak ada petugas lapangan" in (m.text or ""))
     assert note.text == ("⚠ PTL-000001 (Bajeng) sudah diverifikasi, tetapi tidak ada petugas lapangan yang "
-                         "bertugas untuk desa ini sekarang. Hubungi petugas atau tugaskan langsung.")
+                         "bertugas sekarang untuk desa dan kategori kasus ini. Hubungi petugas atau tugaskan "
+                         "langsung.")
+
+
+async def test_officers_on_duty_of_another_trade_leave_nobody_for_the_case(world: World) -> None:
+    for telegram_id, name in ((2001, "Baso Petugas"), (2002, "Cakra Petugas")):
+        await add_staff(world.ctx, telegram_id, name, frozenset({Role.OFFICER}), categories=("sampah",))
+    await verified(world)  # a street light in Bajeng: their desa, not their trade
+    card = await world.card(world.field, "PTL-000001", "⚠ Tidak ada petugas yang bertugas sekarang untuk kasus ini")
+    assert "Bertugas:" not in (card.text or "")
+    note = await world.desk.wait_for(lambda m: m.from_bot and "tidak ada petugas lapangan" in (m.text or ""))
+    assert "untuk desa dan kategori kasus ini" in (note.text or "")
 
 
 async def test_an_officer_of_other_desa_is_not_named(world: World) -> None:

@@ -93,7 +93,9 @@ async def test_weekly_summary_on_monday_morning_compares_two_weeks(ctx: Context,
     assert row.recipient == "camat" and row.data["date"] == "2026-11-30" and row.data["late"] is False
     lines = row.data["text"].splitlines()
     assert lines[:2] == ["Ringkasan mingguan Kecamatan Pattallassang", "23 Nov – 29 Nov 2026"]
-    assert "Laporan baru: 7 (minggu lalu 0)" in lines and "Tepat waktu: 67% (minggu lalu –)" in lines
+    assert "Laporan baru: 7 (minggu lalu 0)" in lines
+    assert "Diverifikasi tepat waktu: 75% (minggu lalu –)" in lines  # "late" was reminded before it was verified
+    assert "Diselesaikan tepat waktu: 100% (minggu lalu –)" in lines
     assert "Rating rata-rata: 4,0 (minggu lalu –)" in lines and "• Lampu jalan: 4" in lines
 
 
