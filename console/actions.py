@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core.context import Context
 from core.db.models import Citizen, Ticket
 from core.domain.errors import InvalidInput, TicketNotFound
-from core.domain.lifecycle import Action, assignable, decide
-from core.domain.people import Actor
+from core.domain.lifecycle import Action, Role, assignable, decide
+from core.domain.people import REPORTER_READERS, Actor
 from core.domain.reports import MUSRENBANG, Outcome, Privacy
 from core.queries import officer_load
 from core.usecases._ticket import snapshot_of
@@ -49,11 +49,12 @@ def offered(here: Context, ticket: Ticket, actor: Actor) -> list[str]:
     return found
 
 
-async def open311_contact(here: Context, ticket: Ticket) -> str | None:
-    """For a report posted through Open311: the reporter's masked contact ("" when anonymous); else None."""
+async def open311_contact(here: Context, ticket: Ticket, roles: frozenset[Role]) -> str | None:
+    """For a report posted through Open311: the reporter's masked contact ("" when anonymous or when the viewer's
+    role does not read the reporter, `REPORTER_READERS`); else None."""
     if not (ticket.source_ref or "").startswith("open311:"):
         return None
-    if ticket.privacy != Privacy.NORMAL.value:
+    if ticket.privacy != Privacy.NORMAL.value or not roles & REPORTER_READERS:
         return ""
     async with here.sessions() as session:
         return await session.scalar(select(Citizen.contact).where(Citizen.id == ticket.reporter_id)) or ""

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from console.language import current
 from console.signin import Viewer
 from core.context import Context
 from core.db.models import Staff, StaffRoles, Ticket
@@ -84,7 +85,7 @@ def filter_from(ctx: Context, places: list[str], q: Mapping[str, str]) -> tuple[
         return None
     scope = [chosen] if chosen else places
     profiles = [ctx.kabupaten.profile(code) for code in scope]
-    categories = {c.code: c.label for p in profiles for c in p.categories}
+    categories = {c.code: c.label_for(current()) for p in profiles for c in p.categories}
     desa = sorted({d.name for p in profiles for d in p.desa})
     state = q.get("status", "")
     wanted = CaseFilter(

@@ -1,8 +1,8 @@
 """The case detail page's read model: the case in its own kecamatan, its timeline, files, clock and reporter.
 
-The reporter is read only as `staff_view_of_reporter` words it (a masked number of a normal report,
-nothing of an anonymous or confidential one); every free text a citizen wrote is shown with its phone
-numbers masked.
+The reporter is read only by the roles `REPORTER_READERS` names, and as `staff_view_of_reporter` words it (a
+masked number of a normal report, nothing of an anonymous or confidential one); every free text a citizen
+wrote is shown with its phone numbers masked.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from console.signin import Viewer
 from core.audit import actor_label
 from core.context import Context
 from core.db.models import Attachment, Citizen, Staff, Ticket, TicketEvent
-from core.domain.lifecycle import OPEN_STATES, TicketState
-from core.domain.people import mask_phones_in, staff_view_of_reporter
+from core.domain.lifecycle import OPEN_STATES, Role, TicketState
+from core.domain.people import mask_phones_in, reporter_for
 from core.media_files import on_disk
 from core.texts import duration, text
 from officer_bot.render import osm_link, proof_line
@@ -74,7 +74,7 @@ class File:
 @dataclass(frozen=True)
 class CaseDetail:
     ticket: Ticket
-    reporter: str  # "" when the citizen is not to be identified
+    reporter: str | None  # "" when the citizen is not to be identified, None when the viewer's role does not read it
     assignee: str | None
     timeline: list[Entry]
     files: list[File]
@@ -118,8 +118,9 @@ def _action(action: str, locale: str) -> str:
         return action
 
 
-async def case_detail(here: Context, ticket: Ticket, media_dir: Path, locale: str) -> CaseDetail:
-    """Everything the page shows of one case."""
+async def case_detail(here: Context, ticket: Ticket, media_dir: Path, locale: str,
+                      roles: frozenset[Role]) -> CaseDetail:
+    """Everything the page shows of one case to a viewer with these roles in its kecamatan."""
     async with here.sessions() as session:
         wa_id = await session.scalar(select(Citizen.wa_id).where(Citizen.id == ticket.reporter_id)) or ""
         assignee = (await session.scalar(select(Staff.name).where(Staff.id == ticket.assignee_id))
@@ -141,7 +142,7 @@ async def case_detail(here: Context, ticket: Ticket, media_dir: Path, locale: st
     resolved = next((e for e in reversed(events) if e.action == "resolve"), None)
     located = ticket.latitude is not None and ticket.longitude is not None
     return CaseDetail(
-        ticket, staff_view_of_reporter(ticket.privacy, wa_id), assignee, timeline, files,
+        ticket, reporter_for(roles, ticket.privacy, wa_id), assignee, timeline, files,
         osm_link(ticket.latitude, ticket.longitude) if located else None,  # type: ignore[arg-type]
         local(due) if due else None, duration(now - due, locale) if due and due < now else None,
         duration(due - now, locale) if due and due >= now else None,

@@ -37,10 +37,11 @@ from console.signin import Viewer
 from core.context import Context
 from core.db.models import Citizen, Staff, StaffRoles, Ticket
 from core.digest import STAGE_DONE, Compliance
-from core.domain.lifecycle import Role, TicketState
+from core.domain.lifecycle import EXPORTERS, MUSRENBANG_KEEPERS, Role, TicketState
 from core.domain.people import mask_phones_in, staff_view_of_reporter
 from core.domain.sla import Stage
 from core.kabupaten_digest import STAGES
+from core.musrenbang import listed_years
 from core.profile import Profile
 from core.texts import duration, text
 from public.figures import Figures, KecamatanBoard, Pair, Row, kecamatan_board, late_in_stage
@@ -50,8 +51,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
-EXPORT_ROLES = frozenset({Role.CAMAT, Role.ADMIN, Role.VERIFIER})
-MUSRENBANG_ROLES = frozenset({Role.CAMAT, Role.ADMIN})  # the Musrenbang list (console/musrenbang.py)
+EXPORT_ROLES = EXPORTERS
+MUSRENBANG_ROLES = MUSRENBANG_KEEPERS  # the Musrenbang list (console/musrenbang.py)
 COLUMNS = ("number", "type", "category", "desa", "kecamatan", "created", "verified", "accepted", "resolved",
            "closed", "state", "handler", *(f"on_time_{s.value}" for s in STAGES), "rating", "latitude",
            "longitude", "address")
@@ -341,7 +342,7 @@ form's Musrenbang list is console/musrenbang.py's)."""
                         agencies=choices.agencies, officers=await officer_choices(ctx, wanted.kecamatan),
                         musrenbang=[(c, ctx.kabupaten.profile(c).name)
                                     for c in (await export_scope(ctx, viewer, MUSRENBANG_ROLES)).places],
-                        year=today.year)
+                        year=today.year, years=listed_years(ctx))
 
 
 def _filename(ctx: Context, places: list[str], chosen: str, period: str, ext: str) -> str:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from console.export import CSV_TYPE, MUSRENBANG_ROLES, download_headers, export_scope, neutralised
 from console.signin import Viewer
 from core.context import Context
-from core.musrenbang import Aspiration, musrenbang_list
+from core.musrenbang import Aspiration, listed_years, musrenbang_list
 from core.texts import text
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 COLUMNS = ("level", "desa", "number", "category", "story", "received", "noted", "note")
-YEARS = range(2000, 2101)
 
 
 def musrenbang_table(here: Context, aspirations: Sequence[Aspiration], locale: str) -> list[list[str]]:
@@ -53,9 +52,9 @@ async def answer(pages: Pages, request: Request, viewer: Viewer, locale: str) ->
     chosen = request.query_params.get("kecamatan", "") or (places[0] if places else "")
     if chosen not in places:
         return pages.message(403, "konsol.musrenbang.forbidden" if not places else "konsol.signin.not_yours", viewer)
-    raw = request.query_params.get("tahun", "")
-    if not raw.isdigit() or int(raw) not in YEARS:
-        return pages.message(400, "konsol.musrenbang.bad_year", viewer)
+    raw, years = request.query_params.get("tahun", ""), listed_years(pages.ctx.at(chosen))
+    if not raw.isdigit() or int(raw) not in years:
+        return pages.message(400, "konsol.musrenbang.bad_year", viewer, first=years[0], last=years[-1])
     here, year = pages.ctx.at(chosen), int(raw)
     aspirations = await musrenbang_list(here, year)
     out = io.StringIO()

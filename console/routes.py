@@ -46,6 +46,7 @@ from core.context import Context
 from core.domain.errors import Refused
 from core.domain.lifecycle import TicketState
 from core.domain.reports import Outcome
+from core.musrenbang import planning_years
 from core.settings import Settings
 from core.texts import refusal, text
 from core.usecases.staff import staff_actor
@@ -220,11 +221,11 @@ class Pages:
         actor = await staff_actor(here, await telegram_id_of(self.ctx, viewer))
         can = actions.offered(here, ticket, actor)
         done = request.query_params.get("selesai", "")
-        detail = await case_detail(here, ticket, self.settings.media_dir, current())
+        detail = await case_detail(here, ticket, self.settings.media_dir, current(), actor.roles)
         return self.render("case.html", status, viewer, detail=detail,
                            map=map_page.case_drawing(here, ticket, bool(detail.overdue), current()),
                            here=here, can=can, refused=refused, done=done if done in actions.RUN else "",
-                           open311_contact=await actions.open311_contact(here, ticket),
+                           open311_contact=await actions.open311_contact(here, ticket, actor.roles),
                            officers=await actions.officers(here) if "tugaskan" in can else [],
                            outcomes=[o.value for o in Outcome], years=_years(here),
                            note_label=lambda key: note_label(key, current()), **self._helpers())
@@ -354,7 +355,8 @@ class Pages:
 
         def category_label(row: CaseRow) -> str:
             found = kabupaten.profile(row.kecamatan).category(row.category) if row.category else None
-            return found.label if found else (row.category or text("konsol.cases.no_category", current()))
+            locale = current()
+            return found.label_for(locale) if found else (row.category or text("konsol.cases.no_category", locale))
 
         def local(moment: datetime) -> str:
             return moment.astimezone(zone).strftime("%d-%m-%Y %H:%M")
@@ -372,6 +374,5 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _years(here: Context) -> list[int]:
-    """The planning years an aspiration may be noted for: this one and the next."""
-    year = here.now().astimezone(here.profile.zone).year
-    return [year, year + 1]
+    """The planning years an aspiration may be noted for (core.musrenbang.planning_years)."""
+    return list(planning_years(here))

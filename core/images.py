@@ -149,3 +149,55 @@ def _pair_side(path: Path) -> Image.Image:
         image = ImageOps.exif_transpose(opened).convert("RGB")
     scale = PAIR_SIDE / image.height
     return image.resize((max(1, min(round(image.width * scale), PAIR_SIDE * 2)), PAIR_SIDE), Image.Resampling.LANCZOS)
+
+
+PUBLIC_SIDE = 1024  # a public photo's long side: sharp on a phone, a page's worth of them stays light
+PUBLIC_IMAGE_MAX = 140_000  # bytes: one photo within the public page's first-load budget (150 kB)
+PUBLIC_QUALITY = 80
+
+
+def public_rendition(data: bytes) -> bytes | None:
+    """A JPEG of the image for anyone to see: at most PUBLIC_SIDE on its long side and PUBLIC_IMAGE_MAX bytes,
+    with nothing of the original's metadata (no EXIF, so no GPS nor the phone's details; no ICC, XMP or comment);
+    None if it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data))
+            opened.draft("RGB", (PUBLIC_SIDE, PUBLIC_SIDE))
+            image: Image.Image = ImageOps.exif_transpose(opened).convert("RGB")
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        log.warning("image cannot be read for the public", exc_info=True)
+        return None
+    image.thumbnail((PUBLIC_SIDE, PUBLIC_SIDE), Image.Resampling.LANCZOS)
+    image.info = {}  # the JPEG encoder would carry a comment over from here
+    quality = PUBLIC_QUALITY
+    while True:
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+        if out.tell() <= PUBLIC_IMAGE_MAX or min(image.size) * 3 // 4 < SMALLEST_SIDE // 2:
+            return out.getvalue()
+        if quality > 60:
+            quality -= 10
+        else:
+            image = image.resize((image.width * 3 // 4, image.height * 3 // 4), Image.Resampling.LANCZOS)
+
+
+def kept_public(media_dir: Path, attachment_id: int, source: Path) -> Path | None:
+    """The public copy of a stored photo (`public_rendition`), kept under media/public: made once (written aside,
+    then renamed, as `kept_pair`), whichever page or API asks first; None if the photo cannot be read."""
+    target = media_dir / "public" / f"{attachment_id}.jpg"
+    if target.is_file():
+        return target
+    try:
+        made = public_rendition(source.read_bytes())
+    except OSError:
+        log.warning("photo for the public not found", exc_info=True)
+        return None
+    if made is None:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    draft = target.with_name(f"{target.stem}.{secrets.token_hex(4)}.part")
+    draft.write_bytes(made)
+    os.replace(draft, target)
+    return target

@@ -251,7 +251,7 @@ class Profile(Strict):
     # An officer holding more open cases than this is marked on the reassign menu and not suggested.
     officer_open_limit: int = Field(default=8, ge=1, le=500)
     digest_list_limit: int = Field(default=10, ge=1, le=50)  # overdue cases listed by name in the digest
-    digest_breakdown_limit: int = Field(default=5, ge=1, le=20)  # rows per breakdown (desa, category)
+    digest_breakdown_limit: int = Field(default=5, ge=1, le=20)  # rows per breakdown (desa, category; weekly top)
     escalation_grace: SpanField = Span(minutes=60)
     # A case the camat has not acted on this long after its escalation goes to the kabupaten's chat (when
     # the kabupaten file names one), in office time.
@@ -304,7 +304,18 @@ class Profile(Strict):
                                  "categories")
         if "ticket_update" not in self.templates:
             raise ValueError("templates.ticket_update is required: the approved template for updates after 24 h")
+        self._extensions_fit()
         return self
+
+    def _extensions_fit(self) -> None:
+        """The camat's extend menu: whole days, each at least 1, in rising order, none past extension_max_days."""
+        days = self.extension_days
+        if any(d < 1 for d in days):
+            raise ValueError(f"extension_days: {days} must be at least 1 day each")
+        if days != sorted(set(days)):
+            raise ValueError(f"extension_days: {days} must be in rising order without repeats, e.g. [1, 3, 7]")
+        if days[-1] > self.extension_max_days:
+            raise ValueError(f"extension_days: {days[-1]} is more than extension_max_days ({self.extension_max_days})")
 
     @cached_property
     def zone(self) -> ZoneInfo:

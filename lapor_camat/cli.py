@@ -26,7 +26,7 @@ from core.domain.lifecycle import KABUPATEN_ROLES
 from core.domain.people import Actor, mask_phones_in, staff_view_of_reporter
 from core.kabupaten import Kabupaten, load_install, sole_kecamatan
 from core.logs import configure_logging
-from core.musrenbang import musrenbang_list
+from core.musrenbang import listed_years, musrenbang_list
 from core.profile import ProfileError
 from core.queries import list_tickets, ticket_detail
 from core.settings import Component, Settings, SettingsError, load_settings
@@ -381,7 +381,7 @@ async def tickets_show(number: str) -> None:
 
 
 @main.command("musrenbang")
-@click.argument("year", type=click.IntRange(2000, 2100))
+@click.argument("year", type=int)
 @click.option("--kecamatan", help="The kecamatan's code (needed in a kabupaten of several).")
 @click.option("--out", type=click.File("w", encoding="utf-8-sig"), default="-",
               help="A CSV file to write (default: the terminal).")
@@ -390,6 +390,10 @@ async def musrenbang_command(year: int, kecamatan: str | None, out: Any) -> None
     """The aspirations noted for the Musrenbang of YEAR, per desa, as CSV (for the planning meeting)."""
     async with open_context(_settings()) as ctx:
         here = _kecamatan_of(ctx, kecamatan, "musrenbang")
+        years = listed_years(here)  # as the console's: up to the last planning year
+        if year not in years:
+            click.echo(f"Not a planning year: {year} (a list exists for {years[0]} to {years[-1]})", err=True)
+            sys.exit(2)
         rows = await musrenbang_list(here, year)
     csv.writer(out).writerows(musrenbang_table(here, rows, DEFAULT_LOCALE))  # as the console's Ekspor does
     click.echo(f"{len(rows)} aspirations for the Musrenbang of {year} ({here.profile.name}).", err=True)

@@ -20,7 +20,8 @@ from core.db.migrate import upgrade_async
 from core.domain.lifecycle import Role
 from core.kabupaten import SAMPLE_KABUPATEN, Kabupaten, load_install
 from core.settings import Settings, load_settings
-from core.usecases.staff import add_staff
+from core.usecases.duty import home_group
+from core.usecases.staff import add_staff, sync_kabupaten_staff
 from lapor_camat.bootstrap import open_context
 from lapor_camat.run import PARTS, Server, build_parts, serve
 from simulator.sandbox import SANDBOX_SETTINGS, Sandbox, build_sandbox
@@ -29,17 +30,21 @@ from simulator.web import SandboxControls, StaffMember, build_sandbox_web
 log = logging.getLogger(__name__)
 DEMO_DIR = Path("var/demo")
 # The sample kabupaten's kecamatan shown with people in their desk and field groups (every kecamatan has its
-# groups; these three have staff): verifiers and field officers by kecamatan; each camat comes from its profile.
+# groups; these three have staff): verifiers and field officers by kecamatan; each camat comes from its profile,
+# the kabupaten's people (its admin, the Inspektorat) from its file's [[staff]].
 DEMO_STAFF: dict[str, tuple[tuple[int, str, Role], ...]] = {
     "pattallassang": ((1001, "Andi", Role.VERIFIER), (1002, "Sitti", Role.VERIFIER), (2001, "Budi", Role.OFFICER),
                       (2002, "Cakra", Role.OFFICER), (2003, "Dewi", Role.OFFICER)),
     "galesong": ((1011, "Rahmat", Role.VERIFIER), (2011, "Nurul", Role.OFFICER), (2012, "Syamsul", Role.OFFICER)),
     "polombangkeng_utara": ((1021, "Haris", Role.VERIFIER), (2021, "Irma", Role.OFFICER)),
 }
-KABUPATEN_STAFF = (3001, "Hasnah", Role.KABUPATEN_ADMIN)  # in the kabupaten's chat
+# The desa an officer keeps (none: any desa no route names): Syamsul the town's, which galesong.toml's
+# field_routes send to "Petugas Lapangan Galesong 2", so its cards name him on duty. Each officer is in the
+# field group they work in (core.usecases.duty.home_group).
+OFFICER_DESA = {2012: ("Galesong Baru", "Galesong Kota", "Kalukuang")}
 AGENCY_STAFF = {"pupr": (4001, "Yusuf"), "pdam": (4002, "Mira")}  # one in each agency's group
 ROLE_LABEL = {Role.VERIFIER: "verifikator", Role.OFFICER: "petugas lapangan", Role.CAMAT: "camat",
-              Role.KABUPATEN_ADMIN: "admin kabupaten"}
+              Role.KABUPATEN_ADMIN: "admin kabupaten", Role.INSPECTOR: "inspektorat"}
 
 
 class FastClock:
@@ -69,29 +74,34 @@ def demo_settings(host: str, system_port: int, whatsapp_port: int, telegram_port
 
 async def _register_staff(settings: Settings, install: Kabupaten, sandbox: Sandbox,
                           clock: FastClock) -> list[StaffMember]:
-    """The demo's people: staff rows for the kecamatan staff, every camat and the kabupaten's admin, each a member
-    of the groups they work in; an agency staffer in each agency's group (agencies hold no staff rows)."""
+    """The demo's people: staff rows for the kecamatan staff and every camat, each a member of the groups they work
+    in; the kabupaten file's people given their roles as `lapor-camat run` does, in the kabupaten's chat; an agency
+    staffer in each agency's group (agencies hold no staff rows)."""
     tg, shown = sandbox.telegram, list[StaffMember]()
     placed: list[tuple[int, str, Role | None, str, list[int], str | None]] = []  # who, name, role, label, groups, where
     for profile in install:  # every camat is in their kecamatan's groups; three kecamatan have staff too
         chats = profile.telegram
         for telegram_id, name, role in DEMO_STAFF.get(profile.code, ()):
-            groups = [chats.desk_chat_id] if role is Role.VERIFIER else list(chats.field_chat_ids)
+            desa = list(OFFICER_DESA.get(telegram_id, ()))
+            groups = [chats.desk_chat_id] if role is Role.VERIFIER else [home_group(chats, desa, [])]
             placed.append((telegram_id, name, role, ROLE_LABEL[role], groups, profile.code))
         placed.append((chats.camat_user_id, "", Role.CAMAT, ROLE_LABEL[Role.CAMAT],
                        [chats.desk_chat_id, *chats.field_chat_ids], profile.code))
-    if install.telegram.chat_id is not None:
-        telegram_id, name, role = KABUPATEN_STAFF
-        placed.append((telegram_id, name, role, ROLE_LABEL[role], [install.telegram.chat_id], None))
+    for person in install.staff:  # their roles come from the file (below): here only their place
+        role = Role(person.role)
+        groups = [install.telegram.chat_id] if install.telegram.chat_id is not None else []
+        placed.append((person.telegram_id, person.name, None, ROLE_LABEL[role], groups, None))
     for agency in install.agencies:
         if agency.telegram_chat_id is not None and agency.code in AGENCY_STAFF:
             telegram_id, name = AGENCY_STAFF[agency.code]
             placed.append((telegram_id, name, None, f"petugas {agency.name}", [agency.telegram_chat_id], None))
     async with open_context(settings, clock) as ctx:
+        await sync_kabupaten_staff(ctx)  # the kabupaten file's [[staff]] their roles, as `lapor-camat run` does
         for telegram_id, name, staff_role, label, groups, kecamatan in placed:
             user = tg.people.get(telegram_id) or tg.user(name, user_id=telegram_id)
-            if staff_role is not None:  # a kecamatan's staff hold their roles there (the kabupaten admin: everywhere)
-                await add_staff(ctx, telegram_id, user.first_name, frozenset({staff_role}), kecamatan=kecamatan)
+            if staff_role is not None:  # a kecamatan's staff hold their roles there, with the desa they keep
+                await add_staff(ctx, telegram_id, user.first_name, frozenset({staff_role}),
+                                OFFICER_DESA.get(telegram_id, ()), kecamatan=kecamatan)
             for chat_id in groups:
                 tg.chat(chat_id).members[user.user_id] = user
             shown.append(StaffMember(telegram_id, user.first_name, label))

@@ -40,7 +40,7 @@ OPS: dict[str, tuple[int, ...]] = {
     "gs": (0,),  # desk: record an agency's answer (prompt)
     "h": (0,),  # aspiration: outcomes menu
     "ho": (1,),  # aspiration: outcome index (then a year, an agency or a note when it needs one)
-    "hy": (2,),  # aspiration: a Musrenbang outcome index and year offset (0 this year, 1 next)
+    "hy": (2,),  # aspiration: a Musrenbang outcome index and the year's place in core.musrenbang.planning_years
     "hg": (1,),  # aspiration: passed on to agency index
     "ia": (0,),  # information request: answer (prompt)
     "o": (0,),  # open a card from a bundle

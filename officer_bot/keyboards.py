@@ -11,6 +11,7 @@ from core.db.models import Ticket
 from core.domain.lifecycle import Action, Chat, Snapshot, offered
 from core.domain.reports import Outcome
 from core.kabupaten import Kabupaten
+from core.musrenbang import planning_years
 from core.texts import text
 from core.usecases._ticket import snapshot_of
 from core.usecases.staff import StaffMember
@@ -129,9 +130,9 @@ def outcome_menu(tid: int, locale: str = "id") -> InlineKeyboardMarkup:
 
 
 def year_menu(ctx: Context, tid: int, outcome: int, locale: str = "id") -> InlineKeyboardMarkup:
-    """The planning year of a Musrenbang: this year or the next."""
-    year = ctx.now().astimezone(ctx.profile.zone).year
-    buttons = [InlineKeyboardButton(str(year + n), callback_data=encode("hy", tid, outcome, n)) for n in (0, 1)]
+    """The planning year of a Musrenbang, one of `planning_years` (each button names its place among them)."""
+    buttons = [InlineKeyboardButton(str(year), callback_data=encode("hy", tid, outcome, n))
+               for n, year in enumerate(planning_years(ctx))]
     return InlineKeyboardMarkup([buttons, back(tid, locale)])
 
 

@@ -14,8 +14,8 @@ from babel.numbers import format_decimal
 from core.audit import actor_label
 from core.context import Context
 from core.db.models import Ticket
-from core.domain.lifecycle import OPEN_STATES, TicketState
-from core.domain.people import mask_phones_in, staff_view_of_reporter
+from core.domain.lifecycle import CHAT_ROLES, OPEN_STATES, Chat, TicketState
+from core.domain.people import mask_phones_in, reporter_for
 from core.texts import clip, duration, text, when
 from core.usecases.duty import OnDuty, suggested
 from officer_bot import media
@@ -65,8 +65,9 @@ def header(ctx: Context, view: TicketView, locale: str) -> list[str]:
 
 
 def reporter(view: TicketView, locale: str) -> str:
+    """The desk card's reporter line: the desk chat's roles read it (`REPORTER_READERS`), as on the console."""
     hidden = "tg.card.anonymous" if view.ticket.privacy != "normal" else "tg.card.no_whatsapp"
-    who = staff_view_of_reporter(view.ticket.privacy, view.reporter_wa_id) or text(hidden, locale)
+    who = reporter_for(CHAT_ROLES[Chat.DESK], view.ticket.privacy, view.reporter_wa_id) or text(hidden, locale)
     return text("tg.card.reporter", locale, who=who)
 
 

@@ -118,7 +118,7 @@ def request_row(case: PublicCase, kabupaten: Kabupaten, locale: str, media_url: 
         "status_notes": status_notes,
         "service_name": service_name,
         "service_code": case.category,
-        "description": case.description[:4000],
+        "description": case.description[:4000] if case.checked else text("open311.unchecked", locale),
         "agency_responsible": case.agency or profile.name,
         "requested_datetime": w3c(case.requested_at, zone),
         "updated_datetime": w3c(case.updated_at, zone),

@@ -36,12 +36,6 @@ log = logging.getLogger(__name__)
 BASE = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-07T06:00:00+08:00"  # when this endpoint's behaviour last changed (discovery: a W3C datetime)
-# What discovery names under each endpoint's `resources` (the specification has no field for it): every GET and POST
-# of the API, FixMyStreet's servicerequestupdates extension among them. GET and POST requests share one URL.
-RESOURCES = {"discovery": "discovery.{format}", "service_list": "services.{format}",
-             "service_definition": "services/{service_code}.{format}", "requests": "requests.{format}",
-             "request": "requests/{service_request_id}.{format}", "token": "tokens/{token}.{format}",
-             "servicerequestupdates": "servicerequestupdates.{format}"}
 MAX_FORM = 65_536
 TOKEN = re.compile(r"[0-9a-f]{32}")  # what submit.file_report makes (secrets.token_hex(16))
 GET_HEADERS = {"Access-Control-Allow-Origin": "*"}
@@ -132,16 +126,16 @@ class Api:
         return f"{self.base_url(request)}{BASE}/media/{case.number}/{case.proof_photo_id}"
 
     async def discovery(self, request: Request, fmt: str) -> Response:
-        """Service Discovery, with each resource's URL template (RFC 6570) under `resources`, the extension too."""
+        """Service Discovery: the specification's fields only (the endpoints are the specification's, and
+        FixMyStreet's servicerequestupdates, named in the README); key_service says a POST's media_url is ignored."""
         locale, url = self.locale(request), f"{self.base_url(request)}{BASE}"
         body: Value = {
             "changeset": CHANGESET,
             "contact": " ".join((text("open311.contact", locale, name=self.kabupaten.name),
                                  text("open311.jurisdictions", locale, known=catalogue.known(self.kabupaten)))),
-            "key_service": text("open311.key_service", locale),
+            "key_service": " ".join((text("open311.key_service", locale), text("open311.post_media", locale))),
             "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET, "type": "production",
-                           "formats": ["text/xml", "application/json"],
-                           "resources": {name: f"{url}/{path}" for name, path in RESOURCES.items()}}]}
+                           "formats": ["text/xml", "application/json"]}]}
         return document(fmt, "discovery", body)
 
     async def services(self, request: Request, fmt: str) -> Response:
@@ -160,7 +154,8 @@ class Api:
         profiles = catalogue.scope(self.kabupaten, params.get("jurisdiction_id"))
         query = parse_query(params, self.ctx.now(), profiles[0].zone)
         # A case is a service request once it has a service: a report the desk has not yet given a category
-        # (a WhatsApp one, before verification) is listed from then on.
+        # (a WhatsApp one, before verification) is listed from then on; until the desk has read it, without
+        # the citizen's text (`public.view`).
         services = query.categories or sorted({c.code for p in profiles for c in p.categories})
         cases = await public_cases(self.ctx, profiles[0].code, since=query.since,
                                    until=query.until, numbers=query.numbers, category=services,

@@ -220,10 +220,11 @@ class Pages:
             case = await public_case(here, number)
             found = case if case is not None and case.kecamatan == here.kecamatan else None
         status = 404 if number and found is None else 200
-        return self.render(request, "lookup.html", status, here=here.profile, number=number, case=found)
+        return self.render(request, "lookup.html", status, here=here.profile, number=number, case=found,
+                           done=found is not None and found.state in DONE)
 
     async def photo(self, request: Request) -> Response:
-        """A public case's proof photo (the officer's) of this kecamatan, nothing else."""
+        """A public case's photo of this kecamatan (`public.view.public_photo`: its public copy), nothing else."""
         here = self.tenant(request)
         number = str(request.path_params["number"]).upper()
         if here is None or not NUMBER.match(number) or not number.startswith(f"{here.profile.ticket_prefix}-"):

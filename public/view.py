@@ -4,29 +4,33 @@ A confidential case is never public (not listed, not found by its number, its ph
 rejected or cancelled report is not either (the desk judged it no case, or the citizen withdrew it).
 Of a public case nobody learns who reported it: no name, no number, no reporter id, not the address they
 typed (a case is placed by its desa and its rounded position); the citizen's free text is shown with every
-phone number and the reporter's own name in it masked, and its position rounded to about 100 m. The
-officer's proof photo is shown; the citizen's own report photos only where the desk marked the case so
-(`Ticket.citizen_photos_public`, `core.usecases.publicity`); no other file.
+phone number and the reporter's own name in it masked, and its position rounded to about 100 m. What the
+citizen wrote or photographed goes out only once the desk has read it (the case is past "received"): before
+that a case shows its category, state, times and rounded position, no text and none of their photos, so a
+name or an insult in a report never leaves unchecked. The officer's proof photo is shown; the citizen's own
+report photos only where the desk marked the case so (`Ticket.citizen_photos_public`,
+`core.usecases.publicity`); no other file. A photo is served as a copy made for the public
+(`core.images.kept_public`: small, and without the EXIF that may hold where it was taken), never the file.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 
 from core.context import Context
 from core.db.models import Attachment, Citizen, Ticket, TicketEvent
 from core.domain.lifecycle import OPEN_STATES, TicketState
-from core.domain.people import mask_phones_in
+from core.domain.people import public_text
 from core.domain.reports import AttachmentKind, AttachmentRole, Privacy
+from core.images import kept_public
 from core.media_files import on_disk
 from core.profile import Profile
 
@@ -35,21 +39,12 @@ HIDDEN_STATES = frozenset({TicketState.REJECTED, TicketState.CANCELLED})
 # The steps of a case's public timeline: a change into one of these states (a submit enters "received").
 PUBLIC_STEPS = (TicketState.RECEIVED, TicketState.VERIFIED, TicketState.IN_PROGRESS, TicketState.RESOLVED,
                 TicketState.CLOSED)
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATES)
 MAX_PAGE = 1000
 # What a case's answer reads of its ticket (columns, not ORM objects: a page of 1,000 costs less to load).
 COLUMNS = (Ticket.id, Ticket.number, Ticket.kecamatan, Ticket.state, Ticket.category, Ticket.desa, Ticket.description,
            Ticket.reporter_id, Ticket.latitude, Ticket.longitude, Ticket.created_at, Ticket.updated_at,
            Ticket.stage_deadline_at, Ticket.forward_agency, Ticket.citizen_photos_public)
-# No valid phone number of any country has fewer digits than this (phonenumbers' metadata: a two-digit
-# country code and a four-digit number, e.g. +49 and some German numbers; Indonesian ones have 7 or more),
-# and the matcher finds numbers among the text's own digits (`\d`): a text with fewer needs no masking.
-FEWEST_PHONE_DIGITS = 6
-_ENOUGH_DIGITS = re.compile(rf"\d(?:\D*\d){{{FEWEST_PHONE_DIGITS - 1}}}")
-# What the matcher leaves (a number it does not hold valid, e.g. one digit too many): an Indonesian mobile
-# number's shape, digits possibly split by spaces, dots or dashes, masked all the same.
-_MOBILE_SHAPE = re.compile(r"(?:\+?62|\b0)[\s.-]?8(?:[\s.-]?\d){7,}")
-NAME_MASK = "***"
-FEWEST_NAME_LETTERS = 3  # a word of the reporter's name shorter than this is too common to mask alone
 
 
 def round_position(lat: float, lon: float) -> tuple[float, float]:
@@ -68,19 +63,21 @@ class PublicCase:
     category: str | None  # the category's code
     category_name: str | None
     desa: str | None
-    description: str  # phone numbers and the reporter's name masked
+    description: str  # phone numbers and the reporter's name masked; empty until the desk has read it (`checked`)
     lat: float | None  # rounded (round_position)
     long: float | None
     requested_at: datetime
-    updated_at: datetime
+    updated_at: datetime  # of a closed case, its last change of state (a rating after does not count)
     expected_at: datetime | None  # the current stage's deadline while open
     agency: str | None  # the agency the case was forwarded to, by name
     proof_photo_id: int | None  # the officer's latest proof photo (Attachment id)
     citizen_photo_ids: tuple[int, ...]  # the citizen's report photos, where the desk marked them public
     timeline: tuple[tuple[str, datetime], ...]  # (a PUBLIC_STEPS state's value, when), oldest first
+    checked: bool = True  # the desk has read the report (it is past "received"): its text and photos may show
 
 
 def is_public() -> ColumnElement[bool]:
+    """A case anyone may see (neither confidential nor rejected or cancelled)."""
     return and_(Ticket.privacy != Privacy.CONFIDENTIAL.value, Ticket.state.not_in([s.value for s in HIDDEN_STATES]))
 
 
@@ -122,10 +119,15 @@ async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime |
             select(TicketEvent.ticket_id, TicketEvent.from_state, TicketEvent.to_state, TicketEvent.created_at)
             .where(TicketEvent.ticket_id.in_(ids), TicketEvent.to_state.in_(steps))
             .order_by(TicketEvent.ticket_id, TicketEvent.id))).all() if timeline else []
+        done = [t.id for t in tickets if t.state not in OPEN_VALUES]
+        closed_at = dict((await session.execute(
+            select(TicketEvent.ticket_id, func.max(TicketEvent.created_at))
+            .where(TicketEvent.ticket_id.in_(done), TicketEvent.from_state.is_distinct_from(TicketEvent.to_state))
+            .group_by(TicketEvent.ticket_id))).all()) if done else {}
         reporters = {t.reporter_id for t in tickets}
         names_of = dict((await session.execute(
             select(Citizen.id, Citizen.name).where(Citizen.id.in_(reporters)))).all())
-        shown = [t.id for t in tickets if t.citizen_photos_public]
+        shown = [t.id for t in tickets if t.citizen_photos_public and is_checked(TicketState(t.state))]
         photos = await session.execute(
             select(Attachment.ticket_id, Attachment.id, Attachment.role).where(
                 Attachment.ticket_id.in_(ids), _shown_photo(shown), Attachment.stored_path.is_not(None))
@@ -143,7 +145,12 @@ async def public_cases(ctx: Context, kecamatan: str | None, *, since: datetime |
             own[ticket_id].append(attachment_id)
     names = _Names(ctx)
     return [_case(names, t, names_of.get(t.reporter_id) or "", tuple(timelines.get(t.id, ())), proof.get(t.id),
-                  tuple(own.get(t.id, ()))) for t in tickets]
+                  tuple(own.get(t.id, ())), closed_at.get(t.id)) for t in tickets]
+
+
+def is_checked(state: TicketState) -> bool:
+    """Whether the desk has read a case in this state: past "received", what the citizen wrote may show."""
+    return state is not TicketState.RECEIVED
 
 
 def _shown_photo(marked: Sequence[int] | ColumnElement[bool]) -> ColumnElement[bool]:
@@ -172,29 +179,6 @@ def _newest_of_each(query: Select[*tuple[Any, ...]], codes: list[str], limit: in
     return select(*COLUMNS).join(newest, newest.c.id == Ticket.id).order_by(*order)
 
 
-@lru_cache(maxsize=2048)
-def _name_pattern(name: str) -> re.Pattern[str] | None:
-    """What finds a reporter's name in a text: the whole name, else each word of it (any case); a page of
-    cases mostly repeats a few reporters, so each is compiled once."""
-    words = [w for w in re.split(r"\W+", name) if len(w) >= FEWEST_NAME_LETTERS]
-    if not words:
-        return None
-    whole = r"\W+".join(map(re.escape, words))
-    return re.compile(rf"(?<!\w)(?:{whole}|{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
-
-
-def _mask_name(text: str, name: str) -> str:
-    """`text` with the reporter's name masked."""
-    pattern = _name_pattern(name)
-    return pattern.sub(NAME_MASK, text) if pattern else text
-
-
-def public_text(text: str, reporter_name: str = "") -> str:
-    """A citizen's free text as anyone may read it: phone numbers masked (`mask_phones_in`, and any left of a
-    mobile number's shape), and the reporter's own name masked out."""
-    if _ENOUGH_DIGITS.search(text):
-        text = _MOBILE_SHAPE.sub(lambda m: "*" * len(m.group(0)), mask_phones_in(text))
-    return _mask_name(text, reporter_name) if reporter_name else text
 
 
 class _Names:
@@ -222,19 +206,24 @@ class _Names:
 
 
 def _case(names: _Names, ticket: Any, reporter_name: str, timeline: tuple[tuple[str, datetime], ...],
-          proof_photo_id: int | None, citizen_photo_ids: tuple[int, ...]) -> PublicCase:
+          proof_photo_id: int | None, citizen_photo_ids: tuple[int, ...],
+          closed_at: datetime | None = None) -> PublicCase:
     (_, number, kecamatan, state_value, category, desa, description, _, latitude, longitude, created_at,
      updated_at, deadline, agency, _) = ticket  # COLUMNS, by position (a page reads 1,000 of them)
     profile, category_name = names.place(kecamatan, category)
     state = TicketState(state_value)
     is_open = state in OPEN_STATES
+    checked = is_checked(state)
     lat, lon = round_position(latitude, longitude) if latitude is not None and longitude is not None else (None, None)
     return PublicCase(
         number=number, kecamatan=profile.code, state=state, open=is_open, category=category,
-        category_name=category_name, desa=desa, description=public_text(description or "", reporter_name),
-        lat=lat, long=lon, requested_at=created_at, updated_at=updated_at, expected_at=deadline if is_open else None,
+        category_name=category_name, desa=desa,
+        description=public_text(description or "", reporter_name) if checked else "",
+        lat=lat, long=lon, requested_at=created_at,
+        updated_at=closed_at if closed_at is not None and not is_open else updated_at,
+        expected_at=deadline if is_open else None,
         agency=names.agency(agency), proof_photo_id=proof_photo_id,
-        citizen_photo_ids=citizen_photo_ids, timeline=timeline)
+        citizen_photo_ids=citizen_photo_ids if checked else (), timeline=timeline, checked=checked)
 
 
 async def public_case(ctx: Context, number: str) -> PublicCase | None:
@@ -244,16 +233,19 @@ async def public_case(ctx: Context, number: str) -> PublicCase | None:
 
 
 async def public_photo(ctx: Context, number: str, attachment_id: int, media_dir: Path | None = None) -> Path | None:
-    """The file of a public case's proof photo (or a citizen's photo the desk marked public), inside the media
-    directory (default: the settings'); else None."""
+    """The public copy (`core.images.kept_public`) of a public case's proof photo, or of a citizen's photo the
+    desk marked public once it has read the case, under the media directory (default: the settings'); else None."""
     async with ctx.sessions() as session:
         found = await session.scalar(select(Attachment).join(Ticket, Ticket.id == Attachment.ticket_id).where(
             Attachment.id == attachment_id, Ticket.number == number.strip().upper(), is_public(),
-            _shown_photo(Ticket.citizen_photos_public.is_(True))))
+            _shown_photo(and_(Ticket.citizen_photos_public.is_(True),
+                              Ticket.state != TicketState.RECEIVED.value))))
     if found is None:
         return None
     if media_dir is None:
         from core.settings import Settings  # read when asked, never at import
 
         media_dir = Settings().media_dir
-    return on_disk(media_dir, found.stored_path)
+    source = on_disk(media_dir, found.stored_path)
+    # made in a thread: re-encoding a large photo the first time would hold up every other request
+    return await asyncio.to_thread(kept_public, media_dir, found.id, source) if source is not None else None

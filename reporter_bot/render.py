@@ -63,8 +63,9 @@ async def render(ctx: Context, delivery: Delivery, citizen: CitizenInfo, media_d
         return Outgoing(t("wa.update.accepted", number=number, officer=officer[0] if officer else "-"))
     if kind in ("progress", "resolved", "agency_update", "agency_answer", "answered"):
         return await _with_photo(ctx, delivery, media_dir, t, number, asks, agency=_agency(data))
-    if kind == "outcome":
-        said = _outcome(t, number, data)
+    if kind in ("outcome", "declined"):  # what became of an aspiration, declined ones too
+        said = _outcome(t, number, data) if kind == "outcome" else t("wa.outcome.declined", number=number,
+                                                                       reason=data.get("reason") or "-")
         if asks is Ask.RATING and ticket is not None and ticket.rating is None:
             return _rating(t, number, ticket.id, before=said)
         return Outgoing(said)

@@ -21,8 +21,6 @@ from core.kabupaten_digest import STAGES
 from core.texts import text
 from public.figures import Period, Row, kecamatan_board
 
-TOP_CATEGORIES = 3
-
 
 def summary_weeks(ctx: Context, day: date) -> tuple[Period, Period]:
     """The seven days before `day` and the seven before those, in the kecamatan's time zone."""
@@ -31,8 +29,8 @@ def summary_weeks(ctx: Context, day: date) -> tuple[Period, Period]:
     return Period(days[1], start[1], start[2], "week"), Period(days[0], start[0], start[1], "week")
 
 
-def top_categories(rows: dict[str | None, Row], limit: int = TOP_CATEGORIES) -> list[tuple[str | None, int]]:
-    """The categories with the most new reports this period, busiest first (then by code, none last)."""
+def top_categories(rows: dict[str | None, Row], limit: int) -> list[tuple[str | None, int]]:
+    """The `limit` categories with the most new reports this period, busiest first (then by code, none last)."""
     counted = [(code, row.new) for code, row in rows.items() if row.new]
     return sorted(counted, key=lambda item: (-item[1], item[0] is None, item[0] or ""))[:limit]
 
@@ -74,7 +72,7 @@ async def weekly_text(ctx: Context, day: date, locale: str = "id", late: bool = 
               for stage in STAGES if this.stages[stage].total or before.stages[stage].total]
     lines += [t("digest.weekly_rating", now=_stars(this.rating, locale), before=_stars(before.rating, locale)),
               t("digest.weekly_open", open=still_open, overdue=overdue)]
-    top = top_categories(public.by_category)
+    top = top_categories(public.by_category, ctx.profile.digest_breakdown_limit)  # as the digest's breakdowns
     if top:
         lines += ["", t("digest.weekly_top_title")]
         lines += [t("digest.item", name=category_label(ctx, code, locale), count=n) for code, n in top]

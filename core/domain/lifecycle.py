@@ -159,13 +159,14 @@ class ReportType(StrEnum):
 
 # A type's path where it differs from a complaint's (TRANSITIONS): per state, the actions it has instead.
 # An aspiration is not field work: the desk (or the camat) records its outcome, no after-photo, and the
-# citizen rates it; declined, it is rejected with a reason. A request for information is answered by the
-# desk; the citizen says it answered the question (closed) or asks again (back to the desk).
+# citizen rates it; declined, it is rejected with a reason and rated too (the notices' BY_TYPE words it). A
+# request for information is answered by the desk; the citizen says it answered the question (closed) or asks
+# again (back to the desk).
 _SHARED = {A.REJECT: S.REJECTED, A.MARK_DUPLICATE: S.DUPLICATE, A.ASK_CITIZEN: S.RECEIVED,
            A.CITIZEN_ANSWERS: S.RECEIVED, A.CORRECT: S.RECEIVED, A.ESCALATE: S.RECEIVED,
            A.EXTEND_DEADLINE: S.RECEIVED, A.CLOSE: S.CLOSED, A.CANCEL: S.CANCELLED}
 PATHS: dict[str, dict[TicketState, dict[Action, TicketState]]] = {
-    ReportType.ASPIRATION: {S.RECEIVED: {A.RECORD_OUTCOME: S.CLOSED, **_SHARED}},
+    ReportType.ASPIRATION: {S.RECEIVED: {A.RECORD_OUTCOME: S.CLOSED, **_SHARED}, S.REJECTED: {A.RATE: S.REJECTED}},
     ReportType.INFO: {
         S.RECEIVED: {A.ANSWER: S.RESOLVED, **_SHARED},
         S.RESOLVED: {A.CONFIRM_FIXED: S.CLOSED, A.REPORT_NOT_FIXED: S.RECEIVED, A.RATE: S.RESOLVED,
@@ -188,6 +189,16 @@ _CITIZEN = frozenset({Role.CITIZEN})
 # Who manages a kecamatan's staff (approves or refuses a /daftar, gives roles and desa, deactivates), in the
 # console and in Telegram alike: its admins, and the camat who heads the office (kabupaten admins: everywhere).
 STAFF_MANAGERS = _CAMAT
+# Who marks a case's own photos public (core/usecases/publicity.py): someone at the desk who has looked at them,
+# or the camat or an admin over it.
+PHOTO_MARKERS = _DESK | _CAMAT
+# Who reads the kecamatan's digest on demand (/ringkasan): the camat and admins, and the Inspektorat, who reads
+# and escalates.
+DIGEST_READERS = _CAMAT | {Role.INSPECTOR}
+# Who takes the figures and the exports of a kecamatan where they hold the role (console/export.py; kabupaten
+# roles take every kecamatan's), and who takes its Musrenbang list.
+EXPORTERS = _DESK | _CAMAT
+MUSRENBANG_KEEPERS = _CAMAT
 
 # action -> roles that may take it
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
@@ -418,7 +429,7 @@ def decide(snapshot: Snapshot, action: Action, actor: Party, data: dict[str, Any
     if snapshot.agency:
         new = AGENCY_ROUTES.get((state, action), new)
     clock = CLOCKS.get(action, Clock.RESTART if new != state else Clock.KEEP)
-    return Decision(action, state, new, clock=clock, notices=owed(action, new, data))
+    return Decision(action, state, new, clock=clock, notices=owed(action, new, data, snapshot.report_type))
 
 
 # -- the staff chats: which roles work in each (what a card there may offer) ---------------------

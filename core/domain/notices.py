@@ -14,7 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from core.domain.lifecycle import Action, Chat, TicketState
+from core.domain.lifecycle import Action, Chat, ReportType, TicketState
 
 A, D, F, C, G, K = Action, Chat.DESK, Chat.FIELD, Chat.CAMAT, Chat.AGENCY, Chat.KABUPATEN
 SUBMIT = "submit"  # the event that creates a ticket (not an action on one)
@@ -92,6 +92,16 @@ NOTICES: dict[str, Notice] = {
     A.RECORD_OUTCOME: _n("ticket.outcome", asks=Ask.RATING),  # the outcome in words, and how was it handled?
     A.ANSWER: _n("ticket.answered", followers=False, asks=Ask.ANSWERED),  # between the desk and the asker
 }
+# (report type, event) -> what it tells instead, where a type's path (lifecycle.PATHS) words an action
+# otherwise: a declined aspiration is an outcome like the others, told in its words and asked to rate.
+BY_TYPE: dict[tuple[str, str], Notice] = {
+    (ReportType.ASPIRATION, A.REJECT): _n("ticket.declined", asks=Ask.RATING),
+}
+
+
+def notice_of(event: str, report_type: str = ReportType.COMPLAINT) -> Notice:
+    """The notice of `event` on a ticket of `report_type`: its type's own, else the table's."""
+    return BY_TYPE.get((report_type, event)) or NOTICES[event]
 
 # An escalation's staff notices by level: 1 reminds the chat whose stage is late (a case with an agency
 # that has no group: the desk, who chases it), 2 goes to the camat, 3 to the kabupaten's chat.
@@ -112,9 +122,10 @@ class Owed:
     asks: Ask | None = None
 
 
-def owed(event: str, state: TicketState, data: Mapping[str, Any] | None = None) -> Owed:
-    """What `event` owes on a ticket now in `state`, given the event's data."""
-    notice, data = NOTICES[event], data or {}
+def owed(event: str, state: TicketState, data: Mapping[str, Any] | None = None,
+         report_type: str = ReportType.COMPLAINT) -> Owed:
+    """What `event` owes on a ticket of `report_type` now in `state`, given the event's data."""
+    notice, data = notice_of(event, report_type), data or {}
     citizen = notice.citizen if notice.only_if is None or data.get(notice.only_if) else None
     staff = dict(notice.staff) if notice.staff_if is None or data.get(notice.staff_if) else {}
     if notice.also_if is not None and data.get(notice.also_if[0]):

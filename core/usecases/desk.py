@@ -11,6 +11,7 @@ from core.domain.errors import InvalidInput, MissingDetails
 from core.domain.lifecycle import OPEN_STATES, Action, TicketState
 from core.domain.people import Actor
 from core.domain.reports import MUSRENBANG, AttachmentKind, AttachmentRole, NewAttachment, Outcome
+from core.musrenbang import planning_years
 from core.usecases._ticket import agency_facts, lock_ticket, transition
 from core.usecases.attachments import attach
 from core.usecases.corrections import record_correction, set_details
@@ -106,10 +107,10 @@ async def record_outcome(ctx: Context, actor: Actor, ticket_id: int, outcome: Ou
     """What became of an aspiration: noted for a Musrenbang (of a planning year), passed on to the desa or
     to an agency, or already planned (saying what). The citizen is told in words and asked to rate."""
     data: dict[str, Any] = {"outcome": outcome.value}
-    this_year = ctx.now().astimezone(ctx.profile.zone).year
     if outcome in MUSRENBANG:
-        if year is None or not this_year <= year <= this_year + 2:
-            raise InvalidInput("a Musrenbang needs its planning year (this year or the next two)", field="year")
+        years = planning_years(ctx)
+        if year not in years:
+            raise InvalidInput(f"a Musrenbang needs its planning year ({years[0]} to {years[-1]})", field="year")
         data["year"] = year
     if outcome is Outcome.TO_AGENCY:
         found = ctx.kabupaten.agency(agency or "")

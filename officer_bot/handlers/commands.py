@@ -14,7 +14,7 @@ from telegram import Message, Update
 from core.db.ids import is_id
 from core.digest import digest_text
 from core.domain.errors import NotRegistered, Refused, TicketNotFound
-from core.domain.lifecycle import Action, NotAllowed, Role
+from core.domain.lifecycle import DIGEST_READERS, Action, NotAllowed, Role
 from core.domain.people import Actor
 from core.texts import refusal, text
 from core.usecases.staff import add_staff, staff_actor, staff_kecamatan
@@ -97,7 +97,7 @@ async def start_progress(d: Deps, message: Message, user_id: int, ticket_id: int
 
 async def digest_now(d: Deps, message: Message, actor: Actor, args: list[str]) -> None:
     """The camat's digest of d's kecamatan, now (also for the kabupaten's admins and the Inspektorat, who read it)."""
-    if not actor.roles & {Role.CAMAT, Role.ADMIN, Role.KABUPATEN_ADMIN, Role.INSPECTOR}:
+    if not actor.roles & DIGEST_READERS:
         raise NotAllowed(Action.CLOSE, actor.roles)
     for part in chunks(await digest_text(d.ctx, day=None, locale="id")):
         await reply(d, message, part)

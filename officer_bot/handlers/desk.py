@@ -9,6 +9,7 @@ from core.domain.errors import InvalidInput, MissingDetails
 from core.domain.lifecycle import Action
 from core.domain.people import Actor
 from core.domain.reports import MUSRENBANG, Outcome
+from core.musrenbang import planning_years
 from core.texts import text
 from core.usecases.corrections import correct_ticket
 from core.usecases.desk import mark_duplicate, record_outcome, reject_ticket, verify_ticket
@@ -149,7 +150,8 @@ async def outcome(d: Deps, query: CallbackQuery, actor: Actor, tap: Tap) -> Answ
         await ask_for_reply(d, query, "outcome", ticket, text("tg.prompt.planned", number=ticket.number),
                             {"outcome": chosen.value})
         return Answer(text("tg.answer.reply_below"))
-    year = d.ctx.now().astimezone(d.ctx.profile.zone).year + pick_index(2, tap.args[1]) if tap.op == "hy" else None
+    years = planning_years(d.ctx)
+    year = years[pick_index(len(years), tap.args[1])] if tap.op == "hy" else None
     agencies = d.ctx.kabupaten.agencies
     agency = agencies[pick_index(len(agencies), tap.args[0])].code if tap.op == "hg" else None
     await record_outcome(d.ctx, actor, tap.target, chosen, year=year, agency=agency)

@@ -23,7 +23,7 @@ from core.domain.reports import AttachmentKind, NewAttachment, NewReport, Privac
 from core.images import CITIZEN_IMAGE_MAX, PAIR_BAND, PAIR_SIDE
 from core.settings import Settings
 from core.usecases import citizen
-from core.usecases.desk import verify_ticket
+from core.usecases.desk import answer_info, forward_ticket, verify_ticket
 from core.usecases.field import accept_ticket, resolve_ticket
 from core.usecases.staff import add_staff
 from tests.conftest import in_takalar
@@ -106,6 +106,40 @@ async def test_an_anonymous_reporter_is_not_shown(ctx: Context, media: Path) -> 
         await sign_in(phone, ctx, VERIFIER)
         body = (await phone.get(f"/konsol/kasus/{number}")).text
     assert "<dt>Pelapor</dt><dd>tidak ditampilkan (anonim/rahasia)</dd>" in body
+
+
+async def test_only_the_desk_camat_and_admins_read_the_reporter(ctx: Context, media: Path) -> None:
+    people = await cast(ctx)
+    await report(ctx, people.reporter)  # no number in the story: the reporter line is the only place one shows
+    for telegram_id, shown in ((OFFICER, False), (9201, False), (CAMAT, True), (9001, True), (VERIFIER, True)):
+        async with browser(ctx, media) as phone:
+            await sign_in(phone, ctx, telegram_id)
+            body = (await phone.get("/konsol/kasus/PTL-000001")).text
+        if shown:
+            assert "<dt>Pelapor</dt><dd>0812*****890</dd>" in body, telegram_id
+        else:  # a field officer, the Inspektorat: as the field's card, nothing of the person
+            assert "<dt>Pelapor</dt><dd>tidak ditampilkan untuk peran Anda</dd>" in body, telegram_id
+            assert "0812*****890" not in body and "Daeng Ngalle" not in body
+
+
+async def test_the_desks_answer_files_and_the_agencys_name_are_shown(home: Context, media: Path) -> None:
+    people = await cast(home)
+    question = await citizen.submit_ticket(home, people.reporter, NewReport(
+        description="Kapan KTP keliling?", category="informasi", desa="Bajeng"))
+    await answer_info(home, people.verifier, question.ticket_id, "Jadwalnya terlampir", (
+        NewAttachment(AttachmentKind.PHOTO, "telegram", "f9", caption="jadwal", mime="image/jpeg",
+                      stored_path=str(media / "ab" / "photo.jpg")),))
+    cable = await report(home, people.reporter, "Kabel listrik putus")
+    await forward_ticket(home, people.verifier, cable, "pln", "PLN-77")
+    async with browser(home, media) as desk:
+        await sign_in(desk, home, VERIFIER)
+        answered = (await desk.get(f"/konsol/kasus/{question.number}")).text
+        forwarded = (await desk.get("/konsol/kasus/PTL-000002")).text
+        english = (await desk.get(f"/konsol/kasus/{question.number}?lang=en")).text
+    assert "<h3>Dari meja (lampiran jawaban)</h3>" in answered
+    assert f'<img src="/konsol/kasus/{question.number}/lampiran/1"' in answered and "<figcaption>jadwal" in answered
+    assert "<h3>From the desk (attached to its answer)</h3>" in english
+    assert "<dt>Instansi</dt><dd>PLN ULP Takalar</dd>" in forwarded and "<dd>pln</dd>" not in forwarded
 
 
 async def test_the_desk_verifies_from_the_page_and_the_field_hears_of_it(ctx: Context, media: Path) -> None:

@@ -25,3 +25,20 @@ async def test_english_is_one_tap_away_and_stays(ctx: Context) -> None:
         back = await client.get("/konsol/kasus?lang=id")
         assert '<html lang="id">' in back.text and "Diterima" in back.text
         assert '<html lang="id">' in (await client.get("/konsol/profil")).text
+
+
+async def test_categories_are_named_in_english_on_every_page(ctx: Context) -> None:
+    people = await cast(ctx)
+    await report(ctx, people.reporter, "Gelap di depan masjid")  # a street light (lampu_jalan), with a map point
+    async with browser(ctx) as client:
+        await sign_in(client, ctx, 1001)
+        pages = {path: (await client.get(f"{path}?lang=en")).text
+                 for path in ("/konsol/kasus", "/konsol/peta", "/konsol/kasus/PTL-000001", "/konsol/profil")}
+    cases, map_page, case, profile = pages.values()
+    assert '<option value="lampu_jalan">Street light</option>' in cases  # the filter's choices
+    assert '<div class="meta">Street light · Bajeng' in cases  # the list's row
+    assert "<td>Street light</td>" in map_page
+    assert "<dd>Street light</dd>" in case  # the detail line
+    assert '<option value="lampu_jalan" selected>Street light</option>' in case  # the verify form
+    assert "<strong>Street light</strong>" in profile
+    assert "Lampu jalan" not in "".join(pages.values())

@@ -120,6 +120,7 @@ def _kabupaten_staff(tmp_path: Path, env: dict[str, str]) -> None:
     history = run(tmp_path, "staff", "history", "4242", sample=False, **env).stdout
     assert "galesong" in history and "deactivate" in history
     synced = run(tmp_path, "staff", "sync", sample=False, **env)  # the kabupaten file's [[staff]]
-    assert synced.returncode == 0 and synced.stdout == "Hasnah (3001): kabupaten_admin\n", synced.stderr
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout == "Hasnah (3001): kabupaten_admin\nIrwan (3002): inspektorat\n"
     again = run(tmp_path, "staff", "sync", sample=False, **env)
-    assert again.stdout.startswith("Nothing to change: the 1 people"), again.stdout
+    assert again.stdout.startswith("Nothing to change: the 2 people"), again.stdout

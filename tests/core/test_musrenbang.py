@@ -52,3 +52,5 @@ async def test_the_years_aspirations_per_desa_without_the_confidential(db_url: s
                                          ["Desa", "Pappa", posyandu, "Saran & masukan"],
                                          ["Kecamatan", "Bajeng", jembatan, "Saran & masukan"]]
     assert "Daeng Ngalle" not in out.read_text(encoding="utf-8-sig")
+    beyond = await asyncio.to_thread(run, tmp_path, "musrenbang", "2100", DATABASE_URL=db_url)
+    assert beyond.returncode == 2 and "Not a planning year: 2100 (a list exists for 2000 to " in beyond.stderr

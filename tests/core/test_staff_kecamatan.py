@@ -108,10 +108,13 @@ async def test_the_camat_reassigns_only_to_an_officer_of_the_kecamatan(home: Con
 
 
 async def test_the_kabupaten_files_staff_get_their_role_once_and_a_deactivation_stands(home: Context) -> None:
-    """The sample's kabupaten file names Hasnah (3001) kabupaten_admin: the sync gives her the role once, adds
-    it beside a person's kecamatan roles and desa without touching them, and never reactivates her."""
-    assert [(s.telegram_id, s.role) for s in home.kabupaten.staff] == [(3001, "kabupaten_admin")]
-    assert await sync_kabupaten_staff(home) == ["Hasnah (3001): kabupaten_admin"]
+    """The sample's kabupaten file names Hasnah (3001) kabupaten_admin and Irwan (3002) inspektorat: the sync
+    gives each their role once, adds it beside a person's kecamatan roles and desa without touching them, and
+    never reactivates anyone."""
+    assert [(s.telegram_id, s.role) for s in home.kabupaten.staff] == [(3001, "kabupaten_admin"),
+                                                                       (3002, "inspektorat")]
+    assert await sync_kabupaten_staff(home) == ["Hasnah (3001): kabupaten_admin", "Irwan (3002): inspektorat"]
+    assert (await staff_actor(home.at("galesong"), 3002)).roles == {Role.INSPECTOR}
     assert (await staff_actor(home.at("sanrobone"), 3001)).roles == {Role.KABUPATEN_ADMIN}
     assert await sync_kabupaten_staff(home) == []  # already holds it: nothing changes, nothing audited
     assert [e.action for e in await staff_history(home, 3001)] == ["add"]

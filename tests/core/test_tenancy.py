@@ -20,7 +20,7 @@ from core.domain.lifecycle import Action, TicketState
 from core.domain.reports import NewReport, Outcome
 from core.queries import list_tickets, ticket_detail
 from core.texts import refusal
-from core.usecases import agency, citizen, corrections, desk, field, oversight
+from core.usecases import agency, citizen, corrections, desk, field, oversight, publicity
 from core.usecases.held import Held, HeldNotFound, release_held, submit_or_hold
 from scheduler.weekly import weekly_text
 from tests.conftest import Clock, in_takalar
@@ -75,6 +75,7 @@ ATTEMPTS: dict[str, tuple[TicketState, Attempt]] = {
     A.RETURN: (S.FORWARDED, lambda c, p, t, _: agency.return_to_kecamatan(c, p.agency, t, "Bukan wewenang")),
     A.AGENCY_UPDATE: (S.FORWARDED, lambda c, p, t, _: agency.record_agency_update(c, p.verifier, t, "Rujukan 7")),
     A.AGENCY_ANSWER: (S.FORWARDED, lambda c, p, t, _: agency.record_agency_answer(c, p.verifier, t, "Sudah")),
+    "photos_public": (S.RESOLVED, lambda c, p, t, _: publicity.mark_citizen_photos(c, p.verifier, t, True)),
 }
 # The Galesong case an attempt needs when a complaint will not do (an aspiration's outcome, an answer).
 CATEGORY: dict[str, str] = {A.RECORD_OUTCOME: "aspirasi", A.ANSWER: "informasi"}

@@ -42,6 +42,7 @@ class Kecamatan:
 PATTALLASSANG = Kecamatan("Kecamatan Pattallassang", "PTL", "Bajeng", "Andi", "Budi",
                           "Jalan berlubang besar di depan SD Inpres Bajeng")
 GALESONG = Kecamatan("Kecamatan Galesong", "GLS", "Boddia", "Rahmat", "Nurul", "Jalan amblas di depan Pasar Boddia")
+GALESONG_TOWN = replace(GALESONG, desa="Galesong Baru", officer="Syamsul")  # the town's desa: its second field group
 POLOMBANGKENG_UTARA = Kecamatan("Kecamatan Polombangkeng Utara", "PBU", "Barugaya", "Haris", "Irma",
                                 "Jalan desa di Barugaya rusak parah setelah hujan")
 STORY = PATTALLASSANG.story
@@ -200,8 +201,9 @@ async def test_the_kabupaten_number_places_a_camats_office_in_its_kecamatan(tmp_
         galesong = desk.locator(".tg-chat option").filter(has_text=re.compile("^(● )?Meja Verifikasi Galesong$"))
         await desk.locator(".tg-chat").select_option(await galesong.get_attribute("value"))
         await expect(card(page, 0, number)).to_contain_text(f"Desa/Kel.: {office_desa}")
-        # Galesong handles it to the end: Rahmat verifies (the desa is known), Nurul resolves it in the town's
-        # field group, and the citizen confirms on the kabupaten's number.
+        # Galesong handles it to the end: Rahmat verifies (the desa is known), Syamsul, who keeps the town's desa,
+        # is named on duty on its card in the town's field group and resolves it there, and the citizen confirms on
+        # the kabupaten's number.
         await expect(desk.locator(".tg-user option:checked")).to_contain_text("Rahmat (verifikator)")
         await card(page, 0, number).get_by_role("button", name="Verifikasi", exact=True).click()
         await expect(page.locator("#toast")).to_have_text(f"{number} diverifikasi.")
@@ -209,7 +211,10 @@ async def test_the_kabupaten_number_places_a_camats_office_in_its_kecamatan(tmp_
         field = column(page, 1)
         town = field.locator(".tg-chat option").filter(has_text=re.compile("^(● )?Petugas Lapangan Galesong 2$"))
         await field.locator(".tg-chat").select_option(await town.get_attribute("value"))
-        await officer_resolves(page, number, GALESONG)
+        await expect(card(page, 1, number)).to_contain_text("Bertugas: Syamsul (0)")
+        await expect(card(page, 1, number)).to_contain_text("Disarankan: Syamsul")
+        await expect(card(page, 1, number)).not_to_contain_text("⚠ Tidak ada")
+        await officer_resolves(page, number, GALESONG_TOWN)
         await expect(page.locator("#wa-business")).to_contain_text("Kabupaten Takalar")
         await expect(theirs(page).last).to_contain_text(f"Laporan {number} sudah selesai dikerjakan: {DONE}")
         await tap(page, "Sudah beres")
@@ -465,6 +470,10 @@ async def officer_accepts_reports_progress_and_resolves(page: Page, number: str)
     await expect(field.locator(".tg-user option:checked")).to_contain_text("Budi (petugas lapangan)")
     field_card = card(page, 1, number)
     await expect(field_card).to_contain_text("Status: Diverifikasi")
+    # Pattallassang's three officers keep no desa and are on duty: all named, the least loaded suggested.
+    await expect(field_card).to_contain_text("Bertugas: Budi (0), Cakra (0), Dewi (0)")
+    await expect(field_card).to_contain_text("Disarankan: Budi")
+    await expect(field_card).not_to_contain_text("⚠ Tidak ada")
     await field_card.get_by_role("button", name="Ambil", exact=True).click()
     await expect(page.locator("#toast")).to_have_text(f"Anda mengambil {number}.")
     await expect(field_card).to_contain_text("Dikerjakan oleh Budi")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.domain.lifecycle import TicketState
+from core.musrenbang import planning_years
 from tests.core.story import ticket
 from tests.officer.conftest import World
 from tests.reporter.conftest import Harness, has
@@ -39,6 +40,7 @@ async def test_an_aspiration_is_noted_for_the_musrenbang_and_rated(world: World,
     year = world.ctx.now().astimezone(world.ctx.profile.zone).year + 1
     await world.verifier.taps(menu, "Dicatat untuk Musrenbang desa")
     years = await world.desk.wait_for(lambda m: m.message_id == card.message_id and m.button(str(year)) is not None)
+    assert [b.text for b in years.buttons[0]] == [str(y) for y in planning_years(world.ctx)]  # the one rule
     answer = await world.verifier.taps(years, str(year))
     assert answer.text == f"Hasil aspirasi {number} dicatat; pelapor diberi tahu."
 
@@ -54,6 +56,30 @@ async def test_an_aspiration_is_noted_for_the_musrenbang_and_rated(world: World,
     await world.settled()
     assert not [m for m in world.field.bot_messages if number in (m.text or "")]  # the field never saw it
 
+
+
+async def test_a_declined_aspiration_is_told_in_its_own_words_and_rated(world: World, harness: Harness) -> None:
+    """The desk's Tolak on an aspiration: the citizen hears that their aspiration is not taken further and why
+    (not a complaint's "cannot process"), and is asked to rate, as after every outcome."""
+    citizen = harness.sim.citizen("081355550064", name="Daeng Bau")
+    number = await through_the_menu(citizen, "Usul lapangan futsal di atas lahan sawah produktif", "Aspirasi")
+    card = await world.card(world.desk, number, "Aspirasi")
+    await world.verifier.taps(card, "Tolak")
+    menu = await world.desk.wait_for(lambda m: m.message_id == card.message_id and m.button(
+        "Bukan wewenang kecamatan") is not None)
+    assert (await world.verifier.taps(menu, "Bukan wewenang kecamatan")).text.startswith(f"{number} ditolak")
+
+    told = await citizen.wait_for(has("belum dapat kami tindak lanjuti"))
+    assert (told.text or "").startswith(
+        f"Aspirasi Anda {number} belum dapat kami tindak lanjuti: Bukan wewenang kecamatan.")
+    assert "tidak dapat kami proses" not in (told.text or "")
+    assert "Seberapa puas" in (told.text or "") and told.kind == "list"
+    await citizen.chooses(told.row_titles[1])  # four stars
+    await citizen.wait_for(has("Terima kasih atas nilai 4"))
+    found = await ticket(world.ctx, (await harness.tickets())[0].id)
+    assert found.state == TicketState.REJECTED.value and found.rating == 4
+    await world.settled()
+    assert not [m for m in world.field.bot_messages if number in (m.text or "")]  # the field never saw it
 
 async def test_a_question_is_answered_asked_again_and_confirmed(world: World, harness: Harness) -> None:
     citizen = harness.sim.citizen("081355550062", name="Daeng Rannu")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
+from core.domain.errors import InvalidInput
 from core.domain.lifecycle import TicketState
 from core.notifications import queue
+from core.profile import SAMPLE_PROFILE, load_profile
 from core.usecases.desk import verify_ticket
 from core.usecases.field import accept_ticket
-from core.usecases.oversight import escalate_ticket
-from tests.core.story import report, ticket
+from core.usecases.oversight import escalate_ticket, extend_deadline
+from tests.core.story import report, snapshot, ticket
 from tests.officer.conftest import World
 
 
@@ -103,3 +107,26 @@ async def test_registration_through_the_desk(world: World) -> None:
     await verify_ticket(world.ctx, world.cast.verifier, tid)
     card = await world.card(world.field, "PTL-000001")
     assert (await newcomer.taps(card, "Ambil")).text == "Anda mengambil PTL-000001."
+
+
+SHORT_MENU = load_profile(SAMPLE_PROFILE).model_copy(update={
+    "daily_ticket_limit": 100_000, "extension_days": [2, 5, 14], "extension_max_days": 14})
+
+
+@pytest.mark.parametrize("profile", [SHORT_MENU])  # this test's profile: its own extend menu and cap
+async def test_the_extend_menu_offers_the_profiles_days_and_the_cap_holds(world: World) -> None:
+    await link_camat(world)
+    tid = await report(world.ctx, world.cast.reporter)
+    await verify_ticket(world.ctx, world.cast.verifier, tid)
+    await escalate_ticket(world.ctx, world.cast.system, tid, 2)
+    chat = world.camat.private_chat
+    escalation = await chat.wait_for(lambda m: m.from_bot and "Eskalasi untuk camat" in (m.text or ""))
+    await world.camat.taps(escalation, "Perpanjang")
+    menu = await chat.wait_for(lambda m: m.message_id == escalation.message_id and m.button("14 hari"))
+    days = [b.text for row in menu.buttons for b in row][:-1]  # the last is "Kembali"
+    assert days == ["2 hari", "5 hari", "14 hari"]
+    before = await snapshot(world.ctx, tid)
+    with pytest.raises(InvalidInput):  # one day past the profile's cap
+        await extend_deadline(world.ctx, world.cast.camat, tid, 15)
+    assert await snapshot(world.ctx, tid) == before
+    assert (await world.camat.taps(menu, "14 hari")).text == "Batas waktu PTL-000001 diperpanjang 14 hari."

@@ -1,6 +1,7 @@
 """An outside system's report, end to end: POSTed over HTTP with its key, found by its token, carded on the
 Telegram desk by the real officer bot (against the Telegram simulator), verified there by a desk member's tap,
-and then shown verified by GET requests/{id} and listed by servicerequestupdates, in both formats."""
+and then shown verified by GET requests/{id} (its description only from then on) and listed by
+servicerequestupdates, in both formats."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ async def test_a_posted_report_is_carded_on_the_desk_verified_by_a_tap_and_shown
         assert data(await client.get(f"/tokens/{token}.json")) == [{"service_request_id": number, "token": token}]
         (before,) = data(await client.get(f"/requests/{number}.json"))
         assert (before["status"], before["status_notes"]) == ("open", "Diterima")
+        assert before["description"] == "Menunggu verifikasi meja kecamatan."  # unread by the desk: not published
 
         card = await world.card(world.desk, number, "Sampah menumpuk")
         assert "Pelapor: anonim" in card.text, card.text  # no phone or email given: anonymous
@@ -43,6 +45,7 @@ async def test_a_posted_report_is_carded_on_the_desk_verified_by_a_tap_and_shown
 
         (after,) = data(await client.get(f"/requests/{number}.json"))
         assert (after["status"], after["status_notes"]) == ("open", "Diverifikasi")
+        assert after["description"] == FORM["description"]
         assert xml(await client.get(f"/requests/{number}.xml")).findtext("request/status_notes") == "Diverifikasi"
 
         async with world.ctx.sessions() as session:

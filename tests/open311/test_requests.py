@@ -12,12 +12,14 @@ from core.context import Context
 from core.db.models import Attachment, Ticket
 from core.domain.lifecycle import TicketState
 from core.domain.reports import Privacy
+from core.usecases.citizen import confirm_fixed, rate_ticket
 from core.usecases.desk import verify_ticket
-from core.usecases.field import accept_ticket
+from core.usecases.field import accept_ticket, resolve_ticket
 from public.view import public_case, public_cases, public_photo, round_position
 from tests.conftest import Clock
-from tests.core.story import cast, force_state, report, ticket
+from tests.core.story import PHOTO, cast, force_state, report, ticket
 from tests.open311.conftest import api, children, data, error_of, xml
+from tests.public.conftest import small_jpeg
 
 FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
           "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime", "address", "zipcode",
@@ -37,7 +39,7 @@ async def privacy(ctx: Context, ticket_id: int, value: Privacy) -> None:
 
 async def test_a_request_has_the_specifications_fields_in_both_formats(ctx: Context) -> None:
     people = await cast(ctx)
-    await report(ctx, people.reporter, "Lampu mati, hubungi saya 081234567890", latitude=-5.412345,
+    lamp = await report(ctx, people.reporter, "Lampu mati, hubungi saya 081234567890", latitude=-5.412345,
                  longitude=119.587654, address="Jl. Poros 7")
     async with api(ctx) as client:
         root = xml(await client.get("/requests.xml"))
@@ -49,13 +51,15 @@ async def test_a_request_has_the_specifications_fields_in_both_formats(ctx: Cont
         assert (row.findtext("lat"), row.findtext("long")) == ("-5.412", "119.588")
         assert row.findtext("requested_datetime") == "2026-11-23T09:00:00+08:00"
         assert row.findtext("expected_datetime") == ""  # received: when it will be solved is not known yet
-        assert "0812*****890" in (row.findtext("description") or "")
+        assert row.findtext("description") == "Menunggu verifikasi meja kecamatan."  # the desk has not read it yet
         assert row.findtext("address") == "Bajeng, Kecamatan Pattallassang"  # never the address typed
         assert row.findtext("media_url") == ""
         (one,) = data(await client.get("/requests.json"))
         assert list(one) == FIELDS and one["lat"] == -5.412 and one["long"] == 119.588 and one["zipcode"] is None
         assert data(await client.get("/requests/PTL-000001.json")) == [one]
         assert children(xml(await client.get("/requests/ptl-000001.xml"))[0]) == FIELDS
+        await verify_ticket(ctx, people.verifier, lamp)
+        assert "0812*****890" in xml(await client.get("/requests.xml"))[0].findtext("description", "")
         assert "PTL-000009" in error_of(await client.get("/requests/PTL-000009.json"), 404)
 
 
@@ -97,10 +101,13 @@ async def test_expected_datetime_is_the_resolve_deadline_once_an_officer_has_the
 
 async def test_a_description_names_no_reporter_nor_their_number_and_no_typed_address_is_given(ctx: Context) -> None:
     people = await cast(ctx)
-    await report(ctx, people.reporter,
-                 "Saya daeng ngalle, rumah no. 12 Jl. Mawar; WA 0812-3456-7890 atau 08123456789012",
-                 address="Jl. Mawar No. 12 (rumah Daeng Ngalle)")
-    await privacy(ctx, await report(ctx, people.neighbour, "Kata Tetangga: got tersumbat"), Privacy.ANONYMOUS)
+    mine = await report(ctx, people.reporter,
+                        "Saya daeng ngalle, rumah no. 12 Jl. Mawar; WA 0812-3456-7890 atau 08123456789012",
+                        address="Jl. Mawar No. 12 (rumah Daeng Ngalle)")
+    theirs = await report(ctx, people.neighbour, "Kata Tetangga: got tersumbat")
+    await privacy(ctx, theirs, Privacy.ANONYMOUS)
+    for case in (mine, theirs):
+        await verify_ticket(ctx, people.verifier, case)  # what the citizen wrote is public once the desk read it
     async with api(ctx) as client:  # the client's own scan: no name, no number of the cast, no mobile number at all
         rows = {r["service_request_id"]: r for r in data(await client.get("/requests.json"))}
         xml(await client.get("/requests.xml"))
@@ -123,8 +130,8 @@ async def proof(ctx: Context, ticket_id: int, path: str, role: str = "proof") ->
 async def test_only_the_officers_proof_photo_is_served_and_linked(ctx: Context, tmp_path: Path) -> None:
     people = await cast(ctx)
     case = await report(ctx, people.reporter)
-    (tmp_path / "warga.jpg").write_bytes(b"\xff\xd8citizen")
-    (tmp_path / "bukti.jpg").write_bytes(b"\xff\xd8proof")
+    (tmp_path / "warga.jpg").write_bytes(small_jpeg())
+    (tmp_path / "bukti.jpg").write_bytes(small_jpeg())
     own = await proof(ctx, case, "warga.jpg", role="report")
     after = await proof(ctx, case, "bukti.jpg")
     outside = await proof(ctx, case, "../../etc/passwd")
@@ -137,7 +144,7 @@ async def test_only_the_officers_proof_photo_is_served_and_linked(ctx: Context, 
         (row,) = data(await client.get("/requests.json"))
         assert row["media_url"] == f"https://lapor.test/open311/v2/media/PTL-000001/{after}"
         photo = await client.get(f"/media/PTL-000001/{after}")
-        assert photo.status_code == 200 and photo.content == b"\xff\xd8proof"
+        assert photo.status_code == 200 and photo.content == (tmp_path / "public" / f"{after}.jpg").read_bytes()
         assert photo.headers["content-type"] == "image/jpeg"
         assert (await client.get(f"/media/PTL-000001/{own}")).status_code == 404
         assert (await client.get(f"/media/PTL-000002/{after}")).status_code == 404
@@ -197,3 +204,23 @@ async def test_the_90_day_and_1000_limits(ctx: Context) -> None:
 
 def test_positions_round_to_about_100_m() -> None:
     assert round_position(-5.412345, 119.587654) == (-5.412, 119.588)
+
+
+async def test_a_closed_requests_updated_datetime_is_its_last_step_not_the_rating_after(ctx: Context,
+                                                                                       clock: Clock) -> None:
+    people = await cast(ctx)
+    case = await report(ctx, people.reporter)
+    await verify_ticket(ctx, people.verifier, case)
+    await accept_ticket(ctx, people.officer, case)
+    await resolve_ticket(ctx, people.officer, case, "Sudah diganti", (PHOTO,))
+    clock.advance(hours=3)
+    await confirm_fixed(ctx, people.reporter, case)  # closed
+    closed_at = clock.now
+    clock.advance(hours=5)
+    await rate_ticket(ctx, people.reporter, case, 5)
+    assert (await ticket(ctx, case)).updated_at > closed_at  # the rating touched the row, not the request's story
+    async with api(ctx) as client:
+        (row,) = data(await client.get("/requests.json"))
+        listed = xml(await client.get("/requests.xml"))[0].findtext("updated_datetime")
+    assert row["status"] == "closed"
+    assert row["updated_datetime"] == listed == closed_at.astimezone(ctx.profile.zone).isoformat(timespec="seconds")

@@ -20,7 +20,7 @@ async def test_discovery_names_the_endpoint_and_its_formats(ctx: Context) -> Non
         assert root.tag == "discovery" and children(root) == ["changeset", "contact", "key_service", "endpoints"]
         endpoint = root.find("endpoints/endpoint")
         assert endpoint is not None
-        assert children(endpoint) == ["specification", "url", "changeset", "type", "formats", "resources"]
+        assert children(endpoint) == ["specification", "url", "changeset", "type", "formats"]
         assert endpoint.findtext("url") == "https://lapor.test/open311/v2"
         assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
         assert [f.text for f in endpoint.iterfind("formats/format")] == ["text/xml", "application/json"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,10 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from PIL import Image, ImageFilter
 from starlette.applications import Starlette
 
 from core.context import Context
 from core.domain.reports import AttachmentKind, NewAttachment, Privacy
+from core.images import GPS_IFD
 from core.settings import Settings
 from core.usecases.citizen import confirm_fixed, rate_ticket
 from core.usecases.desk import verify_ticket
@@ -25,6 +28,8 @@ from tests.core.story import Cast, report
 
 # Any Indonesian mobile number, a citizen's or not: no page shows one (a masked one has stars among its digits).
 MOBILE = re.compile(r"(\+?62|0)8\d{7,}")
+# The cast's citizens (tests.core.story) and the words of the addresses the tests' citizens type: no page shows them.
+PERSONAL = ("Daeng Ngalle", "Ngalle", "Tetangga", "Mawar", "Poros Malino")
 OCTOBER = datetime(2026, 10, 20, 1, 0, tzinfo=UTC)  # 09.00 WITA, last month for the test clock's November
 NOVEMBER = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -36,17 +41,41 @@ def settings(media_dir: Path | None = None) -> Settings:
 
 @asynccontextmanager
 async def visitor(ctx: Context, media_dir: Path | None = None) -> AsyncIterator[httpx.AsyncClient]:
-    """Someone on the web, no sign-in, no cookies kept; figures never cached (each request recounts)."""
+    """Someone on the web, no sign-in, no cookies kept; figures never cached (each request recounts). Every page
+    is scanned: no name or typed address of the cast (PERSONAL), no mobile number of anyone."""
     app = Starlette(routes=public_routes(ctx, settings(media_dir), cache_for=0))
 
-    async def no_mobile_number(response: httpx.Response) -> None:
+    async def nothing_personal(response: httpx.Response) -> None:
         await response.aread()
         if response.headers.get("content-type", "").startswith("text/"):
+            for word in PERSONAL:
+                assert word.casefold() not in response.text.casefold(), (word, response.url)
             found = MOBILE.search(re.sub(r"(?<=\d)[\s.-](?=\d)", "", response.text))
             assert found is None, (found, response.url)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://lapor.test",
-                                 event_hooks={"response": [no_mobile_number]}) as client:
+                                 event_hooks={"response": [nothing_personal]}) as client:
         yield client
+
+
+def small_jpeg() -> bytes:
+    """A real (tiny) JPEG: the public is served a copy made from it."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def phone_photo(size: tuple[int, int] = (2400, 1800)) -> bytes:
+    """A phone's photo sent as a file: ~1.2 MB of detail, with EXIF GPS (the exact spot), the phone's make and
+    model, and a comment naming the reporter."""
+    bands = [Image.effect_noise(size, sigma).filter(ImageFilter.GaussianBlur(radius))
+             for sigma, radius in ((60, 1), (50, 2), (70, 1.5))]
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Xiaomi", "Redmi Note 12"
+    gps = exif.get_ifd(GPS_IFD)
+    gps[1], gps[2], gps[3], gps[4] = "S", (5.0, 25.0, 52.32), "E", (119.0, 36.0, 17.64)
+    out = io.BytesIO()
+    Image.merge("RGB", bands).save(out, "JPEG", quality=92, exif=exif, comment=b"Daeng Ngalle 081234567890")
+    return out.getvalue()
 
 
 def proof(media_dir: Path | None, name: str = "after.jpg") -> NewAttachment:
@@ -54,7 +83,7 @@ def proof(media_dir: Path | None, name: str = "after.jpg") -> NewAttachment:
     if media_dir is None:
         return NewAttachment(AttachmentKind.PHOTO, "telegram", "file-after-1", mime="image/jpeg", size=1234)
     media_dir.mkdir(parents=True, exist_ok=True)
-    (media_dir / name).write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (media_dir / name).write_bytes(small_jpeg())
     return NewAttachment(AttachmentKind.PHOTO, "telegram", f"file-{name}", mime="image/jpeg", size=20,
                          stored_path=name)
 

@@ -11,6 +11,7 @@ from core.domain.sla import Stage
 from core.kabupaten_digest import build_comparison, render_comparison
 from core.usecases import agency, citizen, desk, field
 from scheduler import scan_deadlines, send_weekly_summary
+from scheduler.weekly import weekly_text
 from tests.conftest import Clock, in_takalar
 from tests.core.story import PHOTO, cast, report, ticket
 from tests.scheduler.conftest import rows, wita
@@ -97,6 +98,21 @@ async def test_weekly_summary_on_monday_morning_compares_two_weeks(ctx: Context,
     assert "Diverifikasi tepat waktu: 75% (minggu lalu –)" in lines  # "late" was reminded before it was verified
     assert "Diselesaikan tepat waktu: 100% (minggu lalu –)" in lines
     assert "Rating rata-rata: 4,0 (minggu lalu –)" in lines and "• Lampu jalan: 4" in lines
+
+
+async def test_the_weekly_top_categories_are_as_many_as_the_profiles_breakdowns(ctx: Context, clock: Clock) -> None:
+    await monday(ctx, clock)
+    clock.now = wita("2026-11-30 07:30")
+    day = clock.now.astimezone(ctx.profile.zone).date()
+
+    def top(limit: int) -> Context:
+        return Context(sessions=ctx.sessions, clock=ctx.clock, outbox=ctx.outbox,
+                       profile=ctx.profile.model_copy(update={"digest_breakdown_limit": limit}))
+
+    every = ["• Lampu jalan: 4", "• Drainase / banjir: 1", "• Sampah: 1"]
+    for limit, listed in ((1, every[:1]), (2, every[:2]), (5, every)):
+        lines = (await weekly_text(top(limit), day)).splitlines()
+        assert lines[lines.index("Kategori terbanyak minggu ini:") + 1:] == listed, limit
 
 
 async def test_the_digest_counts_aspirations_apart_from_complaints(ctx: Context, clock: Clock) -> None:

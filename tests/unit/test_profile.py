@@ -10,6 +10,7 @@ from core.domain.sla import Span, Stage
 from core.profile import SAMPLE_PROFILE, ProfileError, load_profile
 
 SAMPLE = SAMPLE_PROFILE.read_text(encoding="utf-8")
+PREFIX = 'ticket_prefix = "PTL"'  # a top-level line of the sample, to add top-level settings after
 
 
 def _load(tmp_path: Path, text: str) -> ProfileError:
@@ -54,9 +55,24 @@ def test_broken_toml(tmp_path: Path) -> None:
     (('name = "Salaka"', 'name = "Bajeng"'), "desa: 'bajeng' appears twice"),
     (('[[desa]]\nname = "Bajeng"\n', '[[desa]]\nname = "Bajeng"\nluas = 3\n'),
      "desa[0].luas: Extra inputs are not permitted"),
+    ((PREFIX, f"{PREFIX}\nextension_days = [0, 3]"), "extension_days: [0, 3] must be at least 1 day each"),
+    ((PREFIX, f"{PREFIX}\nextension_days = [7, 3]"),
+     "extension_days: [7, 3] must be in rising order without repeats, e.g. [1, 3, 7]"),
+    ((PREFIX, f"{PREFIX}\nextension_days = [3, 3]"), "extension_days: [3, 3] must be in rising order"),
+    ((PREFIX, f"{PREFIX}\nextension_days = [1, 14]\nextension_max_days = 10"),
+     "extension_days: 14 is more than extension_max_days (10)"),
 ])
 def test_each_fault_is_named(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
     old, new = change
     assert old in SAMPLE
     problems = _load(tmp_path, SAMPLE.replace(old, new, 1)).problems
     assert any(expected in p for p in problems), problems
+
+
+def test_the_extend_menu_and_its_cap_come_from_the_profile(tmp_path: Path) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text(SAMPLE.replace(PREFIX, f"{PREFIX}\nextension_days = [2, 5, 14]\nextension_max_days = 14", 1),
+                    encoding="utf-8")
+    profile = load_profile(path)
+    assert (profile.extension_days, profile.extension_max_days) == ([2, 5, 14], 14)
+    assert load_profile(SAMPLE_PROFILE).extension_days == [1, 3, 7]  # the default
